@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import { execa, type Options } from 'execa';
+import { buildChildEnv } from './run.js';
+import { CommandFailedError } from './command-failed-error.js';
+
+/** Options for a long-lived child that must outlive tsvirt (a qemu process). */
+export interface DetachedOptions {
+  /** File that receives the child's stdout and stderr (appended). */
+  logFile: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** A child started in its own session, with no pipes back to us. */
+export interface DetachedChild {
+  pid: number;
+  /** Settles when the child ends, while this process still watches it. */
+  exited: Promise<{ exitCode: number | undefined; signal: string | undefined }>;
+}
+
+/**
+ * Start a program in its own process session (setsid), stdout and stderr appended to a log file, stdin
+ * closed. It keeps running when this process exits. Rejects with CommandFailedError when it cannot start.
+ */
+export async function spawnDetached(
+  argv: readonly string[],
+  options: DetachedOptions,
+): Promise<DetachedChild> {
+  if (argv.length === 0 || !argv[0]) throw new TypeError('spawnDetached: argv must name a program');
+  const execaOptions: Options = {
+    detached: true,
+    stdin: 'ignore',
+    stdout: { file: options.logFile, append: true },
+    stderr: { file: options.logFile, append: true },
+    reject: false,
+    env: buildChildEnv(options.env),
+    extendEnv: false,
+    cleanup: false,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  };
+  const child = execa(argv[0], argv.slice(1), execaOptions);
+  const exited = child.then((r) => ({ exitCode: r.exitCode, signal: r.signal }));
+  try {
+    await once(child, 'spawn');
+  } catch (cause) {
+    const errno = (cause as NodeJS.ErrnoException).code;
+    const outcome = {
+      argv,
+      exitCode: undefined,
+      signal: undefined,
+      stdout: '',
+      stderr: String((cause as Error).message),
+      timedOut: false,
+      durationMs: 0,
+    };
+    throw new CommandFailedError(
+      errno === 'ENOENT' ? 'ERR_COMMAND_NOT_FOUND' : 'ERR_COMMAND_FAILED',
+      `${argv[0]}: could not start (${errno ?? 'unknown error'})`,
+      outcome,
+      { cause },
+    );
+  }
+  child.unref();
+  return { pid: child.pid as number, exited };
+}
