@@ -34,7 +34,9 @@ describe('run', () => {
   });
 
   it('kills a program that outlives its timeout', async () => {
-    const err = (await run(['sleep', '5'], { timeoutMs: 100 }).catch((e: unknown) => e)) as CommandFailedError;
+    const err = (await run(['sleep', '5'], { timeoutMs: 100 }).catch(
+      (e: unknown) => e,
+    )) as CommandFailedError;
     expect(err.code).toBe('ERR_COMMAND_TIMEOUT');
     expect(err.timedOut).toBe(true);
     expect(err.message).toBe('sleep timed out after 100 ms');
