@@ -1,0 +1,275 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { TsvirtError, isTsvirtError } from '../errors.js';
+import { QmpDecoder, encodeCommand, type QmpMessage } from './codec.js';
+import { connectUnixSocket } from './socket.js';
+import { QMP_PROBE_TIMEOUT_MS, resolveTimeoutMs } from './timeouts.js';
+import type { QmpClientOptions, QmpEvent, QmpGreeting, QmpTrace } from './types.js';
+
+/** Default bound on connect()'s retries: qemu creates its socket within ~100 ms of spawn. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Default bound on the greeting once connected. */
+const DEFAULT_GREETING_TIMEOUT_MS = 10_000;
+/** How many timed-out ids are remembered, so that their late replies are recognised. */
+const TIMED_OUT_IDS_KEPT = 1_024;
+
+/** Events of a QmpClient and their arguments. */
+export interface QmpClientEvents {
+  /** An asynchronous QMP event, with its data and timestamp. */
+  event: [QmpEvent];
+  /** A line that could not be used (malformed, unknown id, unexpected greeting); code ERR_QMP_PROTOCOL. */
+  'protocol-error': [TsvirtError];
+  /** The session ended: undefined when close() was called, else the ERR_QMP_DISCONNECTED error. */
+  close: [TsvirtError | undefined];
+  /** Handled faults worth a log line (late replies, liveness checks). */
+  trace: [QmpTrace];
+}
+
+interface Pending {
+  command: string;
+  timeoutMs: number;
+  startedAt: number;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+  /** The liveness check: its own timeout starts no further check. */
+  internal: boolean;
+}
+
+/**
+ * A QMP session over any Duplex: reads the greeting, negotiates capabilities, matches replies to
+ * commands by id, bounds every command with a timeout, and emits events.
+ */
+export class QmpClient extends EventEmitter<QmpClientEvents> {
+  private readonly stream: Duplex;
+  private readonly decoder = new QmpDecoder();
+  private readonly label: string;
+  private readonly timeouts: Partial<Record<string, number>> | undefined;
+  private readonly probeTimeoutMs: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly timedOut = new Map<number, { command: string; startedAt: number }>();
+  private nextId = 1;
+  private probing = false;
+  private isClosed = false;
+  private greetingValue: QmpGreeting | undefined;
+  private greetingWaiter: { resolve: () => void; reject: (err: Error) => void } | undefined;
+
+  private constructor(stream: Duplex, options: QmpClientOptions) {
+    super();
+    this.stream = stream;
+    this.label = options.label ?? 'stream';
+    this.timeouts = options.timeouts;
+    this.probeTimeoutMs = options.probeTimeoutMs ?? QMP_PROBE_TIMEOUT_MS;
+    stream.on('data', (chunk: Buffer | string) => {
+      for (const message of this.decoder.push(chunk)) this.dispatch(message);
+    });
+    let lastError: Error | undefined;
+    stream.on('error', (err) => (lastError = err));
+    stream.on('end', () => this.finish(false, lastError));
+    stream.on('close', () => this.finish(false, lastError));
+  }
+
+  /** Connects to a unix socket path, retrying until it accepts or connectTimeoutMs passes (qemu creates the socket shortly after spawn); reads the greeting; runs qmp_capabilities. */
+  static async connect(path: string, options: QmpClientOptions = {}): Promise<QmpClient> {
+    const socket = await connectUnixSocket(path, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    return QmpClient.fromStream(socket, { label: path, ...options });
+  }
+
+  /** Same over an already-open Duplex (tests, other transports). */
+  static async fromStream(stream: Duplex, options: QmpClientOptions = {}): Promise<QmpClient> {
+    const client = new QmpClient(stream, options);
+    try {
+      await client.waitForGreeting(options.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS);
+      await client.execute('qmp_capabilities');
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return client;
+  }
+
+  /** The greeting QEMU sent: its version and the capabilities it offered. */
+  get greeting(): QmpGreeting {
+    if (!this.greetingValue) throw new TsvirtError('ERR_INTERNAL', 'qmp greeting read before it arrived');
+    return this.greetingValue;
+  }
+
+  /** Whether the session has ended (by close() or by the peer). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Number of commands sent and not yet answered or timed out. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Send one command; resolves with its `return` value, rejects with ERR_QMP_COMMAND, _TIMEOUT or _DISCONNECTED. */
+  execute<T = unknown>(
+    command: string,
+    args?: Record<string, unknown>,
+    options?: { timeoutMs?: number },
+  ): Promise<T> {
+    const timeoutMs = options?.timeoutMs ?? resolveTimeoutMs(command, this.timeouts);
+    return this.send(command, args, timeoutMs, false) as Promise<T>;
+  }
+
+  /** End the session; idempotent. Pending commands reject with ERR_QMP_DISCONNECTED. */
+  close(): void {
+    this.finish(true, undefined);
+  }
+
+  private send(
+    command: string,
+    args: Record<string, unknown> | undefined,
+    timeoutMs: number,
+    internal: boolean,
+  ): Promise<unknown> {
+    if (this.isClosed) {
+      return Promise.reject(
+        new TsvirtError('ERR_QMP_DISCONNECTED', `qmp command "${command}": monitor ${this.label} is closed`, {
+          command,
+          label: this.label,
+        }),
+      );
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.expire(id), timeoutMs);
+      const startedAt = performance.now();
+      this.pending.set(id, { command, timeoutMs, startedAt, resolve, reject, timer, internal });
+      this.stream.write(encodeCommand(command, args, id));
+    });
+  }
+
+  private waitForGreeting(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const message = `qmp monitor ${this.label} sent no greeting within ${timeoutMs} ms; check that it is a QMP socket`;
+        reject(new TsvirtError('ERR_QMP_TIMEOUT', message, { command: 'greeting', timeoutMs }));
+      }, timeoutMs);
+      const settle = (err?: Error): void => {
+        clearTimeout(timer);
+        this.greetingWaiter = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      this.greetingWaiter = { resolve: () => settle(), reject: settle };
+    });
+  }
+
+  private dispatch(message: QmpMessage): void {
+    switch (message.type) {
+      case 'return':
+      case 'error':
+        return this.settle(message);
+      case 'event':
+        this.emit('event', message.event);
+        return;
+      case 'greeting':
+        return this.onGreeting(message.greeting);
+      case 'invalid':
+        return this.reportProtocolError(message.line, message.reason);
+    }
+  }
+
+  private onGreeting(greeting: QmpGreeting): void {
+    if (this.greetingValue || !this.greetingWaiter) {
+      return this.reportProtocolError(JSON.stringify({ QMP: greeting }), 'unexpected second greeting');
+    }
+    this.greetingValue = greeting;
+    this.greetingWaiter.resolve();
+  }
+
+  private settle(message: Extract<QmpMessage, { type: 'return' | 'error' }>): void {
+    const id = typeof message.id === 'number' ? message.id : undefined;
+    const entry = id === undefined ? undefined : this.pending.get(id);
+    if (id === undefined || !entry) return this.onOrphanReply(id, message.line);
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (message.type === 'return') return entry.resolve(message.value);
+    const { errorClass, desc } = message;
+    entry.reject(
+      new TsvirtError('ERR_QMP_COMMAND', `qmp command "${entry.command}" failed: ${desc}`, {
+        command: entry.command,
+        errorClass,
+        desc,
+      }),
+    );
+  }
+
+  private onOrphanReply(id: number | undefined, line: string): void {
+    const late = id === undefined ? undefined : this.timedOut.get(id);
+    if (id === undefined || !late) {
+      const why = id === undefined ? 'reply without a numeric id' : `reply for unknown id ${id}`;
+      return this.reportProtocolError(line, why);
+    }
+    this.timedOut.delete(id);
+    const elapsedMs = performance.now() - late.startedAt;
+    this.emit('trace', { kind: 'late-reply', id, command: late.command, elapsedMs });
+  }
+
+  private expire(id: number): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    this.timedOut.set(id, { command: entry.command, startedAt: entry.startedAt });
+    if (this.timedOut.size > TIMED_OUT_IDS_KEPT) this.timedOut.delete(this.timedOut.keys().next().value!);
+    const { command, timeoutMs } = entry;
+    const message = `qmp command "${command}" timed out after ${timeoutMs} ms`;
+    entry.reject(new TsvirtError('ERR_QMP_TIMEOUT', message, { command, timeoutMs, label: this.label }));
+    if (!entry.internal) this.probe(command);
+  }
+
+  /** A cheap command after a timeout tells a slow command (QEMU answers) from a hung QEMU (it does not). */
+  private probe(afterCommand: string): void {
+    if (this.probing || this.isClosed) return;
+    this.probing = true;
+    const startedAt = performance.now();
+    const timeoutMs = this.probeTimeoutMs;
+    this.send('query-status', undefined, timeoutMs, true)
+      .then(
+        () =>
+          this.emit('trace', { kind: 'probe-ok', afterCommand, elapsedMs: performance.now() - startedAt }),
+        (err: unknown) => {
+          if (isTsvirtError(err, 'ERR_QMP_TIMEOUT'))
+            this.emit('trace', { kind: 'probe-timeout', afterCommand, timeoutMs });
+        },
+      )
+      .finally(() => (this.probing = false));
+  }
+
+  private reportProtocolError(line: string, reason: string): void {
+    const message = `qmp monitor ${this.label} sent an unusable line (${reason}); it was ignored`;
+    this.emit(
+      'protocol-error',
+      new TsvirtError('ERR_QMP_PROTOCOL', message, { line, reason, label: this.label }),
+    );
+  }
+
+  private finish(byCaller: boolean, cause: Error | undefined): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    const commands = entries.map((e) => e.command);
+    const what = byCaller ? 'was closed by tsvirt' : 'disconnected';
+    const pendingText = commands.length
+      ? ` with ${commands.length} command(s) pending (${commands.join(', ')})`
+      : '';
+    const remedy = byCaller ? '' : '; qemu has probably exited, see its log';
+    const err = new TsvirtError(
+      'ERR_QMP_DISCONNECTED',
+      `qmp monitor ${this.label} ${what}${pendingText}${remedy}`,
+      { label: this.label, pending: commands },
+      cause ? { cause } : undefined,
+    );
+    for (const entry of entries) {
+      clearTimeout(entry.timer);
+      entry.reject(err);
+    }
+    this.greetingWaiter?.reject(err);
+    this.stream.destroy();
+    this.emit('close', byCaller ? undefined : err);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Typed wrappers, one per QMP command (schemas as of QEMU 7.2, qapi/*.json). Each takes the client
+ * first and returns camelCase results; the wire name appears once, in the execute() call.
+ */
+import type { QmpClient } from './client.js';
+
+/** The VM's run state (RunState in qapi/run-state.json: prelaunch, running, paused, shutdown, ...). */
+export interface QmpStatus {
+  status: string;
+  running: boolean;
+  singlestep: boolean;
+}
+
+/** One vCPU and the host thread that runs it. */
+export interface QmpCpu {
+  cpuIndex: number;
+  threadId: number;
+  qomPath: string;
+  target: string;
+}
+
+/** One block backend as query-block reports it. */
+export interface QmpBlockInfo {
+  device: string;
+  qdev?: string;
+  removable: boolean;
+  locked: boolean;
+  inserted?: { file: string; driver: string; ro: boolean; nodeName?: string };
+}
+
+/** QEMU's version, as in the greeting. */
+export interface QmpVersion {
+  qemu: { major: number; minor: number; micro: number };
+  package: string;
+}
+
+/** `query-status` → StatusInfo {status, running, singlestep}. */
+export async function queryStatus(c: QmpClient): Promise<QmpStatus> {
+  const r = await c.execute<{ status: string; running: boolean; singlestep?: boolean }>('query-status');
+  return { status: r.status, running: r.running, singlestep: r.singlestep ?? false };
+}
+
+/** `query-cpus-fast` → [CpuInfoFast {cpu-index, thread-id, qom-path, target, props}]; never interrupts vCPUs. */
+export async function queryCpusFast(c: QmpClient): Promise<QmpCpu[]> {
+  type Wire = { 'cpu-index': number; 'thread-id': number; 'qom-path': string; target: string };
+  const r = await c.execute<Wire[]>('query-cpus-fast');
+  return r.map((cpu) => ({
+    cpuIndex: cpu['cpu-index'],
+    threadId: cpu['thread-id'],
+    qomPath: cpu['qom-path'],
+    target: cpu.target,
+  }));
+}
+
+/** `cont`: start or resume the vCPUs (a RESUME event follows). */
+export async function cont(c: QmpClient): Promise<void> {
+  await c.execute('cont');
+}
+
+/** `stop`: pause the vCPUs (a STOP event follows). */
+export async function stop(c: QmpClient): Promise<void> {
+  await c.execute('stop');
+}
+
+/** `system_powerdown`: press the ACPI power button; the guest decides whether to shut down. */
+export async function systemPowerdown(c: QmpClient): Promise<void> {
+  await c.execute('system_powerdown');
+}
+
+/** `system_reset`: hard-reset the machine (a RESET event follows). */
+export async function systemReset(c: QmpClient): Promise<void> {
+  await c.execute('system_reset');
+}
+
+/** `quit`: QEMU answers, emits SHUTDOWN (reason host-qmp-quit), then exits and closes the socket. */
+export async function quit(c: QmpClient): Promise<void> {
+  await c.execute('quit');
+}
+
+/** `query-balloon` → BalloonInfo {actual}: the guest's current memory in bytes. */
+export async function queryBalloon(c: QmpClient): Promise<{ actualBytes: number }> {
+  const r = await c.execute<{ actual: number }>('query-balloon');
+  return { actualBytes: r.actual };
+}
+
+/** `balloon` {value}: ask the guest's balloon driver for this much memory, in bytes. */
+export async function balloon(c: QmpClient, valueBytes: number): Promise<void> {
+  await c.execute('balloon', { value: valueBytes });
+}
+
+/** `query-block` → [BlockInfo {device, qdev, removable, locked, inserted: BlockDeviceInfo {file, drv, ro, node-name}}]. */
+export async function queryBlock(c: QmpClient): Promise<QmpBlockInfo[]> {
+  type Inserted = { file: string; drv: string; ro: boolean; 'node-name'?: string };
+  type Wire = { device: string; qdev?: string; removable: boolean; locked: boolean; inserted?: Inserted };
+  const r = await c.execute<Wire[]>('query-block');
+  return r.map((b) => ({
+    device: b.device,
+    ...(b.qdev === undefined ? {} : { qdev: b.qdev }),
+    removable: b.removable,
+    locked: b.locked,
+    ...(b.inserted === undefined
+      ? {}
+      : {
+          inserted: {
+            file: b.inserted.file,
+            driver: b.inserted.drv,
+            ro: b.inserted.ro,
+            ...(b.inserted['node-name'] === undefined ? {} : { nodeName: b.inserted['node-name'] }),
+          },
+        }),
+  }));
+}
+
+/** `blockdev-add` BlockdevOptions (wire names: driver, node-name, file, ...), passed through as given. */
+export async function blockdevAdd(c: QmpClient, options: Record<string, unknown>): Promise<void> {
+  await c.execute('blockdev-add', options);
+}
+
+/** `blockdev-del` {node-name}: remove a node that no device uses. */
+export async function blockdevDel(c: QmpClient, nodeName: string): Promise<void> {
+  await c.execute('blockdev-del', { 'node-name': nodeName });
+}
+
+/** `device_add` {driver, id, ...properties}, passed through as given. */
+export async function deviceAdd(
+  c: QmpClient,
+  options: { driver: string; id?: string } & Record<string, unknown>,
+): Promise<void> {
+  await c.execute('device_add', options);
+}
+
+/** `device_del` {id}: request unplug; completion is the DEVICE_DELETED event, which may need the guest. */
+export async function deviceDel(c: QmpClient, id: string): Promise<void> {
+  await c.execute('device_del', { id });
+}
+
+/** `human-monitor-command` {command-line} → the HMP output text. */
+export async function humanMonitorCommand(c: QmpClient, commandLine: string): Promise<string> {
+  return c.execute<string>('human-monitor-command', { 'command-line': commandLine });
+}
+
+/** `query-version` → VersionInfo {qemu {major, minor, micro}, package}. */
+export async function queryVersion(c: QmpClient): Promise<QmpVersion> {
+  const r = await c.execute<QmpVersion>('query-version');
+  return { qemu: { major: r.qemu.major, minor: r.qemu.minor, micro: r.qemu.micro }, package: r.package };
+}
+
+/** `qom-get` {path, property}: read one QOM property, e.g. guest-stats of a virtio-balloon device. */
+export async function qomGet(c: QmpClient, path: string, property: string): Promise<unknown> {
+  return c.execute('qom-get', { path, property });
+}
