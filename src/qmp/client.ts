@@ -159,6 +159,15 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
   }
 
   private dispatch(message: QmpMessage): void {
+    if (this.greetingWaiter && message.type !== 'greeting') {
+      const line = message.type === 'event' ? JSON.stringify(message.event) : message.line;
+      const err = new TsvirtError(
+        'ERR_QMP_PROTOCOL',
+        `qmp monitor ${this.label} did not start with a greeting; check that it is a QMP socket`,
+        { line, label: this.label },
+      );
+      return this.greetingWaiter.reject(err);
+    }
     switch (message.type) {
       case 'return':
       case 'error':
