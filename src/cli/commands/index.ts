@@ -1,4 +1,15 @@
 import type { Command } from '../command.js';
+import { domainInfoCommands } from './domain-info.js';
+import { domainLifecycleCommands } from './domain-lifecycle.js';
+import { domainResourceCommands } from './domain-resources.js';
+import { poolCommands } from './pool.js';
+import { volumeCommands } from './volume.js';
 
 /** Every verb of `tsvirt`, in the order `tsvirt help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  ...domainInfoCommands,
+  ...domainLifecycleCommands,
+  ...domainResourceCommands,
+  ...poolCommands,
+  ...volumeCommands,
+];

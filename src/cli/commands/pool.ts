@@ -1,0 +1,256 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from '../command.js';
+import { parseVerbArgs, req, type VerbArgs } from '../args.js';
+import { lookupPool } from '../lookup.js';
+import { formatBytes, formatFields, formatTable } from '../format/table.js';
+import type { Connection, PoolRef } from '../../connection.js';
+import { buildPoolXml } from '../pool-xml.js';
+
+/** virStoragePoolState as virsh prints it. */
+const POOL_STATES = ['inactive', 'building', 'running', 'degraded', 'inaccessible'];
+
+/** virConnectListAllStoragePoolsFlags: INACTIVE 1, ACTIVE 2, and one bit per pool type. */
+const LIST_FLAGS = { inactive: 1, active: 2, dir: 64, logical: 256 } as const;
+
+/** A verb `pool-X <pool>` that acts and prints "Pool NAME <done>". */
+function poolAction(
+  name: string,
+  summary: string,
+  done: string | ((a: VerbArgs) => string),
+  act: (c: Connection, p: PoolRef, a: VerbArgs) => Promise<void>,
+  flags: string[] = [],
+): Command {
+  return {
+    name,
+    summary,
+    usage: `Usage: tsvirt ${name} <pool>${flags.map((f) => ` [--${f}]`).join('')}`,
+    async run(ctx) {
+      const a = parseVerbArgs(ctx.args, { verb: name, positionals: ['pool'], flags });
+      const conn = await ctx.connect();
+      const pool = await lookupPool(conn, req(a, 'pool'));
+      await act(conn, pool, a);
+      const word = typeof done === 'string' ? done : done(a);
+      ctx.print(ctx.json ? JSON.stringify({ pool: pool.name, ok: true }) : `Pool ${pool.name} ${word}\n`);
+      return 0;
+    },
+  };
+}
+
+const poolList: Command = {
+  name: 'pool-list',
+  summary: 'list pools',
+  usage: 'Usage: tsvirt pool-list [--all] [--inactive] [--type dir,logical] [--details] [--name]',
+  async run(ctx) {
+    const a = parseVerbArgs(ctx.args, {
+      verb: 'pool-list',
+      positionals: [],
+      flags: ['all', 'inactive', 'details', 'name'],
+      options: ['type'],
+    });
+    let flags = a.flags.has('all') ? 0 : a.flags.has('inactive') ? LIST_FLAGS.inactive : LIST_FLAGS.active;
+    for (const t of a.opts.type?.split(',') ?? []) flags |= LIST_FLAGS[t as 'dir' | 'logical'] ?? 0;
+    const conn = await ctx.connect();
+    const pools = (await conn.listAllStoragePools(flags)).sort((x, y) => x.name.localeCompare(y.name));
+    const rows = await Promise.all(
+      pools.map(async (p) => {
+        const [info, autostart, persistent] = await Promise.all([
+          conn.storagePoolGetInfo(p),
+          conn.storagePoolGetAutostart(p),
+          conn.storagePoolIsPersistent(p),
+        ]);
+        return { ...p, info, autostart, persistent };
+      }),
+    );
+    if (ctx.json) {
+      const out = rows.map((r) => ({
+        name: r.name,
+        uuid: r.uuid,
+        state: POOL_STATES[r.info.state],
+        autostart: r.autostart,
+        persistent: r.persistent,
+        capacity: String(r.info.capacity),
+        allocation: String(r.info.allocation),
+        available: String(r.info.available),
+      }));
+      ctx.print(JSON.stringify(out, null, 2));
+    } else if (a.flags.has('name')) {
+      ctx.print(`${rows.map((r) => r.name).join('\n')}\n`);
+    } else if (a.flags.has('details')) {
+      const active = (r: (typeof rows)[number]): boolean => r.info.state === 2;
+      ctx.print(
+        formatTable(
+          ['Name', 'State', 'Autostart', 'Persistent', 'Capacity', 'Allocation', 'Available'],
+          rows.map((r) => [
+            r.name,
+            POOL_STATES[r.info.state] ?? 'unknown',
+            r.autostart ? 'yes' : 'no',
+            r.persistent ? 'yes' : 'no',
+            active(r) ? formatBytes(r.info.capacity) : '-',
+            active(r) ? formatBytes(r.info.allocation) : '-',
+            active(r) ? formatBytes(r.info.available) : '-',
+          ]),
+        ),
+      );
+    } else {
+      ctx.print(
+        formatTable(
+          ['Name', 'State', 'Autostart'],
+          rows.map((r) => [r.name, r.info.state === 2 ? 'active' : 'inactive', r.autostart ? 'yes' : 'no']),
+        ),
+      );
+    }
+    return 0;
+  },
+};
+
+const poolInfo: Command = {
+  name: 'pool-info',
+  summary: 'storage pool information',
+  usage: 'Usage: tsvirt pool-info <pool> [--bytes]',
+  async run(ctx) {
+    const a = parseVerbArgs(ctx.args, { verb: 'pool-info', positionals: ['pool'], flags: ['bytes'] });
+    const conn = await ctx.connect();
+    const pool = await lookupPool(conn, req(a, 'pool'));
+    const [info, persistent, autostart] = await Promise.all([
+      conn.storagePoolGetInfo(pool),
+      conn.storagePoolIsPersistent(pool),
+      conn.storagePoolGetAutostart(pool),
+    ]);
+    const size = (v: bigint): string => (a.flags.has('bytes') ? String(v) : formatBytes(v));
+    if (ctx.json) {
+      ctx.print(
+        JSON.stringify(
+          {
+            ...pool,
+            state: POOL_STATES[info.state],
+            persistent,
+            autostart,
+            capacity: String(info.capacity),
+            allocation: String(info.allocation),
+            available: String(info.available),
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    const fields: Array<[string, string]> = [
+      ['Name', pool.name],
+      ['UUID', pool.uuid],
+      ['State', POOL_STATES[info.state] ?? 'unknown'],
+      ['Persistent', persistent ? 'yes' : 'no'],
+      ['Autostart', autostart ? 'yes' : 'no'],
+    ];
+    if (info.state === 2)
+      fields.push(
+        ['Capacity', size(info.capacity)],
+        ['Allocation', size(info.allocation)],
+        ['Available', size(info.available)],
+      );
+    ctx.print(`${formatFields(fields)}\n`);
+    return 0;
+  },
+};
+
+/** pool-define and pool-create: a pool from an XML file. */
+function poolFromFile(
+  name: string,
+  summary: string,
+  word: string,
+  make: (c: Connection, xml: string) => Promise<PoolRef>,
+): Command {
+  return {
+    name,
+    summary,
+    usage: `Usage: tsvirt ${name} <file>`,
+    async run(ctx) {
+      const a = parseVerbArgs(ctx.args, { verb: name, positionals: ['file'] });
+      const file = req(a, 'file');
+      const pool = await make(await ctx.connect(), await readFile(file, 'utf8'));
+      ctx.print(ctx.json ? JSON.stringify(pool) : `Pool ${pool.name} ${word} from ${file}\n`);
+      return 0;
+    },
+  };
+}
+
+const poolDefineAs: Command = {
+  name: 'pool-define-as',
+  summary: 'define a pool from a set of args',
+  usage:
+    'Usage: tsvirt pool-define-as <name> <type> [--source-dev DEV] [--source-name NAME] [--target PATH]\n\n  type: dir or logical',
+  async run(ctx) {
+    const a = parseVerbArgs(ctx.args, {
+      verb: 'pool-define-as',
+      positionals: ['name', 'type', 'source-host?', 'source-path?', 'source-dev?', 'source-name?', 'target?'],
+      options: ['source-format'],
+    });
+    const xml = buildPoolXml({
+      name: req(a, 'name'),
+      type: req(a, 'type'),
+      sourceDev: a.pos['source-dev'],
+      sourceName: a.pos['source-name'],
+      sourceFormat: a.opts['source-format'],
+      target: a.pos.target,
+    });
+    const pool = await (await ctx.connect()).storagePoolDefineXML(xml, 0);
+    ctx.print(ctx.json ? JSON.stringify(pool) : `Pool ${pool.name} defined\n`);
+    return 0;
+  },
+};
+
+const poolDumpxml: Command = {
+  name: 'pool-dumpxml',
+  summary: 'pool information in XML',
+  usage: 'Usage: tsvirt pool-dumpxml <pool> [--inactive]',
+  async run(ctx) {
+    const a = parseVerbArgs(ctx.args, { verb: 'pool-dumpxml', positionals: ['pool'], flags: ['inactive'] });
+    const conn = await ctx.connect();
+    const xml = await conn.storagePoolGetXMLDesc(
+      await lookupPool(conn, req(a, 'pool')),
+      a.flags.has('inactive') ? 1 : 0,
+    );
+    ctx.print(ctx.json ? JSON.stringify({ xml }) : `${xml.trimEnd()}\n`);
+    return 0;
+  },
+};
+
+/** Verbs about storage pools. */
+export const poolCommands: Command[] = [
+  poolList,
+  poolInfo,
+  poolFromFile(
+    'pool-define',
+    'define an inactive persistent storage pool from an XML file',
+    'defined',
+    (c, x) => c.storagePoolDefineXML(x, 0),
+  ),
+  poolFromFile('pool-create', 'create (start) a transient pool from an XML file', 'created', (c, x) =>
+    c.storagePoolCreateXML(x, 0),
+  ),
+  poolDefineAs,
+  poolAction(
+    'pool-build',
+    'build a pool',
+    'built',
+    (c, p, a) => c.storagePoolBuild(p, a.flags.has('overwrite') ? 4 : a.flags.has('no-overwrite') ? 8 : 0),
+    ['overwrite', 'no-overwrite'],
+  ),
+  poolAction('pool-start', 'start a (previously defined) inactive pool', 'started', (c, p) =>
+    c.storagePoolCreate(p, 0),
+  ),
+  poolAction('pool-destroy', 'destroy (stop) a pool', 'destroyed', (c, p) => c.storagePoolDestroy(p)),
+  poolAction('pool-delete', 'delete a pool', 'deleted', (c, p) => c.storagePoolDelete(p, 0)),
+  poolAction('pool-undefine', 'undefine an inactive pool', 'has been undefined', (c, p) =>
+    c.storagePoolUndefine(p),
+  ),
+  poolAction('pool-refresh', 'refresh a pool', 'refreshed', (c, p) => c.storagePoolRefresh(p, 0)),
+  poolAction(
+    'pool-autostart',
+    'autostart a pool',
+    (a) => (a.flags.has('disable') ? 'unmarked as autostarted' : 'marked as autostarted'),
+    (c, p, a) => c.storagePoolSetAutostart(p, !a.flags.has('disable')),
+    ['disable'],
+  ),
+  poolDumpxml,
+];
