@@ -1,0 +1,168 @@
+/**
+ * libvirt's numbers for domain state reasons, lifecycle events and API flags, as the C headers
+ * (libvirt-domain.h) give them. The driver reports and accepts exactly these values.
+ */
+
+/** virDomainNostateReason. */
+export const NostateReason = {
+  UNKNOWN: 0, // the reason is unknown
+} as const;
+
+/** virDomainRunningReason. */
+export const RunningReason = {
+  UNKNOWN: 0, // the reason is unknown
+  BOOTED: 1, // normal startup from boot
+  UNPAUSED: 5, // returned from paused state
+} as const;
+
+/** virDomainPausedReason. */
+export const PausedReason = {
+  UNKNOWN: 0, // the reason is unknown
+  USER: 1, // paused on user request
+  SHUTTING_DOWN: 8, // paused during shutdown process
+  STARTING_UP: 11, // the domain is being started
+} as const;
+
+/** virDomainShutdownReason. */
+export const ShutdownReason = {
+  UNKNOWN: 0, // the reason is unknown
+  USER: 1, // shutting down on user request
+} as const;
+
+/** virDomainShutoffReason. */
+export const ShutoffReason = {
+  UNKNOWN: 0, // the reason is unknown
+  SHUTDOWN: 1, // normal shutdown
+  DESTROYED: 2, // forced poweroff
+  CRASHED: 3, // domain crashed
+  FAILED: 6, // domain failed to start
+} as const;
+
+/** virDomainEventType. */
+export const EventType = {
+  DEFINED: 0,
+  UNDEFINED: 1,
+  STARTED: 2,
+  SUSPENDED: 3,
+  RESUMED: 4,
+  STOPPED: 5,
+  SHUTDOWN: 6,
+  PMSUSPENDED: 7,
+  CRASHED: 8,
+} as const;
+
+/** virDomainEventDefinedDetailType. */
+export const DefinedDetail = {
+  ADDED: 0, // newly created config file
+  UPDATED: 1, // changed config file
+} as const;
+
+/** virDomainEventUndefinedDetailType. */
+export const UndefinedDetail = {
+  REMOVED: 0, // deleted the config file
+} as const;
+
+/** virDomainEventStartedDetailType. */
+export const StartedDetail = {
+  BOOTED: 0, // normal startup from boot
+} as const;
+
+/** virDomainEventSuspendedDetailType. */
+export const SuspendedDetail = {
+  PAUSED: 0, // normal suspend due to admin pause
+} as const;
+
+/** virDomainEventResumedDetailType. */
+export const ResumedDetail = {
+  UNPAUSED: 0, // normal resume due to admin unpause
+} as const;
+
+/** virDomainEventStoppedDetailType. */
+export const StoppedDetail = {
+  SHUTDOWN: 0, // normal shutdown
+  DESTROYED: 1, // forced poweroff from host
+  CRASHED: 2, // guest crashed
+  FAILED: 5, // host emulator/mgmt failed (libvirt's detail when qemu dies without a SHUTDOWN event)
+} as const;
+
+/** virDomainEventShutdownDetailType. */
+export const ShutdownDetail = {
+  FINISHED: 0, // guest finished shutdown sequence
+  GUEST: 1, // initiated by the guest
+  HOST: 2, // initiated by the host (for example system_powerdown)
+} as const;
+
+/** virConnectListAllDomainsFlags. */
+export const ListFlags = {
+  ACTIVE: 1,
+  INACTIVE: 2,
+  PERSISTENT: 4,
+  TRANSIENT: 8,
+  RUNNING: 16,
+  PAUSED: 32,
+  SHUTOFF: 64,
+  OTHER: 128,
+  MANAGEDSAVE: 256,
+  NO_MANAGEDSAVE: 512,
+  AUTOSTART: 1024,
+  NO_AUTOSTART: 2048,
+  HAS_SNAPSHOT: 4096,
+  NO_SNAPSHOT: 8192,
+} as const;
+
+/** virDomainCreateFlags. */
+export const CreateFlags = {
+  PAUSED: 1, // launch the guest in paused state
+  AUTODESTROY: 2, // destroy the guest when the connection closes (not supported)
+} as const;
+
+/** virDomainDestroyFlagsValues. */
+export const DestroyFlags = {
+  GRACEFUL: 1, // only SIGTERM, no SIGKILL
+} as const;
+
+/** virDomainShutdownFlagValues / virDomainRebootFlagValues. */
+export const PowerFlags = {
+  DEFAULT: 0, // hypervisor's choice: ACPI here
+  ACPI_POWER_BTN: 1, // send ACPI event
+  GUEST_AGENT: 2, // use the guest agent (not supported)
+  INITCTL: 4, // not supported
+  SIGNAL: 8, // not supported
+  PARAVIRT: 16, // not supported
+} as const;
+
+/** virDomainXMLFlags. */
+export const XmlFlags = {
+  SECURE: 1, // dump security sensitive information too
+  INACTIVE: 2, // dump the persistent definition
+} as const;
+
+/** virDomainModificationImpact (and virDomainMemoryModFlags, which adds MAXIMUM). */
+export const ModificationImpact = {
+  CURRENT: 0, // the current state: live if running, else config
+  LIVE: 1, // the running domain
+  CONFIG: 2, // the persistent definition
+  MAXIMUM: 4, // virDomainSetMemoryFlags: the maximum memory, not the balloon (not supported live)
+} as const;
+
+/** virDomainMemoryStatTags. */
+export const MemoryStatTag = {
+  SWAP_IN: 0, // KiB swapped in
+  SWAP_OUT: 1, // KiB swapped out
+  MAJOR_FAULT: 2, // major page faults
+  MINOR_FAULT: 3, // minor page faults
+  UNUSED: 4, // KiB unused by the guest
+  AVAILABLE: 5, // KiB usable by the guest
+  ACTUAL_BALLOON: 6, // current balloon size in KiB
+  RSS: 7, // resident set size of the qemu process in KiB
+  USABLE: 8, // KiB the guest can use without swapping
+  LAST_UPDATE: 9, // timestamp of the last guest stats update (seconds)
+  DISK_CACHES: 10, // KiB of disk caches in the guest
+} as const;
+
+/** virVcpuState. */
+export const VcpuState = {
+  OFFLINE: 0,
+  RUNNING: 1,
+  BLOCKED: 2,
+} as const;

@@ -1,0 +1,96 @@
+import { DomainState, type DomainRef, type DomainStateValue } from '../connection.js';
+import type { DomainConfig } from '../domain/index.js';
+import type { QmpClient } from '../qmp/index.js';
+import { ShutoffReason } from './constants.js';
+import { JobLock } from './job-lock.js';
+import type { DomainPaths } from './runtime-files.js';
+import { isActiveState, type ActionSubject } from './state-machine.js';
+
+/** What the driver knows about a running qemu process of a domain. */
+export interface DomainRuntime {
+  pid: number;
+  /** /proc/PID/stat start time: with the pid, the identity of this qemu. */
+  startTicks: number;
+  /** Wall-clock start, ISO 8601. */
+  startedAt: string;
+  /** The monitor; undefined while it does not answer. */
+  qmp: QmpClient | undefined;
+  /** Settles when qemu exits, for a child this driver spawned (adopted ones are polled). */
+  exited: Promise<unknown> | undefined;
+  /** Paths of disk sources (volumes resolved), for "which domain uses this path". */
+  diskPaths: string[];
+  /** QEMU sent SHUTDOWN: an exit that follows is a shutdown, not a crash. */
+  gotShutdown: boolean;
+  /** The SHUTDOWN event said the guest asked for it. */
+  guestShutdown: boolean;
+  /** Set by start until it finishes: exit and RESUME events are start's own business. */
+  starting: boolean;
+  /** Set by destroy: the exit is destroy's own business. */
+  beingDestroyed: boolean;
+  /** A reboot (or on_poweroff=restart) is in flight: the next guest SHUTDOWN resets instead of stopping. */
+  fakeReboot: boolean;
+  /** Timer polling /proc for the exit of a qemu this driver did not spawn. */
+  pollTimer: NodeJS.Timeout | undefined;
+}
+
+/** One domain in the registry: its definitions, state, runtime and job lock. */
+export class DomainObject {
+  /** The persistent definition (etc/qemu/NAME.xml); undefined for a transient domain. */
+  persistentDef: DomainConfig | undefined;
+  /** The definition qemu runs with; undefined while inactive. */
+  liveDef: DomainConfig | undefined;
+  autostart = false;
+  state: DomainStateValue = DomainState.SHUTOFF;
+  reason: number = ShutoffReason.UNKNOWN;
+  id = -1;
+  run: DomainRuntime | undefined;
+  /** Why qemu is shown in NOSTATE: it runs but QMP does not answer. */
+  monitorError: string | undefined;
+  readonly job: JobLock;
+
+  constructor(
+    readonly name: string,
+    readonly uuid: string,
+    readonly paths: DomainPaths,
+  ) {
+    this.job = new JobLock(() => this.name);
+  }
+
+  /** The definition that applies now: the live one while active, else the persistent one. */
+  get def(): DomainConfig {
+    const def = this.liveDef ?? this.persistentDef;
+    if (!def) throw new Error(`domain ${this.name} has no definition`);
+    return def;
+  }
+
+  /** Whether a qemu process exists for the domain. */
+  get active(): boolean {
+    return isActiveState(this.state);
+  }
+
+  /** Whether it has a persistent definition. */
+  get persistent(): boolean {
+    return this.persistentDef !== undefined;
+  }
+
+  /** The facts the state table decides on. */
+  get subject(): ActionSubject {
+    return {
+      name: this.name,
+      state: this.state,
+      persistent: this.persistent,
+      monitorError: this.monitorError,
+    };
+  }
+
+  /** The wire reference: id -1 while inactive. */
+  ref(): DomainRef {
+    return { name: this.name, uuid: this.uuid, id: this.active ? this.id : -1 };
+  }
+
+  /** Set the state and its reason (libvirt's virDomain*Reason for that state). */
+  setState(state: DomainStateValue, reason: number): void {
+    this.state = state;
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,88 @@
+import { appendFile, open } from 'node:fs/promises';
+import { TsvirtError } from '../errors.js';
+import { spawnDetached } from '../exec/index.js';
+import { isQemuOfDomain, readProcStat, signalQemu, waitForExit } from './proc.js';
+
+/** A qemu process this driver started. */
+export interface QemuLaunch {
+  pid: number;
+  startTicks: number;
+  /** Settles when qemu exits, while this process watches it. */
+  exited: Promise<{ exitCode: number | undefined; signal: string | undefined }>;
+}
+
+/**
+ * Start qemu in its own session (it outlives the driver), its stdout and stderr appended to the log after
+ * a header line with the time and the argv, as libvirt's qemu log has them.
+ */
+export async function launchQemu(argv: readonly string[], logFile: string): Promise<QemuLaunch> {
+  await appendFile(logFile, `${new Date().toISOString()}: starting up\n${formatArgv(argv)}\n`);
+  const child = await spawnDetached(argv, { logFile });
+  return { pid: child.pid, startTicks: readProcStat(child.pid)?.startTicks ?? 0, exited: child.exited };
+}
+
+/** An argv as one shell-quoted line, for the log only (it is never run by a shell). */
+export function formatArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The last `bytes` of a log file, for error messages about a qemu that failed. */
+export async function readLogTail(logFile: string, bytes = 1500): Promise<string> {
+  try {
+    const fh = await open(logFile, 'r');
+    try {
+      const { size } = await fh.stat();
+      const length = Math.min(bytes, size);
+      const buf = Buffer.alloc(length);
+      await fh.read(buf, 0, length, size - length);
+      return buf.toString('utf8').trim();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** The bounded waits of the stop ladder. */
+export interface StopLadder {
+  /** Ask qemu to quit over QMP; absent when there is no monitor. */
+  quit?: () => Promise<void>;
+  /** Stop after SIGTERM: never SIGKILL (virDomainDestroyFlags GRACEFUL). */
+  graceful: boolean;
+  quitWaitMs: number;
+  termWaitMs: number;
+  killWaitMs: number;
+}
+
+/** The step of the ladder that ended the process ('gone': it was not running, or was not our qemu). */
+export type StopStep = 'gone' | 'quit' | 'sigterm' | 'sigkill';
+
+/**
+ * Stop a qemu: QMP quit, then SIGTERM, then SIGKILL (unless graceful), each followed by a bounded wait.
+ * Every signal is sent only after /proc/PID/cmdline shows this domain's qemu. Throws ERR_OPERATION_FAILED
+ * when the process survives the last step.
+ */
+export async function stopQemu(pid: number, uuid: string, ladder: StopLadder): Promise<StopStep> {
+  if (!isQemuOfDomain(pid, uuid)) return 'gone';
+  if (ladder.quit) {
+    await ladder.quit().catch(() => undefined);
+    if (await waitForExit(pid, ladder.quitWaitMs)) return 'quit';
+  }
+  if (!signalQemu(pid, uuid, 'SIGTERM')) return 'gone';
+  if (await waitForExit(pid, ladder.termWaitMs)) return 'sigterm';
+  if (ladder.graceful) {
+    throw new TsvirtError(
+      'ERR_OPERATION_FAILED',
+      `qemu process ${pid} is still running ${ladder.termWaitMs} ms after SIGTERM; destroy without --graceful to kill it`,
+      { pid, step: 'sigterm', waitMs: ladder.termWaitMs },
+    );
+  }
+  if (!signalQemu(pid, uuid, 'SIGKILL')) return 'gone';
+  if (await waitForExit(pid, ladder.killWaitMs)) return 'sigkill';
+  throw new TsvirtError(
+    'ERR_OPERATION_FAILED',
+    `qemu process ${pid} is still running ${ladder.killWaitMs} ms after SIGKILL; it may be stuck in the kernel (state D), check /proc/${pid}/stack`,
+    { pid, step: 'sigkill', waitMs: ladder.killWaitMs },
+  );
+}

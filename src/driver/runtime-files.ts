@@ -1,0 +1,148 @@
+import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { TsvirtError } from '../errors.js';
+
+/** The files of one domain under the driver's root, laid out as DESIGN.md "State on disk" has them. */
+export interface DomainPaths {
+  /** etc/qemu/NAME.xml: the persistent definition. */
+  config: string;
+  /** etc/qemu/autostart/NAME.xml: the autostart mark. */
+  autostart: string;
+  /** run/qemu/NAME.xml: the live definition with its runtime facts (a domstatus document). */
+  status: string;
+  /** run/qemu/NAME.pid: qemu's -pidfile. */
+  pidFile: string;
+  /** run/qemu/NAME.qmp: the QMP socket. */
+  qmpSocket: string;
+  /** run/qemu/NAME.console: the serial console socket. */
+  consoleSocket: string;
+  /** run/qemu/NAME.vnc: the VNC socket, when graphics use one. */
+  vncSocket: string;
+  /** log/qemu/NAME.log: the argv that started qemu, then its stdout and stderr. */
+  log: string;
+}
+
+/** The folders of a driver root. */
+export interface RootDirs {
+  etc: string;
+  autostart: string;
+  run: string;
+  log: string;
+  /** run/driver.lock: the root lock. */
+  lockFile: string;
+  /** run/next-domain-id: the next id to hand out, so that ids keep increasing across restarts. */
+  nextIdFile: string;
+}
+
+/** The folders of a driver root. */
+export function buildRootDirs(root: string): RootDirs {
+  return {
+    etc: join(root, 'etc', 'qemu'),
+    autostart: join(root, 'etc', 'qemu', 'autostart'),
+    run: join(root, 'run', 'qemu'),
+    log: join(root, 'log', 'qemu'),
+    lockFile: join(root, 'run', 'driver.lock'),
+    nextIdFile: join(root, 'run', 'next-domain-id'),
+  };
+}
+
+/** The files of domain `name` under `dirs`. */
+export function buildDomainPaths(dirs: RootDirs, name: string): DomainPaths {
+  return {
+    config: join(dirs.etc, `${name}.xml`),
+    autostart: join(dirs.autostart, `${name}.xml`),
+    status: join(dirs.run, `${name}.xml`),
+    pidFile: join(dirs.run, `${name}.pid`),
+    qmpSocket: join(dirs.run, `${name}.qmp`),
+    consoleSocket: join(dirs.run, `${name}.console`),
+    vncSocket: join(dirs.run, `${name}.vnc`),
+    log: join(dirs.log, `${name}.log`),
+  };
+}
+
+/** Create the folders of a root. */
+export async function ensureRootDirs(dirs: RootDirs): Promise<void> {
+  for (const dir of [dirs.etc, dirs.autostart, dirs.run, dirs.log]) await mkdir(dir, { recursive: true });
+}
+
+/** Write a file atomically: a temp file in the same folder, fsync, rename, then fsync the folder. */
+export async function writeFileAtomic(path: string, data: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await syncDir(dirname(path));
+  } catch (cause) {
+    await rm(tmp, { force: true });
+    throw new TsvirtError(
+      'ERR_IO',
+      `${path}: cannot write (${(cause as Error).message})`,
+      { path },
+      { cause },
+    );
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The text of a file, or undefined when it does not exist. */
+export async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TsvirtError(
+      'ERR_IO',
+      `${path}: cannot read (${(err as Error).message})`,
+      { path },
+      { cause: err },
+    );
+  }
+}
+
+/** Remove a file; a missing file is fine. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Remove the runtime files of a domain that no longer runs (the log stays). */
+export async function removeRuntimeFiles(paths: DomainPaths): Promise<void> {
+  for (const p of [paths.status, paths.pidFile, paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) {
+    await removeFile(p);
+  }
+}
+
+/** Names of the domains that have a `NAME.xml` in `dir`. */
+export async function listXmlNames(dir: string): Promise<string[]> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries
+    .filter((f) => f.endsWith('.xml') && !f.startsWith('.'))
+    .map((f) => f.slice(0, -4))
+    .sort();
+}
+
+/** Hand out the next domain id (positive, increasing, persisted so that a restart never reuses one). */
+export async function allocateDomainId(dirs: RootDirs, minId = 1): Promise<number> {
+  const text = await readIfExists(dirs.nextIdFile);
+  const parsed = Number.parseInt(text ?? '', 10);
+  const id = Math.max(Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 1, minId);
+  await writeFileAtomic(dirs.nextIdFile, `${id + 1}\n`);
+  return id;
+}
