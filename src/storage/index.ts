@@ -1,0 +1,15 @@
+/** Storage pools and volumes: the driver, its XML codecs, flag values and tool wrappers. */
+export { StorageDriver, type StorageDriverOptions } from './storage-driver.js';
+export * from './flags.js';
+export { parsePoolXml, formatPoolXml, type PoolDef, type PoolType, type PoolSizes } from './pool-xml.js';
+export {
+  parseVolumeXml,
+  formatVolumeXml,
+  FILE_FORMATS,
+  type FileFormat,
+  type VolumeSpec,
+  type VolumeDesc,
+} from './volume-xml.js';
+export { parseSize, parseUnit } from './size.js';
+export { validateName } from './names.js';
+export type { TransferRange } from './volume-stream.js';

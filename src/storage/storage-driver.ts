@@ -1,0 +1,237 @@
+import type { Readable } from 'node:stream';
+import type {
+  PoolInfo,
+  PoolLifecycleEvent,
+  PoolRef,
+  Subscription,
+  VolumeInfo,
+  VolumeRef,
+} from '../connection.js';
+import { PoolEvent } from './flags.js';
+import { LvmTools } from './lvm.js';
+import { PoolApi } from './pool-api.js';
+import { PoolRegistry } from './pool-service.js';
+import { PoolStore } from './pool-store.js';
+import type { PoolDef } from './pool-xml.js';
+import type { FileFormat } from './volume-xml.js';
+import { VolumeApi, type VolumeInUse } from './volume-api.js';
+import type { TransferRange } from './volume-stream.js';
+
+/** Options of StorageDriver.open. */
+export interface StorageDriverOptions {
+  /** The tsvirt root; pools live under ROOT/etc/storage, ROOT/run/storage and ROOT/images. */
+  root: string;
+  /** Name of a running domain that uses `path`, if any; such a volume is not deleted, wiped or shrunk. */
+  isVolumeInUse?: VolumeInUse;
+  /** Extra environment for the lvm tools (tests pass LVM_SYSTEM_DIR). */
+  lvmEnv?: Record<string, string>;
+  /** Receives problems met while loading or refreshing (a bad pool file, an unreadable image). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Storage pools and volumes (dir and logical), with the storage methods of the Connection interface.
+ * State lives under the root as libvirt lays it out; see PoolStore.
+ */
+export class StorageDriver {
+  /** Problems met while loading or refreshing, oldest first. */
+  readonly warnings: string[] = [];
+  private readonly reg: PoolRegistry;
+  private readonly pools: PoolApi;
+  private readonly vols: VolumeApi;
+
+  private constructor(options: StorageDriverOptions) {
+    const warn = (message: string): void => {
+      this.warnings.push(message);
+      options.onWarning?.(message);
+    };
+    this.reg = new PoolRegistry(
+      new PoolStore(options.root, warn),
+      options.root,
+      new LvmTools(options.lvmEnv),
+      warn,
+    );
+    this.pools = new PoolApi(this.reg);
+    this.vols = new VolumeApi(this.reg, options.isVolumeInUse ?? (() => undefined));
+  }
+
+  /** Load the pools under `root`: re-adopt running ones, make the default pool on a fresh root, start autostart pools. */
+  static async open(options: StorageDriverOptions): Promise<StorageDriver> {
+    const driver = new StorageDriver(options);
+    await driver.load();
+    return driver;
+  }
+
+  private async load(): Promise<void> {
+    const { store } = this.reg;
+    const { firstOpen } = await store.init();
+    for (const def of await store.loadPersistent())
+      this.reg.pools.set(def.name, this.reg.makeEntry(def, true));
+    for (const name of await store.loadAutostart()) {
+      const entry = this.reg.pools.get(name);
+      if (entry) entry.autostart = true;
+    }
+    for (const def of await store.loadRunning()) await this.readopt(def);
+    if (firstOpen && !this.reg.pools.has('default')) await this.makeDefaultPool();
+    for (const entry of [...this.reg.pools.values()]) {
+      if (!entry.autostart || entry.active) continue;
+      await this.reg
+        .activate(entry)
+        .catch((err: Error) =>
+          this.reg.warn(`storage pool '${entry.def.name}' did not autostart: ${err.message}`),
+        );
+    }
+  }
+
+  /** A pool that ran under the last driver: keep it running if its storage is still there. */
+  private async readopt(def: PoolDef): Promise<void> {
+    let entry = this.reg.pools.get(def.name);
+    if (!entry) {
+      entry = this.reg.makeEntry(def, false);
+      this.reg.pools.set(def.name, entry);
+    } else if (entry.def.uuid === def.uuid) {
+      entry.nextDef = entry.def;
+      entry.def = def;
+      entry.backend = this.reg.makeBackend(def);
+    }
+    try {
+      await entry.backend.check();
+      entry.active = true;
+      await this.reg.refresh(entry);
+    } catch (err) {
+      this.reg.warn(
+        `storage pool '${def.name}' was running but is no longer usable, marked inactive: ${(err as Error).message}`,
+      );
+      await this.reg.deactivate(entry);
+    }
+  }
+
+  private async makeDefaultPool(): Promise<void> {
+    const entry = this.reg.makeEntry(this.reg.defaultPoolDef(), true);
+    await this.reg.store.savePersistent(entry.def);
+    this.reg.pools.set('default', entry);
+    this.reg.emit(entry, PoolEvent.DEFINED);
+    await entry.backend.build({ overwrite: false });
+    await this.reg.store.setAutostart('default', true);
+    entry.autostart = true;
+  }
+
+  /** Nothing to release: no child process or handle outlives a call. Pools keep running, as libvirt's do. */
+  async close(): Promise<void> {}
+
+  // pools
+  listAllStoragePools(flags?: number): Promise<PoolRef[]> {
+    return this.pools.listAllStoragePools(flags);
+  }
+  lookupStoragePoolByName(name: string): Promise<PoolRef> {
+    return this.pools.lookupStoragePoolByName(name);
+  }
+  lookupStoragePoolByUUID(uuid: string): Promise<PoolRef> {
+    return this.pools.lookupStoragePoolByUUID(uuid);
+  }
+  lookupStoragePoolByVolume(vol: VolumeRef): Promise<PoolRef> {
+    return this.vols.lookupStoragePoolByVolume(vol);
+  }
+  storagePoolDefineXML(xml: string, flags?: number): Promise<PoolRef> {
+    return this.pools.storagePoolDefineXML(xml, flags);
+  }
+  storagePoolCreateXML(xml: string, flags?: number): Promise<PoolRef> {
+    return this.pools.storagePoolCreateXML(xml, flags);
+  }
+  storagePoolBuild(pool: PoolRef, flags?: number): Promise<void> {
+    return this.pools.storagePoolBuild(pool, flags);
+  }
+  storagePoolCreate(pool: PoolRef, flags?: number): Promise<void> {
+    return this.pools.storagePoolCreate(pool, flags);
+  }
+  storagePoolDestroy(pool: PoolRef): Promise<void> {
+    return this.pools.storagePoolDestroy(pool);
+  }
+  storagePoolDelete(pool: PoolRef, flags?: number): Promise<void> {
+    return this.pools.storagePoolDelete(pool, flags);
+  }
+  storagePoolUndefine(pool: PoolRef): Promise<void> {
+    return this.pools.storagePoolUndefine(pool);
+  }
+  storagePoolRefresh(pool: PoolRef, flags?: number): Promise<void> {
+    return this.pools.storagePoolRefresh(pool, flags);
+  }
+  storagePoolGetInfo(pool: PoolRef): Promise<PoolInfo> {
+    return this.pools.storagePoolGetInfo(pool);
+  }
+  storagePoolGetXMLDesc(pool: PoolRef, flags?: number): Promise<string> {
+    return this.pools.storagePoolGetXMLDesc(pool, flags);
+  }
+  storagePoolIsActive(pool: PoolRef): Promise<boolean> {
+    return this.pools.storagePoolIsActive(pool);
+  }
+  storagePoolIsPersistent(pool: PoolRef): Promise<boolean> {
+    return this.pools.storagePoolIsPersistent(pool);
+  }
+  storagePoolGetAutostart(pool: PoolRef): Promise<boolean> {
+    return this.pools.storagePoolGetAutostart(pool);
+  }
+  storagePoolSetAutostart(pool: PoolRef, autostart: boolean): Promise<void> {
+    return this.pools.storagePoolSetAutostart(pool, autostart);
+  }
+  async onStoragePoolLifecycle(
+    listener: (ev: PoolLifecycleEvent) => void,
+    pool?: PoolRef,
+  ): Promise<Subscription> {
+    return this.reg.subscribe(listener, pool);
+  }
+
+  // volumes
+  storagePoolListAllVolumes(pool: PoolRef, flags?: number): Promise<VolumeRef[]> {
+    return this.vols.storagePoolListAllVolumes(pool, flags);
+  }
+  storageVolLookupByName(pool: PoolRef, name: string): Promise<VolumeRef> {
+    return this.vols.storageVolLookupByName(pool, name);
+  }
+  storageVolLookupByKey(key: string): Promise<VolumeRef> {
+    return this.vols.storageVolLookupByKey(key);
+  }
+  storageVolLookupByPath(path: string): Promise<VolumeRef> {
+    return this.vols.storageVolLookupByPath(path);
+  }
+  storageVolCreateXML(pool: PoolRef, xml: string, flags?: number): Promise<VolumeRef> {
+    return this.vols.storageVolCreateXML(pool, xml, flags);
+  }
+  storageVolCreateXMLFrom(pool: PoolRef, xml: string, source: VolumeRef, flags?: number): Promise<VolumeRef> {
+    return this.vols.storageVolCreateXMLFrom(pool, xml, source, flags);
+  }
+  storageVolDelete(vol: VolumeRef, flags?: number): Promise<void> {
+    return this.vols.storageVolDelete(vol, flags);
+  }
+  storageVolWipe(vol: VolumeRef, flags?: number): Promise<void> {
+    return this.vols.storageVolWipe(vol, flags);
+  }
+  storageVolResize(vol: VolumeRef, capacity: bigint, flags?: number): Promise<void> {
+    return this.vols.storageVolResize(vol, capacity, flags);
+  }
+  storageVolGetInfo(vol: VolumeRef): Promise<VolumeInfo> {
+    return this.vols.storageVolGetInfo(vol);
+  }
+  storageVolGetXMLDesc(vol: VolumeRef, flags?: number): Promise<string> {
+    return this.vols.storageVolGetXMLDesc(vol, flags);
+  }
+  storageVolGetPath(vol: VolumeRef): Promise<string> {
+    return this.vols.storageVolGetPath(vol);
+  }
+
+  /** For the domain driver: pool + volume name -> the path, its kind and its format, for qemu. */
+  resolveVolume(
+    pool: string,
+    volume: string,
+  ): Promise<{ path: string; kind: 'file' | 'block'; format: FileFormat }> {
+    return this.vols.resolveVolume(pool, volume);
+  }
+  /** vol-upload: write `source` into the volume from `offset`, at most `length` bytes; resolves to bytes written. */
+  uploadVolume(vol: VolumeRef, source: Readable, range?: TransferRange): Promise<number> {
+    return this.vols.uploadVolume(vol, source, range);
+  }
+  /** vol-download: a stream of the volume's bytes from `offset`, `length` of them when given. */
+  downloadVolume(vol: VolumeRef, range?: TransferRange): Promise<Readable> {
+    return this.vols.downloadVolume(vol, range);
+  }
+}
