@@ -63,7 +63,9 @@ export async function waitForExit(
   timeoutMs: number,
 ): Promise<{ exitCode: number | undefined; signal: string | undefined } | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
   try {
     return await Promise.race([qemu.child.exited, timeout]);
   } finally {
