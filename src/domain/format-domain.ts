@@ -1,0 +1,245 @@
+import { BALLOON_ALIAS, diskAlias, nicAlias, serialAlias } from './aliases.js';
+import type {
+  CharDevConfig,
+  DiskConfig,
+  DomainConfig,
+  DomainLiveFacts,
+  GraphicsConfig,
+  InterfaceConfig,
+} from './types.js';
+import { formatCpuset } from './units.js';
+import { el, renderXml, type XmlNode } from './xml-writer.js';
+
+/**
+ * Write a DomainConfig as libvirt domain XML (two-space indent, libvirt's element order). With live facts
+ * of a running domain it adds what libvirt's dumpxml adds: id='N', device aliases and the actual VNC port.
+ */
+export function formatDomainXml(config: DomainConfig, live?: DomainLiveFacts): string {
+  const root = el(
+    'domain',
+    [
+      ['type', config.type],
+      ['id', live?.id],
+    ],
+    [
+      el('name', [], config.name),
+      el('uuid', [], config.uuid),
+      config.title !== undefined && el('title', [], config.title),
+      config.description !== undefined && el('description', [], config.description),
+      el('memory', [['unit', 'KiB']], String(config.memoryKiB)),
+      el('currentMemory', [['unit', 'KiB']], String(config.currentMemoryKiB)),
+      el(
+        'vcpu',
+        [
+          ['placement', config.vcpuPlacement],
+          ['cpuset', config.vcpuCpuset && formatCpuset(config.vcpuCpuset)],
+        ],
+        String(config.vcpus),
+      ),
+      config.vcpupin.length > 0 &&
+        el(
+          'cputune',
+          [],
+          config.vcpupin.map((p) =>
+            el('vcpupin', [
+              ['vcpu', p.vcpu],
+              ['cpuset', formatCpuset(p.cpuset)],
+            ]),
+          ),
+        ),
+      buildOs(config),
+      (config.features.acpi || config.features.apic) &&
+        el('features', [], [config.features.acpi && el('acpi'), config.features.apic && el('apic')]),
+      buildCpu(config),
+      config.clock && el('clock', [['offset', config.clock.offset]]),
+      el('on_poweroff', [], config.onPoweroff),
+      el('on_reboot', [], config.onReboot),
+      el('on_crash', [], config.onCrash),
+      buildDevices(config, live),
+    ],
+  );
+  return renderXml(root);
+}
+
+function buildOs(config: DomainConfig): XmlNode {
+  const { os } = config;
+  return el(
+    'os',
+    [],
+    [
+      el(
+        'type',
+        [
+          ['arch', os.arch],
+          ['machine', os.machine],
+        ],
+        os.type,
+      ),
+      os.kernel !== undefined && el('kernel', [], os.kernel),
+      os.initrd !== undefined && el('initrd', [], os.initrd),
+      os.cmdline !== undefined && el('cmdline', [], os.cmdline),
+      ...os.boot.map((dev) => el('boot', [['dev', dev]])),
+    ],
+  );
+}
+
+function buildCpu(config: DomainConfig): XmlNode | undefined {
+  const cpu = config.cpu;
+  if (!cpu) return undefined;
+  const attrs: XmlNode['attrs'] = [
+    ['mode', cpu.mode],
+    ['match', cpu.match],
+    ['check', cpu.check],
+    ['migratable', cpu.migratable === undefined ? undefined : cpu.migratable ? 'on' : 'off'],
+  ];
+  return el('cpu', attrs, [
+    cpu.model !== undefined && el('model', [['fallback', cpu.modelFallback]], cpu.model),
+  ]);
+}
+
+function alias(live: DomainLiveFacts | undefined, name: string): XmlNode | undefined {
+  return live ? el('alias', [['name', name]]) : undefined;
+}
+
+function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): XmlNode {
+  const d = config.devices;
+  const serialIndex = (port: number): number => d.serials.findIndex((s) => s.port === port);
+  return el(
+    'devices',
+    [],
+    [
+      d.emulator !== undefined && el('emulator', [], d.emulator),
+      ...d.disks.map((disk) => buildDisk(disk, live)),
+      ...d.interfaces.map((nic, i) => buildInterface(nic, alias(live, nicAlias(i)))),
+      ...d.serials.map((s, i) => buildCharDev('serial', s, live, serialAlias(i))),
+      ...d.consoles.map((c) =>
+        buildCharDev('console', c, live, serialAlias(Math.max(0, serialIndex(c.port)))),
+      ),
+      ...d.graphics.map((g) => buildGraphics(g, live)),
+      d.memballoon &&
+        el(
+          'memballoon',
+          [['model', d.memballoon.model]],
+          [d.memballoon.model === 'virtio' && alias(live, BALLOON_ALIAS)],
+        ),
+    ],
+  );
+}
+
+function buildDisk(disk: DiskConfig, live: DomainLiveFacts | undefined): XmlNode {
+  const src = disk.source;
+  const type = src === undefined ? 'file' : src.kind;
+  const source =
+    src === undefined
+      ? undefined
+      : src.kind === 'file'
+        ? el('source', [['file', src.path]])
+        : src.kind === 'block'
+          ? el('source', [['dev', src.dev]])
+          : el('source', [
+              ['pool', src.pool],
+              ['volume', src.volume],
+            ]);
+  return el(
+    'disk',
+    [
+      ['type', type],
+      ['device', disk.device],
+    ],
+    [
+      el('driver', [
+        ['name', 'qemu'],
+        ['type', disk.format],
+      ]),
+      source,
+      el('target', [
+        ['dev', disk.targetDev],
+        ['bus', disk.bus],
+      ]),
+      disk.readonly && el('readonly'),
+      alias(live, diskAlias(disk)),
+    ],
+  );
+}
+
+function buildInterface(nic: InterfaceConfig, aliasNode: XmlNode | undefined): XmlNode {
+  return el(
+    'interface',
+    [['type', nic.type]],
+    [
+      el('mac', [['address', nic.mac]]),
+      nic.type === 'bridge' && el('source', [['bridge', nic.bridge]]),
+      nic.type === 'ethernet' && el('target', [['dev', nic.targetDev]]),
+      el('model', [['type', nic.model]]),
+      aliasNode,
+    ],
+  );
+}
+
+function buildCharDev(
+  kind: 'serial' | 'console',
+  dev: CharDevConfig,
+  live: DomainLiveFacts | undefined,
+  aliasName: string,
+): XmlNode {
+  // A running pty serial shows where its console is; in tsvirt that is the console socket, not a /dev/pts.
+  const livePty = dev.type === 'pty' ? live?.consoleSocket : undefined;
+  const source =
+    dev.type === 'pty'
+      ? livePty !== undefined && el('source', [['path', livePty]])
+      : el('source', [
+          ['mode', dev.mode],
+          ['path', dev.path],
+        ]);
+  const target =
+    kind === 'serial'
+      ? el(
+          'target',
+          [
+            ['type', 'isa-serial'],
+            ['port', dev.port],
+          ],
+          [el('model', [['name', 'isa-serial']])],
+        )
+      : el('target', [
+          ['type', 'serial'],
+          ['port', dev.port],
+        ]);
+  const attrs: XmlNode['attrs'] = [
+    ['type', dev.type],
+    ['tty', kind === 'console' ? livePty : undefined],
+  ];
+  return el(kind, attrs, [source, target, alias(live, aliasName)]);
+}
+
+function buildGraphics(g: GraphicsConfig, live: DomainLiveFacts | undefined): XmlNode {
+  if (g.listen.kind === 'socket') {
+    const socket = g.listen.socket ?? live?.vncSocket;
+    return el(
+      'graphics',
+      [
+        ['type', 'vnc'],
+        ['socket', socket],
+      ],
+      [
+        el('listen', [
+          ['type', 'socket'],
+          ['socket', socket],
+        ]),
+      ],
+    );
+  }
+  const port = g.autoport ? (live?.vncPort ?? -1) : g.port;
+  const attrs: XmlNode['attrs'] = [
+    ['type', 'vnc'],
+    ['port', port],
+    ['autoport', g.autoport ? 'yes' : 'no'],
+    ['listen', g.listen.address],
+  ];
+  return el('graphics', attrs, [
+    el('listen', [
+      ['type', 'address'],
+      ['address', g.listen.address],
+    ]),
+  ]);
+}

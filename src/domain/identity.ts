@@ -1,0 +1,57 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { TsvirtError } from '../errors.js';
+
+/** Longest domain name accepted: the name becomes file names such as NAME.console under run/qemu/. */
+export const MAX_DOMAIN_NAME_LENGTH = 200;
+
+/** A new random (v4) UUID in lower case; impure, called when the XML has no <uuid>. */
+export function generateUuid(): string {
+  return randomUUID();
+}
+
+/** A new random MAC address in qemu's locally administered range 52:54:00:xx:xx:xx; impure. */
+export function generateMac(): string {
+  const tail = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
+  return ['52', '54', '00', ...tail].join(':');
+}
+
+/**
+ * Normalize a UUID as libvirt accepts it (32 hex digits, dashes optional) to lower-case 8-4-4-4-12,
+ * or return undefined when it is not one.
+ */
+export function normalizeUuid(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!/^[0-9a-fA-F-]+$/.test(trimmed) || trimmed.startsWith('-') || trimmed.endsWith('-')) return undefined;
+  const hex = trimmed.replaceAll('-', '').toLowerCase();
+  if (hex.length !== 32 || trimmed.includes('--')) return undefined;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Normalize a MAC address to lower case, or return undefined when it is not six colon-separated octets. */
+export function normalizeMac(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(trimmed)) return undefined;
+  const first = parseInt(trimmed.slice(0, 2), 16);
+  if (first & 1) return undefined; // a multicast address cannot be a NIC's own address
+  return trimmed.toLowerCase();
+}
+
+/**
+ * Check a domain name by libvirt's rules plus the file-name limits of tsvirt's state folders: non-empty,
+ * no '/', no control characters, at most MAX_DOMAIN_NAME_LENGTH characters. Throws ERR_XML_INVALID.
+ */
+export function validateDomainName(name: string): void {
+  const fail = (problem: string): never => {
+    throw new TsvirtError('ERR_XML_INVALID', `domain name '${name}' ${problem}; choose another name`, {
+      element: 'name',
+      path: 'domain/name',
+      value: name,
+      expected: `1-${MAX_DOMAIN_NAME_LENGTH} characters, no '/' and no control characters`,
+    });
+  };
+  if (name.length === 0) fail('is empty');
+  if (name.length > MAX_DOMAIN_NAME_LENGTH) fail(`is longer than ${MAX_DOMAIN_NAME_LENGTH} characters`);
+  if (name.includes('/')) fail("contains '/'");
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) fail('contains a control character');
+}

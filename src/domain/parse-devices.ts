@@ -1,0 +1,154 @@
+import { ElementReader, invalid } from './element-reader.js';
+import { generateMac, normalizeMac } from './identity.js';
+import { parseCharDev, parseGraphics } from './parse-chardev.js';
+import { isAbsolutePath, parseDisk } from './parse-disk.js';
+import type { CharDevConfig, DevicesConfig, InterfaceConfig } from './types.js';
+
+/** Host interface names (bridges, taps): Linux allows at most 15 bytes. */
+export const IFNAME_PATTERN = /^[A-Za-z0-9_.:-]{1,15}$/;
+
+const DEVICE_ELEMENTS = [
+  'emulator',
+  'disk',
+  'interface',
+  'serial',
+  'console',
+  'graphics',
+  'memballoon',
+] as const;
+
+/** Read <devices>; any device element outside the supported set is an error naming it. */
+export function parseDevices(r: ElementReader | undefined): DevicesConfig {
+  if (!r)
+    return {
+      disks: [],
+      interfaces: [],
+      serials: [],
+      consoles: [],
+      graphics: [],
+      memballoon: { model: 'virtio' },
+    };
+  const els = Object.fromEntries(DEVICE_ELEMENTS.map((name) => [name, r.children(name)])) as Record<
+    (typeof DEVICE_ELEMENTS)[number],
+    ElementReader[]
+  >;
+  r.finish(); // unknown device kinds first, so that the error names them
+  const devices: DevicesConfig = {
+    disks: els.disk.map(parseDisk),
+    interfaces: els.interface.map(parseInterface),
+    serials: numberPorts(
+      els.serial.map((s) => parseCharDev(s, false)),
+      els.serial,
+    ),
+    consoles: els.console.map((c) => parseCharDev(c, true)),
+    graphics: els.graphics.map(parseGraphics),
+    // libvirt adds a virtio balloon when the XML names none.
+    memballoon: readMemballoon(r, els.memballoon),
+  };
+  // libvirt gives a console without a serial the serial it stands for (on x86 both are COM1).
+  if (devices.serials.length === 0) devices.serials = devices.consoles.map((c) => ({ ...c }));
+  const emulator = readEmulator(r, els.emulator);
+  return emulator === undefined ? devices : { emulator, ...devices };
+}
+
+function numberPorts(serials: CharDevConfig[], els: ElementReader[]): CharDevConfig[] {
+  // A serial without <target port=.../> takes the next port after the ones before it, as in libvirt.
+  let next = 0;
+  serials.forEach((s, i) => {
+    const explicit = els[i]?.el.children.find((c) => c.name === 'target')?.attrs.port !== undefined;
+    if (!explicit) s.port = next;
+    next = s.port + 1;
+  });
+  return serials;
+}
+
+function readEmulator(parent: ElementReader, els: ElementReader[]): string | undefined {
+  if (els.length > 1)
+    throw invalid(parent.el, 'element <emulator> appears twice', { expected: 'at most one' });
+  const el = els[0];
+  if (!el) return undefined;
+  el.finish();
+  const path = el.text();
+  if (!isAbsolutePath(path))
+    throw invalid(el.el, `'${path}' is not an absolute path`, {
+      value: path,
+      expected: 'the absolute path of qemu-system-x86_64',
+    });
+  return path;
+}
+
+function readMemballoon(parent: ElementReader, els: ElementReader[]): DevicesConfig['memballoon'] {
+  if (els.length > 1)
+    throw invalid(parent.el, 'element <memballoon> appears twice', { expected: 'at most one' });
+  const el = els[0];
+  if (!el) return { model: 'virtio' };
+  const model = el.enumAttr('model', ['virtio', 'none']);
+  if (model === undefined)
+    throw invalid(el.el, "attribute 'model' is missing", { attribute: 'model', expected: 'virtio or none' });
+  el.skip({ children: ['alias'] });
+  el.finish();
+  return { model };
+}
+
+/** Read one <interface> of type user, bridge or ethernet (a tap named by <target dev=.../>). */
+export function parseInterface(r: ElementReader): InterfaceConfig {
+  const type = r.enumAttr('type', ['user', 'bridge', 'ethernet']);
+  if (type === undefined)
+    throw invalid(r.el, "attribute 'type' is missing", {
+      attribute: 'type',
+      expected: 'user, bridge or ethernet',
+    });
+  const common = { mac: readMac(r.child('mac')), model: readModel(r.child('model')) };
+  let nic: InterfaceConfig;
+  if (type === 'bridge') {
+    const source = r.child('source');
+    if (!source) throw invalid(r.el, 'element <source> is missing', { expected: "<source bridge='br0'/>" });
+    nic = { ...common, type, bridge: readIfname(source, 'bridge') };
+    source.finish();
+  } else if (type === 'ethernet') {
+    const target = r.child('target');
+    if (!target) throw invalid(r.el, 'element <target> is missing', { expected: "<target dev='tap0'/>" });
+    nic = { ...common, type, targetDev: readIfname(target, 'dev') };
+    target.finish();
+  } else {
+    nic = { ...common, type };
+  }
+  r.skip({ children: ['alias'] });
+  r.finish();
+  return nic;
+}
+
+function readIfname(r: ElementReader, attribute: string): string {
+  const name = r.requireAttr(attribute, 'an interface name');
+  if (!IFNAME_PATTERN.test(name)) {
+    throw invalid(r.el, `'${name}' is not an interface name`, {
+      attribute,
+      value: name,
+      expected: '1-15 of A-Z a-z 0-9 _ . : -',
+    });
+  }
+  return name;
+}
+
+function readMac(r: ElementReader | undefined): string {
+  // libvirt generates a MAC at define time so that the definition keeps it.
+  if (!r) return generateMac();
+  const text = r.requireAttr('address', 'a MAC address such as 52:54:00:12:34:56');
+  r.finish();
+  const mac = normalizeMac(text);
+  if (mac === undefined)
+    throw invalid(r.el, `'${text}' is not a unicast MAC address`, {
+      attribute: 'address',
+      value: text,
+      expected: 'six hex octets such as 52:54:00:12:34:56',
+    });
+  return mac;
+}
+
+function readModel(r: ElementReader | undefined): InterfaceConfig['model'] {
+  // libvirt's own default is rtl8139, which tsvirt does not drive; virtio is written into the definition.
+  if (!r) return 'virtio';
+  const model = r.enumAttr('type', ['virtio', 'e1000'], 'virtio');
+  r.finish();
+  return model;
+}

@@ -1,0 +1,172 @@
+import { TsvirtError } from '../errors.js';
+import { VNC_BASE_PORT } from './parse-chardev.js';
+import {
+  buildDiskArgs,
+  buildNicArgs,
+  buildSerialArgs,
+  computeBootIndexes,
+  jsonOpt,
+} from './qemu-device-args.js';
+import { BALLOON_ALIAS, VIDEO_ALIAS } from './aliases.js';
+import type { DomainConfig } from './types.js';
+
+/** What buildQemuArgv needs to know about the host (from src/kvm's probe). */
+export interface QemuHostFacts {
+  /** qemu-system-x86_64 to run when the XML has no <emulator>. */
+  qemuBinary: string;
+  kvm: { usable: boolean; reason: string };
+  /** Whether `-cpu host` starts under KVM here (false on this machine's kvm_pvm: qemu aborts on MSR 0x10a). */
+  cpuHostWorks?: boolean;
+}
+
+/** Files of one running domain, chosen by the driver (DIR/run/qemu/NAME.*). */
+export interface QemuRuntimePaths {
+  qmpSocket: string;
+  pidFile: string;
+  /** The socket qemu serves the pty serial on (virsh console connects here). */
+  consoleSocket: string;
+  /** Everything the guest writes to that serial is also appended here. */
+  serialLog: string;
+  /** The VNC socket when <listen type='socket'/> names no path. */
+  vncSocket?: string;
+}
+
+/** The last VNC display qemu may pick for autoport: ports 5900-5999. */
+const VNC_AUTOPORT_LAST_DISPLAY = 99;
+
+/** Escape a value inside qemu's key=value option syntax, where ',' is written ',,'. */
+export function escapeQemuOpt(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+function requireNoComma(path: string, what: string): string {
+  // -qmp unix:... and -vnc unix:... are legacy option forms in which a comma cannot be escaped.
+  if (path.includes(',')) {
+    throw new TsvirtError(
+      'ERR_INVALID_ARG',
+      `${what} path '${path}' contains ','; use a path without commas`,
+      {
+        field: what,
+        value: path,
+        expected: 'a path without commas',
+      },
+    );
+  }
+  return path;
+}
+
+/**
+ * Build the qemu-system-x86_64 argv of a domain: a pure function of its config, the host facts and the
+ * runtime paths. qemu starts paused (-S); the driver sends `cont` once QMP is up. Throws
+ * ERR_KVM_UNAVAILABLE (type='kvm' where KVM is not usable), ERR_NOT_SUPPORTED (a CPU mode the host or
+ * accelerator cannot give) and ERR_INVALID_ARG (an unresolved volume disk, a missing socket path).
+ */
+export function buildQemuArgv(config: DomainConfig, host: QemuHostFacts, paths: QemuRuntimePaths): string[] {
+  const argv = [config.devices.emulator ?? host.qemuBinary];
+  argv.push('-name', `guest=${escapeQemuOpt(config.name)},debug-threads=on`);
+  argv.push('-uuid', config.uuid, '-no-user-config', '-nodefaults', '-S');
+  argv.push('-machine', `${config.os.machine},acpi=${config.features.acpi ? 'on' : 'off'}`);
+  argv.push('-accel', buildAccel(config, host));
+  const cpu = buildCpuModel(config, host);
+  if (cpu !== undefined) argv.push('-cpu', cpu);
+  argv.push('-m', `size=${formatMemory(config.memoryKiB)}`, '-smp', String(config.vcpus));
+  argv.push('-qmp', `unix:${requireNoComma(paths.qmpSocket, 'qmpSocket')},server=on,wait=off`);
+  argv.push('-pidfile', paths.pidFile);
+  if (config.clock) argv.push('-rtc', `base=${config.clock.offset}`);
+  // on_reboot=destroy: a guest reboot ends qemu. on_poweroff=preserve: qemu stays after a guest poweroff.
+  // restart on poweroff and on_crash are the driver's to carry out when it sees qemu's events.
+  if (config.onReboot === 'destroy') argv.push('-no-reboot');
+  if (config.onPoweroff === 'preserve') argv.push('-no-shutdown');
+  argv.push(...buildKernelArgs(config), ...buildDisplayArgs(config, paths));
+  const boot = computeBootIndexes(config);
+  argv.push(...buildDiskArgs(config, boot), ...buildNicArgs(config, boot), ...buildSerialArgs(config, paths));
+  if (config.devices.graphics.length > 0) argv.push('-device', jsonOpt({ driver: 'VGA', id: VIDEO_ALIAS }));
+  if (config.devices.memballoon?.model !== 'none') {
+    argv.push('-device', jsonOpt({ driver: 'virtio-balloon-pci', id: BALLOON_ALIAS }));
+  }
+  return argv;
+}
+
+function buildAccel(config: DomainConfig, host: QemuHostFacts): string {
+  if (config.type === 'qemu') return 'tcg';
+  if (!host.kvm.usable) {
+    throw new TsvirtError(
+      'ERR_KVM_UNAVAILABLE',
+      `domain '${config.name}' needs KVM, which is not usable here: ${host.kvm.reason}; fix the host or use <domain type='qemu'> for TCG`,
+      { domain: config.name, reason: host.kvm.reason },
+    );
+  }
+  return 'kvm';
+}
+
+function buildCpuModel(config: DomainConfig, host: QemuHostFacts): string | undefined {
+  const cpu = config.cpu;
+  if (!cpu) return undefined;
+  if (cpu.mode === 'custom') return cpu.model;
+  if (config.type === 'qemu') {
+    if (cpu.mode === 'host-model') return 'max'; // TCG's fullest model stands for "the host's" under emulation
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `domain '${config.name}': cpu mode 'host-passthrough' needs KVM; use <domain type='kvm'> or another cpu mode`,
+      {
+        element: 'cpu',
+        attribute: 'mode',
+        value: cpu.mode,
+        expected: ['host-model', 'custom'],
+      },
+    );
+  }
+  // libvirt turns host-model into a named model from its host CPU map; tsvirt has none and passes qemu's
+  // own host model, which under KVM is what both modes amount to.
+  if (host.cpuHostWorks === false) {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `domain '${config.name}': cpu mode '${cpu.mode}' needs qemu's '-cpu host', which fails on this host (host fact cpuHostWorks=false); use <cpu mode='custom'><model>qemu64</model></cpu> or no <cpu>`,
+      {
+        element: 'cpu',
+        attribute: 'mode',
+        value: cpu.mode,
+        hostFact: 'cpuHostWorks',
+        expected: ['custom'],
+      },
+    );
+  }
+  return 'host';
+}
+
+function formatMemory(kib: number): string {
+  return kib % 1024 === 0 ? `${kib / 1024}M` : `${kib}k`;
+}
+
+function buildKernelArgs(config: DomainConfig): string[] {
+  const { kernel, initrd, cmdline } = config.os;
+  const args: string[] = [];
+  if (kernel !== undefined) args.push('-kernel', kernel);
+  if (initrd !== undefined) args.push('-initrd', initrd);
+  if (cmdline !== undefined) args.push('-append', cmdline);
+  return args;
+}
+
+function buildDisplayArgs(config: DomainConfig, paths: QemuRuntimePaths): string[] {
+  const g = config.devices.graphics[0];
+  if (!g) return ['-display', 'none'];
+  if (g.listen.kind === 'socket') {
+    const socket = g.listen.socket ?? paths.vncSocket;
+    if (socket === undefined) {
+      throw new TsvirtError(
+        'ERR_INVALID_ARG',
+        `domain '${config.name}': VNC listens on a socket but no path was given; pass paths.vncSocket`,
+        {
+          field: 'vncSocket',
+          expected: 'a socket path',
+        },
+      );
+    }
+    return ['-vnc', `unix:${requireNoComma(socket, 'vncSocket')}`];
+  }
+  // autoport: qemu itself takes the first free display in 0..99; the driver reads the port with query-vnc.
+  const display = g.autoport
+    ? `0,to=${VNC_AUTOPORT_LAST_DISPLAY}`
+    : String((g.port ?? VNC_BASE_PORT) - VNC_BASE_PORT);
+  return ['-vnc', `${g.listen.address}:${display}`];
+}

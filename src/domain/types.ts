@@ -1,0 +1,134 @@
+/** What libvirt's <on_poweroff>, <on_reboot> and <on_crash> may ask for. */
+export type LifecycleAction = 'destroy' | 'restart' | 'preserve' | 'rename-restart';
+
+/** A boot device of <os><boot dev=.../>, in libvirt's names. */
+export type BootDevice = 'hd' | 'cdrom' | 'network' | 'fd';
+
+/** The <os> element: always hvm on x86_64, with an optional direct kernel boot. */
+export interface OsConfig {
+  type: 'hvm';
+  arch: 'x86_64';
+  /** A qemu machine type: pc, q35, pc-i440fx-X.Y or pc-q35-X.Y (libvirt's names are qemu's). */
+  machine: string;
+  /** Boot order from <boot dev=.../>, first to last. */
+  boot: BootDevice[];
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+}
+
+/** The <features> element: flags that are present or not. */
+export interface FeaturesConfig {
+  acpi: boolean;
+  apic: boolean;
+}
+
+/** The <cpu> element. */
+export interface CpuConfig {
+  mode: 'host-passthrough' | 'host-model' | 'custom';
+  /** The qemu CPU model name of mode 'custom' (<model>NAME</model>). */
+  model?: string;
+  /** <model fallback=.../>: libvirt-side policy, kept for round trips. */
+  modelFallback?: 'allow' | 'forbid';
+  match?: 'minimum' | 'exact' | 'strict';
+  check?: 'none' | 'partial' | 'full';
+  migratable?: boolean;
+}
+
+/** The <clock> element. */
+export interface ClockConfig {
+  offset: 'utc' | 'localtime';
+}
+
+/** Where a disk's bytes live. A volume is resolved to a path by the driver before argv is built. */
+export type DiskSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'block'; dev: string }
+  | { kind: 'volume'; pool: string; volume: string; resolved?: { path: string; kind: 'file' | 'block' } };
+
+/** One <disk>. */
+export interface DiskConfig {
+  device: 'disk' | 'cdrom';
+  format: 'raw' | 'qcow2' | 'vmdk';
+  /** Absent only for an empty cdrom drive. */
+  source?: DiskSource;
+  targetDev: string;
+  bus: 'virtio' | 'ide' | 'sata';
+  readonly: boolean;
+}
+
+/** One <interface>. */
+export type InterfaceConfig = {
+  mac: string;
+  model: 'virtio' | 'e1000';
+} & ({ type: 'user' } | { type: 'bridge'; bridge: string } | { type: 'ethernet'; targetDev: string });
+
+/** One <serial> or <console> (a character device). */
+export interface CharDevConfig {
+  /** pty and unix are served on a unix socket (see qemu-argv); file appends to a host file. */
+  type: 'pty' | 'file' | 'unix';
+  /** The file of type 'file', the socket of type 'unix'. */
+  path?: string;
+  /** <source mode=.../> of type 'unix'; only 'bind' (qemu is the server) is supported. */
+  mode?: 'bind';
+  /** <target port=.../>: the COM port index (0 = COM1). */
+  port: number;
+}
+
+/** One <graphics type='vnc'>. */
+export interface GraphicsConfig {
+  type: 'vnc';
+  listen: { kind: 'address'; address: string } | { kind: 'socket'; socket?: string };
+  /** Pick a free port from 5900 upwards at start (autoport='yes'). */
+  autoport: boolean;
+  /** The fixed TCP port when autoport is false. */
+  port?: number;
+}
+
+/** The <devices> element. */
+export interface DevicesConfig {
+  emulator?: string;
+  disks: DiskConfig[];
+  interfaces: InterfaceConfig[];
+  serials: CharDevConfig[];
+  consoles: CharDevConfig[];
+  graphics: GraphicsConfig[];
+  memballoon?: { model: 'virtio' | 'none' };
+}
+
+/** A domain definition: the typed form of libvirt's domain XML, for the subset tsvirt supports. */
+export interface DomainConfig {
+  type: 'kvm' | 'qemu';
+  name: string;
+  /** Lower-case, dashed 8-4-4-4-12. */
+  uuid: string;
+  title?: string;
+  description?: string;
+  memoryKiB: number;
+  currentMemoryKiB: number;
+  vcpus: number;
+  vcpuPlacement: 'static' | 'auto';
+  /** Host CPUs all vCPUs may run on (<vcpu cpuset=...>), sorted. */
+  vcpuCpuset?: number[];
+  vcpupin: Array<{ vcpu: number; cpuset: number[] }>;
+  os: OsConfig;
+  features: FeaturesConfig;
+  cpu?: CpuConfig;
+  clock?: ClockConfig;
+  onPoweroff: LifecycleAction;
+  onReboot: LifecycleAction;
+  onCrash: LifecycleAction;
+  devices: DevicesConfig;
+}
+
+/** Facts of a running domain that dumpxml adds to the definition, as libvirt does. */
+export interface DomainLiveFacts {
+  /** The domain id shown as <domain id='N'>. */
+  id: number;
+  /** The VNC TCP port qemu actually listens on (query-vnc). */
+  vncPort?: number;
+  /** The socket of the console serial (shown as the pty's source path). */
+  consoleSocket?: string;
+  /** The VNC unix socket when the XML asked for one without a path. */
+  vncSocket?: string;
+}
