@@ -1,3 +1,4 @@
+import { TsvirtError } from '../../src/errors.js';
 import { BOOT_SECTOR_MARKER } from './markers.js';
 
 /** Size of a BIOS boot sector. */
@@ -46,7 +47,13 @@ const MESSAGE_OFFSET = 24;
 export function buildBootSector(): Buffer {
   const sector = Buffer.alloc(SECTOR_BYTES);
   const code = buildCode(LOAD_ADDRESS + MESSAGE_OFFSET);
-  if (code.length !== MESSAGE_OFFSET) throw new Error('boot sector: code length and message offset disagree');
+  if (code.length !== MESSAGE_OFFSET) {
+    throw new TsvirtError('ERR_INTERNAL', 'boot sector: code length and message offset disagree', {
+      field: 'code.length',
+      value: code.length,
+      expected: MESSAGE_OFFSET,
+    });
+  }
   sector.set(code, 0);
   sector.write(`${BOOT_SECTOR_MARKER}\r\n\0`, MESSAGE_OFFSET, 'latin1');
   sector[510] = 0x55; // BIOS boot signature, low byte first

@@ -1,3 +1,5 @@
+import { TsvirtError } from '../../src/errors.js';
+
 /** The `depends=` key of a kernel module's .modinfo section: a comma-separated list of module names. */
 const DEPENDS_KEY = Buffer.from('\0depends=', 'latin1');
 
@@ -24,7 +26,7 @@ export function parseModuleDepends(ko: Buffer): string[] {
 
 /**
  * Order modules so that each comes after the modules it depends on, the wanted ones in the order given.
- * Throws when a dependency is unknown or the graph has a cycle.
+ * Throws ERR_INVALID_ARG when the graph has a cycle.
  */
 export function buildLoadOrder(wanted: readonly string[], dependsOf: (name: string) => string[]): string[] {
   const order: string[] = [];
@@ -32,8 +34,13 @@ export function buildLoadOrder(wanted: readonly string[], dependsOf: (name: stri
   const visit = (name: string, path: readonly string[]): void => {
     const seen = state.get(name);
     if (seen === 'done') return;
-    if (seen === 'visiting')
-      throw new Error(`kernel modules: dependency cycle ${[...path, name].join(' -> ')}`);
+    if (seen === 'visiting') {
+      const cycle = [...path, name].join(' -> ');
+      throw new TsvirtError('ERR_INVALID_ARG', `kernel modules: dependency cycle ${cycle}`, {
+        field: 'depends',
+        value: cycle,
+      });
+    }
     state.set(name, 'visiting');
     for (const dep of dependsOf(name)) visit(dep, [...path, name]);
     state.set(name, 'done');

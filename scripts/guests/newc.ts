@@ -1,3 +1,5 @@
+import { TsvirtError } from '../../src/errors.js';
+
 /** One member of an initramfs archive; paths are relative to the root, without a leading slash. */
 export type ArchiveEntry =
   | { kind: 'dir'; path: string; mode?: number }
@@ -86,7 +88,15 @@ export function encodeNewcArchive(entries: readonly ArchiveEntry[]): Buffer {
   const parts: Buffer[] = [];
   entries.forEach((entry, index) => {
     if (entry.path.startsWith('/') || entry.path.length === 0) {
-      throw new TypeError(`newc: member path "${entry.path}" must be relative and non-empty`);
+      throw new TsvirtError(
+        'ERR_INVALID_ARG',
+        `newc: member path "${entry.path}" must be relative and non-empty`,
+        {
+          field: 'path',
+          value: entry.path,
+          expected: 'a relative, non-empty path',
+        },
+      );
     }
     const body = entryBody(entry);
     parts.push(encodeHeader(index + 1, body, entry.path), body.data, padTo4(body.data.length));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TsvirtError } from '../../src/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { BOOT_IMAGE_BYTES, SECTOR_BYTES, buildBootImage, buildBootSector } from './boot-sector.js';
 import { buildLinuxGuest, computeLinuxRecipe, isLinuxGuestCurrent } from './linux-guest.js';
@@ -18,7 +19,12 @@ function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`guests: no package.json above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) {
+      throw new TsvirtError('ERR_IO', `guests: no package.json above ${dir}; run from a tsvirt checkout`, {
+        field: 'package.json',
+        value: fileURLToPath(import.meta.url),
+      });
+    }
     dir = parent;
   }
   return dir;

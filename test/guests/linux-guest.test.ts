@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QmpClient, type QmpEvent } from '../../src/qmp/index.js';
 import {
@@ -26,12 +27,15 @@ describe('Linux guest under TCG', () => {
     paths = await ensureGuests();
   }, 600_000);
 
-  const startLinux = (append: string) =>
-    startQemu([
-      ...['-accel', 'tcg', '-m', '256'],
-      ...['-kernel', paths.linuxKernel, '-initrd', paths.linuxInitrd],
-      ...['-append', `console=ttyS0 quiet ${append}`.trim()],
-    ]);
+  const startLinux = (append: string, options: { serialSocket?: boolean } = {}) =>
+    startQemu(
+      [
+        ...['-accel', 'tcg', '-m', '256'],
+        ...['-kernel', paths.linuxKernel, '-initrd', paths.linuxInitrd],
+        ...['-append', `console=ttyS0 quiet ${append}`.trim()],
+      ],
+      options,
+    );
 
   it('prints READY, then powers off cleanly on system_powerdown', async () => {
     const qemu = await startLinux('');
@@ -81,4 +85,56 @@ describe('Linux guest under TCG', () => {
       expect(isPidAlive(qemu.child.pid)).toBe(false);
     }
   });
+
+  it('runs an interactive shell on ttyS0 with tsvirt.shell=1', async () => {
+    const qemu = await startLinux('tsvirt.shell=1', { serialSocket: true });
+    let socket: Socket | undefined;
+    try {
+      socket = await connectWhenListening(qemu.serialSocket, 5_000);
+      let output = '';
+      socket.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
+      await waitFor(
+        () => output.includes(LINUX_READY_MARKER),
+        BOOT_TIMEOUT_MS,
+        () => output,
+      );
+      // Typed text is echoed back verbatim; only the shell's own output holds "42".
+      socket.write('echo tsvirt-$((6*7)); tty\n');
+      await waitFor(
+        () => output.includes('tsvirt-42') && output.includes('/dev/ttyS0'),
+        10_000,
+        () => output,
+      );
+    } finally {
+      socket?.destroy();
+      await stopQemu(qemu);
+      expect(isPidAlive(qemu.child.pid)).toBe(false);
+    }
+  });
 });
+
+/** Connect to a unix socket, retrying while qemu has not created it yet. */
+async function connectWhenListening(path: string, timeoutMs: number): Promise<Socket> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await new Promise<Socket>((resolve, reject) => {
+        const socket = connect(path, () => resolve(socket));
+        socket.once('error', reject);
+      });
+    } catch (err) {
+      if (performance.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Poll `ready` every 50 ms; throw with `describe()` in the message after `timeoutMs`. */
+async function waitFor(ready: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!ready()) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms; tail:\n${describe().slice(-800)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -9,27 +9,36 @@ export interface TestQemu {
   child: DetachedChild;
   dir: string;
   serialLog: string;
+  serialSocket: string;
   qmpSocket: string;
   startedAt: number;
 }
 
-/** Start qemu-system-x86_64 with a serial log file and a QMP socket, plus `args`. */
-export async function startQemu(args: readonly string[]): Promise<TestQemu> {
+/**
+ * Start qemu-system-x86_64 with a QMP socket, plus `args`; COM1 goes to a log file, or to a listening
+ * unix socket (`serialSocket`) for interactive console tests.
+ */
+export async function startQemu(
+  args: readonly string[],
+  options: { serialSocket?: boolean } = {},
+): Promise<TestQemu> {
   const dir = await mkdtemp(join(tmpdir(), 'tsvirt-guests-'));
   const serialLog = join(dir, 'serial.log');
+  const serialSocket = join(dir, 'serial.sock');
+  const serial = options.serialSocket ? `unix:${serialSocket},server=on,wait=off` : `file:${serialLog}`;
   const qmpSocket = join(dir, 'qmp.sock');
   const startedAt = performance.now();
   const child = await spawnDetached(
     [
       'qemu-system-x86_64',
       ...['-display', 'none', '-nodefaults', '-no-user-config'],
-      ...['-serial', `file:${serialLog}`],
+      ...['-serial', serial],
       ...['-qmp', `unix:${qmpSocket},server=on,wait=off`],
       ...args,
     ],
     { logFile: join(dir, 'qemu.log') },
   );
-  return { child, dir, serialLog, qmpSocket, startedAt };
+  return { child, dir, serialLog, serialSocket, qmpSocket, startedAt };
 }
 
 /** How often `text` occurs in `haystack`. */
