@@ -37,6 +37,14 @@ export function parseRoot(xml: string, root: string): XmlNode {
       },
     );
   }
+  // XML 1.0 has no NUL character; the parser would drop `&#0;` silently and change a name.
+  if (/&#0+;|&#x0+;/i.test(xml)) {
+    throw new TsvirtError(
+      'ERR_XML_PARSE',
+      `${root} XML refers to character 0 (NUL), which XML does not allow; remove it`,
+      { field: root, reason: 'NUL character reference' },
+    );
+  }
   const doc = parser.parse(xml) as XmlNode;
   const node = doc[root];
   if (node === undefined || typeof node !== 'object' || node === null) {

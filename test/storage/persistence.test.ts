@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  existsSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StorageDriver } from '../../src/storage/index.js';
+import { ListPoolsFlags, PoolEvent, StorageXmlFlags } from '../../src/storage/flags.js';
+import type { PoolLifecycleEvent } from '../../src/connection.js';
+
+describe('storage state across driver restarts', () => {
+  let root: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tsvirt-storage-persist-'));
+  });
+
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function dirPoolXml(name: string): string {
+    return `<pool type='dir'><name>${name}</name><target><path>${join(root, name)}</path></target></pool>`;
+  }
+
+  it('sees the same pools, states and autostart marks after a reopen', async () => {
+    const first = await StorageDriver.open({ root });
+    const events: PoolLifecycleEvent[] = [];
+    await first.onStoragePoolLifecycle((ev) => events.push(ev));
+    const running = await first.storagePoolDefineXML(dirPoolXml('running'));
+    await first.storagePoolBuild(running);
+    await first.storagePoolCreate(running);
+    const stopped = await first.storagePoolDefineXML(dirPoolXml('stopped'));
+    await first.storagePoolSetAutostart(stopped, false);
+    const auto = await first.storagePoolDefineXML(dirPoolXml('auto'));
+    await first.storagePoolBuild(auto);
+    await first.storagePoolSetAutostart(auto, true);
+    const transient = await first.storagePoolCreateXML(dirPoolXml('transient'), 1);
+    await first.storageVolCreateXML(
+      running,
+      '<volume><name>v.img</name><capacity>4096</capacity><allocation>0</allocation></volume>',
+    );
+    expect(events.map((e) => `${e.pool.name}:${e.event}`)).toEqual([
+      `running:${PoolEvent.DEFINED}`,
+      `running:${PoolEvent.CREATED}`,
+      `running:${PoolEvent.STARTED}`,
+      `stopped:${PoolEvent.DEFINED}`,
+      `auto:${PoolEvent.DEFINED}`,
+      `auto:${PoolEvent.CREATED}`,
+      `transient:${PoolEvent.CREATED}`,
+      `transient:${PoolEvent.STARTED}`,
+    ]);
+    await first.close();
+    expect(readlinkSync(join(root, 'etc/storage/autostart/auto.xml'))).toBe('../auto.xml');
+    expect(lstatSync(join(root, 'etc/storage/autostart/default.xml')).isSymbolicLink()).toBe(true);
+
+    const second = await StorageDriver.open({ root });
+    const names = async (flags: number): Promise<string[]> =>
+      (await second.listAllStoragePools(flags)).map((p) => p.name);
+    expect(await names(0)).toEqual(['auto', 'default', 'running', 'stopped', 'transient']);
+    expect(await names(ListPoolsFlags.ACTIVE)).toEqual(['auto', 'default', 'running', 'transient']);
+    expect(await names(ListPoolsFlags.INACTIVE)).toEqual(['stopped']);
+    expect(await names(ListPoolsFlags.AUTOSTART)).toEqual(['auto', 'default']);
+    expect(await names(ListPoolsFlags.TRANSIENT)).toEqual(['transient']);
+    expect(await names(ListPoolsFlags.LOGICAL)).toEqual([]);
+    expect(await second.lookupStoragePoolByUUID(running.uuid)).toEqual(running);
+    expect((await second.storagePoolListAllVolumes(running)).map((v) => v.name)).toEqual(['v.img']);
+    expect(await second.storagePoolIsPersistent(transient)).toBe(false);
+    expect(second.warnings).toEqual([]);
+    await second.storagePoolDestroy(transient);
+    await expect(second.lookupStoragePoolByName('transient')).rejects.toMatchObject({
+      code: 'ERR_POOL_NOT_FOUND',
+    });
+    await second.close();
+  });
+
+  it('does not make the default pool again once it was undefined', async () => {
+    const first = await StorageDriver.open({ root });
+    const pool = await first.lookupStoragePoolByName('default');
+    await first.storagePoolDestroy(pool);
+    await first.storagePoolUndefine(pool);
+    expect(existsSync(join(root, 'etc/storage/default.xml'))).toBe(false);
+    const second = await StorageDriver.open({ root });
+    expect(await second.listAllStoragePools()).toEqual([]);
+  });
+
+  it('marks inactive a running pool whose folder vanished, with a warning', async () => {
+    const first = await StorageDriver.open({ root });
+    const pool = await first.storagePoolDefineXML(dirPoolXml('gone'));
+    await first.storagePoolCreate(pool, 1);
+    rmSync(join(root, 'gone'), { recursive: true });
+    const second = await StorageDriver.open({ root });
+    expect(await second.storagePoolIsActive(pool)).toBe(false);
+    expect(existsSync(join(root, 'run/storage/gone.xml'))).toBe(false);
+    expect(second.warnings.join('\n')).toMatch(/storage pool 'gone' was running but is no longer usable/);
+  });
+
+  it('keeps a new definition of a running pool for its next start, and undefines and deletes it', async () => {
+    const driver = await StorageDriver.open({ root });
+    const pool = await driver.storagePoolDefineXML(dirPoolXml('p'));
+    await driver.storagePoolCreate(pool, 1);
+    const moved = `<pool type='dir'><name>p</name><uuid>${pool.uuid}</uuid><target><path>${join(root, 'p2')}</path></target></pool>`;
+    await driver.storagePoolDefineXML(moved);
+    expect(await driver.storagePoolGetXMLDesc(pool)).toContain(`<path>${join(root, 'p')}</path>`);
+    expect(await driver.storagePoolGetXMLDesc(pool, StorageXmlFlags.INACTIVE)).toContain(
+      `<path>${join(root, 'p2')}</path>`,
+    );
+    await driver.storagePoolDestroy(pool);
+    expect(await driver.storagePoolGetXMLDesc(pool)).toContain(`<path>${join(root, 'p2')}</path>`);
+    expect(readFileSync(join(root, 'etc/storage/p.xml'), 'utf8')).toContain('p2');
+    await driver.storagePoolUndefine(pool);
+    await expect(driver.lookupStoragePoolByName('p')).rejects.toMatchObject({ code: 'ERR_POOL_NOT_FOUND' });
+  });
+
+  it('reports a pool file that does not parse and loads the others', async () => {
+    mkdirSync(join(root, 'etc/storage/autostart'), { recursive: true });
+    writeFileSync(join(root, 'etc/storage/broken.xml'), '<pool type=');
+    const driver = await StorageDriver.open({ root });
+    expect(await driver.listAllStoragePools()).toEqual([]);
+    expect(driver.warnings.join('\n')).toMatch(/broken\.xml: ignored: pool XML is not well-formed/);
+  });
+});
