@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'ERR_NO_DEVICE_MAPPER'
   // remote (src/remote)
   | 'ERR_RPC'
+  | 'ERR_RPC_FRAMING' // a libvirt packet length word is out of range; the stream cannot be resynchronised
+  | 'ERR_RPC_TIMEOUT' // a libvirt RPC call got no reply in time
   | 'ERR_AUTH_FAILED'
   | 'ERR_ACCESS_DENIED'
   | 'ERR_CONNECTION_CLOSED';

@@ -1,0 +1,136 @@
+/**
+ * libvirt RPC packet framing: a uint32 length word (counting itself), a 24-byte header, a payload.
+ * Pure: PacketDecoder turns arbitrary chunks into whole packets and never touches a socket.
+ */
+import { TsvirtError } from '../errors.js';
+import { Limit, MAX_PACKET_BYTES, MIN_PACKET_BYTES } from './protocol.js';
+
+/** virNetMessageHeader. */
+export interface PacketHeader {
+  prog: number;
+  vers: number;
+  proc: number;
+  type: number;
+  serial: number;
+  status: number;
+}
+
+/** One whole packet: its header and the XDR payload that follows it. */
+export interface Packet {
+  header: PacketHeader;
+  payload: Buffer;
+}
+
+/** Builds the bytes of one packet, length word included. */
+export function encodePacket(header: PacketHeader, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const length = MIN_PACKET_BYTES + payload.length;
+  if (length > MAX_PACKET_BYTES) {
+    throw new TsvirtError(
+      'ERR_RPC',
+      `packet for procedure ${header.proc} is ${length} bytes, over libvirt's limit of ${MAX_PACKET_BYTES}`,
+      { field: 'length', value: length, expected: `<= ${MAX_PACKET_BYTES}` },
+    );
+  }
+  const out = Buffer.alloc(MIN_PACKET_BYTES);
+  out.writeUInt32BE(length, 0);
+  out.writeUInt32BE(header.prog >>> 0, 4);
+  out.writeUInt32BE(header.vers >>> 0, 8);
+  out.writeInt32BE(header.proc, 12);
+  out.writeInt32BE(header.type, 16);
+  out.writeUInt32BE(header.serial >>> 0, 20);
+  out.writeInt32BE(header.status, 24);
+  return Buffer.concat([out, payload]);
+}
+
+/** Checks one length word; a bad one means the stream is out of step and must be closed. */
+export function checkPacketLength(length: number): void {
+  if (length < MIN_PACKET_BYTES || length > MAX_PACKET_BYTES) {
+    throw new TsvirtError(
+      'ERR_RPC_FRAMING',
+      `packet length ${length} is outside ${MIN_PACKET_BYTES}..${MAX_PACKET_BYTES}; the peer does not speak the libvirt protocol, so the connection must be closed`,
+      { field: 'length', value: length, expected: `${MIN_PACKET_BYTES}..${MAX_PACKET_BYTES}` },
+    );
+  }
+}
+
+/** Decodes one whole packet (length word included). */
+export function decodePacket(bytes: Buffer): Packet {
+  if (bytes.length < MIN_PACKET_BYTES) checkPacketLength(bytes.length);
+  const length = bytes.readUInt32BE(0);
+  checkPacketLength(length);
+  if (length !== bytes.length) {
+    throw new TsvirtError(
+      'ERR_RPC',
+      `packet length word says ${length} bytes but ${bytes.length} were given`,
+      {
+        field: 'length',
+        value: length,
+        expected: bytes.length,
+      },
+    );
+  }
+  const header: PacketHeader = {
+    prog: bytes.readUInt32BE(4),
+    vers: bytes.readUInt32BE(8),
+    proc: bytes.readInt32BE(12),
+    type: bytes.readInt32BE(16),
+    serial: bytes.readUInt32BE(20),
+    status: bytes.readInt32BE(24),
+  };
+  return { header, payload: Buffer.from(bytes.subarray(MIN_PACKET_BYTES)) };
+}
+
+/**
+ * Reassembles packets from a byte stream split at any point. After a framing error every later push
+ * throws the same error, because the stream cannot be resynchronised.
+ */
+export class PacketDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private failure: TsvirtError | undefined;
+
+  /** Bytes held that do not yet form a whole packet. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /** Adds a chunk and returns every packet it completes, in order. */
+  push(chunk: Buffer): Packet[] {
+    if (this.failure) throw this.failure;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const out: Packet[] = [];
+    for (;;) {
+      if (this.buffered < Limit.LEN_SIZE) return out;
+      const length = this.peekLength();
+      try {
+        checkPacketLength(length);
+      } catch (err) {
+        this.failure = err as TsvirtError;
+        throw err;
+      }
+      if (this.buffered < length) return out;
+      out.push(decodePacket(this.take(length)));
+    }
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= Limit.LEN_SIZE) return first.readUInt32BE(0);
+    const merged = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [merged];
+    return merged.readUInt32BE(0);
+  }
+
+  private take(n: number): Buffer {
+    const all =
+      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.buffered);
+    const packet = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    return packet;
+  }
+}

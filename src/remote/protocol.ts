@@ -1,0 +1,180 @@
+/**
+ * Wire constants of libvirt's RPC (virnetprotocol.x, virkeepaliveprotocol.x, remote_protocol.x).
+ * Procedure numbers were checked against remote_protocol.x / go-libvirt's generated constants.
+ */
+
+/** Program numbers and versions carried in every packet header. */
+export const Program = {
+  REMOTE: 0x20008086, // REMOTE_PROGRAM: the hypervisor API
+  REMOTE_VERSION: 1, // REMOTE_PROTOCOL_VERSION
+  KEEPALIVE: 0x6b656570, // KEEPALIVE_PROGRAM, ASCII "keep"
+  KEEPALIVE_VERSION: 1, // KEEPALIVE_PROTOCOL_VERSION
+} as const;
+
+/** virNetMessageType. */
+export const MessageType = {
+  CALL: 0, // client to server
+  REPLY: 1, // server to client, echoes the call's serial
+  MESSAGE: 2, // asynchronous event or keepalive, either direction
+  STREAM: 3, // stream data
+  CALL_WITH_FDS: 4, // unix sockets only
+  REPLY_WITH_FDS: 5, // unix sockets only
+} as const;
+
+/** virNetMessageStatus. */
+export const MessageStatus = {
+  OK: 0, // success; the body is the *_ret struct
+  ERROR: 1, // failure; the body is remote_error
+  CONTINUE: 2, // more stream data follows
+} as const;
+
+/** Keepalive procedures (program KEEPALIVE); both travel as MESSAGE with an empty body. */
+export const KeepaliveProcedure = {
+  PING: 1, // "are you there?"; the peer answers PONG
+  PONG: 2, // answer to PING
+} as const;
+
+/** Size limits (virnetprotocol.x and remote_protocol.x). */
+export const Limit = {
+  MESSAGE_MAX: 16777216, // VIR_NET_MESSAGE_MAX: header + payload, not counting the length word
+  HEADER_SIZE: 24, // VIR_NET_MESSAGE_HEADER_MAX: six 4-byte header fields
+  LEN_SIZE: 4, // VIR_NET_MESSAGE_LEN_MAX: the length word
+  STRING_MAX: 4194304, // REMOTE_STRING_MAX (and VIR_NET_MESSAGE_STRING_MAX)
+  DOMAIN_LIST_MAX: 16384, // REMOTE_DOMAIN_LIST_MAX
+  STORAGE_POOL_LIST_MAX: 16384, // REMOTE_STORAGE_POOL_LIST_MAX
+  STORAGE_VOL_LIST_MAX: 16384, // REMOTE_STORAGE_VOL_LIST_MAX
+  VCPUINFO_MAX: 16384, // REMOTE_VCPUINFO_MAX
+  CPUMAP_MAX: 2048, // REMOTE_CPUMAP_MAX: bytes of one CPU bitmap
+  CPUMAPS_MAX: 8388608, // REMOTE_CPUMAPS_MAX: bytes of all vCPU bitmaps together
+  AUTH_TYPE_LIST_MAX: 20, // REMOTE_AUTH_TYPE_LIST_MAX
+  DOMAIN_MEMORY_STATS_MAX: 1024, // REMOTE_DOMAIN_MEMORY_STATS_MAX
+  SECURITY_MODEL_MAX: 257, // REMOTE_SECURITY_MODEL_MAX = VIR_SECURITY_MODEL_BUFLEN (256 + 1)
+  SECURITY_DOI_MAX: 257, // REMOTE_SECURITY_DOI_MAX = VIR_SECURITY_DOI_BUFLEN (256 + 1)
+  SECURITY_LABEL_MAX: 4097, // REMOTE_SECURITY_LABEL_MAX = VIR_SECURITY_LABEL_BUFLEN (4096 + 1)
+  DOMAIN_MESSAGES_MAX: 2048, // REMOTE_DOMAIN_MESSAGES_MAX
+  NODE_MODEL_CHARS: 32, // char model[32] of remote_node_get_info_ret
+} as const;
+
+/** Smallest valid length word: the length word itself plus the 24-byte header. */
+export const MIN_PACKET_BYTES = Limit.LEN_SIZE + Limit.HEADER_SIZE;
+/** Largest valid length word: VIR_NET_MESSAGE_MAX plus the length word. */
+export const MAX_PACKET_BYTES = Limit.MESSAGE_MAX + Limit.LEN_SIZE;
+
+/** REMOTE_PROGRAM procedure numbers (REMOTE_PROC_*) used by tsvirt. */
+export const Procedure = {
+  CONNECT_OPEN: 1, // remote_string name; uint flags -> void
+  CONNECT_CLOSE: 2, // void -> void
+  CONNECT_GET_TYPE: 3, // void -> string type
+  CONNECT_GET_VERSION: 4, // void -> uhyper hv_ver
+  CONNECT_GET_MAX_VCPUS: 5, // remote_string type -> int max_vcpus
+  NODE_GET_INFO: 6, // void -> char model[32]; uhyper memory; int cpus, mhz, nodes, sockets, cores, threads
+  CONNECT_GET_CAPABILITIES: 7, // void -> string capabilities
+  DOMAIN_CREATE: 9, // dom -> void
+  DOMAIN_CREATE_XML: 10, // string xml_desc; uint flags -> dom
+  DOMAIN_DEFINE_XML: 11, // string xml -> dom
+  DOMAIN_DESTROY: 12, // dom -> void
+  DOMAIN_GET_XML_DESC: 14, // dom; uint flags -> string xml
+  DOMAIN_GET_AUTOSTART: 15, // dom -> int autostart
+  DOMAIN_GET_INFO: 16, // dom -> uchar state; uhyper maxMem, memory; ushort nrVirtCpu; uhyper cpuTime
+  DOMAIN_GET_OS_TYPE: 19, // dom -> string type
+  DOMAIN_GET_VCPUS: 20, // dom; int maxinfo; int maplen -> vcpu_info info<>; opaque cpumaps<>
+  DOMAIN_LOOKUP_BY_ID: 22, // int id -> dom
+  DOMAIN_LOOKUP_BY_NAME: 23, // string name -> dom
+  DOMAIN_LOOKUP_BY_UUID: 24, // uuid -> dom
+  DOMAIN_PIN_VCPU: 26, // dom; uint vcpu; opaque cpumap<> -> void
+  DOMAIN_REBOOT: 27, // dom; uint flags -> void
+  DOMAIN_RESUME: 28, // dom -> void
+  DOMAIN_SET_AUTOSTART: 29, // dom; int autostart -> void
+  DOMAIN_SET_MEMORY: 31, // dom; uhyper memory -> void
+  DOMAIN_SHUTDOWN: 33, // dom -> void
+  DOMAIN_SUSPEND: 34, // dom -> void
+  DOMAIN_UNDEFINE: 35, // dom -> void
+  CONNECT_GET_HOSTNAME: 59, // void -> string hostname
+  CONNECT_SUPPORTS_FEATURE: 60, // int feature -> int supported
+  AUTH_LIST: 66, // void -> remote_auth_type types<20>
+  STORAGE_POOL_CREATE_XML: 76, // string xml; uint flags -> pool
+  STORAGE_POOL_DEFINE_XML: 77, // string xml; uint flags -> pool
+  STORAGE_POOL_CREATE: 78, // pool; uint flags -> void
+  STORAGE_POOL_BUILD: 79, // pool; uint flags -> void
+  STORAGE_POOL_DESTROY: 80, // pool -> void
+  STORAGE_POOL_DELETE: 81, // pool; uint flags -> void
+  STORAGE_POOL_UNDEFINE: 82, // pool -> void
+  STORAGE_POOL_REFRESH: 83, // pool; uint flags -> void
+  STORAGE_POOL_LOOKUP_BY_NAME: 84, // string name -> pool
+  STORAGE_POOL_LOOKUP_BY_UUID: 85, // uuid -> pool
+  STORAGE_POOL_LOOKUP_BY_VOLUME: 86, // vol -> pool
+  STORAGE_POOL_GET_INFO: 87, // pool -> uchar state; uhyper capacity, allocation, available
+  STORAGE_POOL_GET_XML_DESC: 88, // pool; uint flags -> string xml
+  STORAGE_POOL_GET_AUTOSTART: 89, // pool -> int autostart
+  STORAGE_POOL_SET_AUTOSTART: 90, // pool; int autostart -> void
+  STORAGE_VOL_CREATE_XML: 93, // pool; string xml; uint flags -> vol
+  STORAGE_VOL_DELETE: 94, // vol; uint flags -> void
+  STORAGE_VOL_LOOKUP_BY_NAME: 95, // pool; string name -> vol
+  STORAGE_VOL_LOOKUP_BY_KEY: 96, // string key -> vol
+  STORAGE_VOL_LOOKUP_BY_PATH: 97, // string path -> vol
+  STORAGE_VOL_GET_INFO: 98, // vol -> char type; uhyper capacity, allocation
+  STORAGE_VOL_GET_XML_DESC: 99, // vol; uint flags -> string xml
+  STORAGE_VOL_GET_PATH: 100, // vol -> string name
+  DOMAIN_EVENT_LIFECYCLE: 107, // MESSAGE (legacy): dom; int event; int detail
+  CONNECT_GET_URI: 110, // void -> string uri
+  NODE_GET_SECURITY_MODEL: 122, // void -> char model<257>; char doi<257>
+  STORAGE_VOL_CREATE_XML_FROM: 125, // pool; string xml; vol clonevol; uint flags -> vol
+  DOMAIN_IS_ACTIVE: 150, // dom -> int active
+  DOMAIN_IS_PERSISTENT: 151, // dom -> int persistent
+  STORAGE_POOL_IS_ACTIVE: 154, // pool -> int active
+  STORAGE_POOL_IS_PERSISTENT: 155, // pool -> int persistent
+  CONNECT_GET_LIB_VERSION: 157, // void -> uhyper lib_ver
+  DOMAIN_MEMORY_STATS: 159, // dom; uint maxStats; uint flags -> memory_stat stats<1024>
+  STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
+  DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
+  DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
+  DOMAIN_SET_MEMORY_FLAGS: 204, // dom; uhyper memory; uint flags -> void
+  DOMAIN_GET_STATE: 212, // dom; uint flags -> int state; int reason
+  DOMAIN_PIN_VCPU_FLAGS: 225, // dom; uint vcpu; opaque cpumap<>; uint flags -> void
+  DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
+  DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
+  DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
+  DOMAIN_RESET: 245, // dom; uint flags -> void
+  DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
+  STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
+  CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
+  CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
+  STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
+  NODE_GET_CPU_MAP: 293, // int need_map; int need_online; uint flags -> opaque cpumap<>; uint online; int ret
+  CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
+  CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
+  DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
+  DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
+  CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
+  CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
+  CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
+  CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
+  STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
+} as const;
+/** One REMOTE_PROGRAM procedure number. */
+export type ProcedureNumber = (typeof Procedure)[keyof typeof Procedure];
+
+/** virDrvFeature values asked with CONNECT_SUPPORTS_FEATURE. */
+export const Feature = {
+  PROGRAM_KEEPALIVE: 10, // the peer answers keepalive PINGs
+  REMOTE_EVENT_CALLBACK: 14, // events use procedures 316/317/318 with callback ids
+  REMOTE_CLOSE_CALLBACK: 15, // procedures 360/361 exist
+} as const;
+
+/** remote_auth_type. */
+export const AuthType = {
+  NONE: 0, // no authentication
+  SASL: 1, // SASL negotiation (procedures 67-69)
+  POLKIT: 2, // polkit check (procedure 70)
+} as const;
+
+/** Event ids for CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY and the pool variant. */
+export const EventId = {
+  DOMAIN_LIFECYCLE: 0, // VIR_DOMAIN_EVENT_ID_LIFECYCLE
+  STORAGE_POOL_LIFECYCLE: 0, // VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE
+} as const;
+
+/** virConnectFlags for CONNECT_OPEN. */
+export const OpenFlag = {
+  READ_ONLY: 1, // VIR_CONNECT_RO
+} as const;

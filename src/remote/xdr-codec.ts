@@ -1,0 +1,200 @@
+/**
+ * Composable XDR codecs: each one writes and reads one wire type, so one declaration gives both the
+ * client's direction (encode args, decode ret) and the server's (decode args, encode ret). Pure.
+ */
+import { TsvirtError } from '../errors.js';
+import { XdrReader, XdrWriter } from './xdr.js';
+import { Limit } from './protocol.js';
+
+/** Both directions of one XDR type. */
+export interface Codec<T> {
+  write(w: XdrWriter, value: T): void;
+  read(r: XdrReader): T;
+}
+
+/** The TypeScript value type of a codec. */
+export type ValueOf<C> = C extends Codec<infer T> ? T : never;
+
+/** Encodes `value` to a standalone buffer. */
+export function encodeWith<T>(codec: Codec<T>, value: T): Buffer {
+  const w = new XdrWriter();
+  codec.write(w, value);
+  return w.finish();
+}
+
+/** Decodes a whole buffer; trailing bytes are an error. */
+export function decodeWith<T>(codec: Codec<T>, buf: Buffer): T {
+  const r = new XdrReader(buf);
+  const value = codec.read(r);
+  r.expectEnd();
+  return value;
+}
+
+/** An empty body (void args or ret). */
+export const xdrVoid: Codec<void> = { write: () => undefined, read: () => undefined };
+
+/** int. */
+export const xdrInt: Codec<number> = { write: (w, v) => w.writeInt(v), read: (r) => r.readInt() };
+
+/** unsigned int; also libvirt's `unsigned char`, `char` and `unsigned short` scalars (4 bytes each). */
+export const xdrUint: Codec<number> = { write: (w, v) => w.writeUint(v), read: (r) => r.readUint() };
+
+/** hyper as bigint. */
+export const xdrHyper: Codec<bigint> = { write: (w, v) => w.writeHyper(v), read: (r) => r.readHyper() };
+
+/** unsigned hyper as bigint. */
+export const xdrUhyper: Codec<bigint> = { write: (w, v) => w.writeUhyper(v), read: (r) => r.readUhyper() };
+
+/** An `int` that libvirt uses as a boolean (persistent, active, autostart, supported): non-zero is true. */
+export const xdrIntBool: Codec<boolean> = {
+  write: (w, v) => w.writeInt(v ? 1 : 0),
+  read: (r) => r.readInt() !== 0,
+};
+
+/** `string<max>`; remote_nonnull_string when max is REMOTE_STRING_MAX. */
+export function xdrString(max: number = Limit.STRING_MAX): Codec<string> {
+  return { write: (w, v) => w.writeString(v), read: (r) => r.readString(max) };
+}
+
+/** remote_nonnull_string. */
+export const xdrNonnullString = xdrString();
+
+/** `opaque<max>`. */
+export function xdrVarOpaque(max: number): Codec<Buffer> {
+  return { write: (w, v) => w.writeVarOpaque(v), read: (r) => r.readVarOpaque(max) };
+}
+
+/** `T *`: a 4-byte 0 for NULL, or 1 followed by the value. */
+export function xdrOptional<T>(inner: Codec<T>): Codec<T | null> {
+  return {
+    write: (w, v) => {
+      w.writeUint(v === null ? 0 : 1);
+      if (v !== null) inner.write(w, v);
+    },
+    read: (r) => {
+      const present = r.readUint();
+      if (present > 1) {
+        throw new TsvirtError('ERR_RPC', `xdr: optional ${r.path.join('.') || 'value'} has flag ${present}`, {
+          field: r.path.join('.'),
+          value: present,
+          expected: '0 or 1',
+        });
+      }
+      return present === 1 ? inner.read(r) : null;
+    },
+  };
+}
+
+/** remote_string: an optional remote_nonnull_string. */
+export const xdrOptString = xdrOptional(xdrNonnullString);
+
+/** `T x<max>`: a count and then each element. */
+export function xdrArray<T>(inner: Codec<T>, max: number): Codec<T[]> {
+  return {
+    write: (w, v) => {
+      w.writeUint(v.length);
+      for (const item of v) inner.write(w, item);
+    },
+    read: (r) => {
+      const n = r.readCount(max);
+      const out: T[] = [];
+      for (let i = 0; i < n; i++) out.push(inner.read(r));
+      return out;
+    },
+  };
+}
+
+/** A byte as C's signed `char`, which is how libvirt writes it into the 4-byte unit. */
+function toSignedChar(b: number): number {
+  return (b << 24) >> 24;
+}
+
+function charsToString(codes: number[]): string {
+  const end = codes.indexOf(0);
+  const bytes = Buffer.from(end === -1 ? codes : codes.slice(0, end));
+  return bytes.toString('utf8');
+}
+
+/** `char x[n]`: n separate 4-byte ints, NUL-filled; the string is cut at the first NUL. */
+export function xdrCharFixed(n: number): Codec<string> {
+  return {
+    write: (w, v) => {
+      const bytes = Buffer.from(v, 'utf8');
+      // At most n-1 bytes, so the C side always finds a NUL.
+      const len = Math.min(bytes.length, n - 1);
+      for (let i = 0; i < n; i++) w.writeInt(i < len ? toSignedChar(bytes[i] as number) : 0);
+    },
+    read: (r) => {
+      const codes: number[] = [];
+      for (let i = 0; i < n; i++) codes.push(r.readInt() & 0xff);
+      return charsToString(codes);
+    },
+  };
+}
+
+/** `char x<max>`: a count then one 4-byte int per char; libvirtd counts the trailing NUL, and so do we. */
+export function xdrCharVar(max: number): Codec<string> {
+  return {
+    write: (w, v) => {
+      if (v === '') return w.writeUint(0);
+      const bytes = Buffer.from(v, 'utf8');
+      w.writeUint(bytes.length + 1);
+      for (const b of bytes) w.writeInt(toSignedChar(b));
+      w.writeInt(0);
+    },
+    read: (r) => {
+      const n = r.readCount(max);
+      const codes: number[] = [];
+      for (let i = 0; i < n; i++) codes.push(r.readInt() & 0xff);
+      return charsToString(codes);
+    },
+  };
+}
+
+/** remote_uuid (opaque[16]) as the canonical lower-case 36-character text form. */
+export const xdrUuid: Codec<string> = {
+  write: (w, v) => w.writeFixedOpaque(parseUuid(v)),
+  read: (r) => formatUuid(r.readFixedOpaque(16)),
+};
+
+/** Parses a 36- or 32-hex-digit UUID into 16 bytes. */
+export function parseUuid(text: string): Buffer {
+  const hex = text.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) {
+    throw new TsvirtError('ERR_INVALID_ARG', `uuid '${text}' is not 32 hex digits; give it as 8-4-4-4-12`, {
+      field: 'uuid',
+      value: text,
+      expected: 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx',
+    });
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+/** Formats 16 bytes as a lower-case 8-4-4-4-12 UUID. */
+export function formatUuid(bytes: Buffer): string {
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The value type of a struct codec built from `F`. */
+export type StructValue<F> = { [K in keyof F]: F[K] extends Codec<infer T> ? T : never };
+
+/** A struct: its fields in declaration order (object key order is the wire order). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Codec is invariant; `any` lets F infer.
+export function xdrStruct<F extends Record<string, Codec<any>>>(fields: F): Codec<StructValue<F>> {
+  const entries = Object.entries(fields) as [string, Codec<unknown>][];
+  return {
+    write: (w, v) => {
+      for (const [k, c] of entries) c.write(w, (v as Record<string, unknown>)[k]);
+    },
+    read: (r) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, c] of entries) {
+        r.path.push(k);
+        out[k] = c.read(r);
+        r.path.pop();
+      }
+      return out as StructValue<F>;
+    },
+  };
+}
