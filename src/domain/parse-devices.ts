@@ -52,12 +52,17 @@ export function parseDevices(r: ElementReader | undefined): DevicesConfig {
 }
 
 function numberPorts(serials: CharDevConfig[], els: ElementReader[]): CharDevConfig[] {
-  // A serial without <target port=.../> takes the next port after the ones before it, as in libvirt.
-  let next = 0;
+  // A serial without <target port=.../> takes the lowest port no other serial names.
+  const hasPort = serials.map(
+    (_, i) => els[i]?.el.children.find((c) => c.name === 'target')?.attrs.port !== undefined,
+  );
+  const taken = new Set(serials.filter((_, i) => hasPort[i]).map((s) => s.port));
   serials.forEach((s, i) => {
-    const explicit = els[i]?.el.children.find((c) => c.name === 'target')?.attrs.port !== undefined;
-    if (!explicit) s.port = next;
-    next = s.port + 1;
+    if (hasPort[i]) return;
+    let port = 0;
+    while (taken.has(port)) port++;
+    s.port = port;
+    taken.add(port);
   });
   return serials;
 }
