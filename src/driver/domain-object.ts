@@ -29,8 +29,34 @@ export interface DomainRuntime {
   beingDestroyed: boolean;
   /** A reboot (or on_poweroff=restart) is in flight: the next guest SHUTDOWN resets instead of stopping. */
   fakeReboot: boolean;
+  /** A fake reboot is resetting the machine: its STOP and RESUME events are not the user's. */
+  rebooting: boolean;
+  /** The paused reason the next STOP event gets (suspend sets it to USER before sending `stop`). */
+  pauseReason: number | undefined;
   /** Timer polling /proc for the exit of a qemu this driver did not spawn. */
   pollTimer: NodeJS.Timeout | undefined;
+}
+
+/** A runtime record for a qemu process that was just spawned or found. */
+export function buildRuntime(facts: {
+  pid: number;
+  startTicks: number;
+  startedAt: string;
+  exited: Promise<unknown> | undefined;
+  diskPaths: string[];
+}): DomainRuntime {
+  return {
+    ...facts,
+    qmp: undefined,
+    gotShutdown: false,
+    guestShutdown: false,
+    starting: false,
+    beingDestroyed: false,
+    fakeReboot: false,
+    rebooting: false,
+    pauseReason: undefined,
+    pollTimer: undefined,
+  };
 }
 
 /** One domain in the registry: its definitions, state, runtime and job lock. */

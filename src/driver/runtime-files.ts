@@ -20,6 +20,8 @@ export interface DomainPaths {
   vncSocket: string;
   /** log/qemu/NAME.log: the argv that started qemu, then its stdout and stderr. */
   log: string;
+  /** log/qemu/NAME.serial.log: what the guest wrote to its first serial port. */
+  serialLog: string;
 }
 
 /** The folders of a driver root. */
@@ -57,6 +59,7 @@ export function buildDomainPaths(dirs: RootDirs, name: string): DomainPaths {
     consoleSocket: join(dirs.run, `${name}.console`),
     vncSocket: join(dirs.run, `${name}.vnc`),
     log: join(dirs.log, `${name}.log`),
+    serialLog: join(dirs.log, `${name}.serial.log`),
   };
 }
 
@@ -65,9 +68,11 @@ export async function ensureRootDirs(dirs: RootDirs): Promise<void> {
   for (const dir of [dirs.etc, dirs.autostart, dirs.run, dirs.log]) await mkdir(dir, { recursive: true });
 }
 
+let tmpCounter = 0;
+
 /** Write a file atomically: a temp file in the same folder, fsync, rename, then fsync the folder. */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
   try {
     const fh = await open(tmp, 'w', 0o600);
     try {

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { DomainState, type DomainStateValue } from '../connection.js';
+import { parseDomainXml, type DomainConfig } from '../domain/index.js';
+import { QmpClient, queryStatus } from '../qmp/index.js';
+import { PausedReason, RunningReason, ShutdownReason, ShutoffReason } from './constants.js';
+import type { DriverContext } from './context.js';
+import { DomainObject, buildRuntime } from './domain-object.js';
+import { isQemuOfDomain, readProcStat } from './proc.js';
+import { buildDomainPaths, listXmlNames, readIfExists, removeRuntimeFiles } from './runtime-files.js';
+import { parseStatusXml, type DomainStatus } from './status-file.js';
+import { attachMonitor, watchExit } from './supervisor.js';
+import { saveStatus } from './transitions.js';
+
+/** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
+export async function loadDefinitions(ctx: DriverContext): Promise<void> {
+  for (const name of await listXmlNames(ctx.dirs.etc)) {
+    const paths = buildDomainPaths(ctx.dirs, name);
+    try {
+      const def = parseDomainXml((await readIfExists(paths.config)) ?? '');
+      if (def.name !== name) throw new Error(`it defines domain '${def.name}', not '${name}'`);
+      const dom = new DomainObject(def.name, def.uuid, paths);
+      dom.persistentDef = def;
+      dom.autostart = existsSync(paths.autostart);
+      ctx.registry.add(dom);
+    } catch (err) {
+      ctx.log(`${paths.config}: cannot load (${(err as Error).message}); fix or remove the file`);
+    }
+  }
+}
+
+/**
+ * Re-adopt every domain with a status file in run/qemu: a live qemu with this domain's uuid in its
+ * cmdline gets its monitor back and its state from query-status; a dead one becomes shutoff/crashed
+ * and its runtime files go; a live one whose QMP does not answer is shown in NOSTATE with the error.
+ */
+export async function adoptRunning(ctx: DriverContext): Promise<void> {
+  for (const name of await listXmlNames(ctx.dirs.run)) {
+    try {
+      await adoptOne(ctx, name);
+    } catch (err) {
+      ctx.log(`domain '${name}': cannot re-adopt (${(err as Error).message})`);
+    }
+  }
+}
+
+async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
+  const paths = buildDomainPaths(ctx.dirs, name);
+  const status = parseStatusXml((await readIfExists(paths.status)) ?? '', paths.status);
+  const known = ctx.registry.findByName(name);
+  const live: DomainConfig = parseDomainXml(status.domainXml);
+  const dom = known ?? new DomainObject(name, live.uuid, paths);
+  if (dom.uuid !== live.uuid)
+    throw new Error(`${paths.status} has uuid ${live.uuid}, the definition ${dom.uuid}`);
+  if (!isSameProcess(status, dom.uuid)) {
+    await removeRuntimeFiles(paths);
+    dom.setState(DomainState.SHUTOFF, ShutoffReason.CRASHED);
+    ctx.log(`domain '${name}': qemu pid ${status.pid} is gone; marked shut off (crashed)`);
+    return;
+  }
+  if (!known) ctx.registry.add(dom);
+  const { pid, startTicks, startedAt, diskPaths } = status;
+  const run = buildRuntime({ pid, startTicks, startedAt, diskPaths, exited: undefined });
+  dom.liveDef = live;
+  dom.id = status.id;
+  dom.run = run;
+  dom.setState(status.state as DomainStateValue, status.reason);
+  try {
+    const qmp = await QmpClient.connect(paths.qmpSocket, {
+      connectTimeoutMs: ctx.timeouts.adoptQmpMs,
+      greetingTimeoutMs: ctx.timeouts.adoptQmpMs,
+    });
+    attachMonitor(ctx, dom, run, qmp);
+    const [state, reason] = mapRunState((await queryStatus(qmp)).status, dom);
+    dom.setState(state, reason);
+  } catch (err) {
+    run.qmp?.removeAllListeners();
+    run.qmp?.close();
+    run.qmp = undefined;
+    dom.monitorError = (err as Error).message;
+    dom.setState(DomainState.NOSTATE, 0);
+    ctx.log(`domain '${name}': qemu pid ${status.pid} runs but QMP does not answer (${dom.monitorError})`);
+  }
+  watchExit(ctx, dom, run);
+  await saveStatus(ctx, dom);
+}
+
+/** The pid is alive, is qemu with this uuid, and (when recorded) started when our qemu started. */
+function isSameProcess(status: DomainStatus, uuid: string): boolean {
+  if (!isQemuOfDomain(status.pid, uuid)) return false;
+  return status.startTicks === 0 || readProcStat(status.pid)?.startTicks === status.startTicks;
+}
+
+/** qemu RunState (qapi/run-state.json) → libvirt state, keeping the recorded reason where it still holds. */
+function mapRunState(status: string, dom: DomainObject): [DomainStateValue, number] {
+  const keep = (state: DomainStateValue, fallback: number): [DomainStateValue, number] => [
+    state,
+    dom.state === state ? dom.reason : fallback,
+  ];
+  switch (status) {
+    case 'running':
+      return keep(DomainState.RUNNING, RunningReason.UNPAUSED);
+    case 'shutdown':
+      return keep(DomainState.SHUTDOWN, ShutdownReason.UNKNOWN);
+    case 'prelaunch':
+      return [DomainState.PAUSED, PausedReason.STARTING_UP];
+    default:
+      return keep(DomainState.PAUSED, PausedReason.UNKNOWN);
+  }
+}

@@ -1,0 +1,93 @@
+import { TsvirtError } from '../errors.js';
+import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/index.js';
+import { DefinedDetail, EventType, UndefinedDetail } from './constants.js';
+import type { DriverContext } from './context.js';
+import { DomainObject } from './domain-object.js';
+import { buildDomainPaths, removeFile, writeFileAtomic } from './runtime-files.js';
+import { checkAction } from './state-machine.js';
+import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
+
+/**
+ * Define (or redefine) a persistent domain. The XML is parsed and checked before any file is written,
+ * so bad XML changes nothing. A running domain keeps its live definition until it stops.
+ */
+export async function defineDomain(ctx: DriverContext, xml: string): Promise<DomainObject> {
+  const def = parseDomainXml(xml);
+  ctx.registry.checkFree(def.name, def.uuid);
+  const existing = ctx.registry.findByName(def.name);
+  if (!existing) {
+    const dom = new DomainObject(def.name, def.uuid, buildDomainPaths(ctx.dirs, def.name));
+    dom.persistentDef = def;
+    ctx.registry.add(dom);
+    try {
+      await saveConfig(dom);
+    } catch (err) {
+      ctx.registry.remove(dom);
+      throw err;
+    }
+    emitLifecycle(ctx, dom, EventType.DEFINED, DefinedDetail.ADDED);
+    return dom;
+  }
+  return existing.job.run('define', ctx.jobWaitMs, async () => {
+    const wasPersistent = existing.persistent;
+    const previous = existing.persistentDef;
+    existing.persistentDef = def;
+    try {
+      await saveConfig(existing);
+    } catch (err) {
+      existing.persistentDef = previous;
+      throw err;
+    }
+    emitLifecycle(
+      ctx,
+      existing,
+      EventType.DEFINED,
+      wasPersistent ? DefinedDetail.UPDATED : DefinedDetail.ADDED,
+    );
+    return existing;
+  });
+}
+
+/** A transient domain object for domainCreateXML; the caller starts it (and drops it if that fails). */
+export function registerTransient(ctx: DriverContext, xml: string): DomainObject {
+  const def: DomainConfig = parseDomainXml(xml);
+  if (ctx.registry.findByName(def.name) || findUuid(ctx, def.uuid)) {
+    throw new TsvirtError(
+      'ERR_DOMAIN_EXISTS',
+      `domain '${def.name}' (uuid ${def.uuid}) already exists; start it, or undefine it first`,
+      { name: def.name, uuid: def.uuid },
+    );
+  }
+  const dom = new DomainObject(def.name, def.uuid, buildDomainPaths(ctx.dirs, def.name));
+  dom.liveDef = def;
+  ctx.registry.add(dom);
+  return dom;
+}
+
+function findUuid(ctx: DriverContext, uuid: string): boolean {
+  return ctx.registry.all().some((d) => d.uuid === uuid);
+}
+
+/** Remove the persistent definition and autostart mark; a running domain goes on as transient. */
+export async function undefineDomain(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  checkAction('undefine', dom.subject);
+  await removeFile(dom.paths.autostart);
+  await removeFile(dom.paths.config);
+  if (dom.active && !dom.liveDef) dom.liveDef = dom.persistentDef;
+  dom.persistentDef = undefined;
+  dom.autostart = false;
+  emitLifecycle(ctx, dom, EventType.UNDEFINED, UndefinedDetail.REMOVED);
+  if (dom.active) await saveStatus(ctx, dom);
+  else ctx.registry.remove(dom);
+}
+
+/** Create or remove etc/qemu/autostart/NAME.xml (libvirt makes it a symlink; tsvirt a copy of the XML). */
+export async function setAutostart(dom: DomainObject, autostart: boolean): Promise<void> {
+  checkAction('set-autostart', dom.subject);
+  if (autostart) {
+    await writeFileAtomic(dom.paths.autostart, formatDomainXml(dom.persistentDef as DomainConfig));
+  } else {
+    await removeFile(dom.paths.autostart);
+  }
+  dom.autostart = autostart;
+}

@@ -1,0 +1,373 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type {
+  DomainInfo,
+  DomainLifecycleEvent,
+  DomainRef,
+  DomainStateValue,
+  MemoryStat,
+  Subscription,
+  VcpuInfo,
+} from '../connection.js';
+import { TsvirtError } from '../errors.js';
+import { formatDomainXml } from '../domain/index.js';
+import { adoptRunning, loadDefinitions } from './adopt.js';
+import { CreateFlags, XmlFlags } from './constants.js';
+import {
+  DEFAULT_TIMEOUTS,
+  type DriverContext,
+  type DriverTimeouts,
+  type HostFacts,
+  type VolumeResolver,
+} from './context.js';
+import { defineDomain, registerTransient, setAutostart, undefineDomain } from './definitions.js';
+import type { DomainObject } from './domain-object.js';
+import { DomainEventBus } from './events.js';
+import { memoizeAsync, probeHostFacts, readQemuVersion } from './host.js';
+import { memoryStats, readBalloonKiB, setMemory } from './memory.js';
+import * as power from './power.js';
+import { DomainRegistry } from './registry.js';
+import { RootLock } from './root-lock.js';
+import { buildRootDirs, ensureRootDirs } from './runtime-files.js';
+import { startDomain } from './start.js';
+import { checkAction, type DomainAction } from './state-machine.js';
+import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
+
+/** Options of QemuDriver.open. */
+export interface QemuDriverOptions {
+  /** The state folder (DESIGN.md "State on disk"). */
+  root: string;
+  /** How long to wait for another driver to let go of the root (default 5000 ms). */
+  lockTimeoutMs?: number;
+  /** How long an operation waits for a busy domain (default 0: fail at once with ERR_DOMAIN_BUSY). */
+  jobWaitMs?: number;
+  /** Resolves `<source pool= volume=>` disks (given by the storage layer). */
+  resolveVolume?: VolumeResolver;
+  /** Host facts for buildQemuArgv (default: the KVM probe of src/kvm, run once). */
+  hostProbe?: () => Promise<HostFacts>;
+  /** Warnings and notices (overcommit, crashed guests, unknown QMP events). */
+  log?: (line: string) => void;
+  /** Start persistent domains marked autostart that are not running (default true). */
+  autostart?: boolean;
+  /** Overrides of the bounded waits. */
+  timeouts?: Partial<DriverTimeouts>;
+}
+
+/**
+ * The QEMU hypervisor driver: domain registry, lifecycle state machine, per-domain job lock, qemu
+ * supervision and re-adoption, under one root that only this driver owns. Its domain methods are the
+ * domain part of the Connection interface, with the same names and signatures.
+ */
+export class QemuDriver {
+  private readonly version: () => Promise<bigint>;
+
+  private constructor(
+    private readonly ctx: DriverContext,
+    private readonly lock: RootLock,
+  ) {
+    this.version = memoizeAsync(async () =>
+      readQemuVersion((await ctx.hostFacts().catch(() => undefined))?.qemuBinary),
+    );
+  }
+
+  /** Take the root, load definitions, re-adopt running qemu processes, then autostart. */
+  static async open(opts: QemuDriverOptions): Promise<QemuDriver> {
+    const dirs = buildRootDirs(resolve(opts.root));
+    await ensureRootDirs(dirs);
+    const lock = await RootLock.acquire(dirs.lockFile, opts.lockTimeoutMs ?? 5_000);
+    const log = opts.log ?? (() => undefined);
+    const ctx: DriverContext = {
+      dirs,
+      registry: new DomainRegistry(),
+      events: new DomainEventBus(log),
+      log,
+      jobWaitMs: opts.jobWaitMs ?? 0,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+      hostFacts: memoizeAsync(opts.hostProbe ?? probeHostFacts),
+      resolveVolume: opts.resolveVolume,
+      closing: false,
+    };
+    try {
+      await loadDefinitions(ctx);
+      await adoptRunning(ctx);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    const driver = new QemuDriver(ctx, lock);
+    if (opts.autostart ?? true) await driver.runAutostart();
+    return driver;
+  }
+
+  /** Disconnect from every monitor and release the root; the guests keep running. */
+  async close(): Promise<void> {
+    if (this.ctx.closing) return;
+    this.ctx.closing = true;
+    for (const dom of this.ctx.registry.all()) {
+      const run = dom.run;
+      if (!run) continue;
+      clearInterval(run.pollTimer);
+      run.qmp?.removeAllListeners();
+      run.qmp?.close();
+    }
+    await this.lock.release();
+  }
+
+  /** For storage: the running domain that uses this path, if any. */
+  findDomainUsingPath(path: string): string | undefined {
+    const wanted = resolve(path);
+    return this.ctx.registry.all().find((d) => d.run?.diskPaths.some((p) => resolve(p) === wanted))?.name;
+  }
+
+  /** virConnectGetType: the hypervisor name. */
+  async getType(): Promise<string> {
+    return 'QEMU';
+  }
+
+  /** virConnectGetVersion: qemu's version as major * 1e6 + minor * 1e3 + micro. */
+  async getVersion(): Promise<bigint> {
+    return this.version();
+  }
+
+  /** virConnectListAllDomains with virConnectListAllDomainsFlags. */
+  async listAllDomains(flags = 0): Promise<DomainRef[]> {
+    return this.ctx.registry.list(flags).map((d) => d.ref());
+  }
+
+  /** virDomainLookupByName. */
+  async lookupDomainByName(name: string): Promise<DomainRef> {
+    return this.ctx.registry.getByName(name).ref();
+  }
+
+  /** virDomainLookupByUUID. */
+  async lookupDomainByUUID(uuid: string): Promise<DomainRef> {
+    return this.ctx.registry.getByUuid(uuid).ref();
+  }
+
+  /** virDomainLookupByID: active domains only. */
+  async lookupDomainByID(id: number): Promise<DomainRef> {
+    return this.ctx.registry.getById(id).ref();
+  }
+
+  /** virDomainDefineXML: add or replace a persistent definition (event DEFINED). */
+  async domainDefineXML(xml: string, _flags = 0): Promise<DomainRef> {
+    return (await defineDomain(this.ctx, xml)).ref();
+  }
+
+  /** virDomainCreateXML: start a transient domain (flags: PAUSED); it vanishes when it stops. */
+  async domainCreateXML(xml: string, flags = 0): Promise<DomainRef> {
+    checkCreateFlags(flags);
+    const dom = registerTransient(this.ctx, xml);
+    try {
+      await dom.job.run('start', 0, () => startDomain(this.ctx, dom, (flags & CreateFlags.PAUSED) !== 0));
+    } catch (err) {
+      if (!dom.active) this.ctx.registry.remove(dom);
+      throw err;
+    }
+    return dom.ref();
+  }
+
+  /** virDomainUndefine: drop the persistent definition (event UNDEFINED). */
+  async domainUndefine(ref: DomainRef, _flags = 0): Promise<void> {
+    await this.withJob(ref, 'undefine', (dom) => undefineDomain(this.ctx, dom));
+  }
+
+  /** virDomainCreate: start a defined domain (flags: PAUSED); returns the reference with its new id. */
+  async domainCreate(ref: DomainRef, flags = 0): Promise<DomainRef> {
+    checkCreateFlags(flags);
+    return this.withJob(ref, 'start', async (dom) => {
+      await startDomain(this.ctx, dom, (flags & CreateFlags.PAUSED) !== 0);
+      return dom.ref();
+    });
+  }
+
+  /** virDomainShutdown: press the ACPI power button; returns once sent. */
+  async domainShutdown(ref: DomainRef, flags = 0): Promise<void> {
+    power.checkPowerFlags('shutdown', flags);
+    await this.withJob(ref, 'shutdown', (dom) => power.shutdownDomain(dom));
+  }
+
+  /** virDomainDestroy: quit, SIGTERM, SIGKILL (GRACEFUL = 1: stop after SIGTERM). */
+  async domainDestroy(ref: DomainRef, flags = 0): Promise<void> {
+    await this.withJob(ref, 'destroy', (dom) => power.destroyDomain(this.ctx, dom, flags));
+  }
+
+  /** virDomainReboot: ACPI power button, then reset and run again in the same qemu (libvirt's fake reboot). */
+  async domainReboot(ref: DomainRef, flags = 0): Promise<void> {
+    power.checkPowerFlags('reboot', flags);
+    await this.withJob(ref, 'reboot', (dom) => power.rebootDomain(dom));
+  }
+
+  /** virDomainReset: hard reset (system_reset). */
+  async domainReset(ref: DomainRef, _flags = 0): Promise<void> {
+    await this.withJob(ref, 'reset', (dom) => power.resetDomain(dom));
+  }
+
+  /** virDomainSuspend: pause the vCPUs (a paused domain stays paused, as in libvirt). */
+  async domainSuspend(ref: DomainRef): Promise<void> {
+    await this.withJob(ref, 'suspend', (dom) => power.suspendDomain(this.ctx, dom));
+  }
+
+  /** virDomainResume: run the vCPUs again. */
+  async domainResume(ref: DomainRef): Promise<void> {
+    await this.withJob(ref, 'resume', (dom) => power.resumeDomain(this.ctx, dom));
+  }
+
+  /** virDomainGetInfo: state, max and current memory (balloon when running), vCPUs, qemu's CPU time. */
+  async domainGetInfo(ref: DomainRef): Promise<DomainInfo> {
+    const dom = this.ctx.registry.resolve(ref);
+    const def = dom.def;
+    let memoryKiB = def.currentMemoryKiB;
+    if (dom.active && dom.run?.qmp)
+      memoryKiB = (await readBalloonKiB(dom).catch(() => undefined)) ?? memoryKiB;
+    return {
+      state: dom.state,
+      maxMemKiB: BigInt(def.memoryKiB),
+      memoryKiB: BigInt(memoryKiB),
+      nrVirtCpu: def.vcpus,
+      cpuTimeNs: dom.run ? readProcessCpuTimeNs(dom.run.pid) : 0n,
+    };
+  }
+
+  /** virDomainGetState: libvirt's state and reason; NOSTATE/0 while qemu runs but QMP does not answer. */
+  async domainGetState(ref: DomainRef): Promise<{ state: DomainStateValue; reason: number }> {
+    const dom = this.ctx.registry.resolve(ref);
+    return { state: dom.state, reason: dom.reason };
+  }
+
+  /** Why a domain is in NOSTATE (qemu alive, QMP not answering), if it is; a tsvirt extension. */
+  domainGetMonitorError(ref: DomainRef): string | undefined {
+    return this.ctx.registry.resolve(ref).monitorError;
+  }
+
+  /** virDomainGetXMLDesc: the live XML (id, runtime facts) or, with INACTIVE (2), the persistent one. */
+  async domainGetXMLDesc(ref: DomainRef, flags = 0): Promise<string> {
+    const dom = this.ctx.registry.resolve(ref);
+    if ((flags & XmlFlags.INACTIVE) !== 0 && dom.persistentDef) return formatDomainXml(dom.persistentDef);
+    if (!dom.active || !dom.liveDef) return formatDomainXml(dom.def);
+    return formatDomainXml(dom.liveDef, {
+      id: dom.id,
+      consoleSocket: dom.paths.consoleSocket,
+      vncSocket: dom.paths.vncSocket,
+    });
+  }
+
+  /** virDomainGetOSType: always hvm. */
+  async domainGetOSType(ref: DomainRef): Promise<string> {
+    return this.ctx.registry.resolve(ref).def.os.type;
+  }
+
+  /** virDomainIsActive. */
+  async domainIsActive(ref: DomainRef): Promise<boolean> {
+    return this.ctx.registry.resolve(ref).active;
+  }
+
+  /** virDomainIsPersistent. */
+  async domainIsPersistent(ref: DomainRef): Promise<boolean> {
+    return this.ctx.registry.resolve(ref).persistent;
+  }
+
+  /** virDomainGetAutostart. */
+  async domainGetAutostart(ref: DomainRef): Promise<boolean> {
+    return this.ctx.registry.resolve(ref).autostart;
+  }
+
+  /** virDomainSetAutostart: the mark in etc/qemu/autostart (persistent domains only). */
+  async domainSetAutostart(ref: DomainRef, autostart: boolean): Promise<void> {
+    await this.withJob(ref, 'set-autostart', (dom) => setAutostart(dom, autostart));
+  }
+
+  /** virDomainGetVcpus, with each vCPU's host thread id. */
+  async domainGetVcpus(ref: DomainRef): Promise<VcpuInfo[]> {
+    return getVcpus(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainPinVcpuFlags: 1 live (sched_setaffinity), 2 config (<vcpupin>), 0 current. */
+  async domainPinVcpu(ref: DomainRef, vcpu: number, cpus: number[], flags = 0): Promise<void> {
+    await this.withJob(ref, 'vcpupin', (dom) => pinVcpu(this.ctx, dom, vcpu, cpus, flags));
+  }
+
+  /** virDomainGetVcpuPinInfo: one CPU list per vCPU. */
+  async domainGetVcpuPinInfo(ref: DomainRef, flags = 0): Promise<number[][]> {
+    return getVcpuPinInfo(this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainSetMemoryFlags: the balloon target (live) and/or <currentMemory> (config), in KiB. */
+  async domainSetMemory(ref: DomainRef, memoryKiB: bigint, flags = 0): Promise<void> {
+    await this.withJob(ref, 'setmem', (dom) => setMemory(this.ctx, dom, memoryKiB, flags));
+  }
+
+  /** virDomainMemoryStats: actual balloon (6) and rss (7), in KiB. */
+  async domainMemoryStats(ref: DomainRef): Promise<MemoryStat[]> {
+    return memoryStats(this.ctx.registry.resolve(ref));
+  }
+
+  /** virConnectDomainEventRegisterAny(LIFECYCLE): events in order, of one domain or of all. */
+  async onDomainLifecycle(
+    listener: (ev: DomainLifecycleEvent) => void,
+    ref?: DomainRef,
+  ): Promise<Subscription> {
+    const uuid = ref ? this.ctx.registry.resolve(ref).uuid : undefined;
+    return this.ctx.events.subscribe(listener, uuid);
+  }
+
+  private async withJob<T>(
+    ref: DomainRef,
+    job: DomainAction | string,
+    fn: (dom: DomainObject) => Promise<T>,
+  ): Promise<T> {
+    if (this.ctx.closing)
+      throw new TsvirtError('ERR_CONNECTION_CLOSED', 'the driver is closed; open it again');
+    const dom = this.ctx.registry.resolve(ref);
+    return dom.job.run(job, this.ctx.jobWaitMs, async () => {
+      // 'noop': libvirt succeeds without acting (suspend of a paused domain).
+      if (isStateAction(job) && checkAction(job, dom.subject) === 'noop') return undefined as T;
+      return fn(dom);
+    });
+  }
+
+  private async runAutostart(): Promise<void> {
+    for (const dom of this.ctx.registry.all()) {
+      if (!dom.autostart || dom.active) continue;
+      try {
+        await this.domainCreate(dom.ref());
+      } catch (err) {
+        this.ctx.log(`domain '${dom.name}': autostart failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+const STATE_ACTIONS = new Set<string>([
+  'start',
+  'shutdown',
+  'destroy',
+  'reboot',
+  'reset',
+  'suspend',
+  'resume',
+]);
+
+function isStateAction(job: string): job is DomainAction {
+  return STATE_ACTIONS.has(job);
+}
+
+function checkCreateFlags(flags: number): void {
+  if ((flags & ~CreateFlags.PAUSED) === 0) return;
+  throw new TsvirtError('ERR_NOT_SUPPORTED', `start flags ${flags} are not supported; only paused (1) is`, {
+    field: 'flags',
+    value: flags,
+    expected: '0 or 1',
+  });
+}
+
+/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks per second). */
+function readProcessCpuTimeNs(pid: number): bigint {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')) * 10_000_000n;
+  } catch {
+    return 0n;
+  }
+}

@@ -1,0 +1,27 @@
+export { QemuDriver } from './driver.js';
+export type { QemuDriverOptions } from './driver.js';
+export type { DriverTimeouts, HostFacts, VolumeResolver } from './context.js';
+export {
+  EventType,
+  DefinedDetail,
+  UndefinedDetail,
+  StartedDetail,
+  SuspendedDetail,
+  ResumedDetail,
+  StoppedDetail,
+  ShutdownDetail,
+  RunningReason,
+  PausedReason,
+  ShutdownReason,
+  ShutoffReason,
+  ListFlags,
+  CreateFlags,
+  DestroyFlags,
+  PowerFlags,
+  XmlFlags,
+  ModificationImpact,
+  MemoryStatTag,
+  VcpuState,
+} from './constants.js';
+export { checkAction } from './state-machine.js';
+export type { DomainAction, ActionVerdict } from './state-machine.js';

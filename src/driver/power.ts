@@ -1,0 +1,94 @@
+import { TsvirtError } from '../errors.js';
+import { cont, quit, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp/index.js';
+import { DestroyFlags, PausedReason, PowerFlags } from './constants.js';
+import type { DriverContext } from './context.js';
+import type { DomainObject } from './domain-object.js';
+import { stopQemu } from './qemu-process.js';
+import { markPaused, markResumed, markStopped } from './transitions.js';
+
+/** The monitor of an active domain; ERR_OPERATION_FAILED when it does not answer. */
+export function requireMonitor(dom: DomainObject): QmpClient {
+  const qmp = dom.run?.qmp;
+  if (!qmp || qmp.closed) {
+    throw new TsvirtError(
+      'ERR_OPERATION_FAILED',
+      `domain '${dom.name}': qemu does not answer on QMP (${dom.monitorError ?? 'no monitor'}); destroy the domain to recover`,
+      { domain: dom.name },
+    );
+  }
+  return qmp;
+}
+
+/** Only the ACPI power button is implemented for shutdown and reboot; other modes are refused by name. */
+export function checkPowerFlags(op: 'shutdown' | 'reboot', flags: number): void {
+  if ((flags & ~PowerFlags.ACPI_POWER_BTN) === 0) return;
+  throw new TsvirtError(
+    'ERR_NOT_SUPPORTED',
+    `${op} mode flags ${flags} are not supported; only the ACPI power button (acpi) is`,
+    { field: 'flags', value: flags, expected: '0 or 1 (acpi)' },
+  );
+}
+
+/** Press the ACPI power button; returns once sent (the guest decides when it stops). */
+export async function shutdownDomain(dom: DomainObject): Promise<void> {
+  await systemPowerdown(requireMonitor(dom));
+}
+
+/**
+ * libvirt's fake reboot: qemu is told to pause instead of exiting on SHUTDOWN, the power button is
+ * pressed, and the supervisor resets and resumes the machine when the guest has shut down.
+ */
+export async function rebootDomain(dom: DomainObject): Promise<void> {
+  const qmp = requireMonitor(dom);
+  await qmp.execute('set-action', { shutdown: 'pause' });
+  if (dom.run) dom.run.fakeReboot = true;
+  await systemPowerdown(qmp);
+}
+
+/** Hard reset, like pressing the reset button: no lifecycle event. */
+export async function resetDomain(dom: DomainObject): Promise<void> {
+  await systemReset(requireMonitor(dom));
+}
+
+/** Pause the vCPUs: paused/user, event SUSPENDED/PAUSED. */
+export async function suspendDomain(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  const qmp = requireMonitor(dom);
+  if (dom.run) dom.run.pauseReason = PausedReason.USER;
+  try {
+    await stop(qmp);
+    await markPaused(ctx, dom, PausedReason.USER);
+  } finally {
+    if (dom.run) dom.run.pauseReason = undefined;
+  }
+}
+
+/** Run the vCPUs again: running/unpaused, event RESUMED/UNPAUSED. */
+export async function resumeDomain(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  await cont(requireMonitor(dom));
+  await markResumed(ctx, dom);
+}
+
+/**
+ * Destroy: QMP quit, SIGTERM, then SIGKILL (not with GRACEFUL), each with a bounded wait; then
+ * shutoff/destroyed and event STOPPED/DESTROYED.
+ */
+export async function destroyDomain(ctx: DriverContext, dom: DomainObject, flags: number): Promise<void> {
+  const run = dom.run;
+  if (!run) return markStopped(ctx, dom, 'destroyed');
+  run.beingDestroyed = true;
+  const qmp = run.qmp && !run.qmp.closed ? run.qmp : undefined;
+  try {
+    const step = await stopQemu(run.pid, dom.uuid, {
+      graceful: (flags & DestroyFlags.GRACEFUL) !== 0,
+      ...(qmp ? { quit: () => quit(qmp) } : {}),
+      quitWaitMs: ctx.timeouts.quitWaitMs,
+      termWaitMs: ctx.timeouts.termWaitMs,
+      killWaitMs: ctx.timeouts.killWaitMs,
+    });
+    if (step !== 'quit') ctx.log(`domain '${dom.name}': qemu pid ${run.pid} stopped at step ${step}`);
+  } catch (err) {
+    run.beingDestroyed = false;
+    throw err;
+  }
+  await markStopped(ctx, dom, 'destroyed');
+}

@@ -1,0 +1,145 @@
+import { DomainState } from '../connection.js';
+import { TsvirtError } from '../errors.js';
+import { buildQemuArgv, type DomainConfig } from '../domain/index.js';
+import { QmpClient, cont } from '../qmp/index.js';
+import { PausedReason } from './constants.js';
+import type { DriverContext } from './context.js';
+import { buildRuntime, type DomainObject } from './domain-object.js';
+import { findOvercommit } from './host.js';
+import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
+import { allocateDomainId, removeRuntimeFiles } from './runtime-files.js';
+import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
+import { markStarted, markStopped, saveStatus } from './transitions.js';
+
+/**
+ * Start a domain's qemu: -S, QMP, lifecycle actions, then `cont` unless `paused`. The caller holds the
+ * domain's job lock and has checked the state. On failure qemu is killed, the runtime files are removed
+ * and ERR_OPERATION_FAILED carries the end of qemu's log.
+ */
+export async function startDomain(ctx: DriverContext, dom: DomainObject, paused: boolean): Promise<void> {
+  const def = structuredClone(dom.persistentDef ?? dom.liveDef) as DomainConfig;
+  await resolveVolumes(ctx, def);
+  const host = await ctx.hostFacts();
+  for (const warning of findOvercommit(def)) ctx.log(`warning: ${warning}`);
+  const { paths } = dom;
+  const argv = buildQemuArgv(def, host, {
+    qmpSocket: paths.qmpSocket,
+    pidFile: paths.pidFile,
+    consoleSocket: paths.consoleSocket,
+    serialLog: paths.serialLog,
+    vncSocket: paths.vncSocket,
+  });
+  const minId = Math.max(0, ...ctx.registry.all().map((d) => d.id)) + 1;
+  const id = await allocateDomainId(ctx.dirs, minId);
+  await removeRuntimeFiles(paths);
+  const launch = await launchQemu(argv, paths.log);
+  const run = buildRuntime({
+    pid: launch.pid,
+    startTicks: launch.startTicks,
+    startedAt: new Date().toISOString(),
+    exited: launch.exited,
+    diskPaths: listDiskPaths(def),
+  });
+  run.starting = true;
+  dom.liveDef = def;
+  dom.id = id;
+  dom.run = run;
+  dom.setState(DomainState.PAUSED, PausedReason.STARTING_UP);
+  try {
+    await saveStatus(ctx, dom);
+    const qmp = await connectWhileAlive(ctx, paths.qmpSocket, launch);
+    attachMonitor(ctx, dom, run, qmp);
+    await applyLifecycleActions(dom, qmp);
+    if (!paused) await cont(qmp);
+    run.starting = false;
+    await markStarted(ctx, dom, paused);
+  } catch (err) {
+    await abortStart(ctx, dom, launch, err);
+  } finally {
+    run.starting = false;
+  }
+  watchExit(ctx, dom, run);
+}
+
+/** QMP connect, given up at once when qemu exits first (a bad argv exits within milliseconds). */
+async function connectWhileAlive(ctx: DriverContext, socket: string, launch: QemuLaunch): Promise<QmpClient> {
+  const connecting = QmpClient.connect(socket, {
+    connectTimeoutMs: ctx.timeouts.qmpConnectMs,
+    greetingTimeoutMs: ctx.timeouts.qmpConnectMs,
+  });
+  const exited = launch.exited.then((r) => {
+    throw new TsvirtError(
+      'ERR_OPERATION_FAILED',
+      `qemu exited during start-up (${r.signal ? `signal ${r.signal}` : `status ${r.exitCode}`})`,
+      { ...r },
+    );
+  });
+  try {
+    return await Promise.race([connecting, exited]);
+  } catch (err) {
+    void connecting.then((c) => c.close()).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** on_reboot=destroy: a guest reboot becomes a shutdown; on_poweroff=restart: a guest poweroff pauses, then resets. */
+async function applyLifecycleActions(dom: DomainObject, qmp: QmpClient): Promise<void> {
+  const def = dom.def;
+  if (def.onReboot === 'destroy' || def.onReboot === 'preserve') {
+    await qmp.execute('set-action', { reboot: 'shutdown' });
+  }
+  if (restartsOnPoweroff(dom)) await qmp.execute('set-action', { shutdown: 'pause' });
+}
+
+async function abortStart(
+  ctx: DriverContext,
+  dom: DomainObject,
+  launch: QemuLaunch,
+  err: unknown,
+): Promise<never> {
+  const run = dom.run;
+  if (run) run.beingDestroyed = true;
+  await stopQemu(launch.pid, dom.uuid, {
+    graceful: false,
+    quitWaitMs: 0,
+    termWaitMs: 0,
+    killWaitMs: 5_000,
+  }).catch((e: unknown) => ctx.log(`domain '${dom.name}': cannot kill qemu pid ${launch.pid}: ${String(e)}`));
+  await markStopped(ctx, dom, 'failed');
+  const tail = await readLogTail(dom.paths.log, 800);
+  throw new TsvirtError(
+    'ERR_OPERATION_FAILED',
+    `domain '${dom.name}' failed to start: ${(err as Error).message}${tail ? `\nqemu log (${dom.paths.log}):\n${tail}` : ''}`,
+    { domain: dom.name, log: dom.paths.log },
+    { cause: err },
+  );
+}
+
+/** Give every `<source pool= volume=>` disk its path through the storage layer. */
+async function resolveVolumes(ctx: DriverContext, def: DomainConfig): Promise<void> {
+  for (const disk of def.devices.disks) {
+    const source = disk.source;
+    if (source?.kind !== 'volume') continue;
+    if (!ctx.resolveVolume) {
+      throw new TsvirtError(
+        'ERR_NOT_SUPPORTED',
+        `domain '${def.name}': disk ${disk.targetDev} names volume '${source.volume}' of pool '${source.pool}', but this driver has no storage; give the file path instead`,
+        { disk: disk.targetDev },
+      );
+    }
+    const vol = await ctx.resolveVolume(source.pool, source.volume);
+    source.resolved = { path: vol.path, kind: vol.kind };
+  }
+}
+
+/** Host paths of a definition's disk sources. */
+export function listDiskPaths(def: DomainConfig): string[] {
+  const out: string[] = [];
+  for (const disk of def.devices.disks) {
+    const s = disk.source;
+    if (s?.kind === 'file') out.push(s.path);
+    else if (s?.kind === 'block') out.push(s.dev);
+    else if (s?.kind === 'volume' && s.resolved) out.push(s.resolved.path);
+  }
+  return out;
+}

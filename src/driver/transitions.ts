@@ -1,0 +1,134 @@
+import { DomainState } from '../connection.js';
+import { formatDomainXml } from '../domain/index.js';
+import {
+  EventType,
+  PausedReason,
+  ResumedDetail,
+  RunningReason,
+  ShutdownDetail,
+  ShutdownReason,
+  ShutoffReason,
+  StartedDetail,
+  StoppedDetail,
+  SuspendedDetail,
+} from './constants.js';
+import type { DriverContext } from './context.js';
+import type { DomainObject } from './domain-object.js';
+import { removeRuntimeFiles, writeFileAtomic } from './runtime-files.js';
+import { buildStatusXml } from './status-file.js';
+
+/** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
+export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed';
+
+/** Stop kind → [virDomainShutoffReason, virDomainEventStoppedDetailType or undefined for no event]. */
+const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
+  shutdown: [ShutoffReason.SHUTDOWN, StoppedDetail.SHUTDOWN],
+  destroyed: [ShutoffReason.DESTROYED, StoppedDetail.DESTROYED],
+  // libvirt: qemu gone without a SHUTDOWN event is shutoff/crashed with event STOPPED/FAILED.
+  crashed: [ShutoffReason.CRASHED, StoppedDetail.FAILED],
+  // A start that failed: never reported as started, so no event.
+  failed: [ShutoffReason.FAILED, undefined],
+};
+
+/** Queue a lifecycle event of `dom`. */
+export function emitLifecycle(ctx: DriverContext, dom: DomainObject, event: number, detail: number): void {
+  ctx.events.emit({ dom: dom.ref(), event, detail });
+}
+
+const pendingWrites = new WeakMap<DomainObject, Promise<void>>();
+
+/** Write run/qemu/NAME.xml from the domain's current facts; writes of one domain happen in order. */
+export function saveStatus(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  const previous = pendingWrites.get(dom) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    const run = dom.run;
+    if (!run || !dom.liveDef) return;
+    const xml = buildStatusXml({
+      state: dom.state,
+      reason: dom.reason,
+      pid: run.pid,
+      startTicks: run.startTicks,
+      id: dom.id,
+      startedAt: run.startedAt,
+      persistent: dom.persistent,
+      qmpSocket: dom.paths.qmpSocket,
+      diskPaths: run.diskPaths,
+      domainXml: formatDomainXml(dom.liveDef),
+    });
+    await writeFileAtomic(dom.paths.status, xml);
+  });
+  const settled = next.catch((err: unknown) =>
+    ctx.log(`domain '${dom.name}': cannot save status: ${String(err)}`),
+  );
+  pendingWrites.set(dom, settled);
+  return next;
+}
+
+/** Start finished: running/booted (or paused/user), events STARTED/BOOTED (and SUSPENDED/PAUSED). */
+export async function markStarted(ctx: DriverContext, dom: DomainObject, paused: boolean): Promise<void> {
+  if (paused) dom.setState(DomainState.PAUSED, PausedReason.USER);
+  else dom.setState(DomainState.RUNNING, RunningReason.BOOTED);
+  emitLifecycle(ctx, dom, EventType.STARTED, StartedDetail.BOOTED);
+  if (paused) emitLifecycle(ctx, dom, EventType.SUSPENDED, SuspendedDetail.PAUSED);
+  await saveStatus(ctx, dom);
+}
+
+/** The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED. No-op unless running. */
+export async function markPaused(ctx: DriverContext, dom: DomainObject, reason: number): Promise<void> {
+  if (dom.state !== DomainState.RUNNING) return;
+  dom.setState(DomainState.PAUSED, reason);
+  emitLifecycle(ctx, dom, EventType.SUSPENDED, SuspendedDetail.PAUSED);
+  await saveStatus(ctx, dom);
+}
+
+/** The vCPUs run again: paused → running/unpaused, event RESUMED/UNPAUSED. No-op unless paused. */
+export async function markResumed(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  if (dom.state !== DomainState.PAUSED) return;
+  dom.setState(DomainState.RUNNING, RunningReason.UNPAUSED);
+  emitLifecycle(ctx, dom, EventType.RESUMED, ResumedDetail.UNPAUSED);
+  await saveStatus(ctx, dom);
+}
+
+/** QEMU reported SHUTDOWN: state shutdown, event SHUTDOWN with GUEST or HOST (FINISHED if unknown). */
+export async function markShuttingDown(
+  ctx: DriverContext,
+  dom: DomainObject,
+  guest: boolean | undefined,
+): Promise<void> {
+  if (dom.state === DomainState.SHUTDOWN) return;
+  dom.setState(DomainState.SHUTDOWN, ShutdownReason.UNKNOWN);
+  const detail =
+    guest === undefined ? ShutdownDetail.FINISHED : guest ? ShutdownDetail.GUEST : ShutdownDetail.HOST;
+  emitLifecycle(ctx, dom, EventType.SHUTDOWN, detail);
+  await saveStatus(ctx, dom);
+}
+
+/**
+ * qemu is gone: drop the monitor and runtime files, shutoff with the kind's reason, event STOPPED, and a
+ * transient domain leaves the registry.
+ */
+export async function markStopped(ctx: DriverContext, dom: DomainObject, kind: StopKind): Promise<void> {
+  const run = dom.run;
+  if (run) {
+    clearInterval(run.pollTimer);
+    run.qmp?.removeAllListeners();
+    run.qmp?.close();
+  }
+  dom.run = undefined;
+  dom.liveDef = undefined;
+  dom.monitorError = undefined;
+  const [reason, detail] = STOP_TABLE[kind];
+  await pendingWrites.get(dom);
+  await removeRuntimeFiles(dom.paths).catch((err: unknown) =>
+    ctx.log(`domain '${dom.name}': cannot remove runtime files: ${String(err)}`),
+  );
+  if (detail !== undefined) emitLifecycle(ctx, dom, EventType.STOPPED, detail);
+  dom.setState(DomainState.SHUTOFF, reason);
+  dom.id = -1;
+  if (!dom.persistent) ctx.registry.remove(dom);
+}
+
+/** Write etc/qemu/NAME.xml from the persistent definition. */
+export async function saveConfig(dom: DomainObject): Promise<void> {
+  if (dom.persistentDef) await writeFileAtomic(dom.paths.config, formatDomainXml(dom.persistentDef));
+}
