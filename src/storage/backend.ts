@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { TsvirtError } from '../errors.js';
 import type { PoolDef, PoolSizes } from './pool-xml.js';
 import type { VolumeDesc, VolumeSpec } from './volume-xml.js';
@@ -33,10 +33,10 @@ export interface PoolBackend {
 /** Fail with ERR_NO_DEVICE_MAPPER (or a plain "not active") when an LV's device node is absent. */
 export async function requireDeviceNode(path: string): Promise<void> {
   if (await exists(path)) return;
-  if (!(await exists('/dev/mapper/control'))) {
+  if (!(await hasDeviceMapper())) {
     throw new TsvirtError(
       'ERR_NO_DEVICE_MAPPER',
-      `${path}: the kernel has no device-mapper; LVM volumes cannot be activated (load the dm_mod module or use a dir pool)`,
+      `the kernel has no device-mapper; LVM volumes cannot be activated (${path} is absent; load the dm_mod module or use a dir pool)`,
       { path },
     );
   }
@@ -45,6 +45,15 @@ export async function requireDeviceNode(path: string): Promise<void> {
     `${path} does not exist; activate the volume with lvchange -ay`,
     { path },
   );
+}
+
+/**
+ * Whether the kernel has device-mapper: it registers the misc device "device-mapper" (/proc/misc).
+ * /dev/mapper/control alone proves nothing: libdevmapper makes that node even when the driver is absent.
+ */
+export async function hasDeviceMapper(): Promise<boolean> {
+  const misc = await readFile('/proc/misc', 'utf8').catch(() => '');
+  return /\sdevice-mapper$/m.test(misc);
 }
 
 /** Whether a path exists. */

@@ -96,6 +96,17 @@ export function toLvmError(err: unknown): unknown {
       { cause: err },
     );
   }
+  if (isLvmExists(err))
+    return new TsvirtError('ERR_VOLUME_EXISTS', `${errorLine(err.stderr)}; choose another name`, fields, {
+      cause: err,
+    });
+  if (isLvmInsufficientSpace(err))
+    return new TsvirtError(
+      'ERR_NO_SPACE',
+      `${errorLine(err.stderr)}; free space or choose a smaller size`,
+      fields,
+      { cause: err },
+    );
   return new TsvirtError('ERR_OPERATION_FAILED', `${err.argv[0]} failed: ${errorLine(err.stderr)}`, fields, {
     cause: err,
   });

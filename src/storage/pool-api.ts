@@ -9,7 +9,7 @@ import {
   StorageXmlFlags,
 } from './flags.js';
 import { formatPoolXml, parsePoolXml } from './pool-xml.js';
-import type { PoolEntry, PoolRegistry } from './pool-service.js';
+import type { PoolEntry, PoolRegistry } from './pool-registry.js';
 import { checkFlags, poolNotFound, poolStillActive } from './storage-errors.js';
 import { TsvirtError } from '../errors.js';
 

@@ -10,7 +10,7 @@ import type {
 import { PoolEvent } from './flags.js';
 import { LvmTools } from './lvm.js';
 import { PoolApi } from './pool-api.js';
-import { PoolRegistry } from './pool-service.js';
+import { PoolRegistry } from './pool-registry.js';
 import { PoolStore } from './pool-store.js';
 import type { PoolDef } from './pool-xml.js';
 import type { FileFormat } from './volume-xml.js';

@@ -4,7 +4,7 @@ import type { PoolRef, VolumeInfo, VolumeRef } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { VolCreateFlags, VolResizeFlags, VolType } from './flags.js';
 import { validateName } from './names.js';
-import type { PoolEntry, PoolRegistry } from './pool-service.js';
+import type { PoolEntry, PoolRegistry } from './pool-registry.js';
 import { readImageInfo } from './qemu-img.js';
 import { checkFlags, poolNotFound, volumeNotFound } from './storage-errors.js';
 import {
