@@ -31,7 +31,8 @@ interface Pending {
   startedAt: number;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  /** performance.now() value after which the command times out. */
+  deadline: number;
   /** The liveness check: its own timeout starts no further check. */
   internal: boolean;
 }
@@ -50,6 +51,8 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
   private readonly timedOut = new Map<number, { command: string; startedAt: number }>();
   private nextId = 1;
   private probing = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private armedDeadline = Infinity;
   private isClosed = false;
   private greetingValue: QmpGreeting | undefined;
   private greetingWaiter: { resolve: () => void; reject: (err: Error) => void } | undefined;
@@ -135,9 +138,10 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.expire(id), timeoutMs);
       const startedAt = performance.now();
-      this.pending.set(id, { command, timeoutMs, startedAt, resolve, reject, timer, internal });
+      const deadline = startedAt + timeoutMs;
+      this.pending.set(id, { command, timeoutMs, startedAt, resolve, reject, deadline, internal });
+      this.armDeadline(deadline);
       this.stream.write(encodeCommand(command, args, id));
     });
   }
@@ -195,7 +199,6 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     const entry = id === undefined ? undefined : this.pending.get(id);
     if (id === undefined || !entry) return this.onOrphanReply(id, message.line);
     this.pending.delete(id);
-    clearTimeout(entry.timer);
     if (message.type === 'return') return entry.resolve(message.value);
     const { errorClass, desc } = message;
     entry.reject(
@@ -218,9 +221,31 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     this.emit('trace', { kind: 'late-reply', id, command: late.command, elapsedMs });
   }
 
-  private expire(id: number): void {
-    const entry = this.pending.get(id);
-    if (!entry) return;
+  /**
+   * One timer serves every pending command: it is armed for the earliest deadline and left alone when a
+   * command completes, so a round trip does no timer work (a timer per command cost a few us here).
+   */
+  private armDeadline(deadline: number): void {
+    if (deadline >= this.armedDeadline) return;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.armedDeadline = deadline;
+    this.deadlineTimer = setTimeout(() => this.sweepDeadlines(), Math.max(0, deadline - performance.now()));
+  }
+
+  private sweepDeadlines(): void {
+    this.deadlineTimer = undefined;
+    this.armedDeadline = Infinity;
+    // Node's timers count whole milliseconds, so one may fire up to 1 ms before performance.now() agrees.
+    const now = performance.now() + 1;
+    let next = Infinity;
+    for (const [id, entry] of this.pending) {
+      if (entry.deadline <= now) this.expire(id, entry);
+      else next = Math.min(next, entry.deadline);
+    }
+    if (next < Infinity && !this.isClosed) this.armDeadline(next);
+  }
+
+  private expire(id: number, entry: Pending): void {
     this.pending.delete(id);
     this.timedOut.set(id, { command: entry.command, startedAt: entry.startedAt });
     if (this.timedOut.size > TIMED_OUT_IDS_KEPT) this.timedOut.delete(this.timedOut.keys().next().value!);
@@ -273,10 +298,9 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
       { label: this.label, pending: commands },
       cause ? { cause } : undefined,
     );
-    for (const entry of entries) {
-      clearTimeout(entry.timer);
-      entry.reject(err);
-    }
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    for (const entry of entries) entry.reject(err);
     this.greetingWaiter?.reject(err);
     this.stream.destroy();
     this.emit('close', byCaller ? undefined : err);

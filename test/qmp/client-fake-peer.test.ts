@@ -168,6 +168,24 @@ describe('QmpClient against a fake peer', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('times out several silent commands each at its own deadline, whatever order they were sent in', async () => {
+    const { c } = await open(() => undefined, { probeTimeoutMs: 1_000 });
+    const t0 = performance.now();
+    const order: [string, number][] = [];
+    const watch = (name: string, timeoutMs: number): Promise<void> =>
+      rejection(c.execute(name, undefined, { timeoutMs })).then((e) => {
+        expect(e.fields).toMatchObject({ command: name, timeoutMs });
+        order.push([name, performance.now() - t0]);
+      });
+    await Promise.all([watch('slow', 240), watch('fast', 40), watch('middle', 120)]);
+    expect(order.map(([name]) => name)).toEqual(['fast', 'middle', 'slow']);
+    const [fast, middle, slow] = order.map(([, ms]) => ms) as [number, number, number];
+    expect(fast).toBeGreaterThanOrEqual(39);
+    expect(middle).toBeGreaterThanOrEqual(119);
+    expect(slow).toBeGreaterThanOrEqual(239);
+    expect(slow).toBeLessThan(1_000);
+  });
+
   it('takes per-command timeouts from the options table', async () => {
     const { c } = await open(() => undefined, { timeouts: { stop: 40 } });
     const err = await rejection(c.execute('stop'));
