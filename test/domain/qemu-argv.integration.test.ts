@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
+import { buildQemuArgv, parseDomainXml, type QemuRuntimePaths } from '../../src/domain/index.js';
+import { buildDomainXml } from './fixtures.js';
+
+const QEMU = '/usr/bin/qemu-system-x86_64';
+const hasQemu = existsSync(QEMU) && existsSync('/usr/bin/qemu-img');
+const hasKvm = existsSync('/dev/kvm');
+if (!hasQemu)
+  console.warn('skipping qemu argv integration tests: qemu-system-x86_64 or qemu-img is not installed');
+if (!hasKvm) console.warn('skipping the KVM argv integration test: /dev/kvm is absent');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(20);
+  }
+  return check();
+}
+
+/** The first line qemu writes on its QMP socket. */
+async function readQmpGreeting(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(path);
+    let buf = '';
+    sock.setTimeout(5_000, () => sock.destroy(new Error('no QMP greeting within 5 s')));
+    sock.on('data', (chunk) => {
+      buf += chunk.toString('utf8');
+      if (buf.includes('\n')) {
+        sock.destroy();
+        resolve(buf.slice(0, buf.indexOf('\n')));
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+describe('buildQemuArgv against the real qemu-system-x86_64', () => {
+  let dir: string;
+  let child: DetachedChild | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tsvirt-domain-'));
+  });
+
+  afterEach(async () => {
+    if (child) {
+      const { pid, exited } = child;
+      child = undefined;
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      await exited;
+      expect(isAlive(pid)).toBe(false);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function runtimePaths(): QemuRuntimePaths {
+    return {
+      qmpSocket: join(dir, 'g.qmp'),
+      pidFile: join(dir, 'g.pid'),
+      consoleSocket: join(dir, 'g.console'),
+      serialLog: join(dir, 'g.serial.log'),
+      vncSocket: join(dir, 'g.vnc'),
+    };
+  }
+
+  async function startAndCheck(argv: string[], paths: QemuRuntimePaths): Promise<void> {
+    const log = join(dir, 'qemu.log');
+    child = await spawnDetached(argv, { logFile: log });
+    const pid = child.pid;
+    const up = await waitFor(() => existsSync(paths.qmpSocket) && existsSync(paths.pidFile), 10_000);
+    expect(
+      up,
+      `qemu did not create its QMP socket: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`,
+    ).toBe(true);
+    expect(await readQmpGreeting(paths.qmpSocket)).toMatch(/^\{"QMP": \{"version"/);
+    await sleep(1_000);
+    expect(isAlive(pid), readFileSync(log, 'utf8')).toBe(true);
+    expect(readFileSync(paths.pidFile, 'utf8').trim()).toBe(String(pid));
+    expect(existsSync(paths.consoleSocket)).toBe(true);
+  }
+
+  it.skipIf(!hasQemu)(
+    'starts paused under TCG with raw disks on every bus, a user NIC, serials and VNC',
+    async () => {
+      // One image per disk: qemu takes a write lock on each image it opens read-write.
+      const [vda, hdb, sdc] = ['vda.img', 'hdb.img', 'sdc.iso'].map((f) => join(dir, f)) as [
+        string,
+        string,
+        string,
+      ];
+      for (const img of [vda, hdb, sdc]) {
+        await run(['qemu-img', 'create', '-f', 'raw', img, '1M'], { timeoutMs: 30_000 });
+      }
+      const xml = buildDomainXml({
+        top: "<vcpu>2</vcpu><features><acpi/><apic/></features><clock offset='utc'/><cpu mode='host-model'/>",
+        os: "<type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/><boot dev='network'/>",
+        devices: `
+        <disk type='file'><driver name='qemu' type='raw'/><source file='${vda}'/><target dev='vda' bus='virtio'/></disk>
+        <disk type='file'><source file='${hdb}'/><target dev='hdb' bus='ide'/></disk>
+        <disk type='file' device='cdrom'><source file='${sdc}'/><target dev='sdc' bus='sata'/></disk>
+        <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>
+        <interface type='user'><model type='e1000'/></interface>
+        <serial type='pty'/>
+        <serial type='file'><source path='${join(dir, 'com2.log')}'/></serial>
+        <graphics type='vnc'><listen type='socket'/></graphics>`,
+      });
+      const paths = runtimePaths();
+      const argv = buildQemuArgv(
+        parseDomainXml(xml),
+        { qemuBinary: QEMU, kvm: { usable: false, reason: 'not asked' } },
+        paths,
+      );
+      expect(argv).toContain('tcg');
+      await startAndCheck(argv, paths);
+      expect(existsSync(paths.vncSocket as string)).toBe(true);
+    },
+  );
+
+  it.skipIf(!hasQemu || !hasKvm)(
+    'starts paused under KVM for the boot-sector shape: one raw IDE disk, no NIC',
+    async () => {
+      const img = join(dir, 'boot.img');
+      await run(['qemu-img', 'create', '-f', 'raw', img, '512'], { timeoutMs: 30_000 });
+      const xml = buildDomainXml({
+        type: 'kvm',
+        top: '<features><acpi/></features>',
+        devices: `<disk type='file'><source file='${img}'/><target dev='hda' bus='ide'/></disk><serial type='pty'/>`,
+      });
+      const paths = runtimePaths();
+      const argv = buildQemuArgv(
+        parseDomainXml(xml),
+        { qemuBinary: QEMU, kvm: { usable: true, reason: '/dev/kvm' } },
+        paths,
+      );
+      expect(argv).toContain('kvm');
+      await startAndCheck(argv, paths);
+    },
+  );
+});
