@@ -62,6 +62,9 @@ function describeFlags({ cpu, kvm }: AccelFacts): string {
     const guest = cpu.hypervisor ? '; this host is itself a guest' : '';
     return `no vmx/svm flag in ${cpu.source}, but ${kvm.device} answers API ${kvm.apiVersion} and creates VMs: nested or paravirtual KVM${via}${guest}`;
   }
+  if (kvm.present) {
+    return `no vmx/svm flag in ${cpu.source}, but ${kvm.device} exists: KVM may still work here, nested or paravirtual${via}`;
+  }
   return cpu.hypervisor
     ? `no vmx/svm flag in ${cpu.source}: this host is a guest without nested virtualization; enable it in the outer hypervisor`
     : `no vmx/svm flag in ${cpu.source}: the CPU offers no hardware virtualization; enable VT-x/AMD-V in the firmware`;

@@ -1,3 +1,4 @@
+import { KVM_API_VERSION } from './kvm-abi.js';
 import { selectVendorModules } from './kernel-modules.js';
 import type { CpuReport, HostCheck, KvmReport } from './host-report.js';
 import type { QemuReport } from './qemu-probe.js';
@@ -33,18 +34,14 @@ function buildKvmChecks(kvm: KvmReport): HostCheck[] {
   if (!kvm.present) return checks;
   checks.push(step(`Checking if device ${dev} is accessible`, kvm.accessible, kvm.error));
   if (!kvm.accessible) return checks;
-  const api = kvm.apiVersion === null ? undefined : `API ${kvm.apiVersion}`;
-  checks.push(
-    step('Checking the KVM API version', kvm.apiVersion === 12, kvm.apiVersion === 12 ? api : kvm.error),
-  );
-  if (kvm.apiVersion !== 12) return checks;
-  checks.push(
-    step('Checking that KVM can create a VM', kvm.vmCreated, kvm.vmCreated ? undefined : kvm.error),
-  );
+  const apiOk = kvm.apiVersion === KVM_API_VERSION;
+  checks.push(step('Checking the KVM API version', apiOk, kvm.error, `API ${kvm.apiVersion}`));
+  if (!apiOk) return checks;
+  checks.push(step('Checking that KVM can create a VM', kvm.vmCreated, kvm.error));
   const test = kvm.selfTest;
   if (test) {
     const passed = `the guest wrote ${JSON.stringify(test.output)} and halted in ${test.durationMs} ms`;
-    checks.push(step('Checking that guest code runs under KVM', test.ok, test.ok ? passed : test.error));
+    checks.push(step('Checking that guest code runs under KVM', test.ok, test.error, passed));
   }
   return checks;
 }
@@ -52,13 +49,8 @@ function buildKvmChecks(kvm: KvmReport): HostCheck[] {
 function buildQemuChecks(qemu: QemuReport | null): HostCheck[] {
   if (!qemu) return [];
   const found = qemu.found && qemu.works;
-  const checks = [
-    step(
-      'Checking for the QEMU binary',
-      found,
-      found ? `${qemu.binary}, version ${qemu.version}` : qemu.error,
-    ),
-  ];
+  const version = `${qemu.binary}, version ${qemu.version}`;
+  const checks = [step('Checking for the QEMU binary', found, qemu.error, version)];
   if (!found) return checks;
   const accels = qemu.accelerators.join(', ');
   checks.push({
@@ -76,8 +68,10 @@ function buildQemuChecks(qemu: QemuReport | null): HostCheck[] {
   return checks;
 }
 
-function step(name: string, passed: boolean, detail: string | undefined): HostCheck {
+/** A PASS/FAIL line: `passDetail` when it passed, `failDetail` (what failed, and the remedy) when not. */
+function step(name: string, passed: boolean, failDetail: string | undefined, passDetail?: string): HostCheck {
   const check: HostCheck = { name, status: passed ? 'PASS' : 'FAIL' };
+  const detail = passed ? passDetail : failDetail;
   if (detail !== undefined) check.detail = detail;
   return check;
 }

@@ -62,6 +62,10 @@ describe('decideAccel', () => {
     const d = decideAccel({ cpu: cpu(['vmx']), kvm: deniedKvm, qemu });
     expect(d.accel).toBe('tcg');
     expect(d.reasons[0]).toBe('/proc/cpuinfo has the vmx (Intel VT-x) flag: hardware virtualization');
+    const noFlags = decideAccel({ cpu: cpu([], true), kvm: deniedKvm, qemu });
+    expect(noFlags.reasons[0]).toBe(
+      'no vmx/svm flag in /proc/cpuinfo, but /dev/kvm exists: KVM may still work here, nested or paravirtual (module kvm_pvm)',
+    );
     expect(d.reasons[1]).toBe('/dev/kvm: permission denied; add the user to the kvm group');
     expect(d.reasons.at(-1)).toMatch(/^guests run under TCG/);
   });
