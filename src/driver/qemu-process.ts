@@ -1,4 +1,4 @@
-import { appendFile, open } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { TsvirtError } from '../errors.js';
 import { spawnDetached } from '../exec/index.js';
 import { isQemuOfDomain, readProcStat, signalQemu, waitForExit } from './proc.js';
@@ -26,19 +26,14 @@ export function formatArgv(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** The last `bytes` of a log file, for error messages about a qemu that failed. */
+/** What qemu printed after its last start-up header (the header and argv lines skipped), at most `bytes`. */
 export async function readLogTail(logFile: string, bytes = 1500): Promise<string> {
   try {
-    const fh = await open(logFile, 'r');
-    try {
-      const { size } = await fh.stat();
-      const length = Math.min(bytes, size);
-      const buf = Buffer.alloc(length);
-      await fh.read(buf, 0, length, size - length);
-      return buf.toString('utf8').trim();
-    } finally {
-      await fh.close();
-    }
+    const text = await readFile(logFile, 'utf8');
+    const header = text.lastIndexOf(': starting up\n');
+    const afterHeader = header < 0 ? text : text.slice(header + ': starting up\n'.length);
+    const afterArgv = afterHeader.slice(afterHeader.indexOf('\n') + 1);
+    return afterArgv.slice(-bytes).trim();
   } catch {
     return '';
   }
