@@ -1,6 +1,8 @@
 import { CommandFailedError, run } from '../exec/index.js';
 import { TsvirtError } from '../errors.js';
 import {
+  isLvmExists,
+  isLvmInsufficientSpace,
   isLvmNoDeviceMapper,
   parseLvs,
   parseVgs,

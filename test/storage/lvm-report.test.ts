@@ -79,8 +79,14 @@ describe('lvm reports and failures', () => {
       '  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n  Logical Volume "lv1" already exists in volume group "vg"\n';
     expect(errorLine(stderr)).toBe('Logical Volume "lv1" already exists in volume group "vg"');
     expect(toLvmError(failed(stderr))).toMatchObject({
+      code: 'ERR_VOLUME_EXISTS',
+      message: 'Logical Volume "lv1" already exists in volume group "vg"; choose another name',
+    });
+    const full = '  Volume group "vg" has insufficient free space (24 extents): 2560 required.\n';
+    expect(toLvmError(failed(full))).toMatchObject({ code: 'ERR_NO_SPACE' });
+    expect(toLvmError(failed("  Run `lvcreate --help' for more information.\n"))).toMatchObject({
       code: 'ERR_OPERATION_FAILED',
-      message: 'lvcreate failed: Logical Volume "lv1" already exists in volume group "vg"',
+      message: "lvcreate failed: Run `lvcreate --help' for more information.",
     });
   });
 });
