@@ -14,6 +14,9 @@ export interface XmlElement {
 
 type OrderedNode = Record<string, unknown>;
 
+/** A <!DOCTYPE> in the prolog, after any XML declaration, processing instructions and comments. */
+const DOCTYPE_PATTERN = /^\s*(?:(?:<\?[\s\S]*?\?>|<!--[\s\S]*?-->)\s*)*<!DOCTYPE/i;
+
 const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
@@ -36,7 +39,26 @@ export function parseXmlTree(xml: string): XmlElement {
       reason: msg,
     });
   }
-  const roots = toElements(parser.parse(xml) as OrderedNode[], '');
+  if (DOCTYPE_PATTERN.test(xml)) {
+    // A domain definition never needs one, and its entities are a way to smuggle in files or huge texts.
+    throw new TsvirtError('ERR_NOT_SUPPORTED', 'XML <!DOCTYPE> is not supported by tsvirt; remove it', {
+      element: '!DOCTYPE',
+    });
+  }
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(xml) as OrderedNode[];
+  } catch (cause) {
+    throw new TsvirtError(
+      'ERR_XML_PARSE',
+      `XML could not be parsed: ${(cause as Error).message}`,
+      {
+        reason: (cause as Error).message,
+      },
+      { cause },
+    );
+  }
+  const roots = toElements(nodes, '');
   if (roots.length !== 1 || !roots[0]) {
     throw new TsvirtError('ERR_XML_PARSE', `XML has ${roots.length} root elements; expected exactly one`, {
       roots: roots.map((r) => r.name),

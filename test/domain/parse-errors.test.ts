@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDomainXml } from '../../src/domain/index.js';
 import { TsvirtError } from '../../src/errors.js';
+import * as fixtures from './fixtures.js';
 import { buildDomainXml } from './fixtures.js';
 
 function parseError(xml: string): TsvirtError {
@@ -473,5 +474,47 @@ describe('parseDomainXml rejects', () => {
   it('names an unknown element in its message, subject first', () => {
     const err = parseError(buildDomainXml({ devices: "<sound model='ich6'/>" }));
     expect(err.message).toBe('domain/devices/sound: element <sound> is not supported by tsvirt; remove it');
+  });
+});
+
+describe('parseDomainXml and DOCTYPE', () => {
+  it('rejects a DOCTYPE, so that no entity expands to a file or a huge text', () => {
+    const lol = `<?xml version="1.0"?>
+<!-- entities -->
+<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<domain type='qemu'><name>&x;</name><memory>1</memory><os><type>hvm</type></os></domain>`;
+    const err = parseError(lol);
+    expect(err.code).toBe('ERR_NOT_SUPPORTED');
+    expect(err.fields).toEqual({ element: '!DOCTYPE' });
+  });
+});
+
+describe('parseDomainXml on broken input', () => {
+  it('throws only TsvirtError for every truncation of a full domain XML', () => {
+    const { FULL_XML } = fixtures;
+    const codes = new Set<string>();
+    for (let cut = 0; cut < FULL_XML.length; cut++) {
+      const err = parseError(FULL_XML.slice(0, cut));
+      codes.add(err.code);
+    }
+    expect(
+      [...codes].every((c) => ['ERR_XML_PARSE', 'ERR_XML_INVALID', 'ERR_NOT_SUPPORTED'].includes(c)),
+    ).toBe(true);
+    expect(codes.has('ERR_XML_PARSE')).toBe(true);
+  });
+
+  it('throws only TsvirtError for garbage', () => {
+    for (const junk of [
+      '',
+      'domain',
+      '<',
+      '<<>>',
+      '\u0000\u0001',
+      '<domain',
+      '{"domain":1}',
+      '<a><b/></a>',
+    ]) {
+      expect(['ERR_XML_PARSE', 'ERR_XML_INVALID']).toContain(parseError(junk).code);
+    }
   });
 });
