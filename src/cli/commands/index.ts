@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
+import { hostValidateCommand } from './host-validate.js';
 import { poolCommands } from './pool.js';
 import { volumeCommands } from './volume.js';
 
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   ...domainResourceCommands,
   ...poolCommands,
   ...volumeCommands,
+  hostValidateCommand,
 ];
