@@ -6,10 +6,19 @@ import { TsvirtError } from '../errors.js';
 import { XdrReader, XdrWriter } from './xdr.js';
 import { Limit } from './protocol.js';
 
+/** What a codec puts on the wire, for documentation, tests and tools. */
+export type CodecShape =
+  | { kind: 'void' | 'int' | 'uint' | 'hyper' | 'uhyper' | 'intBool' | 'uuid' }
+  | { kind: 'string' | 'opaque' | 'charVar' | 'charFixed'; max: number }
+  | { kind: 'optional'; of: CodecShape }
+  | { kind: 'array'; of: CodecShape; max: number }
+  | { kind: 'struct'; fields: [string, CodecShape][] };
+
 /** Both directions of one XDR type. */
 export interface Codec<T> {
   write(w: XdrWriter, value: T): void;
   read(r: XdrReader): T;
+  readonly shape: CodecShape;
 }
 
 /** The TypeScript value type of a codec. */
@@ -31,29 +40,54 @@ export function decodeWith<T>(codec: Codec<T>, buf: Buffer): T {
 }
 
 /** An empty body (void args or ret). */
-export const xdrVoid: Codec<void> = { write: () => undefined, read: () => undefined };
+export const xdrVoid: Codec<void> = {
+  write: () => undefined,
+  read: () => undefined,
+  shape: { kind: 'void' },
+};
 
 /** int. */
-export const xdrInt: Codec<number> = { write: (w, v) => w.writeInt(v), read: (r) => r.readInt() };
+export const xdrInt: Codec<number> = {
+  write: (w, v) => w.writeInt(v),
+  read: (r) => r.readInt(),
+  shape: { kind: 'int' },
+};
 
 /** unsigned int; also libvirt's `unsigned char`, `char` and `unsigned short` scalars (4 bytes each). */
-export const xdrUint: Codec<number> = { write: (w, v) => w.writeUint(v), read: (r) => r.readUint() };
+export const xdrUint: Codec<number> = {
+  write: (w, v) => w.writeUint(v),
+  read: (r) => r.readUint(),
+  shape: { kind: 'uint' },
+};
 
 /** hyper as bigint. */
-export const xdrHyper: Codec<bigint> = { write: (w, v) => w.writeHyper(v), read: (r) => r.readHyper() };
+export const xdrHyper: Codec<bigint> = {
+  write: (w, v) => w.writeHyper(v),
+  read: (r) => r.readHyper(),
+  shape: { kind: 'hyper' },
+};
 
 /** unsigned hyper as bigint. */
-export const xdrUhyper: Codec<bigint> = { write: (w, v) => w.writeUhyper(v), read: (r) => r.readUhyper() };
+export const xdrUhyper: Codec<bigint> = {
+  write: (w, v) => w.writeUhyper(v),
+  read: (r) => r.readUhyper(),
+  shape: { kind: 'uhyper' },
+};
 
 /** An `int` that libvirt uses as a boolean (persistent, active, autostart, supported): non-zero is true. */
 export const xdrIntBool: Codec<boolean> = {
   write: (w, v) => w.writeInt(v ? 1 : 0),
   read: (r) => r.readInt() !== 0,
+  shape: { kind: 'intBool' },
 };
 
 /** `string<max>`; remote_nonnull_string when max is REMOTE_STRING_MAX. */
 export function xdrString(max: number = Limit.STRING_MAX): Codec<string> {
-  return { write: (w, v) => w.writeString(v), read: (r) => r.readString(max) };
+  return {
+    write: (w, v) => w.writeString(v),
+    read: (r) => r.readString(max),
+    shape: { kind: 'string', max },
+  };
 }
 
 /** remote_nonnull_string. */
@@ -61,7 +95,11 @@ export const xdrNonnullString = xdrString();
 
 /** `opaque<max>`. */
 export function xdrVarOpaque(max: number): Codec<Buffer> {
-  return { write: (w, v) => w.writeVarOpaque(v), read: (r) => r.readVarOpaque(max) };
+  return {
+    write: (w, v) => w.writeVarOpaque(v),
+    read: (r) => r.readVarOpaque(max),
+    shape: { kind: 'opaque', max },
+  };
 }
 
 /** `T *`: a 4-byte 0 for NULL, or 1 followed by the value. */
@@ -82,6 +120,7 @@ export function xdrOptional<T>(inner: Codec<T>): Codec<T | null> {
       }
       return present === 1 ? inner.read(r) : null;
     },
+    shape: { kind: 'optional', of: inner.shape },
   };
 }
 
@@ -101,6 +140,7 @@ export function xdrArray<T>(inner: Codec<T>, max: number): Codec<T[]> {
       for (let i = 0; i < n; i++) out.push(inner.read(r));
       return out;
     },
+    shape: { kind: 'array', of: inner.shape, max },
   };
 }
 
@@ -129,6 +169,7 @@ export function xdrCharFixed(n: number): Codec<string> {
       for (let i = 0; i < n; i++) codes.push(r.readInt() & 0xff);
       return charsToString(codes);
     },
+    shape: { kind: 'charFixed', max: n },
   };
 }
 
@@ -148,6 +189,7 @@ export function xdrCharVar(max: number): Codec<string> {
       for (let i = 0; i < n; i++) codes.push(r.readInt() & 0xff);
       return charsToString(codes);
     },
+    shape: { kind: 'charVar', max },
   };
 }
 
@@ -155,6 +197,7 @@ export function xdrCharVar(max: number): Codec<string> {
 export const xdrUuid: Codec<string> = {
   write: (w, v) => w.writeFixedOpaque(parseUuid(v)),
   read: (r) => formatUuid(r.readFixedOpaque(16)),
+  shape: { kind: 'uuid' },
 };
 
 /** Parses a 36- or 32-hex-digit UUID into 16 bytes. */
@@ -196,5 +239,6 @@ export function xdrStruct<F extends Record<string, Codec<any>>>(fields: F): Code
       }
       return out as StructValue<F>;
     },
+    shape: { kind: 'struct', fields: entries.map(([k, c]) => [k, c.shape]) },
   };
 }
