@@ -171,6 +171,7 @@ function buildInterface(nic: InterfaceConfig, aliasNode: XmlNode | undefined): X
       nic.type === 'bridge' && el('source', [['bridge', nic.bridge]]),
       nic.type === 'ethernet' && el('target', [['dev', nic.targetDev]]),
       el('model', [['type', nic.model]]),
+      nic.romEnabled === false && el('rom', [['enabled', 'no']]),
       aliasNode,
     ],
   );

@@ -1,4 +1,4 @@
-import { ElementReader, invalid } from './element-reader.js';
+import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateMac, normalizeMac } from './identity.js';
 import { parseCharDev, parseGraphics } from './parse-chardev.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
@@ -103,7 +103,8 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
       attribute: 'type',
       expected: 'user, bridge or ethernet',
     });
-  const common = { mac: readMac(r.child('mac')), model: readModel(r.child('model')) };
+  const rom = readRom(r.child('rom'));
+  const common = { mac: readMac(r.child('mac')), model: readModel(r.child('model')), ...rom };
   let nic: InterfaceConfig;
   if (type === 'bridge') {
     const source = r.child('source');
@@ -133,6 +134,16 @@ function readIfname(r: ElementReader, attribute: string): string {
     });
   }
   return name;
+}
+
+function readRom(r: ElementReader | undefined): { romEnabled?: false } {
+  if (!r) return {};
+  const enabled = r.boolAttr('enabled');
+  if (enabled === undefined)
+    throw invalid(r.el, "attribute 'enabled' is missing", { attribute: 'enabled', expected: 'no' });
+  r.finish();
+  if (enabled) throw notSupported(r.el, { attribute: 'enabled', value: 'yes', expected: ['no'] });
+  return { romEnabled: false };
 }
 
 function readMac(r: ElementReader | undefined): string {

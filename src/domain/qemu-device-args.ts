@@ -125,6 +125,7 @@ export function buildNicArgs(config: DomainConfig, boot: BootIndexes): string[] 
       id: nicAlias(i),
       mac: nic.mac,
     };
+    if (nic.romEnabled === false) device.romfile = ''; // qemu loads no option ROM for an empty romfile
     const bootindex = boot.nics.get(i);
     if (bootindex !== undefined) device.bootindex = bootindex;
     args.push('-netdev', jsonOpt(netdev), '-device', jsonOpt(device));

@@ -61,6 +61,8 @@ export interface DiskConfig {
 export type InterfaceConfig = {
   mac: string;
   model: 'virtio' | 'e1000';
+  /** <rom enabled='no'/>: no option ROM (iPXE), which stalls SeaBIOS under kvm_pvm hosts. */
+  romEnabled?: false;
 } & ({ type: 'user' } | { type: 'bridge'; bridge: string } | { type: 'ethernet'; targetDev: string });
 
 /** One <serial> or <console> (a character device). */

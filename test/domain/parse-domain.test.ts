@@ -160,7 +160,7 @@ describe('parse -> format -> parse', () => {
       devices:
         "<interface type='user'><mac address='52:54:00:00:00:01'/><model type='e1000'/></interface>" +
         "<interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='virbr0'/></interface>" +
-        "<interface type='ethernet'><mac address='52:54:00:00:00:03'/><target dev='tap7'/></interface>",
+        "<interface type='ethernet'><mac address='52:54:00:00:00:03'/><target dev='tap7'/><rom enabled='no'/></interface>",
     }),
     'serials of every type': buildDomainXml({
       devices:

@@ -471,6 +471,14 @@ describe('parseDomainXml rejects', () => {
     });
   }
 
+  it('a NIC rom that is enabled (only disabling the ROM is supported)', () => {
+    const err = parseError(
+      buildDomainXml({ devices: "<interface type='user'><rom enabled='yes'/></interface>" }),
+    );
+    expect(err.code).toBe('ERR_NOT_SUPPORTED');
+    expect(err.fields).toMatchObject({ element: 'rom', attribute: 'enabled', value: 'yes' });
+  });
+
   it('names an unknown element in its message, subject first', () => {
     const err = parseError(buildDomainXml({ devices: "<sound model='ich6'/>" }));
     expect(err.message).toBe('domain/devices/sound: element <sound> is not supported by tsvirt; remove it');

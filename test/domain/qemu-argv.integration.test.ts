@@ -116,6 +116,7 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
         <disk type='file' device='cdrom'><source file='${sdc}'/><target dev='sdc' bus='sata'/></disk>
         <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>
         <interface type='user'><model type='e1000'/></interface>
+        <interface type='user'><model type='virtio'/><rom enabled='no'/></interface>
         <serial type='pty'/>
         <serial type='file'><source path='${join(dir, 'com2.log')}'/></serial>
         <graphics type='vnc'><listen type='socket'/></graphics>`,

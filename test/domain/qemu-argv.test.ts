@@ -298,6 +298,19 @@ describe('buildQemuArgv', () => {
   });
 });
 
+describe('buildQemuArgv NIC option ROM', () => {
+  it("loads no option ROM for <rom enabled='no'/>", () => {
+    const config = parseDomainXml(
+      buildDomainXml({
+        devices: "<interface type='user'><mac address='52:54:00:00:00:05'/><rom enabled='no'/></interface>",
+      }),
+    );
+    expect(buildQemuArgv(config, NO_KVM_HOST, PATHS)).toContain(
+      '{"driver":"virtio-net-pci","netdev":"hostnet0","id":"net0","mac":"52:54:00:00:00:05","romfile":""}',
+    );
+  });
+});
+
 describe('findConsoleSocket', () => {
   it('is the console socket for a pty serial, the own path for a unix one, and none for a file', () => {
     const socket = (devices: string): string | undefined =>
