@@ -5,7 +5,6 @@ import { TsvirtError } from '../errors.js';
 import { VolCreateFlags, VolResizeFlags, VolType } from './flags.js';
 import { validateName } from './names.js';
 import type { PoolEntry, PoolRegistry } from './pool-registry.js';
-import { readImageInfo } from './qemu-img.js';
 import { checkFlags, poolNotFound, volumeNotFound } from './storage-errors.js';
 import {
   FILE_FORMATS,
@@ -13,8 +12,8 @@ import {
   parseVolumeXml,
   type FileFormat,
   type VolumeDesc,
-  type VolumeSpec,
 } from './volume-xml.js';
+import { checkBacking, checkResize, ensureSpace } from './volume-checks.js';
 import { readToStream, writeFromStream, type TransferRange } from './volume-stream.js';
 
 /** Answers which running domain, if any, uses a path. */
@@ -58,17 +57,6 @@ export class VolumeApi {
     }
   }
 
-  /** ERR_NO_SPACE when `bytes` exceed the pool's free space; checked before anything is made. */
-  private async ensureSpace(entry: PoolEntry, name: string, bytes: bigint): Promise<void> {
-    const { available } = await entry.backend.sizes();
-    if (bytes <= available) return;
-    throw new TsvirtError(
-      'ERR_NO_SPACE',
-      `storage volume '${name}' needs ${bytes} bytes but pool '${entry.def.name}' has ${available} free; free space or choose a smaller size`,
-      { pool: entry.def.name, volume: name, requested: bytes, available },
-    );
-  }
-
   async lookupStoragePoolByVolume(vol: VolumeRef): Promise<PoolRef> {
     const entry = this.reg.pools.get(vol.pool);
     if (!entry) throw poolNotFound(vol.name, 'volume');
@@ -110,8 +98,8 @@ export class VolumeApi {
     return this.reg.withLock(pool.name, async () => {
       const entry = this.reg.getActive(pool);
       this.refuseExisting(entry, spec.name);
-      await this.ensureSpace(entry, spec.name, capacity);
-      if (spec.backing) spec.backing = await this.checkBacking(spec.backing);
+      await ensureSpace(entry, spec.name, capacity);
+      if (spec.backing) spec.backing = await checkBacking(spec.backing);
       const vol = await entry.backend.createVolume(
         { ...spec, capacity },
         { preallocMetadata: (flags & VolCreateFlags.PREALLOC_METADATA) !== 0 },
@@ -130,28 +118,6 @@ export class VolumeApi {
       );
   }
 
-  private async checkBacking(
-    backing: NonNullable<VolumeSpec['backing']>,
-  ): Promise<NonNullable<VolumeSpec['backing']>> {
-    const path = resolve(backing.path);
-    const info = await readImageInfo(path, backing.format).catch((cause: unknown) => {
-      throw new TsvirtError(
-        'ERR_INVALID_ARG',
-        `backing store ${path} cannot be read: ${(cause as Error).message}; name an existing volume`,
-        { field: 'volume.backingStore.path', value: path },
-        { cause },
-      );
-    });
-    if (!(FILE_FORMATS as readonly string[]).includes(info.format)) {
-      throw new TsvirtError(
-        'ERR_NOT_SUPPORTED',
-        `backing store format '${info.format}' is not supported; use raw, qcow2 or vmdk`,
-        { field: 'volume.backingStore.format', value: info.format },
-      );
-    }
-    return { path, format: info.format as FileFormat };
-  }
-
   /** virStorageVolCreateXMLFrom: a full copy of `source`, converted to the XML's format (qemu-img convert). */
   async storageVolCreateXMLFrom(
     pool: PoolRef,
@@ -167,7 +133,7 @@ export class VolumeApi {
     return this.reg.withLock(pool.name, async () => {
       const entry = this.reg.getActive(pool);
       this.refuseExisting(entry, spec.name);
-      await this.ensureSpace(entry, spec.name, capacity);
+      await ensureSpace(entry, spec.name, capacity);
       const vol = await entry.backend.cloneVolume({ ...spec, capacity }, src);
       entry.volumes.set(vol.name, vol);
       return this.refOf(entry, vol);
@@ -207,39 +173,15 @@ export class VolumeApi {
       const { entry, vol: desc } = this.find(vol);
       const delta = (flags & VolResizeFlags.DELTA) !== 0;
       const target = delta ? (shrink ? desc.capacity - capacity : desc.capacity + capacity) : capacity;
-      this.checkResize(desc, target, shrink);
+      checkResize(desc, target, shrink);
       if (target < desc.capacity) this.refuseInUse(desc, 'shrunk');
-      if (target > desc.capacity) await this.ensureSpace(entry, desc.name, target - desc.capacity);
+      if (target > desc.capacity) await ensureSpace(entry, desc.name, target - desc.capacity);
       const updated = await entry.backend.resizeVolume(desc, target, {
         allocate: (flags & VolResizeFlags.ALLOCATE) !== 0,
         shrink,
       });
       entry.volumes.set(updated.name, updated);
     });
-  }
-
-  private checkResize(vol: VolumeDesc, target: bigint, shrink: boolean): void {
-    const fields = { volume: vol.name, capacity: vol.capacity, requested: target };
-    if (target <= 0n)
-      throw new TsvirtError(
-        'ERR_INVALID_ARG',
-        `storage volume '${vol.name}' cannot be resized to ${target} bytes; give a positive size`,
-        fields,
-      );
-    if (target < vol.capacity && !shrink) {
-      throw new TsvirtError(
-        'ERR_INVALID_ARG',
-        `storage volume '${vol.name}' would shrink from ${vol.capacity} to ${target} bytes; pass the shrink flag (--shrink) to allow it`,
-        fields,
-      );
-    }
-    if (target > vol.capacity && shrink) {
-      throw new TsvirtError(
-        'ERR_INVALID_ARG',
-        `storage volume '${vol.name}': the shrink flag was given but ${target} bytes is larger than ${vol.capacity}; drop --shrink`,
-        fields,
-      );
-    }
   }
 
   private async reread(entry: PoolEntry, name: string): Promise<void> {
