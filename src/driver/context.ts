@@ -53,6 +53,8 @@ export interface DriverContext {
   timeouts: DriverTimeouts;
   hostFacts: () => Promise<HostFacts>;
   resolveVolume: VolumeResolver | undefined;
+  /** Hands out domain ids (serialized; at least `minId`). */
+  allocateId: (minId: number) => Promise<number>;
   /** Set by close(): exits seen after it are left for the next driver to find. */
   closing: boolean;
 }

@@ -28,7 +28,7 @@ import { memoryStats, readBalloonKiB, setMemory } from './memory.js';
 import * as power from './power.js';
 import { DomainRegistry } from './registry.js';
 import { RootLock } from './root-lock.js';
-import { buildRootDirs, ensureRootDirs } from './runtime-files.js';
+import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-files.js';
 import { startDomain } from './start.js';
 import { checkAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
@@ -85,6 +85,7 @@ export class QemuDriver {
       timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
       hostFacts: memoizeAsync(opts.hostProbe ?? probeHostFacts),
       resolveVolume: opts.resolveVolume,
+      allocateId: createIdAllocator(dirs),
       closing: false,
     };
     try {

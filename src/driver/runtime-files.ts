@@ -143,8 +143,20 @@ export async function listXmlNames(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Hand out the next domain id (positive, increasing, persisted so that a restart never reuses one). */
-export async function allocateDomainId(dirs: RootDirs, minId = 1): Promise<number> {
+/**
+ * The domain id allocator of a root: positive, increasing, persisted in run/next-domain-id so that a
+ * restart never reuses one; calls are serialized so that parallel starts get distinct ids.
+ */
+export function createIdAllocator(dirs: RootDirs): (minId: number) => Promise<number> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (minId) => {
+    const next = last.then(() => allocateDomainId(dirs, minId));
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
+
+async function allocateDomainId(dirs: RootDirs, minId: number): Promise<number> {
   const text = await readIfExists(dirs.nextIdFile);
   const parsed = Number.parseInt(text ?? '', 10);
   const id = Math.max(Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 1, minId);

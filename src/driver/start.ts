@@ -7,7 +7,7 @@ import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
 import { findOvercommit } from './host.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
-import { allocateDomainId, removeRuntimeFiles } from './runtime-files.js';
+import { removeRuntimeFiles } from './runtime-files.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
 import { markStarted, markStopped, saveStatus } from './transitions.js';
 
@@ -30,7 +30,7 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     vncSocket: paths.vncSocket,
   });
   const minId = Math.max(0, ...ctx.registry.all().map((d) => d.id)) + 1;
-  const id = await allocateDomainId(ctx.dirs, minId);
+  const id = await ctx.allocateId(minId);
   await removeRuntimeFiles(paths);
   const launch = await launchQemu(argv, paths.log);
   const run = buildRuntime({

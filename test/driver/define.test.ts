@@ -1,0 +1,175 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DomainState } from '../../src/connection.js';
+import {
+  DefinedDetail,
+  EventType,
+  QemuDriver,
+  RunningReason,
+  ShutoffReason,
+} from '../../src/driver/index.js';
+import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
+import {
+  EventLog,
+  bootSectorXml,
+  cleanupRoot,
+  isAlive,
+  makeRoot,
+  openDriver,
+  readPidFile,
+} from './helpers.js';
+
+const UUID_A = '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b';
+const UUID_B = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+
+/** Every file under etc/ with its content, to prove that nothing changed. */
+function snapshotEtc(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out[path] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(join(root, 'etc'));
+  return out;
+}
+
+describe('domain definitions', () => {
+  let guests: GuestPaths;
+  let root = '';
+  let image = '';
+  const drivers: QemuDriver[] = [];
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    guests = await ensureGuests();
+  }, 600_000);
+
+  afterEach(async () => {
+    expect(await cleanupRoot(root, drivers)).toEqual([]);
+    for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
+  });
+
+  async function setup(lines: string[] = []): Promise<QemuDriver> {
+    ({ root, image } = await makeRoot(guests.bootSectorImage));
+    const driver = await openDriver(root, lines);
+    drivers.push(driver);
+    return driver;
+  }
+
+  it('rejects bad XML of many kinds with a clear error and changes no file', async () => {
+    const driver = await setup();
+    await driver.domainDefineXML(bootSectorXml('good', image, { uuid: UUID_A }));
+    const before = snapshotEtc(root);
+    const good = bootSectorXml('good', image, { uuid: UUID_A });
+    const bad: Array<[string, string]> = [
+      ['not xml at all <<<', 'ERR_XML_PARSE'],
+      ['<domain type="qemu"><name>x</name>', 'ERR_XML_PARSE'],
+      [good.replace("type='qemu'", "type='xen'"), ''],
+      [good.replace('<name>good</name>', ''), 'ERR_XML_INVALID'],
+      [good.replace('<name>good</name>', '<name>a/b</name>'), 'ERR_XML_INVALID'],
+      [good.replace("<memory unit='MiB'>64</memory>", "<memory unit='MiB'>lots</memory>"), ''],
+      [good.replace('<devices>', '<devices><hostdev/>'), 'ERR_NOT_SUPPORTED'],
+      [good.replace('<vcpu>1</vcpu>', '<vcpu>0</vcpu>'), ''],
+    ];
+    for (const [xml, code] of bad) {
+      const err = (await driver.domainDefineXML(xml).catch((e: unknown) => e)) as {
+        code: string;
+        message: string;
+      };
+      expect(err.code, xml).toMatch(
+        code ? new RegExp(`^${code}$`) : /^ERR_(XML_PARSE|XML_INVALID|NOT_SUPPORTED|INVALID_ARG)$/,
+      );
+      expect(err.message.length).toBeGreaterThan(10);
+      expect(snapshotEtc(root)).toEqual(before);
+    }
+    expect((await driver.listAllDomains()).map((d) => d.name)).toEqual(['good']);
+  });
+
+  it('refuses a second domain with a taken name or uuid', async () => {
+    const driver = await setup();
+    await driver.domainDefineXML(bootSectorXml('one', image, { uuid: UUID_A }));
+    await expect(driver.domainDefineXML(bootSectorXml('one', image, { uuid: UUID_B }))).rejects.toMatchObject(
+      {
+        code: 'ERR_DOMAIN_EXISTS',
+        message: `domain 'one' already exists with uuid ${UUID_A}`,
+      },
+    );
+    await expect(driver.domainDefineXML(bootSectorXml('two', image, { uuid: UUID_A }))).rejects.toMatchObject(
+      {
+        code: 'ERR_DOMAIN_EXISTS',
+        message: `domain 'one' is already defined with uuid ${UUID_A}; rename it or use another uuid`,
+      },
+    );
+    await expect(driver.domainCreateXML(bootSectorXml('one', image))).rejects.toMatchObject({
+      code: 'ERR_DOMAIN_EXISTS',
+    });
+  });
+
+  it('redefines a running domain: the new config is persistent, the live one stays until it stops', async () => {
+    const driver = await setup();
+    const events = new EventLog();
+    await driver.onDomainLifecycle(events.listener);
+    const dom = await driver.domainDefineXML(bootSectorXml('redef', image, { uuid: UUID_A }));
+    await driver.domainCreate(dom);
+    pids.push(readPidFile(root, 'redef'));
+    await driver.domainDefineXML(bootSectorXml('redef', image, { uuid: UUID_A, memMiB: 96 }));
+    expect(await driver.domainGetXMLDesc(dom, 2)).toContain("<memory unit='KiB'>98304</memory>");
+    expect(await driver.domainGetXMLDesc(dom)).toContain("<memory unit='KiB'>65536</memory>");
+    expect(readFileSync(join(root, 'etc', 'qemu', 'redef.xml'), 'utf8')).toContain('98304');
+    await driver.domainDestroy(dom);
+    expect(await driver.domainGetXMLDesc(dom)).toContain('98304');
+    await events.waitFor(EventType.DEFINED, DefinedDetail.UPDATED);
+  });
+
+  it('starts autostart domains when a driver opens, and keeps the mark across restarts', async () => {
+    const first = await setup();
+    const dom = await first.domainDefineXML(bootSectorXml('auto', image));
+    await first.domainSetAutostart(dom, true);
+    await first.close();
+    const second = await openDriver(root);
+    drivers.push(second);
+    pids.push(readPidFile(root, 'auto'));
+    expect(await second.domainGetAutostart(dom)).toBe(true);
+    expect(await second.domainGetState(dom)).toEqual({
+      state: DomainState.RUNNING,
+      reason: RunningReason.BOOTED,
+    });
+    await second.domainSetAutostart(dom, false);
+    expect(existsSync(join(root, 'etc', 'qemu', 'autostart', 'auto.xml'))).toBe(false);
+    await second.domainDestroy(dom);
+  });
+
+  it('allows vCPU overcommit with a warning, not an error', async () => {
+    const lines: string[] = [];
+    const driver = await setup(lines);
+    const dom = await driver.domainDefineXML(bootSectorXml('wide', image, { vcpus: 4 }));
+    await driver.domainCreate(dom);
+    pids.push(readPidFile(root, 'wide'));
+    expect(lines.join('\n')).toMatch(
+      /warning: domain 'wide' has 4 vCPUs but the host has \d+ CPUs \(overcommit\)/,
+    );
+    expect((await driver.domainGetVcpus(dom)).length).toBe(4);
+    await driver.domainDestroy(dom);
+  });
+
+  it('reports a qemu that fails to start with its own error, and leaves nothing running', async () => {
+    const driver = await setup();
+    const dom = await driver.domainDefineXML(bootSectorXml('broken', join(root, 'missing.img')));
+    await expect(driver.domainCreate(dom)).rejects.toMatchObject({
+      code: 'ERR_OPERATION_FAILED',
+      message: expect.stringMatching(
+        /^domain 'broken' failed to start: qemu exited during start-up \(status 1\)\n[^]*missing\.img[^]*No such file or directory/,
+      ),
+    });
+    expect(await driver.domainGetState(dom)).toEqual({
+      state: DomainState.SHUTOFF,
+      reason: ShutoffReason.FAILED,
+    });
+    expect(existsSync(join(root, 'run', 'qemu', 'broken.xml'))).toBe(false);
+    expect((await driver.lookupDomainByName('broken')).id).toBe(-1);
+  });
+});
