@@ -1,0 +1,134 @@
+/**
+ * The core of RemoteConnection: the session, the handshake, typed calls, event routing and the host
+ * methods. Domain and storage methods are added by the subclasses in remote-domains.ts and
+ * remote-connection.ts.
+ */
+import type { DomainLifecycleEvent, NodeInfo, PoolLifecycleEvent } from '../connection.js';
+import { isTsvirtError, TsvirtError } from '../errors.js';
+import { AuthType, Feature, OpenFlag, Procedure as P } from './protocol.js';
+import type { RpcSession } from './rpc-session.js';
+import {
+  decodeMessage,
+  decodeRet,
+  encodeArgs,
+  type ArgsOf,
+  type KnownProcedure,
+  type RetOf,
+} from './structs.js';
+import { CallbackEvents } from './callback-events.js';
+
+/** Receives anything unexpected that is not an error of a call. */
+export type WarningSink = (message: string, fields: Record<string, unknown>) => void;
+
+/** Session, handshake, typed calls, events and host methods of a libvirt-protocol client. */
+export abstract class RemoteBase {
+  protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
+  protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
+  private hostCpus: number | undefined;
+  /** Whether the server answered 1 to feature 14 (REMOTE_EVENT_CALLBACK). */
+  private eventCallbacks = false;
+  private closing: Promise<void> | undefined;
+
+  protected constructor(
+    protected readonly session: RpcSession,
+    readonly uri: string,
+    readonly readOnly: boolean,
+    warn: WarningSink,
+  ) {
+    this.domainEvents = new CallbackEvents(warn);
+    this.poolEvents = new CallbackEvents(warn);
+    session.onMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, (payload) => {
+      const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, payload);
+      this.domainEvents.deliver(m.callbackID, { dom: m.dom, event: m.event, detail: m.detail });
+    });
+    session.onMessage(P.STORAGE_POOL_EVENT_LIFECYCLE, (payload) => {
+      const m = decodeMessage(P.STORAGE_POOL_EVENT_LIFECYCLE, payload);
+      this.poolEvents.deliver(m.callbackID, { pool: m.pool, event: m.event, detail: m.detail });
+    });
+    session.onClose(() => {
+      this.domainEvents.clear();
+      this.poolEvents.clear();
+    });
+  }
+
+  /** AUTH_LIST (66), SUPPORTS_FEATURE(10) (60), CONNECT_OPEN (1), SUPPORTS_FEATURE(14) (60), as virsh. */
+  protected async handshake(name: string): Promise<void> {
+    const auth = await this.call(P.AUTH_LIST, undefined).catch(() => ({ types: [AuthType.NONE] }));
+    if (auth.types.length > 0 && !auth.types.includes(AuthType.NONE)) {
+      throw new TsvirtError(
+        'ERR_AUTH_FAILED',
+        `${this.uri}: the server requires authentication (types ${auth.types.join(', ')}) that tsvirt does not support; set auth_tcp/auth_unix_rw = "none" on the server`,
+        { uri: this.uri, authTypes: auth.types },
+      );
+    }
+    await this.supportsFeature(Feature.PROGRAM_KEEPALIVE);
+    await this.call(P.CONNECT_OPEN, { name, flags: this.readOnly ? OpenFlag.READ_ONLY : 0 });
+    this.eventCallbacks = await this.supportsFeature(Feature.REMOTE_EVENT_CALLBACK);
+  }
+
+  private async supportsFeature(feature: number): Promise<boolean> {
+    try {
+      return (await this.call(P.CONNECT_SUPPORTS_FEATURE, { feature })).supported;
+    } catch (err) {
+      if (isTsvirtError(err, 'ERR_CONNECTION_CLOSED')) throw err;
+      return false;
+    }
+  }
+
+  /** Sends one procedure and decodes its ret. */
+  protected async call<Q extends KnownProcedure>(proc: Q, args: ArgsOf<Q>): Promise<RetOf<Q>> {
+    return decodeRet(proc, await this.session.call(proc, encodeArgs(proc, args)));
+  }
+
+  /** CONNECT_CLOSE, then the socket closes. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.session.closed) await this.call(P.CONNECT_CLOSE, undefined).catch(() => undefined);
+      this.session.close();
+    })();
+    return this.closing;
+  }
+
+  protected requireEventCallbacks(): void {
+    if (this.eventCallbacks) return;
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `${this.uri}: the server lacks callback events (feature 14); upgrade it to libvirt 1.2.1 or later`,
+      { uri: this.uri, feature: Feature.REMOTE_EVENT_CALLBACK },
+    );
+  }
+
+  // host
+
+  async getType(): Promise<string> {
+    return (await this.call(P.CONNECT_GET_TYPE, undefined)).type;
+  }
+  async getVersion(): Promise<bigint> {
+    return (await this.call(P.CONNECT_GET_VERSION, undefined)).hv_ver;
+  }
+  async getLibVersion(): Promise<bigint> {
+    return (await this.call(P.CONNECT_GET_LIB_VERSION, undefined)).lib_ver;
+  }
+  async getHostname(): Promise<string> {
+    return (await this.call(P.CONNECT_GET_HOSTNAME, undefined)).hostname;
+  }
+  async getCapabilities(): Promise<string> {
+    return (await this.call(P.CONNECT_GET_CAPABILITIES, undefined)).capabilities;
+  }
+  async getNodeInfo(): Promise<NodeInfo> {
+    return this.call(P.NODE_GET_INFO, undefined);
+  }
+  async getMaxVcpus(type?: string): Promise<number> {
+    return (await this.call(P.CONNECT_GET_MAX_VCPUS, { type: type ?? null })).max_vcpus;
+  }
+
+  /** Host CPU count from NODE_GET_CPU_MAP (293), else NODE_GET_INFO (6), as virsh does. */
+  protected async hostCpuCount(): Promise<number> {
+    if (this.hostCpus === undefined) {
+      this.hostCpus = await this.call(P.NODE_GET_CPU_MAP, { need_map: 0, need_online: 0, flags: 0 })
+        .then((r) => r.ret)
+        .catch(async () => (await this.getNodeInfo()).cpus);
+    }
+    return this.hostCpus;
+  }
+}
