@@ -176,6 +176,18 @@ describe('dir pool, with the real qemu-img', () => {
     });
   });
 
+  it('lets only one of two concurrent creates of the same name succeed', async () => {
+    const results = await Promise.allSettled([
+      driver.storageVolCreateXML(pool, volXml('race.img', MiB)),
+      driver.storageVolCreateXML(pool, volXml('race.img', MiB)),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'ERR_VOLUME_EXISTS' },
+    });
+    expect(readdirSync(images)).toEqual(['race.img']);
+  });
+
   it('picks up on refresh a file added behind its back and drops a removed one', async () => {
     const gone = await driver.storageVolCreateXML(pool, volXml('gone.img', MiB));
     writeFileSync(join(images, 'added.img'), Buffer.alloc(65536));
