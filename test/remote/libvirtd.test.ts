@@ -132,6 +132,40 @@ describe.skipIf(missing)('RemoteConnection against libvirtd', () => {
     });
   });
 
+  it('changes autostart, memory and vCPU pinning, and reads them back', async () => {
+    const dom = await conn.lookupDomainByName('test');
+    await conn.domainSetAutostart(dom, true);
+    expect(await conn.domainGetAutostart(dom)).toBe(true);
+    await conn.domainSetAutostart(dom, false);
+    await conn.domainSetMemory(dom, 1048576n);
+    expect((await conn.domainGetInfo(dom)).memoryKiB).toBe(1048576n);
+    await conn.domainSetMemory(dom, 1048000n, 1);
+    expect((await conn.domainGetInfo(dom)).memoryKiB).toBe(1048000n);
+    await conn.domainPinVcpu(dom, 0, [1, 3]);
+    await conn.domainPinVcpu(dom, 1, [2], 0);
+    expect((await conn.domainGetVcpus(dom)).map((v) => v.affinity)).toEqual([[1, 3], [2]]);
+    expect(await conn.domainGetVcpuPinInfo(dom)).toEqual([[1, 3], [2]]);
+  });
+
+  it('reboots, resets, shuts down and restarts a domain; createXML makes a transient one', async () => {
+    const dom = await conn.lookupDomainByName('test');
+    await conn.domainReboot(dom);
+    await conn.domainReset(dom);
+    await conn.domainShutdown(dom);
+    expect(await conn.domainGetState(dom)).toEqual({ state: 5, reason: 1 });
+    const again = await conn.domainCreate(dom);
+    await conn.domainShutdown(again, 0);
+    await conn.domainCreate(dom);
+    const xml = `<domain type='test'><name>tsvirt-tr</name><memory>1024</memory><os><type>hvm</type></os></domain>`;
+    const transient = await conn.domainCreateXML(xml);
+    expect(transient.id).toBeGreaterThan(0);
+    expect(await conn.domainIsPersistent(transient)).toBe(false);
+    await conn.domainDestroy(transient, 0);
+    await expect(conn.lookupDomainByName('tsvirt-tr')).rejects.toMatchObject({
+      code: 'ERR_DOMAIN_NOT_FOUND',
+    });
+  });
+
   it('maps a missing domain to ERR_DOMAIN_NOT_FOUND with libvirt numbers and message', async () => {
     const err = await conn.lookupDomainByName('no-such-domain').catch((e: unknown) => e);
     expect(err).toMatchObject({
@@ -181,6 +215,47 @@ describe.skipIf(missing)('RemoteConnection against libvirtd', () => {
     await conn.storageVolDelete(vol);
     await expect(conn.storageVolLookupByName(pool, 'tsv-v1')).rejects.toMatchObject({
       code: 'ERR_VOLUME_NOT_FOUND',
+    });
+  });
+
+  it('clones a volume, sets pool autostart, and reports what the test driver lacks as ERR_NOT_SUPPORTED', async () => {
+    const pool = await conn.lookupStoragePoolByName('default-pool');
+    await conn.storagePoolSetAutostart(pool, true);
+    expect(await conn.storagePoolGetAutostart(pool)).toBe(true);
+    await conn.storagePoolSetAutostart(pool, false);
+    const src = await conn.storageVolCreateXML(
+      pool,
+      '<volume><name>tsv-a</name><capacity>1048576</capacity></volume>',
+    );
+    const copy = await conn.storageVolCreateXMLFrom(
+      pool,
+      '<volume><name>tsv-b</name><capacity>1048576</capacity></volume>',
+      src,
+    );
+    expect(copy).toMatchObject({ pool: 'default-pool', name: 'tsv-b' });
+    await expect(conn.storageVolResize(src, 2097152n)).rejects.toMatchObject({
+      code: 'ERR_NOT_SUPPORTED',
+      fields: { libvirtCode: 3 },
+    });
+    await expect(conn.storageVolWipe(src)).rejects.toMatchObject({ code: 'ERR_NOT_SUPPORTED' });
+    await conn.storageVolDelete(copy);
+    await conn.storageVolDelete(src);
+  });
+
+  it('creates a transient pool, and builds and deletes a defined one', async () => {
+    const transient = await conn.storagePoolCreateXML(
+      `<pool type='dir'><name>tsv-px</name><target><path>/tsvirt-test-x</path></target></pool>`,
+    );
+    expect(await conn.storagePoolIsPersistent(transient)).toBe(false);
+    await conn.storagePoolDestroy(transient);
+    const pool = await conn.storagePoolDefineXML(
+      `<pool type='dir'><name>tsv-py</name><target><path>/tsvirt-test-y</path></target></pool>`,
+    );
+    await conn.storagePoolBuild(pool);
+    await conn.storagePoolDelete(pool);
+    await conn.storagePoolUndefine(pool);
+    await expect(conn.lookupStoragePoolByName('tsv-py')).rejects.toMatchObject({
+      code: 'ERR_POOL_NOT_FOUND',
     });
   });
 
