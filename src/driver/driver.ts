@@ -327,7 +327,8 @@ export class QemuDriver {
     });
   }
 
-  private async runAutostart(): Promise<void> {
+  /** Start persistent domains marked autostart that are not running (libvirt does so at daemon start). */
+  async runAutostart(): Promise<void> {
     for (const dom of this.ctx.registry.all()) {
       if (!dom.autostart || dom.active) continue;
       try {

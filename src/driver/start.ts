@@ -74,6 +74,7 @@ async function connectWhileAlive(ctx: DriverContext, socket: string, launch: Qem
       { ...r },
     );
   });
+  exited.catch(() => undefined); // settles long after a successful connect, when qemu stops
   try {
     return await Promise.race([connecting, exited]);
   } catch (err) {
