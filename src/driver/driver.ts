@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type {
   DomainInfo,
@@ -10,9 +9,8 @@ import type {
   VcpuInfo,
 } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { formatDomainXml } from '../domain/index.js';
 import { adoptRunning, loadDefinitions } from './adopt.js';
-import { CreateFlags, XmlFlags } from './constants.js';
+import { CreateFlags } from './constants.js';
 import {
   DEFAULT_TIMEOUTS,
   type DriverContext,
@@ -24,7 +22,8 @@ import { defineDomain, registerTransient, setAutostart, undefineDomain } from '.
 import type { DomainObject } from './domain-object.js';
 import { DomainEventBus } from './events.js';
 import { memoizeAsync, probeHostFacts, readQemuVersion } from './host.js';
-import { memoryStats, readBalloonKiB, setMemory } from './memory.js';
+import { buildDomainInfo, buildXmlDesc } from './info.js';
+import { memoryStats, setMemory } from './memory.js';
 import * as power from './power.js';
 import { DomainRegistry } from './registry.js';
 import { RootLock } from './root-lock.js';
@@ -157,7 +156,7 @@ export class QemuDriver {
 
   /** virDomainCreateXML: start a transient domain (flags: PAUSED); it vanishes when it stops. */
   async domainCreateXML(xml: string, flags = 0): Promise<DomainRef> {
-    checkCreateFlags(flags);
+    power.checkCreateFlags(flags);
     const dom = registerTransient(this.ctx, xml);
     try {
       await dom.job.run('start', 0, () => startDomain(this.ctx, dom, (flags & CreateFlags.PAUSED) !== 0));
@@ -175,7 +174,7 @@ export class QemuDriver {
 
   /** virDomainCreate: start a defined domain (flags: PAUSED); returns the reference with its new id. */
   async domainCreate(ref: DomainRef, flags = 0): Promise<DomainRef> {
-    checkCreateFlags(flags);
+    power.checkCreateFlags(flags);
     return this.withJob(ref, 'start', async (dom) => {
       await startDomain(this.ctx, dom, (flags & CreateFlags.PAUSED) !== 0);
       return dom.ref();
@@ -216,18 +215,7 @@ export class QemuDriver {
 
   /** virDomainGetInfo: state, max and current memory (balloon when running), vCPUs, qemu's CPU time. */
   async domainGetInfo(ref: DomainRef): Promise<DomainInfo> {
-    const dom = this.ctx.registry.resolve(ref);
-    const def = dom.def;
-    let memoryKiB = def.currentMemoryKiB;
-    if (dom.active && dom.run?.qmp)
-      memoryKiB = (await readBalloonKiB(dom).catch(() => undefined)) ?? memoryKiB;
-    return {
-      state: dom.state,
-      maxMemKiB: BigInt(def.memoryKiB),
-      memoryKiB: BigInt(memoryKiB),
-      nrVirtCpu: def.vcpus,
-      cpuTimeNs: dom.run ? readProcessCpuTimeNs(dom.run.pid) : 0n,
-    };
+    return buildDomainInfo(this.ctx.registry.resolve(ref));
   }
 
   /** virDomainGetState: libvirt's state and reason; NOSTATE/0 while qemu runs but QMP does not answer. */
@@ -243,14 +231,7 @@ export class QemuDriver {
 
   /** virDomainGetXMLDesc: the live XML (id, runtime facts) or, with INACTIVE (2), the persistent one. */
   async domainGetXMLDesc(ref: DomainRef, flags = 0): Promise<string> {
-    const dom = this.ctx.registry.resolve(ref);
-    if ((flags & XmlFlags.INACTIVE) !== 0 && dom.persistentDef) return formatDomainXml(dom.persistentDef);
-    if (!dom.active || !dom.liveDef) return formatDomainXml(dom.def);
-    return formatDomainXml(dom.liveDef, {
-      id: dom.id,
-      consoleSocket: dom.paths.consoleSocket,
-      vncSocket: dom.paths.vncSocket,
-    });
+    return buildXmlDesc(this.ctx.registry.resolve(ref), flags);
   }
 
   /** virDomainGetOSType: always hvm. */
@@ -352,24 +333,4 @@ const STATE_ACTIONS = new Set<string>([
 
 function isStateAction(job: string): job is DomainAction {
   return STATE_ACTIONS.has(job);
-}
-
-function checkCreateFlags(flags: number): void {
-  if ((flags & ~CreateFlags.PAUSED) === 0) return;
-  throw new TsvirtError('ERR_NOT_SUPPORTED', `start flags ${flags} are not supported; only paused (1) is`, {
-    field: 'flags',
-    value: flags,
-    expected: '0 or 1',
-  });
-}
-
-/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks per second). */
-function readProcessCpuTimeNs(pid: number): bigint {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')) * 10_000_000n;
-  } catch {
-    return 0n;
-  }
 }

@@ -1,6 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { cont, quit, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp/index.js';
-import { DestroyFlags, PausedReason, PowerFlags } from './constants.js';
+import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from './constants.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { stopQemu } from './qemu-process.js';
@@ -27,6 +27,16 @@ export function checkPowerFlags(op: 'shutdown' | 'reboot', flags: number): void 
     `${op} mode flags ${flags} are not supported; only the ACPI power button (acpi) is`,
     { field: 'flags', value: flags, expected: '0 or 1 (acpi)' },
   );
+}
+
+/** Start flags: only PAUSED is implemented. */
+export function checkCreateFlags(flags: number): void {
+  if ((flags & ~CreateFlags.PAUSED) === 0) return;
+  throw new TsvirtError('ERR_NOT_SUPPORTED', `start flags ${flags} are not supported; only paused (1) is`, {
+    field: 'flags',
+    value: flags,
+    expected: '0 or 1',
+  });
 }
 
 /** Press the ACPI power button; returns once sent (the guest decides when it stops). */

@@ -16,6 +16,7 @@ import {
   DefinedDetail,
   UndefinedDetail,
 } from '../../src/driver/index.js';
+import { run } from '../../src/exec/index.js';
 import { BOOT_SECTOR_MARKER, ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import {
   EventLog,
@@ -172,6 +173,41 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
       code: 'ERR_DOMAIN_NOT_FOUND',
     });
     expect(await driver.listAllDomains()).toEqual([]);
+  });
+
+  it('answers host and lookup questions like libvirt: type, version, uuid, id, OS type, disk users', async () => {
+    const driver = await setup();
+    expect(await driver.getType()).toBe('QEMU');
+    const { stdout } = await run(['qemu-system-x86_64', '--version']);
+    const [, major, minor, micro] = /version (\d+)\.(\d+)\.(\d+)/.exec(stdout) ?? [];
+    expect(await driver.getVersion()).toBe(BigInt(Number(major) * 1e6 + Number(minor) * 1e3 + Number(micro)));
+    const dom = await driver.domainDefineXML(bootSectorXml('look', image));
+    expect(await driver.lookupDomainByUUID(dom.uuid.toUpperCase())).toEqual(dom);
+    await expect(driver.lookupDomainByUUID('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      message: "Domain not found: no domain with matching uuid '00000000-0000-4000-8000-000000000000'",
+    });
+    await expect(driver.lookupDomainByID(1)).rejects.toMatchObject({
+      message: 'Domain not found: no domain with matching id 1',
+    });
+    expect(await driver.domainGetOSType(dom)).toBe('hvm');
+    expect(driver.findDomainUsingPath(image)).toBeUndefined();
+    const running = await driver.domainCreate(dom);
+    pids.push(readPidFile(root, 'look'));
+    expect(driver.findDomainUsingPath(image)).toBe('look');
+    expect(await driver.lookupDomainByID(running.id)).toEqual(running);
+    expect((await driver.listAllDomains(ListFlags.ACTIVE | ListFlags.RUNNING)).map((d) => d.name)).toEqual([
+      'look',
+    ]);
+    const info = await driver.domainGetInfo(dom);
+    expect(info).toMatchObject({
+      state: DomainState.RUNNING,
+      maxMemKiB: 65536n,
+      memoryKiB: 65536n,
+      nrVirtCpu: 1,
+    });
+    await driver.domainDestroy(dom);
+    expect(driver.findDomainUsingPath(image)).toBeUndefined();
+    expect((await driver.domainGetInfo(dom)).cpuTimeNs).toBe(0n);
   });
 
   it('filters lists by virConnectListAllDomainsFlags', async () => {

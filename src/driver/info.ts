@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import type { DomainInfo } from '../connection.js';
+import { formatDomainXml } from '../domain/index.js';
+import { XmlFlags } from './constants.js';
+import type { DomainObject } from './domain-object.js';
+import { readBalloonKiB } from './memory.js';
+
+/** virDomainGetInfo: state, max and current memory (the balloon while running), vCPUs, qemu's CPU time. */
+export async function buildDomainInfo(dom: DomainObject): Promise<DomainInfo> {
+  const def = dom.def;
+  let memoryKiB = def.currentMemoryKiB;
+  if (dom.active && dom.run?.qmp) memoryKiB = (await readBalloonKiB(dom).catch(() => undefined)) ?? memoryKiB;
+  return {
+    state: dom.state,
+    maxMemKiB: BigInt(def.memoryKiB),
+    memoryKiB: BigInt(memoryKiB),
+    nrVirtCpu: def.vcpus,
+    cpuTimeNs: dom.run ? readProcessCpuTimeNs(dom.run.pid) : 0n,
+  };
+}
+
+/** virDomainGetXMLDesc: the live XML with runtime facts, or the persistent one with INACTIVE (2). */
+export function buildXmlDesc(dom: DomainObject, flags: number): string {
+  if ((flags & XmlFlags.INACTIVE) !== 0 && dom.persistentDef) return formatDomainXml(dom.persistentDef);
+  if (!dom.active || !dom.liveDef) return formatDomainXml(dom.def);
+  return formatDomainXml(dom.liveDef, {
+    id: dom.id,
+    consoleSocket: dom.paths.consoleSocket,
+    vncSocket: dom.paths.vncSocket,
+  });
+}
+
+/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks per second). */
+export function readProcessCpuTimeNs(pid: number): bigint {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (BigInt(fields[11] ?? '0') + BigInt(fields[12] ?? '0')) * 10_000_000n;
+  } catch {
+    return 0n;
+  }
+}
