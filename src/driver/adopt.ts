@@ -5,6 +5,7 @@ import { QmpClient, queryStatus } from '../qmp/index.js';
 import { PausedReason, RunningReason, ShutdownReason, ShutoffReason } from './constants.js';
 import type { DriverContext } from './context.js';
 import { DomainObject, buildRuntime } from './domain-object.js';
+import { readVncPort } from './info.js';
 import { isQemuOfDomain, readProcStat } from './proc.js';
 import { buildDomainPaths, listXmlNames, readIfExists, removeRuntimeFiles } from './runtime-files.js';
 import { parseStatusXml, type DomainStatus } from './status-file.js';
@@ -70,6 +71,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
       greetingTimeoutMs: ctx.timeouts.adoptQmpMs,
     });
     attachMonitor(ctx, dom, run, qmp);
+    run.vncPort = await readVncPort(dom, qmp);
     const [state, reason] = mapRunState((await queryStatus(qmp)).status, dom);
     dom.setState(state, reason);
   } catch (err) {

@@ -35,6 +35,8 @@ export interface DomainRuntime {
   pauseReason: number | undefined;
   /** Timer polling /proc for the exit of a qemu this driver did not spawn. */
   pollTimer: NodeJS.Timeout | undefined;
+  /** The TCP port qemu picked for VNC autoport (query-vnc). */
+  vncPort: number | undefined;
 }
 
 /** A runtime record for a qemu process that was just spawned or found. */
@@ -56,6 +58,7 @@ export function buildRuntime(facts: {
     rebooting: false,
     pauseReason: undefined,
     pollTimer: undefined,
+    vncPort: undefined,
   };
 }
 

@@ -187,6 +187,29 @@ export class QemuDriver {
     await this.withJob(ref, 'shutdown', (dom) => power.shutdownDomain(dom));
   }
 
+  /**
+   * ACPI shutdown that waits up to `timeoutMs` for the guest to stop; then, with `escalate`, destroys it,
+   * else fails with ERR_OPERATION_FAILED. A tsvirt extension for `shutdown --timeout`.
+   */
+  async domainShutdownWait(
+    ref: DomainRef,
+    opts: { timeoutMs: number; escalate?: boolean },
+  ): Promise<'shutdown' | 'destroyed'> {
+    const dom = this.ctx.registry.resolve(ref);
+    await this.domainShutdown(ref);
+    if (await power.waitInactive(dom, opts.timeoutMs)) return 'shutdown';
+    if (!opts.escalate) {
+      throw new TsvirtError(
+        'ERR_OPERATION_FAILED',
+        `domain '${dom.name}' did not shut down within ${opts.timeoutMs} ms; destroy it, or wait longer`,
+        { domain: dom.name, timeoutMs: opts.timeoutMs },
+      );
+    }
+    this.ctx.log(`domain '${dom.name}': no shutdown within ${opts.timeoutMs} ms; destroying it`);
+    await this.domainDestroy(ref);
+    return 'destroyed';
+  }
+
   /** virDomainDestroy: quit, SIGTERM, SIGKILL (GRACEFUL = 1: stop after SIGTERM). */
   async domainDestroy(ref: DomainRef, flags = 0): Promise<void> {
     await this.withJob(ref, 'destroy', (dom) => power.destroyDomain(this.ctx, dom, flags));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DomainInfo } from '../connection.js';
 import { formatDomainXml } from '../domain/index.js';
 import { XmlFlags } from './constants.js';
+import type { QmpClient } from '../qmp/index.js';
 import type { DomainObject } from './domain-object.js';
 import { readBalloonKiB } from './memory.js';
 
@@ -25,6 +26,7 @@ export function buildXmlDesc(dom: DomainObject, flags: number): string {
   if (!dom.active || !dom.liveDef) return formatDomainXml(dom.def);
   return formatDomainXml(dom.liveDef, {
     id: dom.id,
+    ...(dom.run?.vncPort === undefined ? {} : { vncPort: dom.run.vncPort }),
     consoleSocket: dom.paths.consoleSocket,
     vncSocket: dom.paths.vncSocket,
   });
@@ -39,4 +41,14 @@ export function readProcessCpuTimeNs(pid: number): bigint {
   } catch {
     return 0n;
   }
+}
+
+/** The VNC TCP port qemu listens on, for an address listen with autoport; undefined otherwise. */
+export async function readVncPort(dom: DomainObject, qmp: QmpClient): Promise<number | undefined> {
+  const vnc = dom.liveDef?.devices.graphics.find((g) => g.type === 'vnc');
+  if (!vnc || vnc.listen.kind !== 'address' || !vnc.autoport) return undefined;
+  // query-vnc → VncInfo {enabled, host, family, service, auth, clients}: service is the port.
+  const info = await qmp.execute<{ enabled: boolean; service?: string }>('query-vnc');
+  const port = Number(info.service);
+  return info.enabled && Number.isInteger(port) ? port : undefined;
 }

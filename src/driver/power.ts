@@ -55,6 +55,16 @@ export async function rebootDomain(dom: DomainObject): Promise<void> {
   await systemPowerdown(qmp);
 }
 
+/** Wait until a domain has no qemu process, at most `timeoutMs`; true when it stopped. */
+export async function waitInactive(dom: DomainObject, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (dom.active) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
 /** Hard reset, like pressing the reset button: no lifecycle event. */
 export async function resetDomain(dom: DomainObject): Promise<void> {
   await systemReset(requireMonitor(dom));

@@ -6,6 +6,7 @@ import { PausedReason } from './constants.js';
 import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
 import { findOvercommit } from './host.js';
+import { readVncPort } from './info.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
 import { removeRuntimeFiles } from './runtime-files.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
@@ -50,6 +51,7 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     const qmp = await connectWhileAlive(ctx, paths.qmpSocket, launch);
     attachMonitor(ctx, dom, run, qmp);
     await applyLifecycleActions(dom, qmp);
+    run.vncPort = await readVncPort(dom, qmp);
     if (!paused) await cont(qmp);
     run.starting = false;
     await markStarted(ctx, dom, paused);

@@ -143,6 +143,21 @@ describe('domain definitions', () => {
     await second.domainDestroy(dom);
   });
 
+  it('keeps an undefined running domain as transient until it stops', async () => {
+    const driver = await setup();
+    const dom = await driver.domainDefineXML(bootSectorXml('fleeting', image));
+    await driver.domainSetAutostart(dom, true);
+    await driver.domainCreate(dom);
+    pids.push(readPidFile(root, 'fleeting'));
+    await driver.domainUndefine(dom);
+    expect(existsSync(join(root, 'etc', 'qemu', 'fleeting.xml'))).toBe(false);
+    expect(existsSync(join(root, 'etc', 'qemu', 'autostart', 'fleeting.xml'))).toBe(false);
+    expect(await driver.domainIsPersistent(dom)).toBe(false);
+    expect(readFileSync(join(root, 'run', 'qemu', 'fleeting.xml'), 'utf8')).toContain("persistent='no'");
+    await driver.domainDestroy(dom);
+    expect(await driver.listAllDomains()).toEqual([]);
+  });
+
   it('allows vCPU overcommit with a warning, not an error', async () => {
     const lines: string[] = [];
     const driver = await setup(lines);

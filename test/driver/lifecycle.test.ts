@@ -225,3 +225,58 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
     expect(await names(ListFlags.RUNNING | ListFlags.PAUSED)).toEqual([]);
   });
 });
+
+describe('shutdown with a timeout, and VNC autoport', () => {
+  let guests: GuestPaths;
+  let root = '';
+  let image = '';
+  const drivers: QemuDriver[] = [];
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    guests = await ensureGuests();
+  }, 600_000);
+
+  afterEach(async () => {
+    expect(await cleanupRoot(root, drivers)).toEqual([]);
+    for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('escalates to destroy when a guest ignores the power button, or fails without escalation', async () => {
+    ({ root, image } = await makeRoot(guests.bootSectorImage));
+    const driver = await openDriver(root);
+    drivers.push(driver);
+    const events = new EventLog();
+    await driver.onDomainLifecycle(events.listener);
+    const dom = await driver.domainDefineXML(bootSectorXml('deaf', image));
+    await driver.domainCreate(dom);
+    pids.push(readPidFile(root, 'deaf'));
+    // The boot-sector guest has no ACPI driver: the button press does nothing.
+    await expect(driver.domainShutdownWait(dom, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'ERR_OPERATION_FAILED',
+      message: "domain 'deaf' did not shut down within 300 ms; destroy it, or wait longer",
+    });
+    expect((await driver.domainGetState(dom)).state).toBe(DomainState.RUNNING);
+    expect(await driver.domainShutdownWait(dom, { timeoutMs: 300, escalate: true })).toBe('destroyed');
+    expect(await driver.domainGetState(dom)).toEqual({
+      state: DomainState.SHUTOFF,
+      reason: ShutoffReason.DESTROYED,
+    });
+    expect((await events.waitFor(EventType.STOPPED)).detail).toBe(StoppedDetail.DESTROYED);
+  });
+
+  it('shows the VNC port qemu picked for autoport in the live XML', async () => {
+    ({ root, image } = await makeRoot(guests.bootSectorImage));
+    const driver = await openDriver(root);
+    drivers.push(driver);
+    const xml = bootSectorXml('vnc', image).replace(
+      '<devices>',
+      "<devices>\n    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>",
+    );
+    const dom = await driver.domainCreateXML(xml);
+    pids.push(readPidFile(root, 'vnc'));
+    const port = Number(/<graphics type='vnc' port='(\d+)'/.exec(await driver.domainGetXMLDesc(dom))?.[1]);
+    expect(port).toBeGreaterThanOrEqual(5900);
+    await driver.domainDestroy(dom);
+  });
+});
