@@ -27,6 +27,7 @@ import {
 } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/hold-driver.ts', import.meta.url));
+const START_AND_EXIT = fileURLToPath(new URL('./fixtures/start-and-exit.ts', import.meta.url));
 const VITE_NODE = fileURLToPath(new URL('../../node_modules/.bin/vite-node', import.meta.url));
 
 describe('supervision and re-adoption of qemu processes', () => {
@@ -144,6 +145,28 @@ describe('supervision and re-adoption of qemu processes', () => {
     expect((await driver.domainGetVcpus(dom)).length).toBe(1);
     await driver.domainDestroy(dom);
     expect(isAlive(qemuPid)).toBe(false);
+  }, 60_000);
+
+  it('lets a process that started a guest exit once it closes the driver, leaving the guest running', async () => {
+    ({ root, image } = await makeRoot(guests.bootSectorImage));
+    const logFile = join(root, 'fixture.log');
+    const child = await spawnDetached([VITE_NODE, START_AND_EXIT, root, 'cli', image], { logFile });
+    pids.push(child.pid);
+    await waitForText(logFile, 'CLOSED', 30_000);
+    const qemuPid = readPidFile(root, 'cli');
+    pids.push(qemuPid);
+    // qemu's output must not be piped through the driver's process, or that process can never exit.
+    const outcome = await Promise.race([
+      child.exited.then(() => 'exited'),
+      new Promise((r) => setTimeout(() => r('still running 5 s after close'), 5_000)),
+    ]);
+    expect(outcome).toBe('exited');
+    expect(isAlive(qemuPid)).toBe(true);
+    const driver = await openDriver(root);
+    drivers.push(driver);
+    const dom = await driver.lookupDomainByName('cli');
+    expect((await driver.domainGetState(dom)).state).toBe(DomainState.RUNNING);
+    await driver.domainDestroy(dom);
   }, 60_000);
 
   it('finds a guest that died while no driver ran shut off (crashed), with its runtime files removed', async () => {
