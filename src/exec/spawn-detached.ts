@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { execa, type Options } from 'execa';
 import { buildChildEnv } from './run.js';
 import { CommandFailedError } from './command-failed-error.js';
@@ -27,11 +28,14 @@ export async function spawnDetached(
   options: DetachedOptions,
 ): Promise<DetachedChild> {
   if (argv.length === 0 || !argv[0]) throw new TypeError('spawnDetached: argv must name a program');
+  // A raw fd, not execa's {file} form: that one pipes the output through this process, which then
+  // cannot exit while the child runs, and the log stops when this process dies.
+  const fd = openSync(options.logFile, 'a', 0o600);
   const execaOptions: Options = {
     detached: true,
     stdin: 'ignore',
-    stdout: { file: options.logFile, append: true },
-    stderr: { file: options.logFile, append: true },
+    stdout: fd as unknown as Options['stdout'],
+    stderr: fd as unknown as Options['stderr'],
     reject: false,
     env: buildChildEnv(options.env),
     extendEnv: false,
@@ -43,6 +47,7 @@ export async function spawnDetached(
   try {
     await once(child, 'spawn');
   } catch (cause) {
+    closeSync(fd);
     const errno = (cause as NodeJS.ErrnoException).code;
     const outcome = {
       argv,
@@ -60,6 +65,7 @@ export async function spawnDetached(
       { cause },
     );
   }
+  closeSync(fd);
   child.unref();
   return { pid: child.pid as number, exited };
 }

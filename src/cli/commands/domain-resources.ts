@@ -4,7 +4,7 @@ import { parseVerbArgs, req } from '../args.js';
 import { lookupDomain } from '../lookup.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatCpuList, parseCpuList } from '../cpulist.js';
-import { parseScaledSize } from '../size.js';
+import { parseSize } from '../../storage/size.js';
 import type { VcpuInfo } from '../../connection.js';
 
 /** virDomainModificationImpact: CURRENT 0, LIVE 1, CONFIG 2. */
@@ -129,7 +129,7 @@ const setmem: Command = {
     });
     const conn = await ctx.connect();
     const dom = await lookupDomain(conn, req(a, 'domain'));
-    const kib = parseScaledSize(req(a, 'size'), 1024n, 'size') / 1024n;
+    const kib = parseSize(req(a, 'size'), 'KiB', 'size') / 1024n;
     await conn.domainSetMemory(dom, kib, impactFlags(a.flags, 1));
     ctx.print(ctx.json ? JSON.stringify({ domain: dom.name, memoryKiB: String(kib) }) : '');
     return 0;

@@ -233,7 +233,7 @@ export const poolCommands: Command[] = [
     'pool-build',
     'build a pool',
     'built',
-    (c, p, a) => c.storagePoolBuild(p, a.flags.has('overwrite') ? 4 : a.flags.has('no-overwrite') ? 8 : 0),
+    (c, p, a) => c.storagePoolBuild(p, a.flags.has('overwrite') ? 8 : a.flags.has('no-overwrite') ? 4 : 0),
     ['overwrite', 'no-overwrite'],
   ),
   poolAction('pool-start', 'start a (previously defined) inactive pool', 'started', (c, p) =>

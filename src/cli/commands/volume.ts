@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { parseVerbArgs, req, type VerbArgs } from '../args.js';
 import { lookupPool, lookupVolume } from '../lookup.js';
 import { formatBytes, formatFields, formatTable } from '../format/table.js';
-import { parseScaledSize } from '../size.js';
+import { parseSize } from '../../storage/size.js';
 import { buildVolumeXml } from '../volume-xml.js';
 import type { Connection, VolumeRef } from '../../connection.js';
 
@@ -125,9 +125,9 @@ const volCreateAs: Command = {
     }
     const xml = buildVolumeXml({
       name: req(a, 'name'),
-      capacity: parseScaledSize(req(a, 'capacity'), 1n, 'capacity'),
+      capacity: parseSize(req(a, 'capacity'), 'bytes', 'capacity'),
       allocation:
-        a.opts.allocation === undefined ? undefined : parseScaledSize(a.opts.allocation, 1n, 'allocation'),
+        a.opts.allocation === undefined ? undefined : parseSize(a.opts.allocation, 'bytes', 'allocation'),
       format: a.opts.format,
       backingPath,
       backingFormat: a.opts['backing-vol-format'],
@@ -211,7 +211,7 @@ export const volumeCommands: Command[] = [
     { positionals: ['capacity'], flags: ['allocate', 'delta', 'shrink'] },
     async (conn, vol, a, print, json) => {
       const text = req(a, 'capacity');
-      const capacity = parseScaledSize(text.replace(/^-/, ''), 1n, 'capacity');
+      const capacity = parseSize(text.replace(/^-/, ''), 'bytes', 'capacity');
       const flags =
         (a.flags.has('allocate') ? 1 : 0) | (a.flags.has('delta') ? 2 : 0) | (a.flags.has('shrink') ? 4 : 0);
       await conn.storageVolResize(vol, capacity, flags);
@@ -284,7 +284,11 @@ export const volumeCommands: Command[] = [
 
 /** The XML of a clone: the source's capacity and format under a new name, as virsh's vol-clone builds it. */
 function cloneVolumeXml(sourceXml: string, newName: string): string {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false }).parse(sourceXml) as {
+  const doc = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+  }).parse(sourceXml) as {
     volume?: {
       capacity?: string | number | { '#text': string | number };
       target?: { format?: { '@type'?: string } };

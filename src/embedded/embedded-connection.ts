@@ -1,0 +1,178 @@
+import { hostname } from 'node:os';
+import type { Connection, NodeInfo } from '../connection.js';
+import { QemuDriver } from '../driver/index.js';
+import { StorageDriver } from '../storage/index.js';
+import { VERSION } from '../version.js';
+import { readCapabilities, readNodeInfo } from './host-facts.js';
+
+/** Domain methods of Connection that QemuDriver carries with the same names and signatures. */
+const DOMAIN_METHODS = [
+  'getType',
+  'getVersion',
+  'listAllDomains',
+  'lookupDomainByName',
+  'lookupDomainByUUID',
+  'lookupDomainByID',
+  'domainDefineXML',
+  'domainCreateXML',
+  'domainUndefine',
+  'domainCreate',
+  'domainShutdown',
+  'domainDestroy',
+  'domainReboot',
+  'domainReset',
+  'domainSuspend',
+  'domainResume',
+  'domainGetInfo',
+  'domainGetState',
+  'domainGetXMLDesc',
+  'domainGetOSType',
+  'domainIsActive',
+  'domainIsPersistent',
+  'domainGetAutostart',
+  'domainSetAutostart',
+  'domainGetVcpus',
+  'domainPinVcpu',
+  'domainGetVcpuPinInfo',
+  'domainSetMemory',
+  'domainMemoryStats',
+  'onDomainLifecycle',
+] as const satisfies ReadonlyArray<keyof Connection & keyof QemuDriver>;
+
+/** Storage methods of Connection that StorageDriver carries with the same names and signatures. */
+const STORAGE_METHODS = [
+  'listAllStoragePools',
+  'lookupStoragePoolByName',
+  'lookupStoragePoolByUUID',
+  'lookupStoragePoolByVolume',
+  'storagePoolDefineXML',
+  'storagePoolCreateXML',
+  'storagePoolBuild',
+  'storagePoolCreate',
+  'storagePoolDestroy',
+  'storagePoolDelete',
+  'storagePoolUndefine',
+  'storagePoolRefresh',
+  'storagePoolGetInfo',
+  'storagePoolGetXMLDesc',
+  'storagePoolIsActive',
+  'storagePoolIsPersistent',
+  'storagePoolGetAutostart',
+  'storagePoolSetAutostart',
+  'onStoragePoolLifecycle',
+  'storagePoolListAllVolumes',
+  'storageVolLookupByName',
+  'storageVolLookupByKey',
+  'storageVolLookupByPath',
+  'storageVolCreateXML',
+  'storageVolCreateXMLFrom',
+  'storageVolDelete',
+  'storageVolWipe',
+  'storageVolResize',
+  'storageVolGetInfo',
+  'storageVolGetXMLDesc',
+  'storageVolGetPath',
+] as const satisfies ReadonlyArray<keyof Connection & keyof StorageDriver>;
+
+type Delegated = Pick<Connection, (typeof DOMAIN_METHODS)[number] | (typeof STORAGE_METHODS)[number]>;
+
+/** Options of EmbeddedConnection.open. */
+export interface EmbeddedOptions {
+  /** The state folder (DESIGN.md "State on disk"). */
+  root: string;
+  /** Extra environment for the lvm tools. */
+  lvmEnv?: Record<string, string>;
+  /** Warnings and notices of the drivers. */
+  log?: (line: string) => void;
+  /** How long to wait for another process that holds the root (default 5000 ms). */
+  lockTimeoutMs?: number;
+}
+
+/** Builds `qemu:///embed?root=DIR` for a root folder. */
+export function buildEmbedUri(root: string): string {
+  return `qemu:///embed?root=${encodeURIComponent(root).replace(/%2F/g, '/')}`;
+}
+
+// The delegated methods are bound onto each instance in the constructor (see bindMethods).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface EmbeddedConnection extends Delegated {}
+
+/**
+ * The drivers in this process, as libvirt's embedded QEMU driver has them: guests keep running when the
+ * process exits, and the next open re-adopts them. Only one process may hold a root at a time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class EmbeddedConnection implements Connection {
+  readonly readOnly = false;
+
+  private constructor(
+    readonly uri: string,
+    private readonly qemu: QemuDriver,
+    private readonly storage: StorageDriver,
+  ) {
+    bindMethods(this, qemu, DOMAIN_METHODS);
+    bindMethods(this, storage, STORAGE_METHODS);
+  }
+
+  /** Takes the root, re-adopts running guests, loads the pools, then autostarts. */
+  static async open(opts: EmbeddedOptions): Promise<EmbeddedConnection> {
+    let storage: StorageDriver | undefined;
+    const qemu = await QemuDriver.open({
+      root: opts.root,
+      autostart: false,
+      lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
+      ...(opts.log ? { log: opts.log } : {}),
+      resolveVolume: (pool, volume) => (storage as StorageDriver).resolveVolume(pool, volume),
+    });
+    try {
+      storage = await StorageDriver.open({
+        root: opts.root,
+        isVolumeInUse: (path) => qemu.findDomainUsingPath(path),
+        ...(opts.lvmEnv ? { lvmEnv: opts.lvmEnv } : {}),
+        ...(opts.log ? { onWarning: opts.log } : {}),
+      });
+      await qemu.runAutostart();
+    } catch (err) {
+      await qemu.close();
+      throw err;
+    }
+    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, storage);
+  }
+
+  /** Releases the root; guests keep running. */
+  async close(): Promise<void> {
+    await this.storage.close();
+    await this.qemu.close();
+  }
+
+  async getLibVersion(): Promise<bigint> {
+    const [major = 0, minor = 0, micro = 0] = VERSION.split('.').map(Number);
+    return BigInt(major * 1_000_000 + minor * 1_000 + micro);
+  }
+
+  async getHostname(): Promise<string> {
+    return hostname();
+  }
+
+  getCapabilities(): Promise<string> {
+    return readCapabilities();
+  }
+
+  getNodeInfo(): Promise<NodeInfo> {
+    return readNodeInfo();
+  }
+
+  /** The pc machine's limit, which qemu reports as 255 for x86_64. */
+  async getMaxVcpus(): Promise<number> {
+    return 255;
+  }
+}
+
+/** Copies `names` from `source` onto `target`, bound to `source`. */
+function bindMethods<S extends object>(target: object, source: S, names: ReadonlyArray<keyof S>): void {
+  for (const name of names) {
+    const fn = source[name];
+    if (typeof fn !== 'function') throw new TypeError(`embedded connection: ${String(name)} is not a method`);
+    Object.defineProperty(target, name, { value: fn.bind(source), enumerable: false });
+  }
+}
