@@ -3,7 +3,7 @@ import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { run } from '../../src/exec/index.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../src/fs/atomic-write.js';
 import {
   OPTIONAL_MODULES,
   REQUIRED_MODULES,

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsvirtError } from '../../src/errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../src/fs/atomic-write.js';
 import { BOOT_IMAGE_BYTES, SECTOR_BYTES, buildBootImage, buildBootSector } from './boot-sector.js';
 import { buildLinuxGuest, computeLinuxRecipe, isLinuxGuestCurrent } from './linux-guest.js';
 

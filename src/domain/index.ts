@@ -29,5 +29,5 @@ export { buildQemuArgv, escapeQemuOpt } from './qemu-argv.js';
 export type { QemuHostFacts, QemuRuntimePaths } from './qemu-argv.js';
 export { findConsoleSocket } from './qemu-device-args.js';
 export { diskAlias, nicAlias, serialAlias, BALLOON_ALIAS, VIDEO_ALIAS } from './aliases.js';
-export { parseSizeToKiB, parseCpuset, formatCpuset, SIZE_UNIT_BYTES } from './units.js';
+export { parseSizeToKiB, parseCpuset, formatCpuset } from './units.js';
 export { DEFAULT_MACHINE, isQ35Machine } from './parse-os.js';

@@ -1,22 +1,5 @@
 import { TsvirtError } from '../errors.js';
-
-/** Bytes per unit of libvirt's scaled integers; bare letters and *iB are powers of 1024, *B of 1000. */
-export const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
-  b: 1,
-  bytes: 1,
-  k: 1024,
-  KiB: 1024,
-  KB: 1000,
-  M: 1024 ** 2,
-  MiB: 1024 ** 2,
-  MB: 1000 ** 2,
-  G: 1024 ** 3,
-  GiB: 1024 ** 3,
-  GB: 1000 ** 3,
-  T: 1024 ** 4,
-  TiB: 1024 ** 4,
-  TB: 1000 ** 4,
-};
+import { parseUnit } from '../units.js';
 
 /**
  * Convert a libvirt size (`<memory unit='MiB'>512</memory>`) to KiB, rounding a partial KiB up as libvirt
@@ -32,7 +15,7 @@ export function parseSizeToKiB(value: string, unit = 'KiB'): number {
     });
   }
   const perUnit = lookupUnit(unit);
-  const bytes = BigInt(trimmed) * BigInt(perUnit);
+  const bytes = BigInt(trimmed) * perUnit;
   const kib = (bytes + 1023n) / 1024n;
   if (kib > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new TsvirtError('ERR_INVALID_ARG', `size '${value} ${unit}' is too large`, {
@@ -44,13 +27,13 @@ export function parseSizeToKiB(value: string, unit = 'KiB'): number {
   return Number(kib);
 }
 
-function lookupUnit(unit: string): number {
-  const perUnit = Object.hasOwn(SIZE_UNIT_BYTES, unit) ? SIZE_UNIT_BYTES[unit] : undefined;
-  if (perUnit === undefined) {
+function lookupUnit(unit: string): bigint {
+  const perUnit = parseUnit(unit);
+  if (perUnit === undefined || unit.trim() === '') {
     throw new TsvirtError('ERR_INVALID_ARG', `size unit '${unit}' is unknown`, {
       field: 'unit',
       value: unit,
-      expected: Object.keys(SIZE_UNIT_BYTES).join(', '),
+      expected: 'b, bytes, k, KiB, KB, M, MiB, MB, G, GiB, GB, T, TiB, TB, ...',
     });
   }
   return perUnit;

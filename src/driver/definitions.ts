@@ -3,7 +3,8 @@ import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/in
 import { DefinedDetail, EventType, UndefinedDetail } from './constants.js';
 import type { DriverContext } from './context.js';
 import { DomainObject } from './domain-object.js';
-import { buildDomainPaths, removeFile, writeFileAtomic } from './runtime-files.js';
+import { buildDomainPaths, removeFile } from './runtime-files.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { checkAction } from './state-machine.js';
 import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
 

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { TsvirtError } from '../errors.js';
 
 /** The files of one domain under the driver's root, laid out as DESIGN.md "State on disk" has them. */
@@ -66,41 +67,6 @@ export function buildDomainPaths(dirs: RootDirs, name: string): DomainPaths {
 /** Create the folders of a root. */
 export async function ensureRootDirs(dirs: RootDirs): Promise<void> {
   for (const dir of [dirs.etc, dirs.autostart, dirs.run, dirs.log]) await mkdir(dir, { recursive: true });
-}
-
-let tmpCounter = 0;
-
-/** Write a file atomically: a temp file in the same folder, fsync, rename, then fsync the folder. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
-  try {
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await syncDir(dirname(path));
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new TsvirtError(
-      'ERR_IO',
-      `${path}: cannot write (${(cause as Error).message})`,
-      { path },
-      { cause },
-    );
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The text of a file, or undefined when it does not exist. */

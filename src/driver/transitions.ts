@@ -14,7 +14,8 @@ import {
 } from './constants.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
-import { removeRuntimeFiles, writeFileAtomic } from './runtime-files.js';
+import { removeRuntimeFiles } from './runtime-files.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */

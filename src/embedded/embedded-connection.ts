@@ -94,7 +94,7 @@ export function buildEmbedUri(root: string): string {
 }
 
 // The delegated methods are bound onto each instance in the constructor (see bindMethods).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface EmbeddedConnection extends Delegated {}
 
 /**

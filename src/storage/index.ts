@@ -10,6 +10,6 @@ export {
   type VolumeSpec,
   type VolumeDesc,
 } from './volume-xml.js';
-export { parseSize, parseUnit } from './size.js';
+export { parseSize, parseUnit } from '../units.js';
 export { validateName } from './names.js';
 export type { TransferRange } from './volume-stream.js';

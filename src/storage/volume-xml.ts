@@ -1,6 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { validateName } from './names.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../units.js';
 import { attr, buildRoot, child, childText, invalid, parseRoot, type XmlNode } from './xml-common.js';
 
 /** Image formats a file volume may have. */

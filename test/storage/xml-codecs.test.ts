@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatPoolXml, parsePoolXml } from '../../src/storage/pool-xml.js';
 import { formatVolumeXml, parseVolumeXml, type VolumeDesc } from '../../src/storage/volume-xml.js';
-import { parseSize } from '../../src/storage/size.js';
+import { parseSize } from '../../src/units.js';
 import { isTsvirtError } from '../../src/errors.js';
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -3,8 +3,9 @@ import type { Command } from '../command.js';
 import { parseVerbArgs, req } from '../args.js';
 import { lookupDomain } from '../lookup.js';
 import { formatFields, formatTable } from '../format/table.js';
-import { formatCpuList, parseCpuList } from '../cpulist.js';
-import { parseSize } from '../../storage/size.js';
+import { parseCpuList } from '../cpulist.js';
+import { formatCpuset } from '../../domain/index.js';
+import { parseSize } from '../../units.js';
 import type { VcpuInfo } from '../../connection.js';
 
 /** virDomainModificationImpact: CURRENT 0, LIVE 1, CONFIG 2. */
@@ -100,7 +101,7 @@ const vcpupin: Command = {
         ? (await conn.domainGetVcpus(dom)).map((v) => v.affinity)
         : await conn.domainGetVcpuPinInfo(dom, 2);
       const rows = pins
-        .map((cpus, i) => [String(i), formatCpuList(cpus)])
+        .map((cpus, i) => [String(i), formatCpuset(cpus)])
         .filter(([i]) => vcpu === undefined || i === vcpu);
       ctx.print(
         ctx.json

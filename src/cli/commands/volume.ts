@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { parseVerbArgs, req, type VerbArgs } from '../args.js';
 import { lookupPool, lookupVolume } from '../lookup.js';
 import { formatBytes, formatFields, formatTable } from '../format/table.js';
-import { parseSize } from '../../storage/size.js';
+import { parseSize } from '../../units.js';
 import { buildVolumeXml } from '../volume-xml.js';
 import type { Connection, VolumeRef } from '../../connection.js';
 

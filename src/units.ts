@@ -1,4 +1,5 @@
-import { TsvirtError } from '../errors.js';
+/** libvirt's scaled integers (sizes with units), shared by the domain XML, the storage XML and the CLI. */
+import { TsvirtError } from './errors.js';
 
 // libvirt's scaled integers (virScaleInteger): a bare letter or "iB" is a power of 1024, "B" after the
 // letter a power of 1000; case does not matter.
