@@ -81,9 +81,16 @@ async function connectWhileAlive(ctx: DriverContext, socket: string, launch: Qem
     return await Promise.race([connecting, exited]);
   } catch (err) {
     void connecting.then((c) => c.close()).catch(() => undefined);
+    // qemu opens its QMP socket before it reads the rest of its argv, so a bad argv can also show up as
+    // a monitor that hangs up: prefer qemu's exit, when it comes soon, as the reason.
+    const exitSoon = new Promise<void>((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref());
+    await Promise.race([exited, exitSoon]);
     throw err;
   }
 }
+
+/** How long a failed QMP connect waits for qemu's exit, which then gives the reason. */
+const EXIT_GRACE_MS = 1_000;
 
 /** on_reboot=destroy: a guest reboot becomes a shutdown; on_poweroff=restart: a guest poweroff pauses, then resets. */
 async function applyLifecycleActions(dom: DomainObject, qmp: QmpClient): Promise<void> {
