@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages: the hypervisor and storage tools tsvirt drives, and libvirt's own clients for tests.
 packages=(
   qemu-system-x86 qemu-utils lvm2 busybox-static cpio util-linux
-  libvirt-clients python3-libvirt libvirt-daemon
+  libvirt-clients python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do
