@@ -1,7 +1,7 @@
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { buildQemuArgv, type DomainConfig } from '../domain/index.js';
-import { QmpClient, cont } from '../qmp/index.js';
+import { QmpClient, balloon, cont } from '../qmp/index.js';
 import { PausedReason } from './constants.js';
 import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
@@ -52,6 +52,7 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     attachMonitor(ctx, dom, run, qmp);
     await applyLifecycleActions(dom, qmp);
     run.vncPort = await readVncPort(dom, qmp);
+    await setInitialBalloon(def, qmp);
     if (!paused) await cont(qmp);
     run.starting = false;
     await markStarted(ctx, dom, paused);
@@ -91,6 +92,12 @@ async function connectWhileAlive(ctx: DriverContext, socket: string, launch: Qem
 
 /** How long a failed QMP connect waits for qemu's exit, which then gives the reason. */
 const EXIT_GRACE_MS = 1_000;
+
+/** <currentMemory> below <memory>: set the balloon target before the vCPUs run, as libvirt does. */
+async function setInitialBalloon(def: DomainConfig, qmp: QmpClient): Promise<void> {
+  if (def.currentMemoryKiB >= def.memoryKiB || def.devices.memballoon?.model === 'none') return;
+  await balloon(qmp, def.currentMemoryKiB * 1024);
+}
 
 /** on_reboot=destroy: a guest reboot becomes a shutdown; on_poweroff=restart: a guest poweroff pauses, then resets. */
 async function applyLifecycleActions(dom: DomainObject, qmp: QmpClient): Promise<void> {

@@ -11,6 +11,7 @@ import {
   openDriver,
   readPidFile,
   waitUntil,
+  linuxXml,
 } from './helpers.js';
 
 const KVM_SKIP_REASON = existsSync('/dev/kvm') ? '' : 'no /dev/kvm on this host';
@@ -108,6 +109,26 @@ describe('vCPUs and memory of a running domain', () => {
     expect(Math.abs(Number(rss) - procRss)).toBeLessThan(procRss / 4);
     await driver.domainDestroy(dom);
   });
+
+  it('sets the balloon to <currentMemory> at start, and a guest with a balloon driver gives the memory back', async () => {
+    ({ root } = await makeRoot());
+    const driver = await openDriver(root);
+    drivers.push(driver);
+    const xml = linuxXml('balloon', guests).replace(
+      "<memory unit='MiB'>256</memory>",
+      "<memory unit='MiB'>256</memory>\n  <currentMemory unit='MiB'>192</currentMemory>",
+    );
+    const dom = await driver.domainCreate(await driver.domainDefineXML(xml));
+    pids.push(readPidFile(root, 'balloon'));
+    const actual = async (): Promise<bigint | undefined> =>
+      new Map((await driver.domainMemoryStats(dom)).map((s) => [s.tag, s.val])).get(
+        MemoryStatTag.ACTUAL_BALLOON,
+      );
+    // The guest's virtio_balloon module inflates the balloon once it loads, a few seconds into boot.
+    await waitUntil(async () => (await actual()) === 192n * 1024n, 30_000, 'the balloon at 192 MiB');
+    expect((await driver.domainGetInfo(dom)).memoryKiB).toBe(192n * 1024n);
+    await driver.domainDestroy(dom);
+  }, 60_000);
 
   it.skipIf(KVM_SKIP_REASON !== '')(
     'names vCPU threads "CPU n/KVM" under type kvm',
