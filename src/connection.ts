@@ -6,6 +6,8 @@
  * Sizes follow libvirt: memory in KiB, CPU time in nanoseconds, storage in bytes.
  */
 
+import type { Duplex, Readable } from 'node:stream';
+
 /** A domain as the wire carries it (remote_nonnull_domain). `id` is -1 while the domain is inactive. */
 export interface DomainRef {
   name: string;
@@ -165,6 +167,8 @@ export interface Connection {
   domainSetMemory(dom: DomainRef, memoryKiB: bigint, flags?: number): Promise<void>;
   domainMemoryStats(dom: DomainRef): Promise<MemoryStat[]>;
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
+  /** virDomainOpenConsole: the domain's serial console as a byte stream. flags: 1 FORCE (take it over from another user), 2 SAFE. */
+  domainOpenConsole(dom: DomainRef, devName?: string, flags?: number): Promise<Duplex>;
 
   // storage pools
   listAllStoragePools(flags?: number): Promise<PoolRef[]>;
@@ -201,4 +205,14 @@ export interface Connection {
   storageVolGetInfo(vol: VolumeRef): Promise<VolumeInfo>;
   storageVolGetXMLDesc(vol: VolumeRef, flags?: number): Promise<string>;
   storageVolGetPath(vol: VolumeRef): Promise<string>;
+  /** virStorageVolUpload: write from `source` into the volume at `offset`, at most `length` bytes (0: all). */
+  storageVolUpload(
+    vol: VolumeRef,
+    source: Readable,
+    offset?: bigint,
+    length?: bigint,
+    flags?: number,
+  ): Promise<void>;
+  /** virStorageVolDownload: read the volume from `offset`, at most `length` bytes (0: to the end). */
+  storageVolDownload(vol: VolumeRef, offset?: bigint, length?: bigint, flags?: number): Promise<Readable>;
 }

@@ -9,6 +9,8 @@ import type {
   VcpuInfo,
 } from '../connection.js';
 import { TsvirtError } from '../errors.js';
+import type { Duplex } from 'node:stream';
+import { openConsole } from './console.js';
 import { adoptRunning, loadDefinitions } from './adopt.js';
 import { CreateFlags } from './constants.js';
 import {
@@ -305,6 +307,11 @@ export class QemuDriver {
   /** virDomainMemoryStats: actual balloon (6) and rss (7), in KiB. */
   async domainMemoryStats(ref: DomainRef): Promise<MemoryStat[]> {
     return memoryStats(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */
+  async domainOpenConsole(ref: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
+    return openConsole(this.ctx.registry.resolve(ref), devName, flags);
   }
 
   /** virConnectDomainEventRegisterAny(LIFECYCLE): events in order, of one domain or of all. */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { Connection, NodeInfo } from '../connection.js';
+import type { Readable } from 'node:stream';
+import type { Connection, NodeInfo, VolumeRef } from '../connection.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
 import { VERSION } from '../version.js';
@@ -37,6 +38,7 @@ const DOMAIN_METHODS = [
   'domainSetMemory',
   'domainMemoryStats',
   'onDomainLifecycle',
+  'domainOpenConsole',
 ] as const satisfies ReadonlyArray<keyof Connection & keyof QemuDriver>;
 
 /** Storage methods of Connection that StorageDriver carries with the same names and signatures. */
@@ -160,6 +162,22 @@ export class EmbeddedConnection implements Connection {
 
   getNodeInfo(): Promise<NodeInfo> {
     return readNodeInfo();
+  }
+
+  /** virStorageVolUpload: the volume is written in place from `offset`, never truncated. */
+  async storageVolUpload(
+    vol: VolumeRef,
+    source: Readable,
+    offset = 0n,
+    length = 0n,
+    _flags = 0,
+  ): Promise<void> {
+    await this.storage.uploadVolume(vol, source, { offset, length });
+  }
+
+  /** virStorageVolDownload: the volume's bytes from `offset`, `length` of them (0: to the end). */
+  storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, _flags = 0): Promise<Readable> {
+    return this.storage.downloadVolume(vol, { offset, length });
   }
 
   /** The pc machine's limit, which qemu reports as 255 for x86_64. */

@@ -11,6 +11,8 @@ import type {
   VolumeInfo,
   VolumeRef,
 } from '../connection.js';
+import type { Readable } from 'node:stream';
+import { TsvirtError } from '../errors.js';
 import { EventId, Procedure as P } from './protocol.js';
 import type { RpcSession } from './rpc-session.js';
 import type { WarningSink } from './remote-base.js';
@@ -161,5 +163,30 @@ export class RemoteConnection extends RemoteDomains implements Connection {
   }
   async storageVolGetPath(vol: VolumeRef): Promise<string> {
     return (await this.call(P.STORAGE_VOL_GET_PATH, { vol })).name;
+  }
+  /** STORAGE_VOL_UPLOAD (208) needs libvirt streams, which this client does not have yet. */
+  async storageVolUpload(
+    _vol: VolumeRef,
+    _source: Readable,
+    _offset?: bigint,
+    _length?: bigint,
+    _flags?: number,
+  ): Promise<void> {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      'storageVolUpload over the libvirt protocol: streams are not implemented yet',
+    );
+  }
+  /** STORAGE_VOL_DOWNLOAD (209) needs libvirt streams, which this client does not have yet. */
+  async storageVolDownload(
+    _vol: VolumeRef,
+    _offset?: bigint,
+    _length?: bigint,
+    _flags?: number,
+  ): Promise<Readable> {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      'storageVolDownload over the libvirt protocol: streams are not implemented yet',
+    );
   }
 }

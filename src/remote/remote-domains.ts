@@ -8,6 +8,8 @@ import type {
   Subscription,
   VcpuInfo,
 } from '../connection.js';
+import type { Duplex } from 'node:stream';
+import { TsvirtError } from '../errors.js';
 import { EventId, Procedure as P } from './protocol.js';
 import { RemoteBase } from './remote-base.js';
 import { buildCpuMap, cpuMapLength, splitCpuMaps } from './cpumap.js';
@@ -150,6 +152,13 @@ export abstract class RemoteDomains extends RemoteBase {
           })
         ).callbackID,
       (callbackID) => this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, { callbackID }),
+    );
+  }
+  /** DOMAIN_OPEN_CONSOLE (201) needs libvirt streams, which this client does not have yet. */
+  async domainOpenConsole(_dom: DomainRef, _devName?: string, _flags?: number): Promise<Duplex> {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      'domainOpenConsole over the libvirt protocol: streams are not implemented yet',
     );
   }
 }
