@@ -112,6 +112,12 @@ function reportError(err: unknown, json: boolean): void {
   }
 }
 
+// `tsvirt list | head -1`: the reader went away; that is not an error of ours, so leave quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,17 +1,21 @@
 import type { Command } from '../command.js';
+import { consoleCommand } from './console.js';
 import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
 import { hostValidateCommand } from './host-validate.js';
 import { poolCommands } from './pool.js';
 import { volumeCommands } from './volume.js';
+import { volumeTransferCommands } from './volume-transfer.js';
 
 /** Every verb of `tsvirt`, in the order `tsvirt help` lists them. */
 export const commands: Command[] = [
   ...domainInfoCommands,
   ...domainLifecycleCommands,
   ...domainResourceCommands,
+  consoleCommand,
   ...poolCommands,
   ...volumeCommands,
+  ...volumeTransferCommands,
   hostValidateCommand,
 ];
