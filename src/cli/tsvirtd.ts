@@ -1,22 +1,7 @@
 #!/usr/bin/env node
-import { VERSION } from '../version.js';
+import { fileURLToPath } from 'node:url';
+import { runDaemonMain } from '../daemon/main.js';
 
-const HELP = `Usage: tsvirtd [-f FILE] [-l|--listen] [--root DIR] [-p PIDFILE]
-
-The tsvirt daemon: serves the libvirt remote protocol for KVM guests run by qemu.
-
-Options:
-  -h, --help      this help
-  -v, --version   print the version
-`;
-
-const args = process.argv.slice(2);
-if (args.includes('-v') || args.includes('--version')) {
-  process.stdout.write(`${VERSION}\n`);
-} else {
-  process.stdout.write(HELP);
-  if (!args.includes('-h') && !args.includes('--help')) {
-    process.stderr.write('error: the daemon does not serve yet\n');
-    process.exitCode = 1;
-  }
-}
+// Exit explicitly: the guests' qemu processes are detached, and nothing else should hold the daemon.
+const status = await runDaemonMain(process.argv.slice(2), fileURLToPath(import.meta.url));
+process.exit(status);

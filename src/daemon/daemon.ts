@@ -1,0 +1,147 @@
+/**
+ * tsvirtd's life: one EmbeddedConnection on the root (it re-adopts running guests and autostarts), the
+ * RPC server in front of it, the listeners, and the pidfile; stop() undoes them in reverse and leaves
+ * the guests running.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import type { Server, Socket } from 'node:net';
+import { EmbeddedConnection } from '../embedded/embedded-connection.js';
+import { lookupGroupId } from './group.js';
+import { clearSocketPath, closeServer, listenTcp, listenUnix } from './listeners.js';
+import type { DaemonLog } from './log.js';
+import { checkPidFileFree, removePidFile, writePidFile } from './pidfile.js';
+import { createClientServer, type ClientServer, type SocketOrigin } from './rpc-server.js';
+import type { DaemonSettings } from './settings.js';
+
+/** How long a start waits for another process that holds the root. */
+const ROOT_LOCK_WAIT_MS = 1_000;
+
+/** A running daemon. */
+export class Daemon {
+  private readonly listeners: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private markStopped: () => void = () => undefined;
+  private readonly stoppedSignal = new Promise<void>((resolve) => (this.markStopped = resolve));
+
+  private constructor(
+    readonly settings: DaemonSettings,
+    readonly conn: EmbeddedConnection,
+    readonly server: ClientServer,
+    private readonly log: DaemonLog,
+  ) {}
+
+  /** Starts serving; on failure, whatever was set up is torn down again and the error is thrown. */
+  static async start(settings: DaemonSettings, log: DaemonLog): Promise<Daemon> {
+    await checkPidFileFree(settings.pidFile);
+    await clearSocketPath(settings.rwSocket);
+    await clearSocketPath(settings.roSocket);
+    const gid = settings.sockGroup === undefined ? undefined : await lookupGroupId(settings.sockGroup);
+    await mkdir(settings.root, { recursive: true });
+    const conn = await EmbeddedConnection.open({
+      root: settings.root,
+      lockTimeoutMs: ROOT_LOCK_WAIT_MS,
+      log: (line) => log.warn(line),
+    });
+    let server: ClientServer;
+    try {
+      server = await createClientServer(conn, settings.limits, (line) => log.info(line));
+    } catch (err) {
+      await conn.close();
+      throw err;
+    }
+    const daemon = new Daemon(settings, conn, server, log);
+    try {
+      await daemon.listen(gid);
+      await writePidFile(settings.pidFile);
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    daemon.startIdleTimer();
+    return daemon;
+  }
+
+  private async listen(gid: number | undefined): Promise<void> {
+    const s = this.settings;
+    const accept = (origin: Omit<SocketOrigin, 'peer'>) => (socket: Socket) => {
+      const peer =
+        origin.transport === 'tcp' ? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` : undefined;
+      this.log.debug(
+        `client connected on ${origin.transport}${origin.readOnly ? ' (read-only)' : ''}${peer ? ` from ${peer}` : ''}`,
+      );
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      this.server.handleSocket(socket, peer === undefined ? origin : { ...origin, peer });
+    };
+    const unixGid = gid === undefined ? {} : { gid };
+    this.listeners.push(
+      await listenUnix(
+        s.rwSocket,
+        { mode: s.rwPerms, ...unixGid },
+        accept({ readOnly: false, transport: 'unix' }),
+      ),
+    );
+    this.log.info(`listening on ${s.rwSocket} (mode ${s.rwPerms.toString(8)})`);
+    this.listeners.push(
+      await listenUnix(
+        s.roSocket,
+        { mode: s.roPerms, ...unixGid },
+        accept({ readOnly: true, transport: 'unix' }),
+      ),
+    );
+    this.log.info(`listening on ${s.roSocket} (read-only, mode ${s.roPerms.toString(8)})`);
+    if (s.tcp) {
+      this.listeners.push(
+        await listenTcp(s.tcp.host, s.tcp.port, accept({ readOnly: false, transport: 'tcp' })),
+      );
+      this.log.info(`listening on tcp ${s.tcp.host ?? '*'}:${s.tcp.port}`);
+    }
+  }
+
+  /** -t: stop after timeoutS seconds with no clients and no running guests, as libvirtd's timeout. */
+  private startIdleTimer(): void {
+    const limitS = this.settings.timeoutS;
+    if (limitS === undefined) return;
+    let idleSinceMs = Date.now();
+    this.idleTimer = setInterval(() => {
+      void this.countActive().then((busy) => {
+        if (busy > 0) idleSinceMs = Date.now();
+        else if (Date.now() - idleSinceMs >= limitS * 1_000 && !this.stopping) {
+          this.log.info(`idle for ${limitS} s with no clients and no running guests; stopping`);
+          void this.stop();
+        }
+      });
+    }, 1_000);
+  }
+
+  private async countActive(): Promise<number> {
+    const domains = await this.conn.listAllDomains().catch(() => []);
+    return this.server.clientCount + domains.filter((d) => d.id !== -1).length;
+  }
+
+  /** Resolves once a stop (a signal, the idle timeout, or a call) has finished. */
+  whenStopped(): Promise<void> {
+    return this.stoppedSignal;
+  }
+
+  /** Closes listeners, clients and the connection (guests keep running), then removes sockets and pidfile. */
+  stop(): Promise<void> {
+    this.stopping ??= this.tearDown().finally(() => this.markStopped());
+    return this.stopping;
+  }
+
+  private async tearDown(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    // A listener's close completes only when its clients are gone, so close the clients meanwhile.
+    const closed = Promise.all(this.listeners.map((l) => closeServer(l)));
+    await this.server.close().catch((err: Error) => this.log.error(`closing clients: ${err.message}`));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+    await this.conn.close().catch((err: Error) => this.log.error(`closing the connection: ${err.message}`));
+    await rm(this.settings.rwSocket, { force: true });
+    await rm(this.settings.roSocket, { force: true });
+    await removePidFile(this.settings.pidFile);
+  }
+}

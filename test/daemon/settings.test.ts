@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { buildDaemonConf } from '../../src/daemon/conf.js';
+import { parseDaemonArgs } from '../../src/daemon/options.js';
+import { resolveSettings, type DaemonSettings } from '../../src/daemon/settings.js';
+import { isTsvirtError, type TsvirtError } from '../../src/errors.js';
+
+const asRoot = { uid: 0, cwd: '/work' };
+const asUser = { uid: 1000, cwd: '/home/u' };
+
+function settle(args: string[], text: string, env = asRoot): DaemonSettings {
+  return resolveSettings(parseDaemonArgs(args), buildDaemonConf(text, 'tsvirtd.conf'), env);
+}
+
+function failure(args: string[], text: string, env = asRoot): TsvirtError {
+  try {
+    settle(args, text, env);
+  } catch (err) {
+    if (isTsvirtError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected the settings to be refused');
+}
+
+describe('daemon settings', () => {
+  it('uses libvirtd defaults under /var/lib/tsvirt when root gives no --root', () => {
+    const s = settle([], '');
+    expect(s).toMatchObject({
+      root: '/var/lib/tsvirt',
+      rwSocket: '/var/lib/tsvirt/run/libvirt-sock',
+      roSocket: '/var/lib/tsvirt/run/libvirt-sock-ro',
+      pidFile: '/var/lib/tsvirt/run/tsvirtd.pid',
+      rwPerms: 0o700,
+      roPerms: 0o777,
+      logLevel: 3,
+      limits: { maxClients: 5000, maxClientRequests: 5, keepaliveIntervalS: 5, keepaliveCount: 5 },
+    });
+    expect(s.tcp).toBeUndefined();
+    expect(s.sockGroup).toBeUndefined();
+  });
+
+  it('asks a non-root user for --root instead of guessing', () => {
+    expect(failure([], '', asUser).message).toMatch(/no state folder.*give --root DIR/);
+    expect(settle(['--root', 'var'], '', asUser).root).toBe('/home/u/var');
+  });
+
+  it('puts --root over the root key, and -p and unix_sock_dir over the root-relative defaults', () => {
+    const s = settle(['--root=/a', '-p', 'd.pid'], 'root = "/b"\nunix_sock_dir = "/s"\n');
+    expect(s).toMatchObject({
+      root: '/a',
+      pidFile: '/work/d.pid',
+      rwSocket: '/s/libvirt-sock',
+      roSocket: '/s/libvirt-sock-ro',
+    });
+    expect(settle([], 'root = "/b"\n').root).toBe('/b');
+  });
+
+  it('listens on TCP only when listen_tcp = 1 and -l are both given', () => {
+    const conf =
+      'listen_tls = 0\nlisten_tcp = 1\nauth_tcp = "none"\nlisten_addr = "127.0.0.1"\ntcp_port = "16600"\n';
+    expect(settle([], conf).tcp).toBeUndefined();
+    expect(settle(['-l'], conf).tcp).toEqual({ host: '127.0.0.1', port: 16600 });
+    expect(settle(['--listen'], 'listen_tls = 0\n').tcp).toBeUndefined();
+  });
+
+  it('loads the walk-through config with -l: TCP on every address at 16509, group and modes set', () => {
+    const walkthrough = `listen_tls = 0\nlisten_tcp = 1\nunix_sock_group = "libvirtd"\nunix_sock_ro_perms = "0777"\nunix_sock_rw_perms = "0770"\nauth_unix_ro = "none"\nauth_unix_rw = "none"\nauth_tcp = "none"\n`;
+    const s = settle(['-d', '-l'], walkthrough);
+    expect(s).toMatchObject({ tcp: { port: 16509 }, sockGroup: 'libvirtd', roPerms: 0o777, rwPerms: 0o770 });
+    expect(s.tcp?.host).toBeUndefined();
+  });
+
+  it('refuses sasl and polkit with the line and a remedy, never falling back to none', () => {
+    const e = failure([], 'listen_tls = 0\nauth_tcp = "sasl"\n');
+    expect(e.code).toBe('ERR_NOT_SUPPORTED');
+    expect(e.message).toBe('tsvirtd.conf:2: auth_tcp = "sasl" is not supported yet; use "none"');
+    expect(failure([], 'auth_unix_rw = "polkit"\n').message).toBe(
+      'tsvirtd.conf:1: auth_unix_rw = "polkit" is not supported yet; use "none"',
+    );
+    expect(failure([], 'auth_tls = "sasl"\n').fields).toMatchObject({ field: 'auth_tls', line: 1 });
+  });
+
+  it('refuses TCP with auth_tcp unset, since libvirtd would require sasl there', () => {
+    expect(failure(['-l'], 'listen_tls = 0\nlisten_tcp = 1\n').message).toMatch(
+      /auth_tcp unset.*set auth_tcp = "none"/,
+    );
+  });
+
+  it('refuses --listen while listen_tls is on (libvirtd default) because TLS is not implemented', () => {
+    const e = failure(['-l'], 'listen_tcp = 1\nauth_tcp = "none"\n');
+    expect(e.code).toBe('ERR_NOT_SUPPORTED');
+    expect(e.message).toMatch(/listen_tls = 1 with --listen: TLS is not supported yet; set listen_tls = 0/);
+    expect(failure(['-l'], 'listen_tls = 1\n').message).toMatch(/^tsvirtd\.conf:1: listen_tls = 1/);
+  });
+
+  it('refuses a socket path too long for sun_path', () => {
+    expect(failure([], `unix_sock_dir = "/${'x'.repeat(120)}"\n`).message).toMatch(
+      /too long for a unix socket/,
+    );
+  });
+
+  it('checks the WebSocket keys: loopback by default, a token when not loopback', () => {
+    expect(settle([], 'ws_port = 8080\n').ws).toEqual({ port: 8080, host: '127.0.0.1', page: false });
+    expect(failure([], 'ws_port = 8080\nws_listen_addr = "0.0.0.0"\n').message).toMatch(
+      /^tsvirtd\.conf:2: ws_listen_addr = "0.0.0.0" is not loopback.*ws_auth_token_file/,
+    );
+    expect(
+      settle([], 'ws_port = 1\nws_listen_addr = "0.0.0.0"\nws_auth_token_file = "t"\nws_page = 1\n').ws,
+    ).toEqual({
+      port: 1,
+      host: '0.0.0.0',
+      tokenFile: '/work/t',
+      page: true,
+    });
+  });
+
+  it('lowers the log level to info with -v', () => {
+    expect(settle(['-v'], 'log_level = 4\n').logLevel).toBe(2);
+    expect(settle(['-v'], 'log_level = 1\n').logLevel).toBe(1);
+  });
+});
+
+describe('daemon arguments', () => {
+  it('reads libvirtd options in short, long and --opt=value forms', () => {
+    expect(parseDaemonArgs(['-f', 'c', '-l', '-p', 'x.pid', '-d', '-t', '30', '--root', 'r'])).toEqual({
+      configFile: 'c',
+      listen: true,
+      pidFile: 'x.pid',
+      daemon: true,
+      timeoutS: 30,
+      root: 'r',
+      verbose: false,
+      help: false,
+      version: false,
+    });
+    expect(parseDaemonArgs(['--config=c', '--pid-file=p', '--timeout=5', '-V', '-h'])).toMatchObject({
+      configFile: 'c',
+      pidFile: 'p',
+      timeoutS: 5,
+      version: true,
+      help: true,
+    });
+  });
+
+  it('refuses unknown options, missing values and bad timeouts', () => {
+    expect(() => parseDaemonArgs(['--lisen'])).toThrow(
+      "tsvirtd: unknown option '--lisen'; see tsvirtd --help",
+    );
+    expect(() => parseDaemonArgs(['-f'])).toThrow("option '-f' needs a value");
+    expect(() => parseDaemonArgs(['-t', 'soon'])).toThrow(/--timeout needs a whole number of seconds/);
+  });
+});
