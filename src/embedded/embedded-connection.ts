@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Readable } from 'node:stream';
 import type { Connection, NodeInfo, VolumeRef } from '../connection.js';
 import { QemuDriver } from '../driver/index.js';
@@ -133,7 +136,7 @@ export class EmbeddedConnection implements Connection {
         ...(opts.lvmEnv ? { lvmEnv: opts.lvmEnv } : {}),
         ...(opts.log ? { onWarning: opts.log } : {}),
       });
-      await qemu.runAutostart();
+      if (await claimAutostart(opts.root)) await qemu.runAutostart();
     } catch (err) {
       await qemu.close();
       throw err;
@@ -184,6 +187,21 @@ export class EmbeddedConnection implements Connection {
   async getMaxVcpus(): Promise<number> {
     return 255;
   }
+}
+
+/**
+ * Whether this open should start the autostart domains: once per host boot, as libvirt does with its
+ * `autostarted` file in the state folder (there /run, a tmpfs). The root may outlive a boot, so the
+ * mark holds the kernel's boot id. Without this, every CLI call on an embedded root would restart a
+ * domain that the previous call destroyed.
+ */
+async function claimAutostart(root: string): Promise<boolean> {
+  const mark = join(root, 'run', 'qemu', 'autostarted');
+  const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+  const seen = (await readFile(mark, 'utf8').catch(() => undefined))?.trim();
+  if (seen !== undefined && seen === bootId) return false;
+  await writeFileAtomic(mark, `${bootId}\n`);
+  return true;
 }
 
 /** Copies `names` from `source` onto `target`, bound to `source`. */
