@@ -3,10 +3,28 @@ import type { Connection } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { EmbeddedConnection } from '../embedded/embedded-connection.js';
 import { connectRemote } from '../remote/index.js';
+import { isSocketLive } from '../daemon/listeners.js';
+import { SYSTEM_ROOT } from '../daemon/settings.js';
 
-/** The URI used when none is given: $TSVIRT_DEFAULT_URI, else the embedded driver on ./var. */
-export function defaultUri(): string {
-  return process.env.TSVIRT_DEFAULT_URI ?? 'qemu:///embed?root=./var';
+/** Where a tsvirtd listens by default: the quick start's ./var first, then the system root's. */
+export const DEFAULT_DAEMON_SOCKETS: readonly string[] = [
+  './var/run/libvirt-sock',
+  `${SYSTEM_ROOT}/run/libvirt-sock`,
+];
+
+/**
+ * The URI used when none is given: $TSVIRT_DEFAULT_URI; else the first default daemon socket on which
+ * a tsvirtd accepts (its `-ro` twin for read-only); else the embedded driver on ./var.
+ */
+export async function defaultUri(opts: { readOnly?: boolean } = {}): Promise<string> {
+  const fromEnv = process.env.TSVIRT_DEFAULT_URI;
+  if (fromEnv) return fromEnv;
+  for (const candidate of DEFAULT_DAEMON_SOCKETS) {
+    const path = resolve(candidate) + (opts.readOnly ? '-ro' : '');
+    if (await isSocketLive(path, 500))
+      return `qemu+unix:///system?socket=${encodeURIComponent(path).replace(/%2F/g, '/')}`;
+  }
+  return 'qemu:///embed?root=./var';
 }
 
 /**
@@ -17,7 +35,7 @@ export async function openConnection(
   uri: string | undefined,
   opts: { readOnly?: boolean } = {},
 ): Promise<Connection> {
-  const text = uri ?? defaultUri();
+  const text = uri ?? (await defaultUri(opts));
   if (text.startsWith('qemu:///embed')) {
     const root = new URL(text.replace('qemu:///', 'qemu://localhost/')).searchParams.get('root');
     if (!root) {
