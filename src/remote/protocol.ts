@@ -40,8 +40,8 @@ export const Limit = {
   HEADER_SIZE: 24, // VIR_NET_MESSAGE_HEADER_MAX: six 4-byte header fields
   LEN_SIZE: 4, // VIR_NET_MESSAGE_LEN_MAX: the length word
   STRING_MAX: 4194304, // REMOTE_STRING_MAX (and VIR_NET_MESSAGE_STRING_MAX)
-  DOMAIN_LIST_MAX: 16384, // REMOTE_DOMAIN_LIST_MAX
-  STORAGE_POOL_LIST_MAX: 16384, // REMOTE_STORAGE_POOL_LIST_MAX
+  DOMAIN_LIST_MAX: 16384, // REMOTE_DOMAIN_LIST_MAX (also bounds the legacy id and name lists)
+  STORAGE_POOL_LIST_MAX: 4096, // REMOTE_STORAGE_POOL_LIST_MAX (also bounds the legacy name lists)
   STORAGE_VOL_LIST_MAX: 16384, // REMOTE_STORAGE_VOL_LIST_MAX
   VCPUINFO_MAX: 16384, // REMOTE_VCPUINFO_MAX
   CPUMAP_MAX: 2048, // REMOTE_CPUMAP_MAX: bytes of one CPU bitmap
@@ -52,6 +52,7 @@ export const Limit = {
   SECURITY_DOI_MAX: 257, // REMOTE_SECURITY_DOI_MAX = VIR_SECURITY_DOI_BUFLEN (256 + 1)
   SECURITY_LABEL_MAX: 4097, // REMOTE_SECURITY_LABEL_MAX = VIR_SECURITY_LABEL_BUFLEN (4096 + 1)
   DOMAIN_MESSAGES_MAX: 2048, // REMOTE_DOMAIN_MESSAGES_MAX
+  STREAM_CHUNK_MAX: 262144, // VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX: the data libvirtd puts in one STREAM packet
   NODE_MODEL_CHARS: 32, // char model[32] of remote_node_get_info_ret
 } as const;
 
@@ -78,9 +79,11 @@ export const Procedure = {
   DOMAIN_GET_INFO: 16, // dom -> uchar state; uhyper maxMem, memory; ushort nrVirtCpu; uhyper cpuTime
   DOMAIN_GET_OS_TYPE: 19, // dom -> string type
   DOMAIN_GET_VCPUS: 20, // dom; int maxinfo; int maplen -> vcpu_info info<>; opaque cpumaps<>
+  CONNECT_LIST_DEFINED_DOMAINS: 21, // int maxnames -> string names<16384> (legacy listing)
   DOMAIN_LOOKUP_BY_ID: 22, // int id -> dom
   DOMAIN_LOOKUP_BY_NAME: 23, // string name -> dom
   DOMAIN_LOOKUP_BY_UUID: 24, // uuid -> dom
+  CONNECT_NUM_OF_DEFINED_DOMAINS: 25, // void -> int num (legacy listing)
   DOMAIN_PIN_VCPU: 26, // dom; uint vcpu; opaque cpumap<> -> void
   DOMAIN_REBOOT: 27, // dom; uint flags -> void
   DOMAIN_RESUME: 28, // dom -> void
@@ -89,9 +92,15 @@ export const Procedure = {
   DOMAIN_SHUTDOWN: 33, // dom -> void
   DOMAIN_SUSPEND: 34, // dom -> void
   DOMAIN_UNDEFINE: 35, // dom -> void
+  CONNECT_LIST_DOMAINS: 37, // int maxids -> int ids<16384> (legacy listing)
+  CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
   CONNECT_GET_HOSTNAME: 59, // void -> string hostname
   CONNECT_SUPPORTS_FEATURE: 60, // int feature -> int supported
   AUTH_LIST: 66, // void -> remote_auth_type types<20>
+  CONNECT_NUM_OF_STORAGE_POOLS: 71, // void -> int num (legacy listing)
+  CONNECT_LIST_STORAGE_POOLS: 72, // int maxnames -> string names<16384>
+  CONNECT_NUM_OF_DEFINED_STORAGE_POOLS: 73, // void -> int num
+  CONNECT_LIST_DEFINED_STORAGE_POOLS: 74, // int maxnames -> string names<16384>
   STORAGE_POOL_CREATE_XML: 76, // string xml; uint flags -> pool
   STORAGE_POOL_DEFINE_XML: 77, // string xml; uint flags -> pool
   STORAGE_POOL_CREATE: 78, // pool; uint flags -> void
@@ -107,6 +116,8 @@ export const Procedure = {
   STORAGE_POOL_GET_XML_DESC: 88, // pool; uint flags -> string xml
   STORAGE_POOL_GET_AUTOSTART: 89, // pool -> int autostart
   STORAGE_POOL_SET_AUTOSTART: 90, // pool; int autostart -> void
+  STORAGE_POOL_NUM_OF_VOLUMES: 91, // pool -> int num (legacy listing)
+  STORAGE_POOL_LIST_VOLUMES: 92, // pool; int maxnames -> string names<16384>
   STORAGE_VOL_CREATE_XML: 93, // pool; string xml; uint flags -> vol
   STORAGE_VOL_DELETE: 94, // vol; uint flags -> void
   STORAGE_VOL_LOOKUP_BY_NAME: 95, // pool; string name -> vol
@@ -117,6 +128,7 @@ export const Procedure = {
   STORAGE_VOL_GET_PATH: 100, // vol -> string name
   DOMAIN_EVENT_LIFECYCLE: 107, // MESSAGE (legacy): dom; int event; int detail
   CONNECT_GET_URI: 110, // void -> string uri
+  DOMAIN_GET_SECURITY_LABEL: 121, // dom -> char label<4097>; int enforcing
   NODE_GET_SECURITY_MODEL: 122, // void -> char model<257>; char doi<257>
   STORAGE_VOL_CREATE_XML_FROM: 125, // pool; string xml; vol clonevol; uint flags -> vol
   DOMAIN_IS_ACTIVE: 150, // dom -> int active
@@ -126,9 +138,16 @@ export const Procedure = {
   CONNECT_GET_LIB_VERSION: 157, // void -> uhyper lib_ver
   DOMAIN_MEMORY_STATS: 159, // dom; uint maxStats; uint flags -> memory_stat stats<1024>
   STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
+  CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
+  CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
+  DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
+  DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
   DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
+  DOMAIN_OPEN_CONSOLE: 201, // dom; remote_string dev_name; uint flags -> void, then STREAM packets
   DOMAIN_SET_MEMORY_FLAGS: 204, // dom; uhyper memory; uint flags -> void
+  STORAGE_VOL_UPLOAD: 208, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets in
+  STORAGE_VOL_DOWNLOAD: 209, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets out
   DOMAIN_GET_STATE: 212, // dom; uint flags -> int state; int reason
   DOMAIN_PIN_VCPU_FLAGS: 225, // dom; uint vcpu; opaque cpumap<>; uint flags -> void
   DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
@@ -150,6 +169,7 @@ export const Procedure = {
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
+  DOMAIN_GET_MESSAGES: 426, // dom; uint flags -> string msgs<2048>
 } as const;
 /** One REMOTE_PROGRAM procedure number. */
 export type ProcedureNumber = (typeof Procedure)[keyof typeof Procedure];

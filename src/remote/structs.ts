@@ -12,14 +12,24 @@ import {
   domainProcedures,
 } from './structs-domain.js';
 import { poolEventLifecycleMsg, storageProcedures } from './structs-storage.js';
+import { legacyProcedures } from './structs-legacy.js';
+import { streamProcedures } from './structs-stream.js';
 
 export * from './structs-common.js';
 export * from './structs-host.js';
 export * from './structs-domain.js';
 export * from './structs-storage.js';
+export * from './structs-legacy.js';
+export * from './structs-stream.js';
 
 /** Codecs of every call-and-reply procedure, keyed by procedure number. */
-export const procedureCodecs = { ...hostProcedures, ...domainProcedures, ...storageProcedures } as const;
+export const procedureCodecs = {
+  ...hostProcedures,
+  ...domainProcedures,
+  ...storageProcedures,
+  ...legacyProcedures,
+  ...streamProcedures,
+} as const;
 /** A procedure number that has codecs in the table. */
 export type KnownProcedure = keyof typeof procedureCodecs;
 /** The decoded *_args value of procedure P. */
