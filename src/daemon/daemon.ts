@@ -44,13 +44,7 @@ export class Daemon {
       lockTimeoutMs: ROOT_LOCK_WAIT_MS,
       log: (line) => log.warn(line),
     });
-    let server: ClientServer;
-    try {
-      server = await createClientServer(conn, settings.limits, (line) => log.info(line));
-    } catch (err) {
-      await conn.close();
-      throw err;
-    }
+    const server = createClientServer(conn, settings.limits, log);
     const daemon = new Daemon(settings, conn, server, log);
     try {
       await daemon.listen(gid);
