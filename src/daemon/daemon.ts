@@ -62,9 +62,6 @@ export class Daemon {
     const accept = (origin: Omit<SocketOrigin, 'peer'>) => (socket: Socket) => {
       const peer =
         origin.transport === 'tcp' ? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` : undefined;
-      this.log.debug(
-        `client connected on ${origin.transport}${origin.readOnly ? ' (read-only)' : ''}${peer ? ` from ${peer}` : ''}`,
-      );
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       this.server.handleSocket(socket, peer === undefined ? origin : { ...origin, peer });
