@@ -1,0 +1,135 @@
+/**
+ * The reference: Debian's libvirtd 9.0 with its qemu driver, in system mode, confined without editing
+ * the host. Privileged libvirtd reads /etc/libvirt/qemu.conf and nothing else (no variable or flag moves
+ * it; session mode would run unprivileged and skip the work system mode does), so it runs in a private
+ * mount namespace where a temp folder is bound over /etc/libvirt and /run/libvirt and an overlay sits on
+ * /var. TCP on 127.0.0.1 at a free port, no auth, unix sockets in the temp folder.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnDetached } from '../../src/exec/index.js';
+import type { BenchDaemon } from './daemon.js';
+import { MountNamespace } from './namespace.js';
+import { canConnect, freePort, isAlive, killAndWait, waitFor } from './proc.js';
+
+/** Path of libvirtd, or undefined when libvirt-daemon is not installed. */
+export const LIBVIRTD = ['/usr/sbin/libvirtd', '/usr/bin/libvirtd'].find((p) => existsSync(p));
+
+/** Whether the qemu driver module of libvirtd is installed (libvirt-daemon-driver-qemu). */
+export const HAS_QEMU_DRIVER = existsSync(
+  '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so',
+);
+
+/** qemu.conf for this host: no libvirt-qemu user, no virtlogd, no AppArmor/SELinux profile here. */
+export const QEMU_CONF = [
+  'user = "root"',
+  'group = "root"',
+  'stdio_handler = "file"',
+  'security_driver = "none"',
+  '',
+].join('\n');
+
+const QEMU_USER_LINE = 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin';
+const QEMU_GROUP_LINE = 'libvirt-qemu:x:64055:';
+
+function libvirtdConf(port: number, sockDir: string, logFile: string): string {
+  return [
+    'listen_tls = 0',
+    'listen_tcp = 1',
+    `tcp_port = "${port}"`,
+    'listen_addr = "127.0.0.1"',
+    'auth_tcp = "none"',
+    'auth_unix_rw = "none"',
+    'auth_unix_ro = "none"',
+    `unix_sock_dir = "${sockDir}"`,
+    // 16 parallel clients plus margin; the defaults (max_clients 5000, max_workers 20) already allow it.
+    `log_outputs = "3:file:${logFile}"`,
+    '',
+  ].join('\n');
+}
+
+/** Folders and files of one confined libvirtd, all under its temp folder. */
+interface Tree {
+  etc: string;
+  run: string;
+  varUp: string;
+  varWork: string;
+  passwd: string;
+  group: string;
+}
+
+/** Lay out the folders and files that the namespace binds over the host's. */
+async function prepareTree(dir: string): Promise<Tree> {
+  const t: Tree = {
+    etc: join(dir, 'etc'),
+    run: join(dir, 'run'),
+    varUp: join(dir, 'var-up'),
+    varWork: join(dir, 'var-work'),
+    passwd: join(dir, 'passwd'),
+    group: join(dir, 'group'),
+  };
+  for (const d of [t.etc, t.run, t.varUp, t.varWork]) await mkdir(d, { recursive: true });
+  for (const f of ['libvirt.conf', 'libvirt-admin.conf']) {
+    if (existsSync(`/etc/libvirt/${f}`)) await copyFile(`/etc/libvirt/${f}`, join(t.etc, f));
+  }
+  await writeFile(join(t.etc, 'qemu.conf'), QEMU_CONF);
+  // The qemu driver resolves its built-in default user and group (Debian: libvirt-qemu) before it reads
+  // qemu.conf, and fails when they do not exist; libvirt-daemon-system would create them. Here they
+  // exist only in the namespace's copy of passwd and group.
+  await writeFile(t.passwd, `${await readFile('/etc/passwd', 'utf8')}${QEMU_USER_LINE}\n`);
+  await writeFile(t.group, `${await readFile('/etc/group', 'utf8')}${QEMU_GROUP_LINE}\n`);
+  return t;
+}
+
+/** Start the confined libvirtd and wait until its TCP port accepts. */
+export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
+  if (!LIBVIRTD || !HAS_QEMU_DRIVER) {
+    throw new Error('libvirtd or its qemu driver is missing; apt-get install libvirt-daemon-driver-qemu');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'tsvirt-bench-libvirtd-'));
+  const t = await prepareTree(dir);
+  const sockDir = join(dir, 'sock');
+  await mkdir(sockDir);
+  const port = await freePort();
+  const logFile = join(dir, 'libvirtd.log');
+  const conf = join(dir, 'libvirtd.conf');
+  await writeFile(conf, libvirtdConf(port, sockDir, logFile));
+  const ns = await MountNamespace.create(join(dir, 'ns.log'));
+  let pid = 0;
+  const stop = async (): Promise<void> => {
+    if (pid) await killAndWait(pid, 10_000);
+    await ns.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await ns.bind(t.etc, '/etc/libvirt');
+    await ns.bind(t.run, '/run/libvirt');
+    await ns.overlay('/var', t.varUp, t.varWork);
+    if (!/^libvirt-qemu:/m.test(await readFile('/etc/passwd', 'utf8')))
+      await ns.bind(t.passwd, '/etc/passwd');
+    if (!/^libvirt-qemu:/m.test(await readFile('/etc/group', 'utf8'))) await ns.bind(t.group, '/etc/group');
+    const argv = [...ns.enterArgv(), LIBVIRTD, '--listen', '-f', conf, '-p', join(dir, 'libvirtd.pid')];
+    pid = (await spawnDetached(argv, { logFile: join(dir, 'stdout.log') })).pid;
+    const up = await waitFor(() => canConnect(port), 15_000);
+    // The port opens before the drivers initialise; a driver that fails ends the daemon soon after.
+    await new Promise((r) => setTimeout(r, 500));
+    if (!up || !isAlive(pid)) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      throw new Error(`libvirtd did not come up on port ${port}:\n${log.slice(-2000)}`);
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  return {
+    name: 'libvirtd',
+    pid,
+    uri: `qemu+tcp://127.0.0.1:${port}/system`,
+    helperPids: () => [],
+    stop,
+    dir,
+    logFile,
+  };
+}

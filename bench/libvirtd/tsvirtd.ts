@@ -1,0 +1,81 @@
+/** tsvirtd under test: the built daemon, on loopback TCP at a free port, its root in a temp folder. */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, spawnDetached } from '../../src/exec/index.js';
+import type { BenchDaemon } from './daemon.js';
+import { canConnect, freePort, isAlive, killAndWait, waitFor } from './proc.js';
+import { FIXTURES_DIR } from './python.js';
+
+/** The built daemon's entry point. */
+export const TSVIRTD_ENTRY = join(FIXTURES_DIR, '..', '..', 'dist', 'src', 'cli', 'tsvirtd.js');
+
+/** Whether the built tsvirtd is the daemon (and not a placeholder): its --help names the -f option. */
+export async function tsvirtdReady(): Promise<boolean> {
+  if (!existsSync(TSVIRTD_ENTRY)) return false;
+  try {
+    const { stdout, stderr } = await run([process.execPath, TSVIRTD_ENTRY, '--help'], { timeoutMs: 10_000 });
+    return /--listen|-f\b/.test(`${stdout}${stderr}`);
+  } catch {
+    return false;
+  }
+}
+
+/** Start tsvirtd with a libvirtd.conf of the same shape as the reference's, and wait for its port. */
+export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tsvirt-bench-tsvirtd-'));
+  const sockDir = join(dir, 'sock');
+  const root = join(dir, 'root');
+  await mkdir(sockDir);
+  await mkdir(root);
+  const port = await freePort();
+  const conf = join(dir, 'tsvirtd.conf');
+  await writeFile(
+    conf,
+    [
+      'listen_tls = 0',
+      'listen_tcp = 1',
+      `tcp_port = "${port}"`,
+      'listen_addr = "127.0.0.1"',
+      'auth_tcp = "none"',
+      'auth_unix_rw = "none"',
+      'auth_unix_ro = "none"',
+      `unix_sock_dir = "${sockDir}"`,
+      '',
+    ].join('\n'),
+  );
+  const logFile = join(dir, 'tsvirtd.log');
+  const argv = [
+    process.execPath,
+    TSVIRTD_ENTRY,
+    '-f',
+    conf,
+    '-l',
+    '--root',
+    root,
+    '-p',
+    join(dir, 'tsvirtd.pid'),
+  ];
+  const { pid } = await spawnDetached(argv, { logFile });
+  const stop = async (): Promise<void> => {
+    await killAndWait(pid, 10_000);
+    await rm(dir, { recursive: true, force: true });
+  };
+  // A daemon that cannot serve exits at once; do not wait out the whole bound for it.
+  await waitFor(async () => !isAlive(pid) || (await canConnect(port)), 15_000);
+  if (!isAlive(pid) || !(await canConnect(port))) {
+    const log = await readFile(logFile, 'utf8').catch(() => '');
+    await stop();
+    throw new Error(`tsvirtd did not come up on port ${port}:\n${log.slice(-2000)}`);
+  }
+  return {
+    name: 'tsvirtd',
+    pid,
+    uri: `qemu+tcp://127.0.0.1:${port}/system`,
+    helperPids: () => [],
+    stop,
+    dir,
+    logFile,
+  };
+}
