@@ -76,7 +76,10 @@ export class ApiSession {
       this.send(parsed.reply);
       return;
     }
-    const reply = await this.handle(parsed.request);
+    const { request } = parsed;
+    const reply = await this.handle(request).catch((err: unknown) =>
+      request.id === undefined ? undefined : encodeError(request.id, RpcErrorCode.INTERNAL_ERROR, err),
+    );
     if (reply !== undefined) this.send(reply);
   }
 

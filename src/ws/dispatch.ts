@@ -3,11 +3,11 @@
  * call, and the reply text. Holds no VM logic; every call is one Connection method.
  */
 import type { Connection } from '../connection.js';
-import { TsvirtError, isTsvirtError } from '../errors.js';
+import { TsvirtError } from '../errors.js';
 import { checkAccess } from './access.js';
 import { RpcErrorCode, encodeError, encodeResult, type RpcId, type RpcRequest } from './jsonrpc.js';
 import { METHODS } from './methods.js';
-import { checkKnownKeys, decodeArgs } from './params.js';
+import { checkKnownKeys, decodeArgs, isParamError } from './params.js';
 import { resolveTarget, resolveVolume } from './targets.js';
 
 /** Whether the table (or the session) knows a method name. */
@@ -41,9 +41,7 @@ async function runRequest(
     checkKnownKeys(method, params, spec.target, spec.params);
     args = decodeArgs(method, params, spec.params);
   } catch (err) {
-    const code = isTsvirtError(err, 'ERR_INVALID_ARG')
-      ? RpcErrorCode.INVALID_PARAMS
-      : RpcErrorCode.SERVER_ERROR;
+    const code = isParamError(err) ? RpcErrorCode.INVALID_PARAMS : RpcErrorCode.SERVER_ERROR;
     return (id) => encodeError(id, code, err);
   }
   try {
@@ -61,7 +59,8 @@ async function runRequest(
     const result = await fn.apply(conn, target === undefined ? args : [target, ...args]);
     return (id) => encodeResult(id, result);
   } catch (err) {
-    return (id) => encodeError(id, RpcErrorCode.SERVER_ERROR, err);
+    const code = isParamError(err) ? RpcErrorCode.INVALID_PARAMS : RpcErrorCode.SERVER_ERROR;
+    return (id) => encodeError(id, code, err);
   }
 }
 

@@ -14,13 +14,22 @@ export const TARGET_KEYS: Readonly<Record<TargetKind, readonly string[]>> = {
   poolOf: ['pool'],
 };
 
+const paramErrors = new WeakSet<TsvirtError>();
+
 /** A param that does not fit its spec; becomes JSON-RPC error -32602. */
 export function invalidParam(method: string, field: string, value: unknown, expected: string): TsvirtError {
-  return new TsvirtError('ERR_INVALID_ARG', `${method}: param '${field}' must be ${expected}`, {
+  const err = new TsvirtError('ERR_INVALID_ARG', `${method}: param '${field}' must be ${expected}`, {
     field,
     value,
     expected,
   });
+  paramErrors.add(err);
+  return err;
+}
+
+/** Whether an error came from invalidParam (a params shape error, not one of the call itself). */
+export function isParamError(err: unknown): boolean {
+  return err instanceof TsvirtError && paramErrors.has(err);
 }
 
 /** Rejects keys that neither the target nor a param of the method names. */
