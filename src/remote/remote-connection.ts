@@ -12,7 +12,9 @@ import type {
   VolumeRef,
 } from '../connection.js';
 import type { Readable } from 'node:stream';
-import { TsvirtError } from '../errors.js';
+import { pipeline } from 'node:stream/promises';
+import { encodeArgs } from './structs.js';
+import { openRemoteStream } from './remote-stream.js';
 import { EventId, Procedure as P } from './protocol.js';
 import type { RpcSession } from './rpc-session.js';
 import type { WarningSink } from './remote-base.js';
@@ -164,29 +166,20 @@ export class RemoteConnection extends RemoteDomains implements Connection {
   async storageVolGetPath(vol: VolumeRef): Promise<string> {
     return (await this.call(P.STORAGE_VOL_GET_PATH, { vol })).name;
   }
-  /** STORAGE_VOL_UPLOAD (208) needs libvirt streams, which this client does not have yet. */
+  /** STORAGE_VOL_UPLOAD (208), then `source` as STREAM packets; resolves once the server confirms the finish. */
   async storageVolUpload(
-    _vol: VolumeRef,
-    _source: Readable,
-    _offset?: bigint,
-    _length?: bigint,
-    _flags?: number,
+    vol: VolumeRef,
+    source: Readable,
+    offset = 0n,
+    length = 0n,
+    flags = 0,
   ): Promise<void> {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      'storageVolUpload over the libvirt protocol: streams are not implemented yet',
-    );
+    const args = encodeArgs(P.STORAGE_VOL_UPLOAD, { vol, offset, length, flags });
+    await pipeline(source, await openRemoteStream(this.session, P.STORAGE_VOL_UPLOAD, args));
   }
-  /** STORAGE_VOL_DOWNLOAD (209) needs libvirt streams, which this client does not have yet. */
-  async storageVolDownload(
-    _vol: VolumeRef,
-    _offset?: bigint,
-    _length?: bigint,
-    _flags?: number,
-  ): Promise<Readable> {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      'storageVolDownload over the libvirt protocol: streams are not implemented yet',
-    );
+  /** STORAGE_VOL_DOWNLOAD (209); the volume's bytes arrive as STREAM packets, the finish follows their end. */
+  async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, flags = 0): Promise<Readable> {
+    const args = encodeArgs(P.STORAGE_VOL_DOWNLOAD, { vol, offset, length, flags });
+    return openRemoteStream(this.session, P.STORAGE_VOL_DOWNLOAD, args, { finishOnEof: true });
   }
 }

@@ -9,7 +9,8 @@ import type {
   VcpuInfo,
 } from '../connection.js';
 import type { Duplex } from 'node:stream';
-import { TsvirtError } from '../errors.js';
+import { encodeArgs } from './structs.js';
+import { openRemoteStream } from './remote-stream.js';
 import { EventId, Procedure as P } from './protocol.js';
 import { RemoteBase } from './remote-base.js';
 import { buildCpuMap, cpuMapLength, splitCpuMaps } from './cpumap.js';
@@ -154,11 +155,9 @@ export abstract class RemoteDomains extends RemoteBase {
       (callbackID) => this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, { callbackID }),
     );
   }
-  /** DOMAIN_OPEN_CONSOLE (201) needs libvirt streams, which this client does not have yet. */
-  async domainOpenConsole(_dom: DomainRef, _devName?: string, _flags?: number): Promise<Duplex> {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      'domainOpenConsole over the libvirt protocol: streams are not implemented yet',
-    );
+  /** DOMAIN_OPEN_CONSOLE (201), then the console's bytes as STREAM packets both ways. */
+  async domainOpenConsole(dom: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
+    const args = encodeArgs(P.DOMAIN_OPEN_CONSOLE, { dom, dev_name: devName ?? null, flags });
+    return openRemoteStream(this.session, P.DOMAIN_OPEN_CONSOLE, args);
   }
 }

@@ -10,6 +10,7 @@ import { KeepaliveProcedure, MessageStatus, MessageType, Program } from './proto
 import { remoteError } from './structs-common.js';
 import { decodeWith } from './xdr-codec.js';
 import { errorFromRemote } from './error-map.js';
+import { RpcStream, type StreamSink, type StreamTransport } from './rpc-stream.js';
 
 /** Options of an RpcSession. */
 export interface RpcSessionOptions {
@@ -36,6 +37,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export class RpcSession {
   private nextSerial = 0;
   private readonly pending = new Map<number, PendingCall>();
+  private readonly streams = new Map<number, RpcStream>();
   private readonly listeners = new Map<number, Set<MessageListener>>();
   private readonly closeListeners = new Set<(err: Error) => void>();
   private readonly decoder = new PacketDecoder();
@@ -62,7 +64,49 @@ export class RpcSession {
 
   /** Sends a CALL to REMOTE_PROGRAM and resolves with the reply's payload, or rejects with its error. */
   call(proc: number, payload: Buffer, options: { timeoutMs?: number } = {}): Promise<Buffer> {
-    if (this.closeError) return Promise.reject(this.closeError);
+    return this.send(proc, payload, options).reply;
+  }
+
+  /**
+   * Sends a CALL that opens a stream (DOMAIN_OPEN_CONSOLE, STORAGE_VOL_UPLOAD/DOWNLOAD); once its reply
+   * arrives, the STREAM packets of that serial go to `sink`.
+   */
+  async openStream(proc: number, payload: Buffer, sink: StreamSink): Promise<RpcStream> {
+    const { serial, reply } = this.send(proc, payload, {});
+    const stream = new RpcStream(this.streamTransport, proc, serial, sink);
+    this.streams.set(serial, stream);
+    try {
+      await reply;
+    } catch (err) {
+      this.streams.delete(serial);
+      throw err;
+    }
+    return stream;
+  }
+
+  private readonly streamTransport: StreamTransport = {
+    write: (bytes) => (this.closeError ? true : this.stream.write(bytes)),
+    drained: () =>
+      this.closeError || !this.stream.writableNeedDrain
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const done = (): void => {
+              this.stream.off('drain', done);
+              this.stream.off('close', done);
+              resolve();
+            };
+            this.stream.once('drain', done);
+            this.stream.once('close', done);
+          }),
+    forget: (serial) => this.streams.delete(serial),
+  };
+
+  private send(
+    proc: number,
+    payload: Buffer,
+    options: { timeoutMs?: number },
+  ): { serial: number; reply: Promise<Buffer> } {
+    if (this.closeError) return { serial: -1, reply: Promise.reject(this.closeError) };
     const serial = this.nextSerial;
     this.nextSerial = (this.nextSerial + 1) >>> 0;
     const header: PacketHeader = {
@@ -75,12 +119,13 @@ export class RpcSession {
     };
     const bytes = encodePacket(header, payload);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return new Promise<Buffer>((resolve, reject) => {
+    const reply = new Promise<Buffer>((resolve, reject) => {
       const timer =
         timeoutMs > 0 ? setTimeout(() => this.expire(serial, proc, timeoutMs), timeoutMs) : undefined;
       this.pending.set(serial, { proc, resolve, reject, timer });
       this.stream.write(bytes);
     });
+    return { serial, reply };
   }
 
   /** Routes MESSAGE packets of REMOTE_PROGRAM procedure `proc` to `listener`; returns the remover. */
@@ -134,6 +179,18 @@ export class RpcSession {
     if (header.prog === Program.KEEPALIVE) return this.onKeepalive(header);
     if (header.prog !== Program.REMOTE) {
       return this.warn(`libvirt packet for unknown program ${header.prog} ignored`, { ...header });
+    }
+    if (
+      header.type === MessageType.STREAM ||
+      (header.type === MessageType.REPLY && !this.pending.has(header.serial))
+    ) {
+      const stream = this.streams.get(header.serial);
+      if (stream) return stream.onPacket(packet);
+      if (header.type === MessageType.STREAM) {
+        return this.warn(`libvirt stream packet for serial ${header.serial} matches no open stream`, {
+          ...header,
+        });
+      }
     }
     if (header.type === MessageType.REPLY) return this.onReply(packet);
     if (header.type === MessageType.MESSAGE) {
@@ -200,6 +257,8 @@ export class RpcSession {
       call.reject(this.closeError);
       this.pending.delete(serial);
     }
+    for (const stream of [...this.streams.values()]) stream.onClose(this.closeError);
+    this.streams.clear();
     for (const listener of this.closeListeners) listener(this.closeError);
     this.closeListeners.clear();
   }
