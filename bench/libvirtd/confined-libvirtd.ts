@@ -6,13 +6,13 @@
  * /var. TCP on 127.0.0.1 at a free port, no auth, unix sockets in the temp folder.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnDetached } from '../../src/exec/index.js';
 import type { BenchDaemon } from './daemon.js';
 import { MountNamespace } from './namespace.js';
-import { canConnect, freePort, isAlive, killAndWait, waitFor } from './proc.js';
+import { canConnect, cmdline, freePort, isAlive, killAndWait, waitFor } from './proc.js';
 
 /** Path of libvirtd, or undefined when libvirt-daemon is not installed. */
 export const LIBVIRTD = ['/usr/sbin/libvirtd', '/usr/bin/libvirtd'].find((p) => existsSync(p));
@@ -83,6 +83,28 @@ async function prepareTree(dir: string): Promise<Tree> {
   return t;
 }
 
+/**
+ * Daemons that work next to libvirtd in its namespace (virtqemud, virtlogd, virtlockd), qemu excluded.
+ * The monolithic libvirtd 9.0 runs the qemu driver in-process, so this is expected to be empty; it is
+ * checked rather than assumed.
+ */
+function findHelpers(libvirtdPid: number): number[] {
+  const ns = readNs(libvirtdPid);
+  if (ns === undefined) return [];
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && Number(e) !== libvirtdPid)
+    .map(Number)
+    .filter((pid) => readNs(pid) === ns && /^virt/.test(cmdline(pid)[0]?.split('/').at(-1) ?? ''));
+}
+
+function readNs(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Start the confined libvirtd and wait until its TCP port accepts. */
 export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
   if (!LIBVIRTD || !HAS_QEMU_DRIVER) {
@@ -127,7 +149,7 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
     name: 'libvirtd',
     pid,
     uri: `qemu+tcp://127.0.0.1:${port}/system`,
-    helperPids: () => [],
+    helperPids: () => findHelpers(pid),
     stop,
     dir,
     logFile,
