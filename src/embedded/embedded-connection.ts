@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -7,6 +7,7 @@ import type { Connection, NodeInfo, VolumeRef } from '../connection.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
 import { VERSION } from '../version.js';
+import { buildCachedHostProbe } from './host-facts-cache.js';
 import { readCapabilities, readNodeInfo } from './host-facts.js';
 
 /** Domain methods of Connection that QemuDriver carries with the same names and signatures. */
@@ -122,8 +123,11 @@ export class EmbeddedConnection implements Connection {
   /** Takes the root, re-adopts running guests, loads the pools, then autostarts. */
   static async open(opts: EmbeddedOptions): Promise<EmbeddedConnection> {
     let storage: StorageDriver | undefined;
+    const cacheDir = join(opts.root, 'cache', 'qemu');
+    await mkdir(cacheDir, { recursive: true });
     const qemu = await QemuDriver.open({
       root: opts.root,
+      hostProbe: buildCachedHostProbe(join(cacheDir, 'host-facts.json')),
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),
