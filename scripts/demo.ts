@@ -78,6 +78,28 @@ async function listOverSocket(uri: string): Promise<void> {
   }
 }
 
+/** Starts the demo guest if needed, follows its serial output, and prints how to reach it. */
+async function showDemo(daemon: Daemon, root: string, type: 'kvm' | 'qemu', port: number): Promise<void> {
+  const guest = await ensureDemoGuest(daemon.conn, root, type);
+  const pid = guest.pid === undefined ? '' : `, qemu pid ${guest.pid}`;
+  say(
+    guest.wasRunning
+      ? `the ${DEMO_NAME} guest is already running (re-adopted${pid}); its serial output so far:`
+      : `started the ${DEMO_NAME} guest (type ${type}${pid}); its serial output:`,
+  );
+  const seen = await followSerial(guest.serialLog, guest.serialOffset, (t) => process.stdout.write(t));
+  const qemuLog = join(root, 'log', 'qemu', `${DEMO_NAME}.log`);
+  say(seen ? '' : `\n(no boot marker within 30 s; see ${guest.serialLog} and ${qemuLog})`);
+  const socket = daemon.settings.rwSocket;
+  const unixUri = `qemu+unix:///system?socket=${socket}`;
+  await listOverSocket(unixUri).catch((err: Error) => say(`listing over the socket failed: ${err.message}`));
+  say('reach it with:');
+  say(`  npx tsvirt list --all            (the default socket ${socket})`);
+  say(`  npx tsvirt -c '${unixUri}' list --all`);
+  say(`  virsh -c qemu+tcp://127.0.0.1:${port}/system list --all`);
+  say(`  virsh -c '${unixUri}' dominfo ${DEMO_NAME}`);
+}
+
 async function main(): Promise<number> {
   const once = process.argv.includes('--once') || process.env.TSVIRT_DEMO_EXIT === '1';
   const root = resolve('var');
@@ -88,51 +110,26 @@ async function main(): Promise<number> {
     say(`port ${LIBVIRTD_PORT} is taken (a libvirtd?); tsvirtd listens on 127.0.0.1:${port} instead`);
   const confPath = await writeDemoConf(root, port);
   const opts = parseDaemonArgs(['--root', root, '-f', confPath, '--listen']);
-  const settings = resolveSettings(opts, await loadDaemonConf(confPath), {
-    uid: process.getuid?.() ?? -1,
-    cwd: process.cwd(),
-  });
+  const env = { uid: process.getuid?.() ?? -1, cwd: process.cwd() };
+  const settings = resolveSettings(opts, await loadDaemonConf(confPath), env);
   const daemon = await Daemon.start(settings, createDaemonLog(settings.logLevel));
   say(
     `tsvirtd serves ${root} (pid ${process.pid}): ${settings.rwSocket}, ${settings.roSocket}, tcp 127.0.0.1:${port}`,
   );
   process.on('SIGINT', () => void daemon.stop());
   process.on('SIGTERM', () => void daemon.stop());
+  let status = 0;
   try {
-    const guest = await ensureDemoGuest(daemon.conn, root, type);
-    const pid = guest.pid === undefined ? '' : `, qemu pid ${guest.pid}`;
-    say(
-      guest.wasRunning
-        ? `the ${DEMO_NAME} guest is already running (re-adopted${pid}); its serial output so far:`
-        : `started the ${DEMO_NAME} guest (type ${type}${pid}); its serial output:`,
-    );
-    const seen = await followSerial(guest.serialLog, guest.serialOffset, (t) => process.stdout.write(t));
-    say(
-      seen
-        ? ''
-        : `\n(no boot marker within 30 s; see ${guest.serialLog} and ${join(root, 'log', 'qemu', `${DEMO_NAME}.log`)})`,
-    );
-    const unixUri = `qemu+unix:///system?socket=${settings.rwSocket}`;
-    await listOverSocket(unixUri).catch((err: Error) =>
-      say(`listing over the socket failed: ${err.message}`),
-    );
-    say('reach it with:');
-    say(`  npx tsvirt list --all            (the default socket ${settings.rwSocket})`);
-    say(`  npx tsvirt -c '${unixUri}' list --all`);
-    say(`  virsh -c qemu+tcp://127.0.0.1:${port}/system list --all`);
-    say(`  virsh -c '${unixUri}' dominfo ${DEMO_NAME}`);
+    await showDemo(daemon, root, type, port);
   } catch (err) {
     say(`demo guest: ${err instanceof Error ? err.message : String(err)}`);
-    if (once) {
-      await daemon.stop();
-      return 1;
-    }
+    status = once ? 1 : 0;
   }
   if (once) await daemon.stop();
   else say('Ctrl-C stops tsvirtd; the guests keep running, and the next npm start re-adopts them.');
   await daemon.whenStopped();
   say('tsvirtd stopped; the guests keep running.');
-  return 0;
+  return status;
 }
 
 main().then(

@@ -65,7 +65,7 @@ async function virsh(uri: string, ...args: string[]): Promise<string> {
 }
 
 describe.skipIf(noDist !== undefined)('tsvirtd serving', () => {
-  it('makes its sockets with the configured group and modes, writes its pidfile, and opens TCP only with -l', async () => {
+  it('makes its sockets with the configured group and modes, writes its pidfile, survives SIGHUP, and opens TCP only with -l', async () => {
     const { root, confPath, port, pidFile } = await setUp();
     const d = await start(['-f', confPath, '--root', root], root, pidFile);
     const rw = await stat(join(root, 'run', 'libvirt-sock'));
@@ -76,6 +76,10 @@ describe.skipIf(noDist !== undefined)('tsvirtd serving', () => {
     if (group) expect([rw.gid, ro.gid]).toEqual([group.gid, group.gid]);
     expect(await readFile(pidFile, 'utf8')).toBe(`${d.child.pid}\n`);
     expect(await isTcpOpen(port)).toBe(false);
+    process.kill(d.child.pid, 'SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.exit).toBeUndefined();
+    expect(await d.log()).toMatch(/SIGHUP: configuration reload is not supported yet/);
     expect(await stopDaemon(d)).toEqual({ exitCode: 0, signal: undefined });
     const listening = await start(['-f', confPath, '--root', root, '--listen'], root, pidFile);
     expect(await isTcpOpen(port)).toBe(true);
