@@ -20,8 +20,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
 };
 
-/** URL prefix → folder; a prefix ending in '/' maps a tree, otherwise one file. */
-export type StaticRoutes = ReadonlyArray<readonly [string, string]>;
+/** `file`: one URL path → one file; `tree`: a URL prefix ending in '/' → a folder. */
+export type StaticRoutes = ReadonlyArray<readonly ['file' | 'tree', string, string]>;
 
 /** The package root: the nearest folder above this module that holds package.json. */
 function findPackageRoot(): string {
@@ -46,21 +46,21 @@ export function buildPageRoutes(): StaticRoutes {
   const xterm = findPackage(root, '@xterm/xterm');
   const novnc = findPackage(root, '@novnc/novnc');
   return [
-    ['/', join(root, 'web', 'index.html')],
-    ['/index.html', join(root, 'web', 'index.html')],
-    ['/style.css', join(root, 'web', 'style.css')],
-    ['/js/', join(root, 'dist', 'web')],
-    ['/vendor/xterm/xterm.mjs', join(xterm, 'lib', 'xterm.mjs')],
-    ['/vendor/xterm/xterm.css', join(xterm, 'css', 'xterm.css')],
-    ['/vendor/novnc/core/', join(novnc, 'core')],
-    ['/vendor/novnc/vendor/', join(novnc, 'vendor')],
+    ['file', '/', join(root, 'web', 'index.html')],
+    ['file', '/index.html', join(root, 'web', 'index.html')],
+    ['file', '/style.css', join(root, 'web', 'style.css')],
+    ['tree', '/js/', join(root, 'dist', 'web')],
+    ['file', '/vendor/xterm/xterm.mjs', join(xterm, 'lib', 'xterm.mjs')],
+    ['file', '/vendor/xterm/xterm.css', join(xterm, 'css', 'xterm.css')],
+    ['tree', '/vendor/novnc/core/', join(novnc, 'core')],
+    ['tree', '/vendor/novnc/vendor/', join(novnc, 'vendor')],
   ];
 }
 
 /** The file a URL path maps to, or undefined (unknown path, or one that would leave its folder). */
 export function resolveStaticPath(routes: StaticRoutes, pathname: string): string | undefined {
-  for (const [prefix, target] of routes) {
-    if (!prefix.endsWith('/')) {
+  for (const [kind, prefix, target] of routes) {
+    if (kind === 'file') {
       if (pathname === prefix) return target;
       continue;
     }
