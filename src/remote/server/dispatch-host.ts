@@ -60,9 +60,11 @@ export const hostHandlers: HandlerTable = {
     const domains = await ctx.conn.listAllDomains(flags);
     return { domains: need_results ? domains : [], ret: domains.length };
   },
-  [P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY]: async (ctx, { eventID, dom }) => ({
-    callbackID: await ctx.client.events.registerDomain(eventID, dom),
-  }),
+  [P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY]: async (ctx, { eventID, dom }) => {
+    const callbackID = await ctx.client.events.registerDomain(eventID, dom);
+    ctx.client.log('debug', `domain event ${eventID} registered as callback ${callbackID}`);
+    return { callbackID };
+  },
   [P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY]: async (ctx, { callbackID }) =>
     ctx.client.events.deregisterDomain(callbackID),
   [P.CONNECT_DOMAIN_EVENT_REGISTER_ANY]: async (ctx, { eventID }) =>
