@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
             await page.keyboard.press('Enter');
             return rows.textContent();
           },
-          { timeout: 30_000, intervals: [2_000] },
+          { timeout: 30_000, interval: 2_000 },
         )
         .toContain('/ #');
       await page.keyboard.type('echo hello-$((6*7))\n');
