@@ -4,8 +4,12 @@ import { TsvirtError } from '../errors.js';
 /** errno values that mean "qemu has not created or opened its socket yet": worth another try. */
 const RETRYABLE_ERRNOS = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN']);
 
-/** First and largest pause between connection attempts. */
-const RETRY_FIRST_MS = 5;
+/**
+ * Pauses between connection attempts: qemu creates its socket some 20-80 ms after spawn, and every
+ * millisecond waited there is start-up time, so poll fast at first, then back off.
+ */
+const RETRY_FAST_MS = 1;
+const FAST_PHASE_MS = 300;
 const RETRY_MAX_MS = 50;
 
 function attempt(path: string): Promise<net.Socket> {
@@ -28,8 +32,9 @@ function attempt(path: string): Promise<net.Socket> {
  * Rejects with ERR_QMP_TIMEOUT at the deadline and ERR_QMP_DISCONNECTED on any other error.
  */
 export async function connectUnixSocket(path: string, timeoutMs: number): Promise<net.Socket> {
-  const deadline = performance.now() + timeoutMs;
-  let pauseMs = RETRY_FIRST_MS;
+  const started = performance.now();
+  const deadline = started + timeoutMs;
+  let pauseMs = RETRY_FAST_MS;
   for (;;) {
     try {
       return await attempt(path);
@@ -52,7 +57,7 @@ export async function connectUnixSocket(path: string, timeoutMs: number): Promis
         );
       }
       await new Promise((r) => setTimeout(r, pauseMs));
-      pauseMs = Math.min(pauseMs * 2, RETRY_MAX_MS);
+      if (performance.now() - started > FAST_PHASE_MS) pauseMs = Math.min(pauseMs * 2, RETRY_MAX_MS);
     }
   }
 }
