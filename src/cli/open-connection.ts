@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import type { Connection } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { EmbeddedConnection } from '../embedded/embedded-connection.js';
-import { connectRemote } from '../remote/index.js';
 import { isSocketLive } from '../daemon/listeners.js';
 import { SYSTEM_ROOT } from '../daemon/settings.js';
 
@@ -48,13 +46,17 @@ export async function openConnection(
         },
       );
     }
+    // Loaded on demand: a CLI call pays only for the connection kind it uses.
+    const { EmbeddedConnection } = await import('../embedded/embedded-connection.js');
     return EmbeddedConnection.open({
       root: resolve(root),
       log: (line) => process.stderr.write(`warning: ${line}\n`),
     });
   }
-  if (/^[a-z]+\+(tcp|unix|tls|ssh):\/\//.test(text))
+  if (/^[a-z]+\+(tcp|unix|tls|ssh):\/\//.test(text)) {
+    const { connectRemote } = await import('../remote/index.js');
     return connectRemote(text, { readOnly: opts.readOnly ?? false });
+  }
   throw new TsvirtError(
     'ERR_INVALID_ARG',
     `${text}: unsupported connection URI; use qemu:///embed?root=DIR, qemu+tcp://HOST/system or qemu+unix:///system?socket=PATH`,
