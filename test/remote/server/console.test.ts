@@ -2,7 +2,6 @@
  * The serial console over the libvirt protocol (DOMAIN_OPEN_CONSOLE and STREAM packets): our own
  * RemoteConnection, and the real `virsh console` under a pty, each typing into the Linux guest's shell.
  */
-import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
