@@ -43,6 +43,7 @@ export class ClientSession implements ClientContext, StreamHost {
   private readonly pendingStreams = new Map<number, ServerStream>();
   private readonly pauses = new Set<object>();
   private readonly queueFull = {};
+  private readonly unsent = {};
   private inFlight = 0;
   private opened = false;
   private openedName: string | null = null;
@@ -199,9 +200,20 @@ export class ClientSession implements ClientContext, StreamHost {
     this.log('debug', `packet of type ${header.type} for procedure ${header.proc} ignored`);
   }
 
-  /** Starts queued calls up to maxClientRequests; stops reading the socket while the queue is full. */
+  /**
+   * Starts queued calls up to maxClientRequests; stops reading the socket while the queue is full, and
+   * starts nothing while replies wait unsent (a client that does not read must not grow our memory).
+   */
   private pump(): void {
+    if (this.socket.writableNeedDrain && this.queue.length > 0 && !this.pauses.has(this.unsent)) {
+      this.pauseReading(this.unsent);
+      this.socket.once('drain', () => {
+        this.resumeReading(this.unsent);
+        this.pump();
+      });
+    }
     while (!this.closed && this.queue.length > 0 && this.inFlight < this.opts.maxClientRequests) {
+      if (this.pauses.has(this.unsent)) break;
       const packet = this.queue.shift() as Packet;
       this.inFlight++;
       void this.serve(packet).finally(() => {

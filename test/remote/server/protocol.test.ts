@@ -192,6 +192,24 @@ describe('bounds and faults', () => {
     await expectBystanderFine();
   });
 
+  it('keeps serving others while a client pipelines calls and never reads the replies', async () => {
+    const c = await openClient();
+    c.socket.pause();
+    const call = encodePacket({
+      prog: Program.REMOTE,
+      vers: 1,
+      proc: P.CONNECT_GET_CAPABILITIES,
+      type: 0,
+      serial: 0,
+      status: 0,
+    });
+    for (let i = 0; i < 3000; i++) c.socket.write(call);
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) await expectBystanderFine();
+    expect(Date.now() - started).toBeLessThan(2000);
+    c.close();
+  });
+
   it('closes a connection beyond max_clients at once', async () => {
     const small = await startTestServer({ maxClients: 1 });
     try {
