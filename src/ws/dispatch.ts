@@ -37,7 +37,7 @@ async function runRequest(
   }
   let args: unknown[];
   try {
-    checkAccess(spec.call, readOnly, method);
+    checkAccess(spec.call, readOnly, method, params.flags);
     checkKnownKeys(method, params, spec.target, spec.params);
     args = decodeArgs(method, params, spec.params);
   } catch (err) {

@@ -121,6 +121,7 @@ describe('ws JSON-RPC API: tokens', () => {
       ['domain.create', { name: 'x' }],
       ['pool.refresh', { name: 'default' }],
       ['volume.delete', { path: '/x' }],
+      ['domain.getXMLDesc', { name: 'x', flags: 1 }],
     ] as const) {
       const reply = await ro.call(method, params);
       expect(reply.error, method).toMatchObject({
