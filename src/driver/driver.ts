@@ -28,6 +28,7 @@ import { buildDomainInfo, buildXmlDesc } from './info.js';
 import { memoryStats, setMemory } from './memory.js';
 import * as power from './power.js';
 import { DomainRegistry } from './registry.js';
+import { removeStaleTempFiles } from '../fs/atomic-write.js';
 import { RootLock } from './root-lock.js';
 import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-files.js';
 import { startDomain } from './start.js';
@@ -90,6 +91,10 @@ export class QemuDriver {
       closing: false,
     };
     try {
+      for (const dir of [dirs.etc, dirs.autostart, dirs.run]) {
+        for (const name of await removeStaleTempFiles(dir))
+          log(`${dir}/${name}: removed a half-written file`);
+      }
       await loadDefinitions(ctx);
       await adoptRunning(ctx);
     } catch (err) {

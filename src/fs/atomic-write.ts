@@ -1,4 +1,4 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TsvirtError } from '../errors.js';
 
@@ -31,6 +31,31 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
       { path, errno },
       { cause },
     );
+  }
+}
+
+/** A temp file of writeFileAtomic: `.NAME.PID.N.tmp`. */
+const TEMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Removes the temp files that writers killed mid-write (kill -9, power loss) left in `dir`: those of
+ * a pid that no longer runs. Returns their names.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const stale = (await readdir(dir).catch(() => [] as string[])).filter((name) => {
+    const pid = Number(TEMP_FILE.exec(name)?.[1] ?? Number.NaN);
+    return Number.isSafeInteger(pid) && pid !== process.pid && !isPidRunning(pid);
+  });
+  for (const name of stale) await rm(join(dir, name), { force: true });
+  return stale;
+}
+
+function isPidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
