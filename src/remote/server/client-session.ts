@@ -175,10 +175,11 @@ export class ClientSession implements ClientContext, StreamHost {
 
   private onPacket(packet: Packet): void {
     const { header } = packet;
-    if (header.prog === Program.KEEPALIVE && header.vers === Program.KEEPALIVE_VERSION) {
-      if (header.type === MessageType.MESSAGE && header.proc === KeepaliveProcedure.PING) {
-        this.sendKeepalive(KeepaliveProcedure.PONG);
-      }
+    // As libvirt's virKeepAliveCheckMessage: only MESSAGE packets are keepalive; a CALL to that program
+    // is answered below like a call to any program the server does not have.
+    const isKeepalive = header.prog === Program.KEEPALIVE && header.vers === Program.KEEPALIVE_VERSION;
+    if (isKeepalive && header.type === MessageType.MESSAGE) {
+      if (header.proc === KeepaliveProcedure.PING) this.sendKeepalive(KeepaliveProcedure.PONG);
       return;
     }
     const isCall = header.type === MessageType.CALL || header.type === MessageType.CALL_WITH_FDS;
