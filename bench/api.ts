@@ -6,7 +6,7 @@
  * Writes bench/results/api.json. A benchmark, not a test: nothing here fails for being slow.
  */
 import { runFixture } from './libvirtd/python.js';
-import { figure, formatTable, writeResult, type Figure, type Row } from './libvirtd/report.js';
+import { figure, formatTable, withRatios, writeResult, type Figure, type Row } from './libvirtd/report.js';
 import { withSession, type Session } from './libvirtd/session.js';
 
 const WINDOWS = Number(process.argv[2] ?? 10);
@@ -69,7 +69,14 @@ await withSession('api', async (s) => {
       console.log(formatTable(title, 'calls/s', rateRows(ms), ' to libvirtd'));
       if (procs === 1) {
         const lat = ms.flatMap((m) => (m.latencyUs ? [{ name: m.daemon, fig: m.latencyUs }] : []));
-        console.log(formatTable(`${apiName}, 1 connection: latency per call`, 'us', lat));
+        console.log(
+          formatTable(
+            `${apiName}, 1 connection: latency per call`,
+            'us',
+            withRatios(lat, 'libvirtd'),
+            ' to libvirtd',
+          ),
+        );
       }
       results[`${op}-${procs}`] = { api: apiName, connections: procs, daemons: ms };
     }

@@ -18,7 +18,7 @@ const RUNNING = 10;
 const TARGET_IDLE_RATIO = 1.5;
 const TARGET_PER_GUEST_KIB = 64;
 
-const STAGES = ['idle', `${DEFINED} defined`, `${RUNNING} running`] as const;
+const STAGES = ['idle', `${DEFINED} defined`, `${RUNNING} running`, `${RUNNING} stopped again`] as const;
 type Stage = (typeof STAGES)[number];
 
 /** RSS of the daemon and its helpers, in KiB. */
@@ -41,11 +41,16 @@ async function sample(s: Session): Promise<Figure[]> {
 async function reach(s: Session, stage: Stage): Promise<void> {
   if (stage === 'idle') return sleep(2_000); // let start-up work (capability probes, GC) settle
   for (const side of s.sides) {
-    if (stage === STAGES[1]) await s.defineGuests(side, DEFINED);
-    else
+    if (stage === STAGES[1]) {
+      await s.defineGuests(side, DEFINED);
+      // One start and destroy first, of a guest outside the ten, so that code loaded on the first start
+      // is not counted as per-guest memory.
+      await runFixture('lifecycle.py', [side.daemon.uri, s.names(side, RUNNING + 1)[RUNNING]!, 1, 100]);
+    } else if (stage === STAGES[2]) {
       await runFixture('domains.py', [side.daemon.uri, 'start', side.stem], {
         input: s.names(side, RUNNING),
       });
+    } else await runFixture('domains.py', [side.daemon.uri, 'destroy', side.stem]);
   }
   await sleep(1_000);
 }
@@ -60,8 +65,10 @@ function summaryLines(
     const delta = figs[STAGES[2]][d]!.median - figs[STAGES[1]][d]!.median;
     const perDefined = (figs[STAGES[1]][d]!.median - figs.idle[d]!.median) / DEFINED;
     perGuest[side.daemon.name] = delta / RUNNING;
+    const after = (figs[STAGES[2]][d]!.median - figs[STAGES[3]][d]!.median) / RUNNING;
     lines.push(
       `${side.daemon.name}: ${(delta / RUNNING).toFixed(0)} KiB per running guest (target <= ${TARGET_PER_GUEST_KIB} for tsvirtd), ` +
+        `${after.toFixed(0)} KiB against the stopped-again RSS, ` +
         `${perDefined.toFixed(1)} KiB per defined domain; helpers: ${side.daemon.helperPids().length}`,
     );
   });
