@@ -59,6 +59,8 @@ export class BareQemu {
     await guest.qmp.execute('quit').catch(() => undefined);
     guest.qmp.close();
     // Poll rather than await child.exited: spawnDetached's child does not hold the event loop open.
-    if (!(await waitFor(() => !isAlive(guest.child.pid), 5_000))) await killAndWait(guest.child.pid, 1_000);
+    // A 1 ms poll: the baseline is a few ms, so a coarser poll would be most of it.
+    if (!(await waitFor(() => !isAlive(guest.child.pid), 5_000, 1)))
+      await killAndWait(guest.child.pid, 1_000);
   }
 }

@@ -48,12 +48,16 @@ export function findGuestPids(prefix: string): number[] {
   return pids;
 }
 
-/** Poll `cond` every 20 ms until it holds or `ms` pass; returns its last value. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+/** Poll `cond` every `everyMs` until it holds or `ms` pass; returns its last value. */
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  everyMs = 20,
+): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   return cond();
 }
