@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TsvirtError } from '../errors.js';
 
-/** Longest domain name accepted: the name becomes file names such as NAME.console under run/qemu/. */
+/** Longest domain name accepted, in UTF-8 bytes: the name becomes file names such as NAME.console under run/qemu/. */
 export const MAX_DOMAIN_NAME_LENGTH = 200;
 
 /** A new random (v4) UUID in lower case; impure, called when the XML has no <uuid>. */
@@ -38,7 +38,7 @@ export function normalizeMac(text: string): string | undefined {
 
 /**
  * Check a domain name by libvirt's rules plus the file-name limits of tsvirt's state folders: non-empty,
- * no '/', no control characters, at most MAX_DOMAIN_NAME_LENGTH characters. Throws ERR_XML_INVALID.
+ * no '/', no control characters, at most MAX_DOMAIN_NAME_LENGTH bytes of UTF-8. Throws ERR_XML_INVALID.
  */
 export function validateDomainName(name: string): void {
   const fail = (problem: string): never => {
@@ -46,11 +46,13 @@ export function validateDomainName(name: string): void {
       element: 'name',
       path: 'domain/name',
       value: name,
-      expected: `1-${MAX_DOMAIN_NAME_LENGTH} characters, no '/' and no control characters`,
+      expected: `1-${MAX_DOMAIN_NAME_LENGTH} bytes (UTF-8), no '/' and no control characters`,
     });
   };
   if (name.length === 0) fail('is empty');
-  if (name.length > MAX_DOMAIN_NAME_LENGTH) fail(`is longer than ${MAX_DOMAIN_NAME_LENGTH} characters`);
+  // File names are limited in bytes (NAME_MAX), so a non-ASCII name is counted in UTF-8 bytes.
+  if (Buffer.byteLength(name) > MAX_DOMAIN_NAME_LENGTH)
+    fail(`is longer than ${MAX_DOMAIN_NAME_LENGTH} bytes`);
   if (name.includes('/')) fail("contains '/'");
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) fail('contains a control character');

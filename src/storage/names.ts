@@ -3,8 +3,14 @@ import { join, sep } from 'node:path';
 import { TsvirtError } from '../errors.js';
 
 /**
+ * Longest names in UTF-8 bytes: a volume is a file (NAME_MAX 255); a pool name also becomes the
+ * etc/storage/NAME.xml file and its temp file `.NAME.xml.PID.N.tmp`, as domain names do.
+ */
+const MAX_NAME_BYTES = { pool: 200, volume: 255 } as const;
+
+/**
  * Refuse a pool or volume name that could leave its folder or confuse the tools: empty, `.`, `..`,
- * containing `/` or NUL.
+ * containing `/` or NUL, or too long for a file name.
  */
 export function validateName(kind: 'pool' | 'volume', name: string): void {
   let problem: string | undefined;
@@ -12,11 +18,17 @@ export function validateName(kind: 'pool' | 'volume', name: string): void {
   else if (name === '.' || name === '..') problem = `may not be '${name}'`;
   else if (name.includes('/')) problem = "may not contain '/'";
   else if (name.includes('\0')) problem = 'may not contain NUL';
+  else if (Buffer.byteLength(name) > MAX_NAME_BYTES[kind])
+    problem = `is longer than ${MAX_NAME_BYTES[kind]} bytes`;
   if (problem === undefined) return;
   throw new TsvirtError(
     'ERR_INVALID_ARG',
     `${kind} name ${JSON.stringify(name)} ${problem}; choose a plain file name`,
-    { field: `${kind}.name`, value: name, expected: "a non-empty name without '/' or NUL, not '.' or '..'" },
+    {
+      field: `${kind}.name`,
+      value: name,
+      expected: `a non-empty name of at most ${MAX_NAME_BYTES[kind]} bytes without '/' or NUL, not '.' or '..'`,
+    },
   );
 }
 

@@ -95,7 +95,11 @@ function parseUuid(text: string | undefined): string {
 }
 
 function parseSource(node: XmlNode | undefined, type: PoolType, name: string): PoolDef['source'] {
-  const devices = ((node?.['device'] as XmlNode[] | undefined) ?? []).map((d) => {
+  // The parser is told to make <device> a list, but a mangled document can still give one node or text.
+  const raw = node?.['device'] as XmlNode[] | XmlNode | string | undefined;
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const devices = list.map((item) => {
+    const d = typeof item === 'string' ? undefined : item;
     const path = attr(d, 'path');
     if (path === undefined || !isAbsolute(path))
       throw invalid(

@@ -45,7 +45,19 @@ export function parseRoot(xml: string, root: string): XmlNode {
       { field: root, reason: 'NUL character reference' },
     );
   }
-  const doc = parser.parse(xml) as XmlNode;
+  let doc: XmlNode;
+  try {
+    doc = parser.parse(xml) as XmlNode;
+  } catch (cause) {
+    // The validator lets a few faults through (an unclosed CDATA, a bad DOCTYPE) that the parser throws on.
+    const reason = (cause as Error).message;
+    throw new TsvirtError(
+      'ERR_XML_PARSE',
+      `${root} XML could not be parsed: ${reason}; fix the document`,
+      { field: root, reason },
+      { cause },
+    );
+  }
   const node = doc[root];
   if (node === undefined || typeof node !== 'object' || node === null) {
     const found = Object.keys(doc).find((k) => !k.startsWith('?')) ?? 'nothing';
