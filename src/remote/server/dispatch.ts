@@ -1,6 +1,7 @@
 /**
- * One CALL from decoded packet to reply body: the open check, the table lookup, argument decoding, the
- * read-only check, the handler, and return encoding. Pure of sockets: the session writes the result.
+ * One CALL from decoded packet to reply body: the open check, the table lookup, the read-only check of
+ * mutating procedures, argument decoding, the flag-dependent read-only check, the handler, and return
+ * encoding. Pure of sockets: the session writes the result.
  */
 import type { Connection } from '../../connection.js';
 import type { Packet } from '../packet.js';
@@ -9,7 +10,7 @@ import { decodeArgs, encodeRet, isKnownProcedure, type KnownProcedure } from '..
 import type { RemoteError } from '../structs-common.js';
 import type { ClientContext, Handler } from './dispatch-types.js';
 import { PRE_OPEN_PROCEDURES, PROCEDURE_TABLE } from './dispatch-table.js';
-import { isDeniedReadOnly, readOnlyDeniedError } from './readonly.js';
+import { isDeniedReadOnly, MUTATING_PROCEDURES, readOnlyDeniedError } from './readonly.js';
 import { noSupportError, notOpenError, remoteErrorFrom, rpcError } from './rpc-errors.js';
 
 /** The outcome of one call: a ret payload, or an error body; `fatal` asks the session to close after it. */
@@ -33,6 +34,8 @@ export async function runCall(conn: Connection, client: ClientContext, packet: P
   const handler = handlerFor(header.proc);
   if (!handler) return fail(noSupportError(header.proc));
   const proc = header.proc as KnownProcedure;
+  // A read-only client is refused a mutating call before its body is even decoded.
+  if (client.readOnly && MUTATING_PROCEDURES.has(proc)) return fail(readOnlyDeniedError(proc));
   let args: unknown;
   try {
     args = decodeArgs(proc, packet.payload);
