@@ -7,7 +7,16 @@ import { resolve } from 'node:path';
 import { CommandFailedError, run } from '../src/exec/index.js';
 
 /** The benchmark modules, in the order they run. */
-const BENCHMARKS = ['qmp-roundtrip', 'start', 'storage'] as const;
+const BENCHMARKS = [
+  'qmp-roundtrip',
+  'start',
+  'storage',
+  'lifecycle',
+  'api',
+  'footprint',
+  'scale',
+  'ws-latency',
+] as const;
 
 async function main(): Promise<number> {
   const names = process.argv.length > 2 ? process.argv.slice(2) : [...BENCHMARKS];

@@ -32,6 +32,7 @@ fi
 
 echo "setup: build"
 npx tsc -p tsconfig.build.json
+npx tsc -p web/tsconfig.json
 
 echo "setup: test guests"
 node dist/scripts/build-guests.js

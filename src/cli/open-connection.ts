@@ -27,7 +27,8 @@ export async function defaultUri(opts: { readOnly?: boolean } = {}): Promise<str
 
 /**
  * Opens the connection a URI names: `qemu:///embed?root=DIR` runs the driver in this process;
- * `qemu+tcp://`, `qemu+unix://` (and libvirt's other drivers over them) speak the libvirt protocol.
+ * `qemu+tcp://`, `qemu+unix://` (and libvirt's other drivers over them) speak the libvirt protocol;
+ * `ws://HOST:PORT/api[?token=T]` speaks tsvirtd's WebSocket JSON API.
  */
 export async function openConnection(
   uri: string | undefined,
@@ -57,9 +58,13 @@ export async function openConnection(
     const { connectRemote } = await import('../remote/index.js');
     return connectRemote(text, { readOnly: opts.readOnly ?? false });
   }
+  if (/^wss?:\/\//.test(text)) {
+    const { WsConnection } = await import('../ws/index.js');
+    return WsConnection.connect(text);
+  }
   throw new TsvirtError(
     'ERR_INVALID_ARG',
-    `${text}: unsupported connection URI; use qemu:///embed?root=DIR, qemu+tcp://HOST/system or qemu+unix:///system?socket=PATH`,
+    `${text}: unsupported connection URI; use qemu:///embed?root=DIR, qemu+tcp://HOST/system, qemu+unix:///system?socket=PATH or ws://HOST:PORT/api`,
     { uri: text },
   );
 }

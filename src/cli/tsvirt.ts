@@ -16,6 +16,14 @@ Options:
   -h, --help          this help; 'tsvirt help VERB' shows one verb
   -v, --version       print the version
 
+URIs:
+  qemu:///embed?root=DIR                the driver in this process, state under DIR
+  qemu+unix:///system?socket=PATH       a tsvirtd (or libvirtd) on a unix socket
+  qemu+tcp://HOST[:PORT]/system         a tsvirtd (or libvirtd) over TCP (port 16509)
+  ws://HOST:PORT/api[?token=T]          tsvirtd's WebSocket JSON API
+With no -c: $TSVIRT_DEFAULT_URI, else a tsvirtd listening on ./var/run/libvirt-sock or
+/var/lib/tsvirt/run/libvirt-sock, else qemu:///embed?root=./var.
+
 Verbs:
 `;
 

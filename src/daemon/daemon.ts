@@ -22,6 +22,7 @@ export class Daemon {
   private readonly sockets = new Set<Socket>();
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private wsServer: { port: number; close(): Promise<void> } | undefined;
   private markStopped: () => void = () => undefined;
   private readonly stoppedSignal = new Promise<void>((resolve) => (this.markStopped = resolve));
 
@@ -48,6 +49,7 @@ export class Daemon {
     const daemon = new Daemon(settings, conn, server, log);
     try {
       await daemon.listen(gid);
+      await daemon.listenWs();
       await writePidFile(settings.pidFile);
     } catch (err) {
       await daemon.stop();
@@ -55,6 +57,21 @@ export class Daemon {
     }
     daemon.startIdleTimer();
     return daemon;
+  }
+
+  /** ws_port: the WebSocket JSON API, consoles and (with ws_page) the page, on the same connection. */
+  private async listenWs(): Promise<void> {
+    const ws = this.settings.ws;
+    if (!ws) return;
+    const { startWsServer } = await import('../ws/index.js');
+    this.wsServer = await startWsServer(this.conn, {
+      port: ws.port,
+      host: ws.host,
+      page: ws.page,
+      ...(ws.tokenFile === undefined ? {} : { authTokenFile: ws.tokenFile }),
+      log: (level, msg) => this.log[level](msg),
+    });
+    this.log.info(`listening on ws://${ws.host}:${this.wsServer.port}/api${ws.page ? ' (page at /)' : ''}`);
   }
 
   private async listen(gid: number | undefined): Promise<void> {
@@ -128,6 +145,9 @@ export class Daemon {
     // A listener's close completes only when its clients are gone, so close the clients meanwhile.
     const closed = Promise.all(this.listeners.map((l) => closeServer(l)));
     await this.server.close().catch((err: Error) => this.log.error(`closing clients: ${err.message}`));
+    await this.wsServer
+      ?.close()
+      .catch((err: Error) => this.log.error(`closing the WebSocket API: ${err.message}`));
     for (const socket of this.sockets) socket.destroy();
     await closed;
     await this.conn.close().catch((err: Error) => this.log.error(`closing the connection: ${err.message}`));

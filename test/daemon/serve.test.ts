@@ -4,6 +4,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommandFailedError, run } from '../../src/exec/index.js';
+import { WsConnection } from '../../src/ws/index.js';
 import { guestPaths } from '../../scripts/guests/paths.js';
 import { bootSectorXml, cleanupRoot, isAlive, waitUntil } from '../driver/helpers.js';
 import {
@@ -168,5 +169,24 @@ describe.skipIf(noDist !== undefined)('tsvirtd serving', () => {
     await waitUntil(() => d.exit !== undefined, 10_000, 'the idle daemon to exit');
     expect(d.exit).toEqual({ exitCode: 0, signal: undefined });
     expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('serves the WebSocket API and the page when ws_port is set, and stops them on SIGTERM', async () => {
+    const wsPort = await findFreePort();
+    const { root, confPath, pidFile } = await setUp(`ws_port = ${wsPort}\nws_page = 1\n`);
+    const d = await start(['-f', confPath, '--root', root], root, pidFile);
+    const page = await fetch(`http://127.0.0.1:${wsPort}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const conn = await WsConnection.connect(`ws://127.0.0.1:${wsPort}/api`);
+    try {
+      expect((await conn.listAllStoragePools()).map((p) => p.name)).toEqual(['default']);
+      expect(await conn.getType()).toBe('QEMU');
+    } finally {
+      await conn.close();
+    }
+    await stopDaemon(d);
+    daemons.splice(daemons.indexOf(d), 1);
+    expect(await isTcpOpen(wsPort)).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINUX_READY_MARKER, ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
@@ -85,8 +87,11 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
         .toContain('/ #');
       await page.keyboard.type('echo hello-$((6*7))\n');
       await expect.poll(() => rows.textContent(), { timeout: 10_000 }).toContain('hello-42');
-      await mkdir('docs', { recursive: true });
-      await page.screenshot({ path: 'docs/screenshot.png' });
+      // TSVIRT_SCREENSHOT=docs/screenshot.png refreshes the README's picture; otherwise it goes to /tmp.
+      const shot = process.env.TSVIRT_SCREENSHOT ?? join(tmpdir(), 'tsvirt-page.png');
+      await mkdir(dirname(shot), { recursive: true });
+      await page.screenshot({ path: shot });
+      expect((await stat(shot)).size).toBeGreaterThan(10_000);
       // The state follows events that the page did not cause.
       await fx.conn.domainDestroy(dom);
       await expect.poll(() => stateOf(page, 'web-linux').textContent(), { timeout: 10_000 }).toBe('shut off');
