@@ -31,8 +31,9 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     vncSocket: paths.vncSocket,
   });
   const minId = Math.max(0, ...ctx.registry.all().map((d) => d.id)) + 1;
-  const id = await ctx.allocateId(minId);
-  await removeRuntimeFiles(paths);
+  // Each state write is an fsync (a few ms): keep them off the path to a running guest where the
+  // order allows, here and while qemu creates its monitor socket below.
+  const [id] = await Promise.all([ctx.allocateId(minId), removeRuntimeFiles(paths)]);
   const launch = await launchQemu(argv, paths.log);
   const run = buildRuntime({
     pid: launch.pid,
@@ -47,8 +48,7 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
   dom.run = run;
   dom.setState(DomainState.PAUSED, PausedReason.STARTING_UP);
   try {
-    await saveStatus(ctx, dom);
-    const qmp = await connectWhileAlive(ctx, paths.qmpSocket, launch);
+    const qmp = await connectWhileSaving(ctx, dom, launch);
     attachMonitor(ctx, dom, run, qmp);
     await applyLifecycleActions(dom, qmp);
     run.vncPort = await readVncPort(dom, qmp);
@@ -62,6 +62,24 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     run.starting = false;
   }
   watchExit(ctx, dom, run);
+}
+
+/** The status file (so that a restarted driver finds this qemu) written while QMP connects. */
+async function connectWhileSaving(
+  ctx: DriverContext,
+  dom: DomainObject,
+  launch: QemuLaunch,
+): Promise<QmpClient> {
+  const [saved, connected] = await Promise.allSettled([
+    saveStatus(ctx, dom),
+    connectWhileAlive(ctx, dom.paths.qmpSocket, launch),
+  ]);
+  if (saved.status === 'rejected') {
+    if (connected.status === 'fulfilled') connected.value.close();
+    throw saved.reason;
+  }
+  if (connected.status === 'rejected') throw connected.reason;
+  return connected.value;
 }
 
 /** QMP connect, given up at once when qemu exits first (a bad argv exits within milliseconds). */
