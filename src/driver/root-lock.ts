@@ -74,12 +74,24 @@ function isHolderAlive(holder: LockHolder): boolean {
 /** Create the lock file only if none exists: write a temp file, then link(2), which fails on EEXIST. */
 async function tryCreate(path: string, content: string): Promise<boolean> {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fh = await open(tmp, 'w', 0o644);
   try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(content);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (cause) {
+    await unlink(tmp).catch(() => undefined);
+    const errno = (cause as NodeJS.ErrnoException).code;
+    const full = errno === 'ENOSPC';
+    throw new TsvirtError(
+      full ? 'ERR_NO_SPACE' : 'ERR_IO',
+      `${path}: cannot take the root lock (${(cause as Error).message})${full ? '; free some space on that file system' : ''}`,
+      { path, errno },
+      { cause },
+    );
   }
   try {
     await link(tmp, path);

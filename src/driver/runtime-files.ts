@@ -84,12 +84,19 @@ export async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** Remove a file; a missing file is fine. */
+/** Remove a file; a missing file is fine, any other failure is ERR_IO naming the file. */
 export async function removeFile(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const errno = (err as NodeJS.ErrnoException).code;
+    if (errno === 'ENOENT') return;
+    throw new TsvirtError(
+      'ERR_IO',
+      `${path}: cannot remove (${(err as Error).message})`,
+      { path, errno },
+      { cause: err },
+    );
   }
 }
 

@@ -139,7 +139,13 @@ export class DirBackend implements PoolBackend {
           `storage volume '${name}' already exists in pool '${this.def.name}'; choose another name`,
           { pool: this.def.name, volume: name },
         );
-      throw err;
+      const full = err.code === 'ENOSPC';
+      throw new TsvirtError(
+        full ? 'ERR_NO_SPACE' : 'ERR_IO',
+        `${path}: cannot create storage volume '${name}' (${err.message})${full ? '; free some space in the pool' : ''}`,
+        { pool: this.def.name, volume: name, path, errno: err.code },
+        { cause: err },
+      );
     });
     await handle.close();
     try {
