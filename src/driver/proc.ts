@@ -59,12 +59,19 @@ export function signalQemu(pid: number, uuid: string, signal: NodeJS.Signals): b
   }
 }
 
-/** Wait until `pid` has exited, for at most `timeoutMs`; true when it has. */
+/**
+ * Wait until `pid` has exited, for at most `timeoutMs`; true when it has. qemu exits a few ms after
+ * `quit`, so poll every millisecond at first, then every `pollMs`.
+ */
 export async function waitForExit(pid: number, timeoutMs: number, pollMs = 20): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   for (;;) {
     if (!isProcessAlive(pid)) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, Date.now() - started < FAST_POLL_PHASE_MS ? 1 : pollMs));
   }
 }
+
+/** How long waitForExit polls every millisecond. */
+const FAST_POLL_PHASE_MS = 100;
