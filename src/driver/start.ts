@@ -53,9 +53,8 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     await applyLifecycleActions(dom, qmp);
     run.vncPort = await readVncPort(dom, qmp);
     await setInitialBalloon(def, qmp);
-    if (!paused) await cont(qmp);
+    await markStarted(ctx, dom, paused, () => (paused ? Promise.resolve() : cont(qmp)));
     run.starting = false;
-    await markStarted(ctx, dom, paused);
   } catch (err) {
     await abortStart(ctx, dom, launch, err);
   } finally {

@@ -65,13 +65,20 @@ export function saveStatus(ctx: DriverContext, dom: DomainObject): Promise<void>
   return next;
 }
 
-/** Start finished: running/booted (or paused/user), events STARTED/BOOTED (and SUSPENDED/PAUSED). */
-export async function markStarted(ctx: DriverContext, dom: DomainObject, paused: boolean): Promise<void> {
+/** Start finishing: running/booted (or paused/user), the vCPUs resumed, then events STARTED/BOOTED (and SUSPENDED/PAUSED). */
+export async function markStarted(
+  ctx: DriverContext,
+  dom: DomainObject,
+  paused: boolean,
+  resumeVcpus: () => Promise<void>,
+): Promise<void> {
   if (paused) dom.setState(DomainState.PAUSED, PausedReason.USER);
   else dom.setState(DomainState.RUNNING, RunningReason.BOOTED);
+  // The status write (an fsync) runs alongside `cont`; a driver that dies in between re-reads the
+  // real state from qemu when it adopts the domain.
+  await Promise.all([resumeVcpus(), saveStatus(ctx, dom)]);
   emitLifecycle(ctx, dom, EventType.STARTED, StartedDetail.BOOTED);
   if (paused) emitLifecycle(ctx, dom, EventType.SUSPENDED, SuspendedDetail.PAUSED);
-  await saveStatus(ctx, dom);
 }
 
 /** The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED. No-op unless running. */
