@@ -4,7 +4,7 @@ import type { CommandContext } from './command.js';
 import type { Connection } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { openConnection } from './open-connection.js';
+import { connect } from '../connect.js';
 
 const HELP = `Usage: tsvirt [-c URI] [--json] VERB [ARGS...]
 
@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     args,
     json: g.json,
     uri: g.uri,
-    connect: async () => (conn ??= await openConnection(g.uri)),
+    connect: async () => (conn ??= await connect(g.uri)),
     print: (line) => process.stdout.write(`${line}\n`),
     warn: (line) => process.stderr.write(`${line}\n`),
   };

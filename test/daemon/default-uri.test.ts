@@ -3,7 +3,7 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultUri } from '../../src/cli/open-connection.js';
+import { defaultUri } from '../../src/connect.js';
 import { closeServer, isSocketLive, listenUnix } from '../../src/daemon/listeners.js';
 
 let dir: string;

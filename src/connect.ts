@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { Connection } from '../connection.js';
-import { TsvirtError } from '../errors.js';
-import { isSocketLive } from '../daemon/listeners.js';
-import { SYSTEM_ROOT } from '../daemon/settings.js';
+import type { Connection } from './connection.js';
+import { TsvirtError } from './errors.js';
+import { isSocketLive } from './daemon/listeners.js';
+import { SYSTEM_ROOT } from './daemon/settings.js';
 
 /** Where a tsvirtd listens by default: the quick start's ./var first, then the system root's. */
 export const DEFAULT_DAEMON_SOCKETS: readonly string[] = [
@@ -30,7 +30,7 @@ export async function defaultUri(opts: { readOnly?: boolean } = {}): Promise<str
  * `qemu+tcp://`, `qemu+unix://` (and libvirt's other drivers over them) speak the libvirt protocol;
  * `ws://HOST:PORT/api[?token=T]` speaks tsvirtd's WebSocket JSON API.
  */
-export async function openConnection(
+export async function connect(
   uri: string | undefined,
   opts: { readOnly?: boolean } = {},
 ): Promise<Connection> {
@@ -48,18 +48,18 @@ export async function openConnection(
       );
     }
     // Loaded on demand: a CLI call pays only for the connection kind it uses.
-    const { EmbeddedConnection } = await import('../embedded/embedded-connection.js');
+    const { EmbeddedConnection } = await import('./embedded/embedded-connection.js');
     return EmbeddedConnection.open({
       root: resolve(root),
       log: (line) => process.stderr.write(`warning: ${line}\n`),
     });
   }
   if (/^[a-z]+\+(tcp|unix|tls|ssh):\/\//.test(text)) {
-    const { connectRemote } = await import('../remote/index.js');
+    const { connectRemote } = await import('./remote/index.js');
     return connectRemote(text, { readOnly: opts.readOnly ?? false });
   }
   if (/^wss?:\/\//.test(text)) {
-    const { WsConnection } = await import('../ws/index.js');
+    const { WsConnection } = await import('./ws/index.js');
     return WsConnection.connect(text);
   }
   throw new TsvirtError(
