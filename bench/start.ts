@@ -9,6 +9,7 @@ import { copyFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/prom
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildBootSectorXml } from '../scripts/guests/domain-xml.js';
 import { guestPaths } from '../scripts/guests/paths.js';
 import { buildEmbedUri } from '../src/embedded/embedded-connection.js';
 import { run, spawnDetached } from '../src/exec/index.js';
@@ -130,7 +131,7 @@ export async function main(runs = Number(process.argv[2] ?? 12)): Promise<void> 
   try {
     const image = join(root, 'boot.img');
     await copyFile(guestPaths().bootSectorImage, image);
-    await writeFile(join(root, 'demo.xml'), demoXml(image));
+    await writeFile(join(root, 'demo.xml'), buildBootSectorXml('demo', image));
     await tsvirt('define', join(root, 'demo.xml'));
     await tsvirt('start', 'demo'); // warm-up, and the argv to copy
     await tsvirt('destroy', 'demo');
@@ -198,26 +199,6 @@ async function report(
     kernel: (await readFile('/proc/version', 'utf8').catch(() => '')).split(' ')[2] ?? '',
     date: new Date().toISOString(),
   });
-}
-
-/** The boot-sector guest, as the tests define it. */
-function demoXml(image: string): string {
-  return `<domain type='qemu'>
-  <name>demo</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <features><acpi/><apic/></features>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='${image}'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <serial type='pty'><target port='0'/></serial>
-    <memballoon model='virtio'/>
-  </devices>
-</domain>`;
 }
 
 if (isMainModule(import.meta.url)) await main();

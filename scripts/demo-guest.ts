@@ -4,28 +4,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from '../src/connection.js';
 import { isTsvirtError } from '../src/errors.js';
+import { buildBootSectorXml } from './guests/domain-xml.js';
 import { BOOT_SECTOR_MARKER, ensureGuests, guestPaths } from './guests/paths.js';
 
 /** The demo guest's name. */
 export const DEMO_NAME = 'demo';
 
-/** Domain XML of the demo guest; no NIC, since the NIC's option ROM stalls SeaBIOS under KVM here. */
+/** Domain XML of the demo guest: the boot-sector guest without a memballoon. */
 export function buildDemoXml(type: 'kvm' | 'qemu', image: string): string {
-  return `<domain type='${type}'>
-  <name>${DEMO_NAME}</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <features><acpi/><apic/></features>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='${image}'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <serial type='pty'><target port='0'/></serial>
-  </devices>
-</domain>`;
+  return buildBootSectorXml(DEMO_NAME, image, { type, memballoon: null });
 }
 
 /** What ensureDemoGuest found or did. */

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildBootSectorXml } from '../../scripts/guests/domain-xml.js';
 import { ensureGuests, guestPaths } from '../../scripts/guests/paths.js';
 
 /** A random prefix for one run's domain names, so that our qemu pids can be told from anyone else's. */
@@ -15,23 +16,7 @@ export function runPrefix(): string {
  * on a balloon; libvirtd still adds its default USB controller (tsvirt's XML has no <controller>).
  */
 export function guestXml(name: string, image: string, memMiB = 64): string {
-  return `<domain type='qemu'>
-  <name>${name}</name>
-  <memory unit='MiB'>${memMiB}</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <features><acpi/><apic/></features>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='${image}'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <serial type='pty'><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+  return buildBootSectorXml(name, image, { memMiB, memballoon: 'none' });
 }
 
 /**

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../src/kvm/index.js';
-import { cleanupRoot, isAlive, linuxXml, readPidFile, waitForText, waitUntil } from '../driver/helpers.js';
+import {
+  cleanupRoot,
+  isAlive,
+  buildLinuxXml,
+  readPidFile,
+  waitForText,
+  waitUntil,
+} from '../driver/helpers.js';
 import { hasCli, makeCliRoot, tsvirt } from './cli-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -22,7 +29,7 @@ describe.skipIf(!hasCli || !hasQemu)('tsvirt console with the Linux guest (TCG)'
     const guests = await ensureGuests();
     ({ root } = await makeCliRoot());
     const xml = join(root, 'lin.xml');
-    await writeFile(xml, linuxXml('lin', guests, { append: 'tsvirt.shell=1' }));
+    await writeFile(xml, buildLinuxXml('lin', guests, { append: 'tsvirt.shell=1' }));
     expect((await t(['define', xml])).code).toBe(0);
     expect((await t(['start', 'lin'])).code).toBe(0);
     pid = readPidFile(root, 'lin');
@@ -65,7 +72,7 @@ describe.skipIf(!hasCli || !hasQemu)('tsvirt console with the Linux guest (TCG)'
 
   it('the console of a domain that is not running is refused', async () => {
     const xml = join(root, 'off.xml');
-    await writeFile(xml, linuxXml('off', { linuxKernel: '/nonexistent', linuxInitrd: '/nonexistent' }));
+    await writeFile(xml, buildLinuxXml('off', { linuxKernel: '/nonexistent', linuxInitrd: '/nonexistent' }));
     expect((await t(['define', xml])).code).toBe(0);
     expect(await t(['console', 'off'], ESC)).toEqual({
       code: 1,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../src/kvm/index.js';
-import { bootSectorXml, cleanupRoot, isAlive, readPidFile, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, cleanupRoot, isAlive, readPidFile, waitUntil } from '../driver/helpers.js';
 import { hasCli, makeCliRoot, tsvirt } from './cli-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -37,7 +37,7 @@ describe.skipIf(!canRun)('tsvirt domain lifecycle on an embedded root (boot-sect
     const image = join(root, 'boot.img');
     await writeFile(image, readFileSync(guests.bootSectorImage));
     xmlFile = join(root, 'demo.xml');
-    await writeFile(xmlFile, bootSectorXml('demo', image, { vcpus: 2, uuid }));
+    await writeFile(xmlFile, buildBootSectorXml('demo', image, { vcpus: 2, uuid }));
   }, 60_000);
 
   afterAll(async () => {
@@ -193,7 +193,7 @@ describe.skipIf(!canRun || !hasKvm)('tsvirt vcpuinfo under KVM', () => {
     const { root, image } = await makeCliRoot(guests.bootSectorImage);
     try {
       const xml = join(root, 'kvm.xml');
-      await writeFile(xml, bootSectorXml('kvmdemo', image, { type: 'kvm', vcpus: 2 }));
+      await writeFile(xml, buildBootSectorXml('kvmdemo', image, { type: 'kvm', vcpus: 2 }));
       expect((await tsvirt(root, ['define', xml])).code).toBe(0);
       const started = await tsvirt(root, ['start', 'kvmdemo']);
       expect(started).toEqual({ code: 0, stdout: "Domain 'kvmdemo' started\n\n", stderr: '' });

@@ -7,7 +7,7 @@ import { ensureGuests } from '../../scripts/guests/paths.js';
 import { formatProgress } from '../../src/cli/commands/volume-transfer.js';
 import { run } from '../../src/exec/index.js';
 import { findQemuBinary } from '../../src/kvm/index.js';
-import { bootSectorXml, cleanupRoot, isAlive, readPidFile } from '../driver/helpers.js';
+import { buildBootSectorXml, cleanupRoot, isAlive, readPidFile } from '../driver/helpers.js';
 import { hasCli, makeCliRoot, tsvirt } from './cli-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -71,7 +71,7 @@ describe.skipIf(!hasCli || !hasQemu || !hasQemuImg)('the storage walk-through th
       <source pool='default' volume='kvm1.img'/>
       <target dev='hdb' bus='ide'/>
     </disk>`;
-    const xml = bootSectorXml('kvm1', image).replace('</disk>', disk);
+    const xml = buildBootSectorXml('kvm1', image).replace('</disk>', disk);
     await writeFile(join(root, 'kvm1.xml'), xml);
     expect((await t('define', join(root, 'kvm1.xml'))).code).toBe(0);
     expect((await t('start', 'kvm1')).stdout).toBe("Domain 'kvm1' started\n\n");

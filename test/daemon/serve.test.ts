@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommandFailedError, run } from '../../src/exec/index.js';
 import { WsConnection } from '../../src/ws/index.js';
 import { guestPaths } from '../../scripts/guests/paths.js';
-import { bootSectorXml, cleanupRoot, isAlive, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, cleanupRoot, isAlive, waitUntil } from '../driver/helpers.js';
 import {
   createTestGroup,
   deleteTestGroup,
@@ -100,7 +100,7 @@ describe.skipIf(noDist !== undefined)('tsvirtd serving', () => {
       );
       const roUri = `qemu+unix:///system?socket=${root}/run/libvirt-sock-ro`;
       expect(await virsh(roUri, '-r', 'list', '--all')).toContain(' Id   Name   State');
-      await writeFile(join(root, 'x.xml'), bootSectorXml('ro1', join(root, 'none.img')));
+      await writeFile(join(root, 'x.xml'), buildBootSectorXml('ro1', join(root, 'none.img')));
       const refused = await run(['virsh', '-c', roUri, '-r', 'define', join(root, 'x.xml')]).catch(
         (e: unknown) => e,
       );
@@ -115,7 +115,7 @@ describe.skipIf(noDist !== undefined)('tsvirtd serving', () => {
       const { root, confPath, pidFile } = await setUp();
       const image = join(root, 'boot.img');
       copyFileSync(guestPaths().bootSectorImage, image);
-      await writeFile(join(root, 'g.xml'), bootSectorXml('keep1', image));
+      await writeFile(join(root, 'g.xml'), buildBootSectorXml('keep1', image));
       const args = ['-f', confPath, '--root', root];
       const first = await start(args, root, pidFile);
       const uri = `qemu+unix:///system?socket=${root}/run/libvirt-sock`;

@@ -1,27 +1,13 @@
 /** Domain XML fixtures shared by the domain tests. */
+import { buildBootSectorXml } from '../../scripts/guests/domain-xml.js';
 
-/** A KVM boot-sector guest: one raw disk on IDE, no NIC, a pty serial. */
-export const BOOT_SECTOR_XML = `<domain type='kvm'>
-  <name>bootsector</name>
-  <uuid>6f1b5a2e-0d3c-4c1e-9d7f-3a2b1c0d9e8f</uuid>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <boot dev='hd'/>
-  </os>
-  <features><acpi/><apic/></features>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='/var/lib/tsvirt/images/boot.img'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <serial type='pty'><target port='0'/></serial>
-    <console type='pty'><target type='serial' port='0'/></console>
-    <memballoon model='none'/>
-  </devices>
-</domain>`;
+/** A KVM boot-sector guest: one raw disk on IDE, no NIC, a pty serial and console, no balloon. */
+export const BOOT_SECTOR_XML = buildBootSectorXml('bootsector', '/var/lib/tsvirt/images/boot.img', {
+  type: 'kvm',
+  uuid: '6f1b5a2e-0d3c-4c1e-9d7f-3a2b1c0d9e8f',
+  console: true,
+  memballoon: 'none',
+});
 
 /** A TCG Linux guest booted from a kernel and initrd. */
 export const LINUX_XML = `<domain type='qemu'>

@@ -19,7 +19,7 @@ import {
   EventLog,
   cleanupRoot,
   isAlive,
-  linuxXml,
+  buildLinuxXml,
   makeRoot,
   openDriver,
   readPidFile,
@@ -44,13 +44,13 @@ describe('ACPI shutdown, reboot and lifecycle actions with the Linux guest (TCG)
     for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
   });
 
-  async function boot(name: string, opts: Parameters<typeof linuxXml>[2] = {}) {
+  async function boot(name: string, opts: Parameters<typeof buildLinuxXml>[2] = {}) {
     ({ root } = await makeRoot());
     const driver = await openDriver(root);
     drivers.push(driver);
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener);
-    const dom = await driver.domainCreateXML(linuxXml(name, guests, opts));
+    const dom = await driver.domainCreateXML(buildLinuxXml(name, guests, opts));
     const pid = readPidFile(root, name);
     pids.push(pid);
     const serial = join(root, 'log', 'qemu', `${name}.serial.log`);
@@ -101,7 +101,7 @@ describe('ACPI shutdown, reboot and lifecycle actions with the Linux guest (TCG)
     const driver = await openDriver(root);
     drivers.push(driver);
     const dom = await driver.domainDefineXML(
-      linuxXml('no-reboot', guests, { append: 'tsvirt.reboot=1', onReboot: 'destroy' }),
+      buildLinuxXml('no-reboot', guests, { append: 'tsvirt.reboot=1', onReboot: 'destroy' }),
     );
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener, dom);

@@ -16,7 +16,7 @@ import {
 import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import {
   EventLog,
-  bootSectorXml,
+  buildBootSectorXml,
   cleanupRoot,
   isAlive,
   makeRoot,
@@ -63,7 +63,7 @@ describe('supervision and re-adoption of qemu processes', () => {
   }
 
   async function startGuest(driver: QemuDriver, name: string) {
-    const dom = await driver.domainDefineXML(bootSectorXml(name, image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml(name, image));
     await driver.domainCreate(dom);
     const pid = readPidFile(root, name);
     pids.push(pid);
@@ -91,7 +91,7 @@ describe('supervision and re-adoption of qemu processes', () => {
     const first = await setup();
     const { dom, pid } = await startGuest(first, 'keeper');
     await copyFile(image, join(root, 'p.img'));
-    const transient = await first.domainCreateXML(bootSectorXml('passing', join(root, 'p.img')));
+    const transient = await first.domainCreateXML(buildBootSectorXml('passing', join(root, 'p.img')));
     pids.push(readPidFile(root, 'passing'));
     await first.close();
     expect(isAlive(pid)).toBe(true);

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
 import { QemuDriver } from '../../src/driver/index.js';
 import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
-import { bootSectorXml, cleanupRoot, isAlive, makeRoot, openDriver, readPidFile } from './helpers.js';
+import { buildBootSectorXml, cleanupRoot, isAlive, makeRoot, openDriver, readPidFile } from './helpers.js';
 
 describe('concurrency: job locks and the root lock', () => {
   let guests: GuestPaths;
@@ -31,7 +31,7 @@ describe('concurrency: job locks and the root lock', () => {
 
   it('fails the second of two racing operations on one domain with "busy with start"', async () => {
     const driver = await setup();
-    const dom = await driver.domainDefineXML(bootSectorXml('race', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('race', image));
     const results = await Promise.allSettled([driver.domainCreate(dom), driver.domainDestroy(dom)]);
     pids.push(readPidFile(root, 'race'));
     expect(results[0].status).toBe('fulfilled');
@@ -48,7 +48,7 @@ describe('concurrency: job locks and the root lock', () => {
 
   it('queues the second operation when a wait is allowed, which then sees the new state', async () => {
     const driver = await setup(10_000);
-    const dom = await driver.domainDefineXML(bootSectorXml('queue', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('queue', image));
     const results = await Promise.allSettled([driver.domainCreate(dom), driver.domainCreate(dom)]);
     pids.push(readPidFile(root, 'queue'));
     expect(results[0].status).toBe('fulfilled');
@@ -65,8 +65,8 @@ describe('concurrency: job locks and the root lock', () => {
   it('runs operations on different domains in parallel', async () => {
     const driver = await setup();
     await copyFile(image, join(root, 'b.img'));
-    const a = await driver.domainDefineXML(bootSectorXml('a', image));
-    const b = await driver.domainDefineXML(bootSectorXml('b', join(root, 'b.img')));
+    const a = await driver.domainDefineXML(buildBootSectorXml('a', image));
+    const b = await driver.domainDefineXML(buildBootSectorXml('b', join(root, 'b.img')));
     const [ra, rb] = await Promise.all([driver.domainCreate(a), driver.domainCreate(b)]);
     pids.push(readPidFile(root, 'a'), readPidFile(root, 'b'));
     expect(ra.id).not.toBe(rb.id);

@@ -12,7 +12,7 @@ import {
 import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import {
   EventLog,
-  bootSectorXml,
+  buildBootSectorXml,
   cleanupRoot,
   isAlive,
   makeRoot,
@@ -62,9 +62,9 @@ describe('domain definitions', () => {
 
   it('rejects bad XML of many kinds with a clear error and changes no file', async () => {
     const driver = await setup();
-    await driver.domainDefineXML(bootSectorXml('good', image, { uuid: UUID_A }));
+    await driver.domainDefineXML(buildBootSectorXml('good', image, { uuid: UUID_A }));
     const before = snapshotEtc(root);
-    const good = bootSectorXml('good', image, { uuid: UUID_A });
+    const good = buildBootSectorXml('good', image, { uuid: UUID_A });
     const bad: Array<[string, string]> = [
       ['not xml at all <<<', 'ERR_XML_PARSE'],
       ['<domain type="qemu"><name>x</name>', 'ERR_XML_PARSE'],
@@ -91,20 +91,20 @@ describe('domain definitions', () => {
 
   it('refuses a second domain with a taken name or uuid', async () => {
     const driver = await setup();
-    await driver.domainDefineXML(bootSectorXml('one', image, { uuid: UUID_A }));
-    await expect(driver.domainDefineXML(bootSectorXml('one', image, { uuid: UUID_B }))).rejects.toMatchObject(
-      {
-        code: 'ERR_DOMAIN_EXISTS',
-        message: `domain 'one' already exists with uuid ${UUID_A}`,
-      },
-    );
-    await expect(driver.domainDefineXML(bootSectorXml('two', image, { uuid: UUID_A }))).rejects.toMatchObject(
-      {
-        code: 'ERR_DOMAIN_EXISTS',
-        message: `domain 'one' is already defined with uuid ${UUID_A}; rename it or use another uuid`,
-      },
-    );
-    await expect(driver.domainCreateXML(bootSectorXml('one', image))).rejects.toMatchObject({
+    await driver.domainDefineXML(buildBootSectorXml('one', image, { uuid: UUID_A }));
+    await expect(
+      driver.domainDefineXML(buildBootSectorXml('one', image, { uuid: UUID_B })),
+    ).rejects.toMatchObject({
+      code: 'ERR_DOMAIN_EXISTS',
+      message: `domain 'one' already exists with uuid ${UUID_A}`,
+    });
+    await expect(
+      driver.domainDefineXML(buildBootSectorXml('two', image, { uuid: UUID_A })),
+    ).rejects.toMatchObject({
+      code: 'ERR_DOMAIN_EXISTS',
+      message: `domain 'one' is already defined with uuid ${UUID_A}; rename it or use another uuid`,
+    });
+    await expect(driver.domainCreateXML(buildBootSectorXml('one', image))).rejects.toMatchObject({
       code: 'ERR_DOMAIN_EXISTS',
     });
   });
@@ -113,10 +113,10 @@ describe('domain definitions', () => {
     const driver = await setup();
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener);
-    const dom = await driver.domainDefineXML(bootSectorXml('redef', image, { uuid: UUID_A }));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('redef', image, { uuid: UUID_A }));
     await driver.domainCreate(dom);
     pids.push(readPidFile(root, 'redef'));
-    await driver.domainDefineXML(bootSectorXml('redef', image, { uuid: UUID_A, memMiB: 96 }));
+    await driver.domainDefineXML(buildBootSectorXml('redef', image, { uuid: UUID_A, memMiB: 96 }));
     expect(await driver.domainGetXMLDesc(dom, 2)).toContain("<memory unit='KiB'>98304</memory>");
     expect(await driver.domainGetXMLDesc(dom)).toContain("<memory unit='KiB'>65536</memory>");
     expect(readFileSync(join(root, 'etc', 'qemu', 'redef.xml'), 'utf8')).toContain('98304');
@@ -127,7 +127,7 @@ describe('domain definitions', () => {
 
   it('starts autostart domains when a driver opens, and keeps the mark across restarts', async () => {
     const first = await setup();
-    const dom = await first.domainDefineXML(bootSectorXml('auto', image));
+    const dom = await first.domainDefineXML(buildBootSectorXml('auto', image));
     await first.domainSetAutostart(dom, true);
     await first.close();
     const second = await openDriver(root);
@@ -145,7 +145,7 @@ describe('domain definitions', () => {
 
   it('keeps an undefined running domain as transient until it stops', async () => {
     const driver = await setup();
-    const dom = await driver.domainDefineXML(bootSectorXml('fleeting', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('fleeting', image));
     await driver.domainSetAutostart(dom, true);
     await driver.domainCreate(dom);
     pids.push(readPidFile(root, 'fleeting'));
@@ -161,7 +161,7 @@ describe('domain definitions', () => {
   it('allows vCPU overcommit with a warning, not an error', async () => {
     const lines: string[] = [];
     const driver = await setup(lines);
-    const dom = await driver.domainDefineXML(bootSectorXml('wide', image, { vcpus: 4 }));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('wide', image, { vcpus: 4 }));
     await driver.domainCreate(dom);
     pids.push(readPidFile(root, 'wide'));
     expect(lines.join('\n')).toMatch(
@@ -173,7 +173,7 @@ describe('domain definitions', () => {
 
   it('reports a qemu that fails to start with its own error, and leaves nothing running', async () => {
     const driver = await setup();
-    const dom = await driver.domainDefineXML(bootSectorXml('broken', join(root, 'missing.img')));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('broken', join(root, 'missing.img')));
     await expect(driver.domainCreate(dom)).rejects.toMatchObject({
       code: 'ERR_OPERATION_FAILED',
       message: expect.stringMatching(

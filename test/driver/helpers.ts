@@ -29,54 +29,8 @@ export async function openDriver(
   });
 }
 
-/** Domain XML of the boot-sector guest. */
-export function bootSectorXml(
-  name: string,
-  image: string,
-  opts: { type?: 'qemu' | 'kvm'; vcpus?: number; uuid?: string; memMiB?: number; extra?: string } = {},
-): string {
-  return `<domain type='${opts.type ?? 'qemu'}'>
-  <name>${name}</name>${opts.uuid ? `\n  <uuid>${opts.uuid}</uuid>` : ''}
-  <memory unit='MiB'>${opts.memMiB ?? 64}</memory>
-  <vcpu>${opts.vcpus ?? 1}</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <features><acpi/><apic/></features>${opts.extra ?? ''}
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='${image}'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <serial type='pty'><target port='0'/></serial>
-    <memballoon model='virtio'/>
-  </devices>
-</domain>`;
-}
-
-/** Domain XML of the Linux guest (TCG), with extra kernel arguments and lifecycle actions. */
-export function linuxXml(
-  name: string,
-  guest: { linuxKernel: string; linuxInitrd: string },
-  opts: { append?: string; onPoweroff?: string; onReboot?: string } = {},
-): string {
-  return `<domain type='qemu'>
-  <name>${name}</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${guest.linuxKernel}</kernel>
-    <initrd>${guest.linuxInitrd}</initrd>
-    <cmdline>console=ttyS0 quiet ${opts.append ?? ''}</cmdline>
-  </os>
-  <features><acpi/></features>
-  <on_poweroff>${opts.onPoweroff ?? 'destroy'}</on_poweroff>
-  <on_reboot>${opts.onReboot ?? 'restart'}</on_reboot>
-  <devices>
-    <serial type='pty'><target port='0'/></serial>
-  </devices>
-</domain>`;
-}
+/** The test guests' domain XML, under the names the tests use. */
+export { buildBootSectorXml, buildLinuxXml } from '../../scripts/guests/domain-xml.js';
 
 /** Records lifecycle events as [event, detail] pairs and waits for them. */
 export class EventLog {

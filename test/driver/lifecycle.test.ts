@@ -20,7 +20,7 @@ import { run } from '../../src/exec/index.js';
 import { BOOT_SECTOR_MARKER, ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import {
   EventLog,
-  bootSectorXml,
+  buildBootSectorXml,
   cleanupRoot,
   isAlive,
   makeRoot,
@@ -57,7 +57,7 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
     const driver = await setup();
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener);
-    const dom = await driver.domainDefineXML(bootSectorXml('life', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('life', image));
     expect(dom.id).toBe(-1);
     expect(existsSync(join(root, 'etc', 'qemu', 'life.xml'))).toBe(true);
     expect(await driver.domainGetState(dom)).toEqual({
@@ -136,7 +136,7 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
   it('starts paused with the PAUSED flag and gives increasing ids', async () => {
     const driver = await setup();
     const events = new EventLog();
-    const dom = await driver.domainDefineXML(bootSectorXml('paused', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('paused', image));
     await driver.onDomainLifecycle(events.listener, dom);
     const first = await driver.domainCreate(dom, 1);
     pids.push(readPidFile(root, 'paused'));
@@ -159,7 +159,7 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
 
   it('runs a transient domain that vanishes when it stops', async () => {
     const driver = await setup();
-    const dom = await driver.domainCreateXML(bootSectorXml('transient', image));
+    const dom = await driver.domainCreateXML(buildBootSectorXml('transient', image));
     pids.push(readPidFile(root, 'transient'));
     expect(await driver.domainIsPersistent(dom)).toBe(false);
     expect((await driver.listAllDomains(ListFlags.TRANSIENT)).map((d) => d.name)).toEqual(['transient']);
@@ -181,7 +181,7 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
     const { stdout } = await run(['qemu-system-x86_64', '--version']);
     const [, major, minor, micro] = /version (\d+)\.(\d+)\.(\d+)/.exec(stdout) ?? [];
     expect(await driver.getVersion()).toBe(BigInt(Number(major) * 1e6 + Number(minor) * 1e3 + Number(micro)));
-    const dom = await driver.domainDefineXML(bootSectorXml('look', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('look', image));
     expect(await driver.lookupDomainByUUID(dom.uuid.toUpperCase())).toEqual(dom);
     await expect(driver.lookupDomainByUUID('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
       message: "Domain not found: no domain with matching uuid '00000000-0000-4000-8000-000000000000'",
@@ -212,8 +212,8 @@ describe('domain lifecycle with the boot-sector guest (TCG)', () => {
 
   it('filters lists by virConnectListAllDomainsFlags', async () => {
     const driver = await setup();
-    await driver.domainDefineXML(bootSectorXml('off', image));
-    const on = await driver.domainDefineXML(bootSectorXml('on', join(root, 'other.img')));
+    await driver.domainDefineXML(buildBootSectorXml('off', image));
+    const on = await driver.domainDefineXML(buildBootSectorXml('on', join(root, 'other.img')));
     await driver.domainSetAutostart(on, true);
     expect(existsSync(join(root, 'etc', 'qemu', 'autostart', 'on.xml'))).toBe(true);
     const names = async (flags: number) => (await driver.listAllDomains(flags)).map((d) => d.name);
@@ -248,7 +248,7 @@ describe('shutdown with a timeout, and VNC autoport', () => {
     drivers.push(driver);
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener);
-    const dom = await driver.domainDefineXML(bootSectorXml('deaf', image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('deaf', image));
     await driver.domainCreate(dom);
     pids.push(readPidFile(root, 'deaf'));
     // The boot-sector guest has no ACPI driver: the button press does nothing.
@@ -269,7 +269,7 @@ describe('shutdown with a timeout, and VNC autoport', () => {
     ({ root, image } = await makeRoot(guests.bootSectorImage));
     const driver = await openDriver(root);
     drivers.push(driver);
-    const xml = bootSectorXml('vnc', image).replace(
+    const xml = buildBootSectorXml('vnc', image).replace(
       '<devices>',
       "<devices>\n    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>",
     );

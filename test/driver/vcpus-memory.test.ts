@@ -4,14 +4,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStatTag, QemuDriver } from '../../src/driver/index.js';
 import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import {
-  bootSectorXml,
+  buildBootSectorXml,
   cleanupRoot,
   isAlive,
   makeRoot,
   openDriver,
   readPidFile,
   waitUntil,
-  linuxXml,
+  buildLinuxXml,
 } from './helpers.js';
 
 const KVM_SKIP_REASON = existsSync('/dev/kvm') ? '' : 'no /dev/kvm on this host';
@@ -42,7 +42,7 @@ describe('vCPUs and memory of a running domain', () => {
     ({ root, image } = await makeRoot(guests.bootSectorImage));
     const driver = await openDriver(root);
     drivers.push(driver);
-    const dom = await driver.domainDefineXML(bootSectorXml(name, image, opts));
+    const dom = await driver.domainDefineXML(buildBootSectorXml(name, image, opts));
     const started = await driver.domainCreate(dom);
     const pid = readPidFile(root, name);
     pids.push(pid);
@@ -114,7 +114,7 @@ describe('vCPUs and memory of a running domain', () => {
     ({ root } = await makeRoot());
     const driver = await openDriver(root);
     drivers.push(driver);
-    const xml = linuxXml('balloon', guests).replace(
+    const xml = buildLinuxXml('balloon', guests).replace(
       "<memory unit='MiB'>256</memory>",
       "<memory unit='MiB'>256</memory>\n  <currentMemory unit='MiB'>192</currentMemory>",
     );

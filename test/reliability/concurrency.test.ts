@@ -10,7 +10,7 @@ import { DomainState, type DomainRef } from '../../src/connection.js';
 import { isQemuOfDomain } from '../../src/driver/proc.js';
 import { isTsvirtError } from '../../src/errors.js';
 import type { RemoteConnection } from '../../src/remote/index.js';
-import { bootSectorXml, isAlive, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, isAlive, waitUntil } from '../driver/helpers.js';
 import { DaemonRig, elapsedMs, makePrng, pickSeed, whyNoDaemonRig } from './harness.js';
 
 const CLIENTS = 16;
@@ -108,7 +108,7 @@ describe.skipIf(why !== undefined)('concurrent clients', () => {
     for (const name of DOMAINS) images.set(name, await r.guestImage(name));
     const uuids = new Map<string, string>();
     const xmlOf = (name: string) => (description: string) =>
-      bootSectorXml(name, images.get(name) as string, {
+      buildBootSectorXml(name, images.get(name) as string, {
         memMiB: 32,
         ...(uuids.has(name) ? { uuid: uuids.get(name) as string } : {}),
         extra: `\n  <description>${description}</description>`,

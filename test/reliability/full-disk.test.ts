@@ -11,7 +11,7 @@ import type { Connection } from '../../src/connection.js';
 import { EmbeddedConnection } from '../../src/embedded/embedded-connection.js';
 import { isTsvirtError } from '../../src/errors.js';
 import { run } from '../../src/exec/index.js';
-import { bootSectorXml } from '../driver/helpers.js';
+import { buildBootSectorXml } from '../driver/helpers.js';
 
 const INACTIVE = 2;
 
@@ -100,7 +100,7 @@ async function snapshotDefinitions(conn: Connection): Promise<Record<string, str
 }
 
 const domainXml = (name: string, description: string, uuid?: string): string =>
-  bootSectorXml(name, join(root, 'none.img'), {
+  buildBootSectorXml(name, join(root, 'none.img'), {
     memMiB: 32,
     ...(uuid ? { uuid } : {}),
     extra: `\n  <description>${description}</description>`,

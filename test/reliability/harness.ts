@@ -7,7 +7,7 @@ import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { guestPaths } from '../../scripts/guests/paths.js';
 import { connectRemote, type RemoteConnection } from '../../src/remote/index.js';
-import { bootSectorXml, cleanupRoot, isAlive, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, cleanupRoot, isAlive, waitUntil } from '../driver/helpers.js';
 import {
   findFreePort,
   makeDaemonRoot,
@@ -98,7 +98,7 @@ export class DaemonRig {
 
   /** Boot-sector domain XML (type qemu, no NIC) with its own image. */
   async guestXml(name: string, memMiB = 32, extra = ''): Promise<string> {
-    return bootSectorXml(name, await this.guestImage(name), { memMiB, extra });
+    return buildBootSectorXml(name, await this.guestImage(name), { memMiB, extra });
   }
 
   /** qemu's pid of a running domain, from run/qemu/NAME.pid. */

@@ -6,7 +6,7 @@ import { DomainState } from '../../src/connection.js';
 import { isTsvirtError } from '../../src/errors.js';
 import { WsConnection } from '../../src/ws/index.js';
 import { ensureGuests } from '../../scripts/guests/paths.js';
-import { bootSectorXml, isAlive, readPidFile, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, isAlive, readPidFile, waitUntil } from '../driver/helpers.js';
 import { RpcClient, startFixture, type WsFixture } from './helpers.js';
 
 const EV = { started: 2, suspended: 3, resumed: 4, stopped: 5 } as const;
@@ -32,7 +32,7 @@ describe('ws JSON-RPC API with a real guest', () => {
       events: ['domain.lifecycle'],
     });
     const dom = await c.result<{ name: string; uuid: string; id: number }>('domain.defineXML', {
-      xml: bootSectorXml('ws-life', image),
+      xml: buildBootSectorXml('ws-life', image),
     });
     expect(dom).toMatchObject({ name: 'ws-life', id: -1 });
     expect(await c.result('domain.create', { name: 'ws-life' })).toMatchObject({ name: 'ws-life' });
@@ -100,7 +100,7 @@ describe('ws JSON-RPC API with a real guest', () => {
     const conn = await WsConnection.connect(fx.url);
     try {
       expect(conn.readOnly).toBe(false);
-      const dom = await conn.domainDefineXML(bootSectorXml('ws-client', image));
+      const dom = await conn.domainDefineXML(buildBootSectorXml('ws-client', image));
       const events: number[] = [];
       const sub = await conn.onDomainLifecycle((ev) => events.push(ev.event), dom);
       await conn.domainCreate(dom);

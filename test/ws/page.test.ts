@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINUX_READY_MARKER, ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import { run } from '../../src/exec/index.js';
-import { isAlive, linuxXml, readPidFile } from '../driver/helpers.js';
+import { isAlive, buildLinuxXml, readPidFile } from '../driver/helpers.js';
 import { startFixture, type WsFixture } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -59,7 +59,9 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
   const stateOf = (page: Page, name: string) => page.locator(`tr[data-name="${name}"] .state`);
 
   it('lists a domain, starts it, follows its state and shows its serial console', async () => {
-    const dom = await fx.conn.domainDefineXML(linuxXml('web-linux', guests, { append: 'tsvirt.shell=1' }));
+    const dom = await fx.conn.domainDefineXML(
+      buildLinuxXml('web-linux', guests, { append: 'tsvirt.shell=1' }),
+    );
     const { page, errors } = await openPage();
     try {
       await expect.poll(() => stateOf(page, 'web-linux').textContent(), { timeout: 10_000 }).toBe('shut off');
@@ -104,7 +106,7 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
   });
 
   it('shows a failed action as a message in the page', async () => {
-    const xml = linuxXml('web-novnc', guests, { append: 'tsvirt.shell=1' });
+    const xml = buildLinuxXml('web-novnc', guests, { append: 'tsvirt.shell=1' });
     const dom = await fx.conn.domainDefineXML(xml);
     const { page } = await openPage();
     try {

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import { findVncTarget } from '../../src/ws/stream-endpoints.js';
-import { bootSectorXml, isAlive, linuxXml, readPidFile, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, isAlive, buildLinuxXml, readPidFile, waitUntil } from '../driver/helpers.js';
 import { startFixture, type WsFixture } from './helpers.js';
 
 /** A binary WebSocket client that collects what it receives as latin1 text. */
@@ -56,7 +56,9 @@ describe('ws console and VNC endpoints', () => {
   });
 
   it('carries the Linux guest shell on /console/NAME, one user at a time', async () => {
-    const dom = await fx.conn.domainDefineXML(linuxXml('ws-shell', guests, { append: 'tsvirt.shell=1' }));
+    const dom = await fx.conn.domainDefineXML(
+      buildLinuxXml('ws-shell', guests, { append: 'tsvirt.shell=1' }),
+    );
     await fx.conn.domainCreate(dom);
     pids.push(readPidFile(fx.root, 'ws-shell'));
     try {
@@ -95,7 +97,7 @@ describe('ws console and VNC endpoints', () => {
       const name = `ws-vnc${i}`;
       const image = join(fx.root, `${name}.img`);
       await copyFile(guests.bootSectorImage, image);
-      const xml = bootSectorXml(name, image).replace('<devices>', `<devices>\n    ${g}`);
+      const xml = buildBootSectorXml(name, image).replace('<devices>', `<devices>\n    ${g}`);
       const dom = await fx.conn.domainDefineXML(xml);
       await fx.conn.domainCreate(dom);
       pids.push(readPidFile(fx.root, name));

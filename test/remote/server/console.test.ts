@@ -11,7 +11,7 @@ import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import { run } from '../../../src/exec/index.js';
 import { connectRemote } from '../../../src/remote/index.js';
-import { isAlive, linuxXml, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import { isAlive, buildLinuxXml, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -35,7 +35,7 @@ describe.skipIf(!usable)('serial console over the libvirt protocol (Linux guest,
   beforeAll(async () => {
     const guests = await ensureGuests();
     srv = await startTestServer();
-    const dom = await srv.conn.domainDefineXML(linuxXml('lin', guests, { append: 'tsvirt.shell=1' }));
+    const dom = await srv.conn.domainDefineXML(buildLinuxXml('lin', guests, { append: 'tsvirt.shell=1' }));
     await srv.conn.domainCreate(dom);
     pid = readPidFile(srv.root, 'lin');
     const serialLog = join(srv.root, 'log', 'qemu', 'lin.serial.log');

@@ -12,7 +12,7 @@ import { ensureGuests } from '../../../scripts/guests/paths.js';
 import type { DomainLifecycleEvent, PoolLifecycleEvent } from '../../../src/connection.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
-import { bootSectorXml, isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
+import { buildBootSectorXml, isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -58,7 +58,7 @@ describe.skipIf(!hasQemu)('domains', () => {
     await copyFile(guests.bootSectorImage, image);
     const events: DomainLifecycleEvent[] = [];
     const sub = await c.onDomainLifecycle((ev) => events.push(ev));
-    const dom = await c.domainDefineXML(bootSectorXml('rc1', image, { vcpus: 2 }));
+    const dom = await c.domainDefineXML(buildBootSectorXml('rc1', image, { vcpus: 2 }));
     expect(dom.id).toBe(-1);
     expect(await c.lookupDomainByName('rc1')).toEqual(dom);
     expect(await c.lookupDomainByUUID(dom.uuid)).toEqual(dom);
@@ -110,7 +110,7 @@ describe.skipIf(!hasQemu)('domains', () => {
     const guests = await ensureGuests();
     const image = join(srv.root, 'boot2.img');
     await copyFile(guests.bootSectorImage, image);
-    const dom = await c.domainCreateXML(bootSectorXml('rc2', image));
+    const dom = await c.domainCreateXML(buildBootSectorXml('rc2', image));
     pids.push(readPidFile(srv.root, 'rc2'));
     expect(dom.id).toBeGreaterThan(0);
     expect(await c.domainIsPersistent(dom)).toBe(false);

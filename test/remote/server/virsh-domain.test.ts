@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { bootSectorXml, isAlive, readPidFile } from '../../driver/helpers.js';
+import { buildBootSectorXml, isAlive, readPidFile } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 
@@ -26,9 +26,9 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh domain commands', () => {
     const image = join(srv.root, 'boot.img');
     await copyFile(guests.bootSectorImage, image);
     xmlFile = join(srv.root, 'd1.xml');
-    await writeFile(xmlFile, bootSectorXml('d1', image));
+    await writeFile(xmlFile, buildBootSectorXml('d1', image));
     await copyFile(guests.bootSectorImage, join(srv.root, 'boot2.img'));
-    await writeFile(join(srv.root, 't1.xml'), bootSectorXml('t1', join(srv.root, 'boot2.img')));
+    await writeFile(join(srv.root, 't1.xml'), buildBootSectorXml('t1', join(srv.root, 'boot2.img')));
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { bootSectorXml, isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
+import { buildBootSectorXml, isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh } from './virsh-harness.js';
 
@@ -21,7 +21,7 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh event and read-only access', () => {
     srv = await startTestServer();
     const image = join(srv.root, 'boot.img');
     await copyFile(guests.bootSectorImage, image);
-    await srv.conn.domainDefineXML(bootSectorXml('e1', image));
+    await srv.conn.domainDefineXML(buildBootSectorXml('e1', image));
   });
   afterAll(async () => {
     expect(await srv.stop()).toEqual([]);
