@@ -10,7 +10,8 @@ export class DomainRegistry {
 
   /** Every domain, sorted by name. */
   all(): DomainObject[] {
-    return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    // By code point, not localeCompare: this runs on every listing.
+    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Add a domain; throws ERR_DOMAIN_EXISTS when its name or uuid is taken by another. */
@@ -91,6 +92,7 @@ export class DomainRegistry {
 
 /** Whether a domain passes the filter groups of virConnectListAllDomainsFlags. */
 export function matchesListFlags(dom: DomainObject, flags: number): boolean {
+  if (flags === 0) return true;
   const other = dom.state !== DomainState.RUNNING && dom.state !== DomainState.PAUSED && dom.active;
   const groups: Array<Array<[number, boolean]>> = [
     [
