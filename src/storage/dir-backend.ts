@@ -6,6 +6,9 @@ import type { PoolDef, PoolSizes } from './pool-xml.js';
 import { convertImage, createImage, readImageInfo, resizeImage } from './qemu-img.js';
 import type { VolumeDesc } from './volume-xml.js';
 
+/** How many qemu-img info calls a refresh runs at once. */
+const DESCRIBE_PARALLEL = 8;
+
 /** A `dir` pool: a folder whose regular files are volumes, made and read with qemu-img. */
 export class DirBackend implements PoolBackend {
   constructor(
@@ -58,14 +61,20 @@ export class DirBackend implements PoolBackend {
   }
 
   async listVolumes(): Promise<VolumeDesc[]> {
+    const names = (await readdir(this.dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() || e.isSymbolicLink())
+      .map((e) => e.name);
     const vols: VolumeDesc[] = [];
-    for (const entry of await readdir(this.dir, { withFileTypes: true })) {
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-      try {
-        vols.push(await this.describe(entry.name));
-      } catch (err) {
-        this.warn(`storage pool '${this.def.name}': skipped ${entry.name}: ${(err as Error).message}`);
-      }
+    // One qemu-img per file: run a few at once, so that a refresh (and every embedded open) does not
+    // take the sum of their start-up times.
+    for (let i = 0; i < names.length; i += DESCRIBE_PARALLEL) {
+      const batch = names.slice(i, i + DESCRIBE_PARALLEL);
+      const described = await Promise.allSettled(batch.map((name) => this.describe(name)));
+      described.forEach((d, j) => {
+        if (d.status === 'fulfilled') vols.push(d.value);
+        else
+          this.warn(`storage pool '${this.def.name}': skipped ${batch[j]}: ${(d.reason as Error).message}`);
+      });
     }
     return vols.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
