@@ -1,6 +1,6 @@
 import type { Command, CommandContext } from '../command.js';
 import { parseVerbArgs } from '../args.js';
-import { probeHost, type HostProbeOptions, type HostReport } from '../../kvm/index.js';
+import type { HostProbeOptions, HostReport } from '../../kvm/index.js';
 
 /** The prefix virt-host-validate puts on each QEMU line. */
 const PREFIX = '  QEMU: ';
@@ -27,6 +27,8 @@ Options:
 
 Exit status: 0 when guests can run (with KVM or TCG), 1 otherwise.`,
   async run(ctx: CommandContext): Promise<number> {
+    // Loaded here: the probe pulls in ffi-rs and the exec wrapper, which other verbs may not need.
+    const { probeHost } = await import('../../kvm/index.js');
     const report = await probeHost(parseProbeOptions(ctx.args));
     if (ctx.json) ctx.print(JSON.stringify(report, null, 2));
     else for (const line of formatHostReport(report)) ctx.print(line);
