@@ -100,7 +100,20 @@ async function showDemo(daemon: Daemon, root: string, type: 'kvm' | 'qemu', port
   say(`  virsh -c '${unixUri}' dominfo ${DEMO_NAME}`);
 }
 
+const HELP = `Usage: npm start [-- --once]
+
+Runs tsvirtd in the foreground on ./var (unix sockets in ./var/run, TCP on 127.0.0.1:16509 or a
+free port), starts the demo guest, shows its serial output and how to reach it. Ctrl-C stops the
+daemon; the guests keep running and the next start re-adopts them.
+
+  --once   stop the daemon once the demo is shown (also TSVIRT_DEMO_EXIT=1)
+`;
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const once = process.argv.includes('--once') || process.env.TSVIRT_DEMO_EXIT === '1';
   const root = resolve('var');
   await mkdir(join(root, 'run'), { recursive: true });
