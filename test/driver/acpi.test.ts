@@ -1,59 +1,29 @@
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
-import {
-  EventType,
-  QemuDriver,
-  ShutdownDetail,
-  ShutoffReason,
-  StoppedDetail,
-} from '../../src/driver/index.js';
+import { EventType, ShutdownDetail, ShutoffReason, StoppedDetail } from '../../src/driver/index.js';
 import {
   LINUX_POWEROFF_MARKER,
   LINUX_READY_MARKER,
   LINUX_REBOOT_MARKER,
-  ensureGuests,
-  type GuestPaths,
 } from '../../scripts/guests/paths.js';
-import {
-  EventLog,
-  cleanupRoot,
-  isAlive,
-  buildLinuxXml,
-  makeRoot,
-  openDriver,
-  readPidFile,
-  waitForText,
-} from './helpers.js';
+import { EventLog, isAlive, buildLinuxXml, readPidFile, waitForText } from './helpers.js';
+import { useDriverHarness } from './harness.js';
 
 /** Bound on one Linux boot under TCG on a shared 2-core machine. */
 const BOOT_MS = 30_000;
 
 describe('ACPI shutdown, reboot and lifecycle actions with the Linux guest (TCG)', () => {
-  let guests: GuestPaths;
-  let root = '';
-  const drivers: QemuDriver[] = [];
-  const pids: number[] = [];
-
-  beforeAll(async () => {
-    guests = await ensureGuests();
-  }, 600_000);
-
-  afterEach(async () => {
-    expect(await cleanupRoot(root, drivers)).toEqual([]);
-    for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
-  });
+  const h = useDriverHarness();
 
   async function boot(name: string, opts: Parameters<typeof buildLinuxXml>[2] = {}) {
-    ({ root } = await makeRoot());
-    const driver = await openDriver(root);
-    drivers.push(driver);
+    const driver = await h.setup();
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener);
-    const dom = await driver.domainCreateXML(buildLinuxXml(name, guests, opts));
-    const pid = readPidFile(root, name);
-    pids.push(pid);
-    const serial = join(root, 'log', 'qemu', `${name}.serial.log`);
+    const dom = await driver.domainCreateXML(buildLinuxXml(name, h.guests, opts));
+    const pid = readPidFile(h.root, name);
+    h.pids.push(pid);
+    const serial = join(h.root, 'log', 'qemu', `${name}.serial.log`);
     await waitForText(serial, LINUX_READY_MARKER, BOOT_MS);
     return { driver, dom, pid, events, serial };
   }
@@ -76,7 +46,7 @@ describe('ACPI shutdown, reboot and lifecycle actions with the Linux guest (TCG)
     const { driver, dom, pid, events, serial } = await boot('acpi-reboot');
     await driver.domainReboot(dom);
     await waitForText(serial, LINUX_READY_MARKER, BOOT_MS, 2);
-    expect(readPidFile(root, 'acpi-reboot')).toBe(pid);
+    expect(readPidFile(h.root, 'acpi-reboot')).toBe(pid);
     expect((await driver.domainGetState(dom)).state).toBe(DomainState.RUNNING);
     expect(events.pairs().map(([e]) => e)).toEqual([EventType.STARTED]);
     // The fake reboot is over: the next power button press stops the guest for good.
@@ -90,25 +60,23 @@ describe('ACPI shutdown, reboot and lifecycle actions with the Linux guest (TCG)
       onPoweroff: 'restart',
     });
     await waitForText(serial, LINUX_READY_MARKER, BOOT_MS, 2);
-    expect(readPidFile(root, 'restart')).toBe(pid);
+    expect(readPidFile(h.root, 'restart')).toBe(pid);
     expect((await driver.domainGetState(dom)).state).toBe(DomainState.RUNNING);
     expect(events.pairs().map(([e]) => e)).toEqual([EventType.STARTED]);
     await driver.domainDestroy(dom);
   }, 90_000);
 
   it('stops a guest that reboots itself when on_reboot is destroy', async () => {
-    ({ root } = await makeRoot());
-    const driver = await openDriver(root);
-    drivers.push(driver);
+    const driver = await h.setup();
     const dom = await driver.domainDefineXML(
-      buildLinuxXml('no-reboot', guests, { append: 'tsvirt.reboot=1', onReboot: 'destroy' }),
+      buildLinuxXml('no-reboot', h.guests, { append: 'tsvirt.reboot=1', onReboot: 'destroy' }),
     );
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener, dom);
     await driver.domainCreate(dom);
-    pids.push(readPidFile(root, 'no-reboot'));
+    h.pids.push(readPidFile(h.root, 'no-reboot'));
     await events.waitFor(EventType.STOPPED, undefined, BOOT_MS);
-    await waitForText(join(root, 'log', 'qemu', 'no-reboot.serial.log'), LINUX_REBOOT_MARKER, 1_000);
+    await waitForText(join(h.root, 'log', 'qemu', 'no-reboot.serial.log'), LINUX_REBOOT_MARKER, 1_000);
     expect(events.pairs()).toEqual([
       [EventType.STARTED, 0],
       [EventType.SHUTDOWN, ShutdownDetail.GUEST],

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
 import { spawnDetached } from '../../src/exec/index.js';
 import { QmpClient } from '../../src/qmp/index.js';
@@ -13,65 +13,34 @@ import {
   ShutoffReason,
   StoppedDetail,
 } from '../../src/driver/index.js';
-import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import {
   EventLog,
   buildBootSectorXml,
-  cleanupRoot,
   isAlive,
-  makeRoot,
   openDriver,
   readPidFile,
   waitForText,
   waitUntil,
 } from './helpers.js';
+import { useDriverHarness } from './harness.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/hold-driver.ts', import.meta.url));
 const START_AND_EXIT = fileURLToPath(new URL('./fixtures/start-and-exit.ts', import.meta.url));
 const VITE_NODE = fileURLToPath(new URL('../../node_modules/.bin/vite-node', import.meta.url));
 
 describe('supervision and re-adoption of qemu processes', () => {
-  let guests: GuestPaths;
-  let root = '';
-  let image = '';
-  const drivers: QemuDriver[] = [];
-  const pids: number[] = [];
-
-  beforeAll(async () => {
-    guests = await ensureGuests();
-  }, 600_000);
-
-  afterEach(async () => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    const left = await cleanupRoot(root, drivers);
-    await waitUntil(() => pids.every((p) => !isAlive(p)), 5_000, 'tracked pids to exit');
-    pids.splice(0);
-    expect(left).toEqual([]);
-  });
-
-  async function setup(): Promise<QemuDriver> {
-    ({ root, image } = await makeRoot(guests.bootSectorImage));
-    const driver = await openDriver(root);
-    drivers.push(driver);
-    return driver;
-  }
+  const h = useDriverHarness({ killTracked: true });
 
   async function startGuest(driver: QemuDriver, name: string) {
-    const dom = await driver.domainDefineXML(buildBootSectorXml(name, image));
+    const dom = await driver.domainDefineXML(buildBootSectorXml(name, h.image));
     await driver.domainCreate(dom);
-    const pid = readPidFile(root, name);
-    pids.push(pid);
+    const pid = readPidFile(h.root, name);
+    h.pids.push(pid);
     return { dom: await driver.lookupDomainByName(name), pid };
   }
 
   it('reports a kill -9 of qemu as shutoff (crashed) with event STOPPED/FAILED', async () => {
-    const driver = await setup();
+    const driver = await h.setup();
     const { dom, pid } = await startGuest(driver, 'victim');
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener, dom);
@@ -83,28 +52,28 @@ describe('supervision and re-adoption of qemu processes', () => {
       state: DomainState.SHUTOFF,
       reason: ShutoffReason.CRASHED,
     });
-    expect(existsSync(join(root, 'run', 'qemu', 'victim.xml'))).toBe(false);
-    expect(existsSync(join(root, 'run', 'qemu', 'victim.qmp'))).toBe(false);
+    expect(existsSync(join(h.root, 'run', 'qemu', 'victim.xml'))).toBe(false);
+    expect(existsSync(join(h.root, 'run', 'qemu', 'victim.qmp'))).toBe(false);
   });
 
   it('leaves guests running on close, and a new driver re-adopts them with the same pid', async () => {
-    const first = await setup();
+    const first = await h.setup();
     const { dom, pid } = await startGuest(first, 'keeper');
-    await copyFile(image, join(root, 'p.img'));
-    const transient = await first.domainCreateXML(buildBootSectorXml('passing', join(root, 'p.img')));
-    pids.push(readPidFile(root, 'passing'));
+    await copyFile(h.image, join(h.root, 'p.img'));
+    const transient = await first.domainCreateXML(buildBootSectorXml('passing', join(h.root, 'p.img')));
+    h.pids.push(readPidFile(h.root, 'passing'));
     await first.close();
     expect(isAlive(pid)).toBe(true);
 
-    const second = await openDriver(root);
-    drivers.push(second);
+    const second = await openDriver(h.root);
+    h.drivers.push(second);
     const again = await second.lookupDomainByName('keeper');
     expect(again).toEqual(dom);
     expect(await second.domainGetState(again)).toEqual({
       state: DomainState.RUNNING,
       reason: RunningReason.BOOTED,
     });
-    expect(readPidFile(root, 'keeper')).toBe(pid);
+    expect(readPidFile(h.root, 'keeper')).toBe(pid);
     expect(await second.domainIsPersistent(await second.lookupDomainByName('passing'))).toBe(false);
     expect((await second.lookupDomainByName('passing')).id).toBe(transient.id);
     // The monitor is back: a QMP round trip works and shows the same process.
@@ -119,14 +88,14 @@ describe('supervision and re-adoption of qemu processes', () => {
   });
 
   it('re-adopts the guest of a driver process that was killed with -9', async () => {
-    ({ root, image } = await makeRoot(guests.bootSectorImage));
-    const logFile = join(root, 'fixture.log');
-    const child = await spawnDetached([VITE_NODE, FIXTURE, root, 'orphan', image], { logFile });
-    pids.push(child.pid);
+    await h.newRoot();
+    const logFile = join(h.root, 'fixture.log');
+    const child = await spawnDetached([VITE_NODE, FIXTURE, h.root, 'orphan', h.image], { logFile });
+    h.pids.push(child.pid);
     await waitForText(logFile, 'READY', 30_000);
-    const qemuPid = readPidFile(root, 'orphan');
-    pids.push(qemuPid);
-    await expect(openDriver(root)).rejects.toMatchObject({
+    const qemuPid = readPidFile(h.root, 'orphan');
+    h.pids.push(qemuPid);
+    await expect(openDriver(h.root)).rejects.toMatchObject({
       code: 'ERR_ROOT_LOCKED',
       fields: { pid: child.pid },
     });
@@ -134,27 +103,27 @@ describe('supervision and re-adoption of qemu processes', () => {
     await child.exited;
     expect(isAlive(qemuPid)).toBe(true);
 
-    const driver = await openDriver(root);
-    drivers.push(driver);
+    const driver = await openDriver(h.root);
+    h.drivers.push(driver);
     const dom = await driver.lookupDomainByName('orphan');
     expect(await driver.domainGetState(dom)).toEqual({
       state: DomainState.RUNNING,
       reason: RunningReason.BOOTED,
     });
-    expect(readPidFile(root, 'orphan')).toBe(qemuPid);
+    expect(readPidFile(h.root, 'orphan')).toBe(qemuPid);
     expect((await driver.domainGetVcpus(dom)).length).toBe(1);
     await driver.domainDestroy(dom);
     expect(isAlive(qemuPid)).toBe(false);
   }, 60_000);
 
   it('lets a process that started a guest exit once it closes the driver, leaving the guest running', async () => {
-    ({ root, image } = await makeRoot(guests.bootSectorImage));
-    const logFile = join(root, 'fixture.log');
-    const child = await spawnDetached([VITE_NODE, START_AND_EXIT, root, 'cli', image], { logFile });
-    pids.push(child.pid);
+    await h.newRoot();
+    const logFile = join(h.root, 'fixture.log');
+    const child = await spawnDetached([VITE_NODE, START_AND_EXIT, h.root, 'cli', h.image], { logFile });
+    h.pids.push(child.pid);
     await waitForText(logFile, 'CLOSED', 30_000);
-    const qemuPid = readPidFile(root, 'cli');
-    pids.push(qemuPid);
+    const qemuPid = readPidFile(h.root, 'cli');
+    h.pids.push(qemuPid);
     // qemu's output must not be piped through the driver's process, or that process can never exit.
     const outcome = await Promise.race([
       child.exited.then(() => 'exited'),
@@ -162,61 +131,61 @@ describe('supervision and re-adoption of qemu processes', () => {
     ]);
     expect(outcome).toBe('exited');
     expect(isAlive(qemuPid)).toBe(true);
-    const driver = await openDriver(root);
-    drivers.push(driver);
+    const driver = await openDriver(h.root);
+    h.drivers.push(driver);
     const dom = await driver.lookupDomainByName('cli');
     expect((await driver.domainGetState(dom)).state).toBe(DomainState.RUNNING);
     await driver.domainDestroy(dom);
   }, 60_000);
 
   it('finds a guest that died while no driver ran shut off (crashed), with its runtime files removed', async () => {
-    const first = await setup();
+    const first = await h.setup();
     const { pid } = await startGuest(first, 'ghost');
     await first.close();
     process.kill(pid, 'SIGKILL');
     await waitUntil(() => !isAlive(pid), 5_000, 'qemu to die');
     const lines: string[] = [];
-    const second = await openDriver(root, lines);
-    drivers.push(second);
+    const second = await openDriver(h.root, lines);
+    h.drivers.push(second);
     const dom = await second.lookupDomainByName('ghost');
     expect(await second.domainGetState(dom)).toEqual({
       state: DomainState.SHUTOFF,
       reason: ShutoffReason.CRASHED,
     });
     expect(dom.id).toBe(-1);
-    expect(existsSync(join(root, 'run', 'qemu', 'ghost.xml'))).toBe(false);
+    expect(existsSync(join(h.root, 'run', 'qemu', 'ghost.xml'))).toBe(false);
     expect(lines.join('\n')).toContain(`qemu pid ${pid} is gone`);
   });
 
   it('never signals a pid from the status file that is not this domain qemu', async () => {
-    const first = await setup();
+    const first = await h.setup();
     const { pid } = await startGuest(first, 'reused');
     await first.close();
     process.kill(pid, 'SIGKILL');
     await waitUntil(() => !isAlive(pid), 5_000, 'qemu to die');
     // Another process now holds "the" pid: point the status file at a sleep.
-    const sleeper = await spawnDetached(['sleep', '30'], { logFile: join(root, 'sleep.log') });
-    pids.push(sleeper.pid);
-    const statusPath = join(root, 'run', 'qemu', 'reused.xml');
+    const sleeper = await spawnDetached(['sleep', '30'], { logFile: join(h.root, 'sleep.log') });
+    h.pids.push(sleeper.pid);
+    const statusPath = join(h.root, 'run', 'qemu', 'reused.xml');
     const status = readFileSync(statusPath, 'utf8').replace(/ pid='\d+'/, ` pid='${sleeper.pid}'`);
     await writeFile(statusPath, status);
-    const second = await openDriver(root);
-    drivers.push(second);
+    const second = await openDriver(h.root);
+    h.drivers.push(second);
     const dom = await second.lookupDomainByName('reused');
     expect((await second.domainGetState(dom)).state).toBe(DomainState.SHUTOFF);
     expect(isAlive(sleeper.pid)).toBe(true);
   });
 
   it('shows a qemu whose QMP does not answer in NOSTATE, refuses QMP work, and destroys it by signal', async () => {
-    const first = await setup();
+    const first = await h.setup();
     const { pid } = await startGuest(first, 'mute');
     await first.close();
     // QEMU serves one QMP client at a time: holding the monitor makes the next driver's greeting time out.
-    const holder = await QmpClient.connect(join(root, 'run', 'qemu', 'mute.qmp'));
+    const holder = await QmpClient.connect(join(h.root, 'run', 'qemu', 'mute.qmp'));
     try {
       const lines: string[] = [];
-      const second = await openDriver(root, lines);
-      drivers.push(second);
+      const second = await openDriver(h.root, lines);
+      h.drivers.push(second);
       const dom = await second.lookupDomainByName('mute');
       expect(await second.domainGetState(dom)).toEqual({ state: DomainState.NOSTATE, reason: 0 });
       expect(second.domainGetMonitorError(dom)).toMatch(/greeting|timed out/);

@@ -1,39 +1,19 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
 import { QemuDriver } from '../../src/driver/index.js';
-import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
-import { buildBootSectorXml, cleanupRoot, isAlive, makeRoot, openDriver, readPidFile } from './helpers.js';
+import { buildBootSectorXml, readPidFile } from './helpers.js';
+import { useDriverHarness } from './harness.js';
 
 describe('concurrency: job locks and the root lock', () => {
-  let guests: GuestPaths;
-  let root = '';
-  let image = '';
-  const drivers: QemuDriver[] = [];
-  const pids: number[] = [];
-
-  beforeAll(async () => {
-    guests = await ensureGuests();
-  }, 600_000);
-
-  afterEach(async () => {
-    expect(await cleanupRoot(root, drivers)).toEqual([]);
-    for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
-  });
-
-  async function setup(jobWaitMs = 0): Promise<QemuDriver> {
-    ({ root, image } = await makeRoot(guests.bootSectorImage));
-    const driver = await openDriver(root, [], { jobWaitMs });
-    drivers.push(driver);
-    return driver;
-  }
+  const h = useDriverHarness();
 
   it('fails the second of two racing operations on one domain with "busy with start"', async () => {
-    const driver = await setup();
-    const dom = await driver.domainDefineXML(buildBootSectorXml('race', image));
+    const driver = await h.setup([], { jobWaitMs: 0 });
+    const dom = await driver.domainDefineXML(buildBootSectorXml('race', h.image));
     const results = await Promise.allSettled([driver.domainCreate(dom), driver.domainDestroy(dom)]);
-    pids.push(readPidFile(root, 'race'));
+    h.pids.push(readPidFile(h.root, 'race'));
     expect(results[0].status).toBe('fulfilled');
     expect(results[1]).toMatchObject({
       status: 'rejected',
@@ -47,10 +27,10 @@ describe('concurrency: job locks and the root lock', () => {
   });
 
   it('queues the second operation when a wait is allowed, which then sees the new state', async () => {
-    const driver = await setup(10_000);
-    const dom = await driver.domainDefineXML(buildBootSectorXml('queue', image));
+    const driver = await h.setup([], { jobWaitMs: 10_000 });
+    const dom = await driver.domainDefineXML(buildBootSectorXml('queue', h.image));
     const results = await Promise.allSettled([driver.domainCreate(dom), driver.domainCreate(dom)]);
-    pids.push(readPidFile(root, 'queue'));
+    h.pids.push(readPidFile(h.root, 'queue'));
     expect(results[0].status).toBe('fulfilled');
     expect(results[1]).toMatchObject({
       status: 'rejected',
@@ -63,26 +43,26 @@ describe('concurrency: job locks and the root lock', () => {
   });
 
   it('runs operations on different domains in parallel', async () => {
-    const driver = await setup();
-    await copyFile(image, join(root, 'b.img'));
-    const a = await driver.domainDefineXML(buildBootSectorXml('a', image));
-    const b = await driver.domainDefineXML(buildBootSectorXml('b', join(root, 'b.img')));
+    const driver = await h.setup([], { jobWaitMs: 0 });
+    await copyFile(h.image, join(h.root, 'b.img'));
+    const a = await driver.domainDefineXML(buildBootSectorXml('a', h.image));
+    const b = await driver.domainDefineXML(buildBootSectorXml('b', join(h.root, 'b.img')));
     const [ra, rb] = await Promise.all([driver.domainCreate(a), driver.domainCreate(b)]);
-    pids.push(readPidFile(root, 'a'), readPidFile(root, 'b'));
+    h.pids.push(readPidFile(h.root, 'a'), readPidFile(h.root, 'b'));
     expect(ra.id).not.toBe(rb.id);
     await Promise.all([driver.domainDestroy(a), driver.domainDestroy(b)]);
     expect(await driver.listAllDomains(1)).toEqual([]);
   });
 
   it('refuses a second driver on the same root with ERR_ROOT_LOCKED naming the holder pid', async () => {
-    await setup();
-    await expect(QemuDriver.open({ root, lockTimeoutMs: 100 })).rejects.toMatchObject({
+    await h.setup([], { jobWaitMs: 0 });
+    await expect(QemuDriver.open({ root: h.root, lockTimeoutMs: 100 })).rejects.toMatchObject({
       code: 'ERR_ROOT_LOCKED',
       fields: { pid: process.pid },
       message: expect.stringContaining(`in use by process ${process.pid}`),
     });
-    await drivers.splice(0)[0]?.close();
-    const next = await QemuDriver.open({ root, lockTimeoutMs: 100 });
-    drivers.push(next);
+    await h.drivers.splice(0)[0]?.close();
+    const next = await QemuDriver.open({ root: h.root, lockTimeoutMs: 100 });
+    h.drivers.push(next);
   });
 });

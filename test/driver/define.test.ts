@@ -1,24 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
-import {
-  DefinedDetail,
-  EventType,
-  QemuDriver,
-  RunningReason,
-  ShutoffReason,
-} from '../../src/driver/index.js';
-import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
-import {
-  EventLog,
-  buildBootSectorXml,
-  cleanupRoot,
-  isAlive,
-  makeRoot,
-  openDriver,
-  readPidFile,
-} from './helpers.js';
+import { DefinedDetail, EventType, RunningReason, ShutoffReason } from '../../src/driver/index.js';
+import { EventLog, buildBootSectorXml, openDriver, readPidFile } from './helpers.js';
+import { useDriverHarness } from './harness.js';
 
 const UUID_A = '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b';
 const UUID_B = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
@@ -38,33 +24,13 @@ function snapshotEtc(root: string): Record<string, string> {
 }
 
 describe('domain definitions', () => {
-  let guests: GuestPaths;
-  let root = '';
-  let image = '';
-  const drivers: QemuDriver[] = [];
-  const pids: number[] = [];
-
-  beforeAll(async () => {
-    guests = await ensureGuests();
-  }, 600_000);
-
-  afterEach(async () => {
-    expect(await cleanupRoot(root, drivers)).toEqual([]);
-    for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
-  });
-
-  async function setup(lines: string[] = []): Promise<QemuDriver> {
-    ({ root, image } = await makeRoot(guests.bootSectorImage));
-    const driver = await openDriver(root, lines);
-    drivers.push(driver);
-    return driver;
-  }
+  const h = useDriverHarness();
 
   it('rejects bad XML of many kinds with a clear error and changes no file', async () => {
-    const driver = await setup();
-    await driver.domainDefineXML(buildBootSectorXml('good', image, { uuid: UUID_A }));
-    const before = snapshotEtc(root);
-    const good = buildBootSectorXml('good', image, { uuid: UUID_A });
+    const driver = await h.setup();
+    await driver.domainDefineXML(buildBootSectorXml('good', h.image, { uuid: UUID_A }));
+    const before = snapshotEtc(h.root);
+    const good = buildBootSectorXml('good', h.image, { uuid: UUID_A });
     const bad: Array<[string, string]> = [
       ['not xml at all <<<', 'ERR_XML_PARSE'],
       ['<domain type="qemu"><name>x</name>', 'ERR_XML_PARSE'],
@@ -84,86 +50,86 @@ describe('domain definitions', () => {
         code ? new RegExp(`^${code}$`) : /^ERR_(XML_PARSE|XML_INVALID|NOT_SUPPORTED|INVALID_ARG)$/,
       );
       expect(err.message.length).toBeGreaterThan(10);
-      expect(snapshotEtc(root)).toEqual(before);
+      expect(snapshotEtc(h.root)).toEqual(before);
     }
     expect((await driver.listAllDomains()).map((d) => d.name)).toEqual(['good']);
   });
 
   it('refuses a second domain with a taken name or uuid', async () => {
-    const driver = await setup();
-    await driver.domainDefineXML(buildBootSectorXml('one', image, { uuid: UUID_A }));
+    const driver = await h.setup();
+    await driver.domainDefineXML(buildBootSectorXml('one', h.image, { uuid: UUID_A }));
     await expect(
-      driver.domainDefineXML(buildBootSectorXml('one', image, { uuid: UUID_B })),
+      driver.domainDefineXML(buildBootSectorXml('one', h.image, { uuid: UUID_B })),
     ).rejects.toMatchObject({
       code: 'ERR_DOMAIN_EXISTS',
       message: `domain 'one' already exists with uuid ${UUID_A}`,
     });
     await expect(
-      driver.domainDefineXML(buildBootSectorXml('two', image, { uuid: UUID_A })),
+      driver.domainDefineXML(buildBootSectorXml('two', h.image, { uuid: UUID_A })),
     ).rejects.toMatchObject({
       code: 'ERR_DOMAIN_EXISTS',
       message: `domain 'one' is already defined with uuid ${UUID_A}; rename it or use another uuid`,
     });
-    await expect(driver.domainCreateXML(buildBootSectorXml('one', image))).rejects.toMatchObject({
+    await expect(driver.domainCreateXML(buildBootSectorXml('one', h.image))).rejects.toMatchObject({
       code: 'ERR_DOMAIN_EXISTS',
     });
   });
 
   it('redefines a running domain: the new config is persistent, the live one stays until it stops', async () => {
-    const driver = await setup();
+    const driver = await h.setup();
     const events = new EventLog();
     await driver.onDomainLifecycle(events.listener);
-    const dom = await driver.domainDefineXML(buildBootSectorXml('redef', image, { uuid: UUID_A }));
+    const dom = await driver.domainDefineXML(buildBootSectorXml('redef', h.image, { uuid: UUID_A }));
     await driver.domainCreate(dom);
-    pids.push(readPidFile(root, 'redef'));
-    await driver.domainDefineXML(buildBootSectorXml('redef', image, { uuid: UUID_A, memMiB: 96 }));
+    h.pids.push(readPidFile(h.root, 'redef'));
+    await driver.domainDefineXML(buildBootSectorXml('redef', h.image, { uuid: UUID_A, memMiB: 96 }));
     expect(await driver.domainGetXMLDesc(dom, 2)).toContain("<memory unit='KiB'>98304</memory>");
     expect(await driver.domainGetXMLDesc(dom)).toContain("<memory unit='KiB'>65536</memory>");
-    expect(readFileSync(join(root, 'etc', 'qemu', 'redef.xml'), 'utf8')).toContain('98304');
+    expect(readFileSync(join(h.root, 'etc', 'qemu', 'redef.xml'), 'utf8')).toContain('98304');
     await driver.domainDestroy(dom);
     expect(await driver.domainGetXMLDesc(dom)).toContain('98304');
     await events.waitFor(EventType.DEFINED, DefinedDetail.UPDATED);
   });
 
   it('starts autostart domains when a driver opens, and keeps the mark across restarts', async () => {
-    const first = await setup();
-    const dom = await first.domainDefineXML(buildBootSectorXml('auto', image));
+    const first = await h.setup();
+    const dom = await first.domainDefineXML(buildBootSectorXml('auto', h.image));
     await first.domainSetAutostart(dom, true);
     await first.close();
-    const second = await openDriver(root);
-    drivers.push(second);
-    pids.push(readPidFile(root, 'auto'));
+    const second = await openDriver(h.root);
+    h.drivers.push(second);
+    h.pids.push(readPidFile(h.root, 'auto'));
     expect(await second.domainGetAutostart(dom)).toBe(true);
     expect(await second.domainGetState(dom)).toEqual({
       state: DomainState.RUNNING,
       reason: RunningReason.BOOTED,
     });
     await second.domainSetAutostart(dom, false);
-    expect(existsSync(join(root, 'etc', 'qemu', 'autostart', 'auto.xml'))).toBe(false);
+    expect(existsSync(join(h.root, 'etc', 'qemu', 'autostart', 'auto.xml'))).toBe(false);
     await second.domainDestroy(dom);
   });
 
   it('keeps an undefined running domain as transient until it stops', async () => {
-    const driver = await setup();
-    const dom = await driver.domainDefineXML(buildBootSectorXml('fleeting', image));
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml('fleeting', h.image));
     await driver.domainSetAutostart(dom, true);
     await driver.domainCreate(dom);
-    pids.push(readPidFile(root, 'fleeting'));
+    h.pids.push(readPidFile(h.root, 'fleeting'));
     await driver.domainUndefine(dom);
-    expect(existsSync(join(root, 'etc', 'qemu', 'fleeting.xml'))).toBe(false);
-    expect(existsSync(join(root, 'etc', 'qemu', 'autostart', 'fleeting.xml'))).toBe(false);
+    expect(existsSync(join(h.root, 'etc', 'qemu', 'fleeting.xml'))).toBe(false);
+    expect(existsSync(join(h.root, 'etc', 'qemu', 'autostart', 'fleeting.xml'))).toBe(false);
     expect(await driver.domainIsPersistent(dom)).toBe(false);
-    expect(readFileSync(join(root, 'run', 'qemu', 'fleeting.xml'), 'utf8')).toContain("persistent='no'");
+    expect(readFileSync(join(h.root, 'run', 'qemu', 'fleeting.xml'), 'utf8')).toContain("persistent='no'");
     await driver.domainDestroy(dom);
     expect(await driver.listAllDomains()).toEqual([]);
   });
 
   it('allows vCPU overcommit with a warning, not an error', async () => {
     const lines: string[] = [];
-    const driver = await setup(lines);
-    const dom = await driver.domainDefineXML(buildBootSectorXml('wide', image, { vcpus: 4 }));
+    const driver = await h.setup(lines);
+    const dom = await driver.domainDefineXML(buildBootSectorXml('wide', h.image, { vcpus: 4 }));
     await driver.domainCreate(dom);
-    pids.push(readPidFile(root, 'wide'));
+    h.pids.push(readPidFile(h.root, 'wide'));
     expect(lines.join('\n')).toMatch(
       /warning: domain 'wide' has 4 vCPUs but the host has \d+ CPUs \(overcommit\)/,
     );
@@ -172,8 +138,8 @@ describe('domain definitions', () => {
   });
 
   it('reports a qemu that fails to start with its own error, and leaves nothing running', async () => {
-    const driver = await setup();
-    const dom = await driver.domainDefineXML(buildBootSectorXml('broken', join(root, 'missing.img')));
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml('broken', join(h.root, 'missing.img')));
     await expect(driver.domainCreate(dom)).rejects.toMatchObject({
       code: 'ERR_OPERATION_FAILED',
       message: expect.stringMatching(
@@ -184,7 +150,7 @@ describe('domain definitions', () => {
       state: DomainState.SHUTOFF,
       reason: ShutoffReason.FAILED,
     });
-    expect(existsSync(join(root, 'run', 'qemu', 'broken.xml'))).toBe(false);
+    expect(existsSync(join(h.root, 'run', 'qemu', 'broken.xml'))).toBe(false);
     expect((await driver.lookupDomainByName('broken')).id).toBe(-1);
   });
 });

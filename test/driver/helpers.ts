@@ -1,4 +1,4 @@
-/** Shared pieces of the driver tests: temp roots, guest XML, event logs, and qemu leftovers checks. */
+/** Shared pieces of the driver tests: temp roots, guest XML, event logs, qemu leftovers checks. */
 import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,13 +100,7 @@ export async function findProcessesUnder(root: string): Promise<number[]> {
 export async function cleanupRoot(root: string, drivers: QemuDriver[]): Promise<number[]> {
   for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
   const left = await findProcessesUnder(root);
-  for (const pid of left) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killAll(left);
   await waitUntil(
     async () => (await findProcessesUnder(root)).length === 0,
     5_000,
@@ -128,4 +122,15 @@ export function isAlive(pid: number): boolean {
 /** qemu's pid from its -pidfile. */
 export function readPidFile(root: string, name: string): number {
   return Number(readFileSync(join(root, 'run', 'qemu', `${name}.pid`), 'utf8').trim());
+}
+
+/** SIGKILL each pid that still exists. */
+export function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -1,18 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStatTag, QemuDriver } from '../../src/driver/index.js';
-import { ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
-import {
-  buildBootSectorXml,
-  cleanupRoot,
-  isAlive,
-  makeRoot,
-  openDriver,
-  readPidFile,
-  waitUntil,
-  buildLinuxXml,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { MemoryStatTag } from '../../src/driver/index.js';
+import { buildBootSectorXml, readPidFile, waitUntil, buildLinuxXml } from './helpers.js';
+import { useDriverHarness } from './harness.js';
 
 const KVM_SKIP_REASON = existsSync('/dev/kvm') ? '' : 'no /dev/kvm on this host';
 if (KVM_SKIP_REASON) console.warn(`skipping the KVM vCPU thread test: ${KVM_SKIP_REASON}`);
@@ -23,29 +14,14 @@ function cpusAllowed(pid: number, tid: number): string {
 }
 
 describe('vCPUs and memory of a running domain', () => {
-  let guests: GuestPaths;
-  let root = '';
-  let image = '';
-  const drivers: QemuDriver[] = [];
-  const pids: number[] = [];
-
-  beforeAll(async () => {
-    guests = await ensureGuests();
-  }, 600_000);
-
-  afterEach(async () => {
-    expect(await cleanupRoot(root, drivers)).toEqual([]);
-    for (const pid of pids.splice(0)) expect(isAlive(pid)).toBe(false);
-  });
+  const h = useDriverHarness();
 
   async function start(name: string, opts: { vcpus?: number; type?: 'qemu' | 'kvm' } = {}) {
-    ({ root, image } = await makeRoot(guests.bootSectorImage));
-    const driver = await openDriver(root);
-    drivers.push(driver);
-    const dom = await driver.domainDefineXML(buildBootSectorXml(name, image, opts));
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml(name, h.image, opts));
     const started = await driver.domainCreate(dom);
-    const pid = readPidFile(root, name);
-    pids.push(pid);
+    const pid = readPidFile(h.root, name);
+    h.pids.push(pid);
     return { driver, dom: started, pid };
   }
 
@@ -75,7 +51,7 @@ describe('vCPUs and memory of a running domain', () => {
     expect((await driver.domainGetVcpuPinInfo(dom, 1))[1]).toEqual([0]);
     expect(await driver.domainGetXMLDesc(dom)).toContain("<vcpupin vcpu='1' cpuset='0'/>");
     await driver.domainPinVcpu(dom, 0, [1], 2);
-    expect(readFileSync(join(root, 'etc', 'qemu', 'pin.xml'), 'utf8')).toContain(
+    expect(readFileSync(join(h.root, 'etc', 'qemu', 'pin.xml'), 'utf8')).toContain(
       "<vcpupin vcpu='0' cpuset='1'/>",
     );
     expect((await driver.domainGetVcpuPinInfo(dom, 2))[0]).toEqual([1]);
@@ -100,7 +76,7 @@ describe('vCPUs and memory of a running domain', () => {
       message: expect.stringMatching(/^cannot set memory higher than max memory/),
     });
     await driver.domainSetMemory(dom, 32768n, 2);
-    expect(readFileSync(join(root, 'etc', 'qemu', 'mem.xml'), 'utf8')).toContain('32768');
+    expect(readFileSync(join(h.root, 'etc', 'qemu', 'mem.xml'), 'utf8')).toContain('32768');
     const stats = await driver.domainMemoryStats(dom);
     const byTag = new Map(stats.map((s) => [s.tag, s.val]));
     expect(byTag.get(MemoryStatTag.ACTUAL_BALLOON)).toBe(65536n);
@@ -111,15 +87,13 @@ describe('vCPUs and memory of a running domain', () => {
   });
 
   it('sets the balloon to <currentMemory> at start, and a guest with a balloon driver gives the memory back', async () => {
-    ({ root } = await makeRoot());
-    const driver = await openDriver(root);
-    drivers.push(driver);
-    const xml = buildLinuxXml('balloon', guests).replace(
+    const driver = await h.setup();
+    const xml = buildLinuxXml('balloon', h.guests).replace(
       "<memory unit='MiB'>256</memory>",
       "<memory unit='MiB'>256</memory>\n  <currentMemory unit='MiB'>192</currentMemory>",
     );
     const dom = await driver.domainCreate(await driver.domainDefineXML(xml));
-    pids.push(readPidFile(root, 'balloon'));
+    h.pids.push(readPidFile(h.root, 'balloon'));
     const actual = async (): Promise<bigint | undefined> =>
       new Map((await driver.domainMemoryStats(dom)).map((s) => [s.tag, s.val])).get(
         MemoryStatTag.ACTUAL_BALLOON,
