@@ -8,7 +8,7 @@ import { probeHostFacts } from '../../src/driver/host.js';
 import type { HostFacts } from '../../src/driver/index.js';
 import { spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { QmpClient, cont } from '../../src/qmp/index.js';
-import { isAlive, killAndWait, waitFor } from './proc.js';
+import { isAlive, killAndWait, waitFor } from '../../scripts/loopback-daemon.js';
 
 /** A guest started bare: its qemu and its monitor. */
 export interface BareGuest {

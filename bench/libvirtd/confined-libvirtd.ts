@@ -9,10 +9,19 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  canConnect,
+  freePort,
+  isAlive,
+  killAndWait,
+  loopbackDaemonConf,
+  notUpError,
+  waitFor,
+} from '../../scripts/loopback-daemon.js';
 import { spawnDetached } from '../../src/exec/index.js';
 import type { BenchDaemon } from './daemon.js';
 import { MountNamespace } from './namespace.js';
-import { canConnect, cmdline, freePort, isAlive, killAndWait, waitFor } from './proc.js';
+import { cmdline } from './proc.js';
 
 /** Path of libvirtd, or undefined when libvirt-daemon is not installed. */
 export const LIBVIRTD = ['/usr/sbin/libvirtd', '/usr/bin/libvirtd'].find((p) => existsSync(p));
@@ -33,22 +42,6 @@ export const QEMU_CONF = [
 
 const QEMU_USER_LINE = 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin';
 const QEMU_GROUP_LINE = 'libvirt-qemu:x:64055:';
-
-function libvirtdConf(port: number, sockDir: string, logFile: string): string {
-  return [
-    'listen_tls = 0',
-    'listen_tcp = 1',
-    `tcp_port = "${port}"`,
-    'listen_addr = "127.0.0.1"',
-    'auth_tcp = "none"',
-    'auth_unix_rw = "none"',
-    'auth_unix_ro = "none"',
-    `unix_sock_dir = "${sockDir}"`,
-    // 16 parallel clients plus margin; the defaults (max_clients 5000, max_workers 20) already allow it.
-    `log_outputs = "3:file:${logFile}"`,
-    '',
-  ].join('\n');
-}
 
 /** Folders and files of one confined libvirtd, all under its temp folder. */
 interface Tree {
@@ -117,7 +110,8 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
   const port = await freePort();
   const logFile = join(dir, 'libvirtd.log');
   const conf = join(dir, 'libvirtd.conf');
-  await writeFile(conf, libvirtdConf(port, sockDir, logFile));
+  // 16 parallel clients plus margin: the defaults (max_clients 5000, max_workers 20) already allow it.
+  await writeFile(conf, loopbackDaemonConf(port, sockDir, logFile));
   const ns = await MountNamespace.create(join(dir, 'ns.log'));
   let pid = 0;
   const stop = async (): Promise<void> => {
@@ -137,10 +131,7 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
     const up = await waitFor(() => canConnect(port), 15_000);
     // The port opens before the drivers initialise; a driver that fails ends the daemon soon after.
     await new Promise((r) => setTimeout(r, 500));
-    if (!up || !isAlive(pid)) {
-      const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new Error(`libvirtd did not come up on port ${port}:\n${log.slice(-2000)}`);
-    }
+    if (!up || !isAlive(pid)) throw await notUpError('libvirtd', port, logFile);
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

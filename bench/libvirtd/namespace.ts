@@ -5,7 +5,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
-import { isAlive, killAndWait } from './proc.js';
+import { isAlive, killAndWait } from '../../scripts/loopback-daemon.js';
 
 function readNs(path: string): string | undefined {
   try {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { startLibvirtd } from './confined-libvirtd.js';
 import type { BenchDaemon } from './daemon.js';
 import { guestXml, makeImages, runPrefix } from './guest.js';
-import { findGuestPids, isAlive, killAndWait } from './proc.js';
+import { isAlive, killAndWait } from '../../scripts/loopback-daemon.js';
+import { findGuestPids } from './proc.js';
 import { hasLibvirtPython, runFixture } from './python.js';
 import { startTsvirtd, tsvirtdReady } from './tsvirtd.js';
 

@@ -1,11 +1,19 @@
 /** tsvirtd under test: the built daemon, on loopback TCP at a free port, its root in a temp folder. */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  canConnect,
+  freePort,
+  isAlive,
+  killAndWait,
+  loopbackDaemonConf,
+  notUpError,
+  waitFor,
+} from '../../scripts/loopback-daemon.js';
 import { run, spawnDetached } from '../../src/exec/index.js';
 import type { BenchDaemon } from './daemon.js';
-import { canConnect, freePort, isAlive, killAndWait, waitFor } from './proc.js';
 import { FIXTURES_DIR } from './python.js';
 
 /** The built daemon's entry point. */
@@ -31,20 +39,7 @@ export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFi
   await mkdir(root);
   const port = await freePort();
   const conf = join(dir, 'tsvirtd.conf');
-  await writeFile(
-    conf,
-    [
-      'listen_tls = 0',
-      'listen_tcp = 1',
-      `tcp_port = "${port}"`,
-      'listen_addr = "127.0.0.1"',
-      'auth_tcp = "none"',
-      'auth_unix_rw = "none"',
-      'auth_unix_ro = "none"',
-      `unix_sock_dir = "${sockDir}"`,
-      '',
-    ].join('\n'),
-  );
+  await writeFile(conf, loopbackDaemonConf(port, sockDir));
   const logFile = join(dir, 'tsvirtd.log');
   const argv = [
     process.execPath,
@@ -65,9 +60,9 @@ export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFi
   // A daemon that cannot serve exits at once; do not wait out the whole bound for it.
   await waitFor(async () => !isAlive(pid) || (await canConnect(port)), 15_000);
   if (!isAlive(pid) || !(await canConnect(port))) {
-    const log = await readFile(logFile, 'utf8').catch(() => '');
+    const err = await notUpError('tsvirtd', port, logFile);
     await stop();
-    throw new Error(`tsvirtd did not come up on port ${port}:\n${log.slice(-2000)}`);
+    throw err;
   }
   return {
     name: 'tsvirtd',
