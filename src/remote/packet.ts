@@ -3,7 +3,14 @@
  * Pure: PacketDecoder turns arbitrary chunks into whole packets and never touches a socket.
  */
 import { TsvirtError } from '../errors.js';
-import { Limit, MAX_PACKET_BYTES, MIN_PACKET_BYTES } from './protocol.js';
+import {
+  Limit,
+  MAX_PACKET_BYTES,
+  MIN_PACKET_BYTES,
+  MessageStatus,
+  MessageType,
+  Program,
+} from './protocol.js';
 
 /** virNetMessageHeader. */
 export interface PacketHeader {
@@ -13,6 +20,18 @@ export interface PacketHeader {
   type: number;
   serial: number;
   status: number;
+}
+
+/** The header of a CALL to REMOTE_PROGRAM (version 1, status OK), as every client request carries. */
+export function callHeader(proc: number, serial: number): PacketHeader {
+  return {
+    prog: Program.REMOTE,
+    vers: Program.REMOTE_VERSION,
+    proc,
+    type: MessageType.CALL,
+    serial,
+    status: MessageStatus.OK,
+  };
 }
 
 /** One whole packet: its header and the XDR payload that follows it. */

@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { TsvirtError } from '../errors.js';
-import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from './packet.js';
+import { callHeader, encodePacket, PacketDecoder, type Packet, type PacketHeader } from './packet.js';
 import { KeepaliveProcedure, MessageStatus, MessageType, Program } from './protocol.js';
 import { remoteError } from './structs-common.js';
 import { decodeWith } from './xdr-codec.js';
@@ -109,15 +109,7 @@ export class RpcSession {
     if (this.closeError) return { serial: -1, reply: Promise.reject(this.closeError) };
     const serial = this.nextSerial;
     this.nextSerial = (this.nextSerial + 1) >>> 0;
-    const header: PacketHeader = {
-      prog: Program.REMOTE,
-      vers: Program.REMOTE_VERSION,
-      proc,
-      type: MessageType.CALL,
-      serial,
-      status: MessageStatus.OK,
-    };
-    const bytes = encodePacket(header, payload);
+    const bytes = encodePacket(callHeader(proc, serial), payload);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const reply = new Promise<Buffer>((resolve, reject) => {
       const timer =

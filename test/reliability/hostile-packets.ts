@@ -3,14 +3,8 @@
  * truncated and bit-flipped XDR, huge string and array counts, wrong serials, types and statuses.
  * Pure: each packet says whether the server owes a reply and whether it leaves the stream unusable.
  */
-import { encodePacket, type PacketHeader } from '../../src/remote/packet.js';
-import {
-  MAX_PACKET_BYTES,
-  MessageStatus,
-  MessageType,
-  Procedure,
-  Program,
-} from '../../src/remote/protocol.js';
+import { callHeader, encodePacket, type PacketHeader } from '../../src/remote/packet.js';
+import { MAX_PACKET_BYTES, MessageType, Procedure, Program } from '../../src/remote/protocol.js';
 import { encodeArgs, procedureCodecs, type KnownProcedure } from '../../src/remote/structs.js';
 import { encodeWith } from '../../src/remote/xdr-codec.js';
 import { zeroValue } from '../remote/server/zero-args.js';
@@ -43,15 +37,7 @@ const KNOWN = Object.keys(procedureCodecs).map(Number) as KnownProcedure[];
 const MUTABLE = KNOWN.filter((p) => p !== Procedure.CONNECT_CLOSE);
 
 function header(proc: number, serial: number, over: Partial<PacketHeader> = {}): PacketHeader {
-  return {
-    prog: Program.REMOTE,
-    vers: Program.REMOTE_VERSION,
-    proc,
-    type: MessageType.CALL,
-    serial,
-    status: MessageStatus.OK,
-    ...over,
-  };
+  return { ...callHeader(proc, serial), ...over };
 }
 
 /** Makes hostile packets from one PRNG; serials increase per generator unless a case breaks them. */

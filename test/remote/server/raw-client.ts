@@ -1,7 +1,13 @@
 /** Test helper: a byte-level libvirt client on a real socket, to send exact packets and read exact replies. */
 import { connect, type Socket } from 'node:net';
-import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from '../../../src/remote/packet.js';
-import { MessageStatus, MessageType, Program } from '../../../src/remote/protocol.js';
+import {
+  callHeader,
+  encodePacket,
+  PacketDecoder,
+  type Packet,
+  type PacketHeader,
+} from '../../../src/remote/packet.js';
+import { MessageStatus, MessageType } from '../../../src/remote/protocol.js';
 import { remoteError, type RemoteError } from '../../../src/remote/structs.js';
 import { decodeWith } from '../../../src/remote/xdr-codec.js';
 
@@ -36,16 +42,7 @@ export class RawClient {
   /** Sends a CALL to REMOTE_PROGRAM and returns its serial. */
   send(proc: number, payload: Buffer = Buffer.alloc(0), header: Partial<PacketHeader> = {}): number {
     const serial = header.serial ?? this.serial++;
-    const full: PacketHeader = {
-      prog: Program.REMOTE,
-      vers: Program.REMOTE_VERSION,
-      proc,
-      type: MessageType.CALL,
-      serial,
-      status: MessageStatus.OK,
-      ...header,
-    };
-    this.socket.write(encodePacket(full, payload));
+    this.socket.write(encodePacket({ ...callHeader(proc, serial), ...header }, payload));
     return serial;
   }
 
