@@ -14,6 +14,7 @@ const BENCHMARKS = [
   'lifecycle',
   'api',
   'footprint',
+  'per-guest',
   'scale',
   'ws-latency',
 ] as const;
