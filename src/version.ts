@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: src/ runs from the checkout in tests and from dist/src/ once built. */
+/**
+ * The package root, the nearest folder up with a package.json: src/ runs from the checkout in tests,
+ * dist/src/ once built (dist/ holds no package.json), also inside an installed package.
+ */
 export const PACKAGE_ROOT: string = [new URL('../', import.meta.url), new URL('../../', import.meta.url)]
   .map((u) => fileURLToPath(u))
-  .find((dir) => existsSync(`${dir}package.json`) && existsSync(`${dir}src`)) as string;
+  .find((dir) => existsSync(`${dir}package.json`)) as string;
 
 /** tsvirt's version, from its package.json. */
 export const VERSION: string = (
