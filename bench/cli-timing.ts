@@ -7,11 +7,11 @@ import { run } from '../src/exec/index.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 /** The built CLI, relative to the checkout root (benchmarks run from there). */
-export const CLI = resolve('dist/src/cli/tsvirt.js');
+export const CLI = resolve('dist/tsvirt.mjs');
 
 /** Fail early, with the remedy, when the CLI is not built. */
 export function requireCli(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is absent; run npx tsc -p tsconfig.build.json first`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is absent; run npm run build first`);
 }
 
 /** Milliseconds that `fn` takes. */

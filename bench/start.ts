@@ -175,7 +175,7 @@ async function report(
   console.log(formatRow('tsvirt -c qemu:///embed?root=DIR start demo', ours));
   console.log(formatRow('bare spawn of the same argv + QMP cont', bare));
   console.log(formatRow('node -e 0', node.nodeE0));
-  console.log(formatRow('node dist/src/cli/tsvirt.js --version', node.cliVersion));
+  console.log(formatRow('node dist/tsvirt.mjs --version', node.cliVersion));
   console.log(`ratio of medians, all included: ${(ours.p50 / bare.p50).toFixed(3)}`);
   console.log(
     `overhead excluding Node.js start-up (node -e 0): ${(overhead * 100).toFixed(1)}% (${overhead <= TARGET_OVERHEAD ? 'meets' : 'MISSES'} target ${TARGET_OVERHEAD * 100}%)`,

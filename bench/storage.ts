@@ -133,7 +133,7 @@ async function report(
     };
   }
   console.log(formatRow('node -e 0', node.nodeE0));
-  console.log(formatRow('node dist/src/cli/tsvirt.js --version', node.cliVersion));
+  console.log(formatRow('node dist/tsvirt.mjs --version', node.cliVersion));
   await writeResult('storage', {
     bench: 'storage',
     unit: 'ms',

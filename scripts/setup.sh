@@ -33,6 +33,7 @@ fi
 echo "setup: build"
 npx tsc -p tsconfig.build.json
 npx tsc -p web/tsconfig.json
+bash scripts/bundle-cli.sh
 
 echo "setup: test guests"
 node dist/scripts/build-guests.js

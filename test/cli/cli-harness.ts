@@ -9,12 +9,11 @@ import { CommandFailedError, run } from '../../src/exec/index.js';
 
 /** The repository root. */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-/** The built CLI; the tests skip (with a printed reason) when it is absent. */
-export const CLI = join(REPO, 'dist/src/cli/tsvirt.js');
+/** The built CLI as the package ships it (the one-file bundle); the tests skip when it is absent. */
+export const CLI = join(REPO, 'dist/tsvirt.mjs');
 /** Whether the built CLI exists. */
 export const hasCli = existsSync(CLI);
-if (!hasCli)
-  console.warn(`skipping the built-CLI tests: ${CLI} is absent; run npx tsc -p tsconfig.build.json`);
+if (!hasCli) console.warn(`skipping the built-CLI tests: ${CLI} is absent; run npm run build`);
 
 /** What one CLI call gave back. */
 export interface CliResult {
@@ -23,7 +22,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `node dist/src/cli/tsvirt.js -c qemu:///embed?root=ROOT ARGS...`; never throws for a non-zero exit. */
+/** Run `node dist/tsvirt.mjs -c qemu:///embed?root=ROOT ARGS...`; never throws for a non-zero exit. */
 export async function tsvirt(
   root: string,
   args: string[],

@@ -11,14 +11,13 @@ import { findQemuBinary, type HostReport } from '../../src/kvm/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const kvmFixture = (name: string): string => join(root, 'test/kvm/fixtures', name);
-const cli = join(root, 'dist/src/cli/tsvirt.js');
+const cli = join(root, 'dist/tsvirt.mjs');
 const hasCli = existsSync(cli);
 const hasKvm = existsSync('/dev/kvm');
 const hasQemu = findQemuBinary() !== undefined;
 const hasSetpriv = existsSync('/usr/bin/setpriv');
 const isRoot = process.getuid?.() === 0;
-if (!hasCli)
-  console.warn(`skipping the built-CLI tests: ${cli} is absent; run npx tsc -p tsconfig.build.json`);
+if (!hasCli) console.warn(`skipping the built-CLI tests: ${cli} is absent; run npm run build`);
 if (!hasKvm || !hasQemu)
   console.warn('skipping real host-validate tests: /dev/kvm or qemu-system-x86_64 is absent');
 if (!hasSetpriv || !isRoot)
