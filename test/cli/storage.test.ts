@@ -46,6 +46,28 @@ describe.skipIf(!hasCli || !hasQemu || !hasQemuImg)('the storage walk-through th
     });
   }, 15_000);
 
+  it('pool-list --type filters by pool type, and names a type it does not know', async () => {
+    const file = join(root, 'lvpool.xml');
+    await writeFile(
+      file,
+      "<pool type='logical'><name>lvtype</name><source><device path='/dev/null'/><name>lvtype</name><format type='lvm2'/></source><target><path>/dev/lvtype</path></target></pool>",
+    );
+    expect((await t('pool-define', file)).code).toBe(0);
+    const names = async (...args: string[]) =>
+      (JSON.parse((await t('pool-list', '--all', '--json', ...args)).stdout) as Array<{ name: string }>).map(
+        (p) => p.name,
+      );
+    expect(await names('--type', 'logical')).toEqual(['lvtype']);
+    expect(await names('--type', 'dir')).toEqual(['default']);
+    expect(await names('--type', 'dir,logical')).toEqual(['default', 'lvtype']);
+    expect(await t('pool-list', '--type', 'netfs')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: --type: pool type 'netfs' is not supported; expected dir or logical\n",
+    });
+    expect((await t('pool-undefine', 'lvtype')).code).toBe(0);
+  }, 30_000);
+
   it('vol-create-as default kvm1.img 8G makes a file that ls -l shows as 8589934592 bytes', async () => {
     expect(await t('vol-create-as', 'default', 'kvm1.img', '8G')).toEqual({
       code: 0,

@@ -4,10 +4,7 @@ import { lookupDomain } from '../lookup.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatReason, formatState } from '../format/domain-state.js';
 import { DomainState, type DomainRef } from '../../connection.js';
-
-/** virConnectListAllDomainsFlags: ACTIVE and INACTIVE. */
-const LIST_ACTIVE = 1;
-const LIST_INACTIVE = 2;
+import { ListFlags, XmlFlags } from '../../driver/constants.js';
 
 /** Active domains by id, then inactive ones by name, as virsh lists them. */
 function sortDomains(doms: DomainRef[]): DomainRef[] {
@@ -27,10 +24,10 @@ const list: Command = {
       flags: ['all', 'inactive', 'name', 'uuid'],
     });
     const flags = a.flags.has('all')
-      ? LIST_ACTIVE | LIST_INACTIVE
+      ? ListFlags.ACTIVE | ListFlags.INACTIVE
       : a.flags.has('inactive')
-        ? LIST_INACTIVE
-        : LIST_ACTIVE;
+        ? ListFlags.INACTIVE
+        : ListFlags.ACTIVE;
     const conn = await ctx.connect();
     const doms = sortDomains(await conn.listAllDomains(flags));
     const states = await Promise.all(doms.map((d) => conn.domainGetState(d)));
@@ -154,7 +151,7 @@ const dumpxml: Command = {
     const conn = await ctx.connect();
     const xml = await conn.domainGetXMLDesc(
       await lookupDomain(conn, req(a, 'domain')),
-      a.flags.has('inactive') ? 2 : 0,
+      a.flags.has('inactive') ? XmlFlags.INACTIVE : 0,
     );
     ctx.print(ctx.json ? JSON.stringify({ xml }) : `${xml.trimEnd()}\n`);
     return 0;

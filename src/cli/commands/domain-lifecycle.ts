@@ -4,6 +4,10 @@ import { parseVerbArgs, req, type VerbSpec } from '../args.js';
 import { lookupDomain } from '../lookup.js';
 import { DomainState, type Connection, type DomainRef } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
+import { CreateFlags, DestroyFlags, PowerFlags } from '../../driver/constants.js';
+
+/** virDomainDefineFlags VALIDATE: check the XML against libvirt's schema (virsh define --validate). */
+const DEFINE_VALIDATE = 1;
 
 /** virsh prints "error: Failed to <verb> domain 'X'" before the cause. */
 async function withFailure<T>(ctx: CommandContext, what: string, fn: () => Promise<T>): Promise<T> {
@@ -43,7 +47,13 @@ function actionCommand(
 }
 
 /** virDomainShutdownFlagValues / virDomainRebootFlagValues by virsh's --mode names. */
-const MODE_FLAGS: Record<string, number> = { acpi: 1, agent: 2, initctl: 4, signal: 8, paravirt: 16 };
+const MODE_FLAGS: Record<string, number> = {
+  acpi: PowerFlags.ACPI_POWER_BTN,
+  agent: PowerFlags.GUEST_AGENT,
+  initctl: PowerFlags.INITCTL,
+  signal: PowerFlags.SIGNAL,
+  paravirt: PowerFlags.PARAVIRT,
+};
 
 function modeFlags(mode: string | undefined): number {
   if (mode === undefined) return 0;
@@ -137,7 +147,7 @@ const define: Command = {
     const xml = await readFile(file, 'utf8');
     const conn = await ctx.connect();
     const dom = await withFailure(ctx, `define domain from ${file}`, () =>
-      conn.domainDefineXML(xml, a.flags.has('validate') ? 1 : 0),
+      conn.domainDefineXML(xml, a.flags.has('validate') ? DEFINE_VALIDATE : 0),
     );
     ctx.print(ctx.json ? JSON.stringify(dom) : `Domain '${dom.name}' defined from ${file}\n`);
     return 0;
@@ -154,7 +164,7 @@ const create: Command = {
     const xml = await readFile(file, 'utf8');
     const conn = await ctx.connect();
     const dom = await withFailure(ctx, `create domain from ${file}`, () =>
-      conn.domainCreateXML(xml, a.flags.has('paused') ? 1 : 0),
+      conn.domainCreateXML(xml, a.flags.has('paused') ? CreateFlags.PAUSED : 0),
     );
     ctx.print(ctx.json ? JSON.stringify(dom) : `Domain '${dom.name}' created from ${file}\n`);
     return 0;
@@ -172,7 +182,7 @@ const start: Command = {
     if (dom.id !== -1)
       throw new TsvirtError('ERR_OPERATION_INVALID', 'Domain is already active', { domain: dom.name });
     const started = await withFailure(ctx, 'start domain', () =>
-      conn.domainCreate(dom, a.flags.has('paused') ? 1 : 0),
+      conn.domainCreate(dom, a.flags.has('paused') ? CreateFlags.PAUSED : 0),
     );
     ctx.print(ctx.json ? JSON.stringify(started) : `Domain '${dom.name}' started\n`);
     return 0;
@@ -205,7 +215,7 @@ export const domainLifecycleCommands: Command[] = [
   shutdown,
   actionCommand(
     dom1('destroy', 'destroy (stop) a domain', { flags: ['graceful'] }),
-    (c, d, f) => c.domainDestroy(d, f.has('graceful') ? 1 : 0),
+    (c, d, f) => c.domainDestroy(d, f.has('graceful') ? DestroyFlags.GRACEFUL : 0),
     'destroy',
     (n) => `Domain '${n}' destroyed`,
   ),

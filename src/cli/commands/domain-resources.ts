@@ -7,11 +7,13 @@ import { parseCpuList } from '../cpulist.js';
 import { formatCpuset } from '../../domain/index.js';
 import { parseSize } from '../../units.js';
 import type { VcpuInfo } from '../../connection.js';
+import { ModificationImpact, XmlFlags } from '../../driver/constants.js';
 
 /** virDomainModificationImpact: CURRENT 0, LIVE 1, CONFIG 2. */
 function impactFlags(flags: Set<string>, fallback: number): number {
-  if (flags.has('current')) return 0;
-  const f = (flags.has('live') ? 1 : 0) | (flags.has('config') ? 2 : 0);
+  if (flags.has('current')) return ModificationImpact.CURRENT;
+  const f =
+    (flags.has('live') ? ModificationImpact.LIVE : 0) | (flags.has('config') ? ModificationImpact.CONFIG : 0);
   return f === 0 ? fallback : f;
 }
 
@@ -56,7 +58,7 @@ const vcpuinfo: Command = {
       }
       return 0;
     }
-    const pins = await conn.domainGetVcpuPinInfo(dom, 2);
+    const pins = await conn.domainGetVcpuPinInfo(dom, ModificationImpact.CONFIG);
     if (ctx.json) {
       ctx.print(
         JSON.stringify(
@@ -99,7 +101,7 @@ const vcpupin: Command = {
       const live = dom.id >= 0 && !a.flags.has('config');
       const pins = live
         ? (await conn.domainGetVcpus(dom)).map((v) => v.affinity)
-        : await conn.domainGetVcpuPinInfo(dom, 2);
+        : await conn.domainGetVcpuPinInfo(dom, ModificationImpact.CONFIG);
       const rows = pins
         .map((cpus, i) => [String(i), formatCpuset(cpus)])
         .filter(([i]) => vcpu === undefined || i === vcpu);
@@ -111,7 +113,12 @@ const vcpupin: Command = {
       return 0;
     }
     const cpus = parseCpuList(cpulist, hostCpus);
-    await conn.domainPinVcpu(dom, Number(vcpu), cpus, impactFlags(a.flags, dom.id >= 0 ? 1 : 2));
+    await conn.domainPinVcpu(
+      dom,
+      Number(vcpu),
+      cpus,
+      impactFlags(a.flags, dom.id >= 0 ? ModificationImpact.LIVE : ModificationImpact.CONFIG),
+    );
     ctx.print(ctx.json ? JSON.stringify({ vcpu: Number(vcpu), cpus }) : '');
     return 0;
   },
@@ -131,7 +138,7 @@ const setmem: Command = {
     const conn = await ctx.connect();
     const dom = await lookupDomain(conn, req(a, 'domain'));
     const kib = parseSize(req(a, 'size'), 'KiB', 'size') / 1024n;
-    await conn.domainSetMemory(dom, kib, impactFlags(a.flags, 1));
+    await conn.domainSetMemory(dom, kib, impactFlags(a.flags, ModificationImpact.LIVE));
     ctx.print(ctx.json ? JSON.stringify({ domain: dom.name, memoryKiB: String(kib) }) : '');
     return 0;
   },
@@ -210,7 +217,7 @@ const domblklist: Command = {
     const conn = await ctx.connect();
     const xml = await conn.domainGetXMLDesc(
       await lookupDomain(conn, req(a, 'domain')),
-      a.flags.has('inactive') ? 2 : 0,
+      a.flags.has('inactive') ? XmlFlags.INACTIVE : 0,
     );
     const disks = listDiskTargets(xml);
     if (ctx.json) ctx.print(JSON.stringify(disks, null, 2));

@@ -5,12 +5,34 @@ import { lookupPool } from '../lookup.js';
 import { formatBytes, formatFields, formatTable } from '../format/table.js';
 import type { Connection, PoolRef } from '../../connection.js';
 import { buildPoolXml } from '../pool-xml.js';
+import { ListPoolsFlags, PoolBuildFlags, StorageXmlFlags } from '../../storage/flags.js';
+import { TsvirtError } from '../../errors.js';
 
 /** virStoragePoolState as virsh prints it. */
 const POOL_STATES = ['inactive', 'building', 'running', 'degraded', 'inaccessible'];
 
-/** virConnectListAllStoragePoolsFlags: INACTIVE 1, ACTIVE 2, and one bit per pool type. */
-const LIST_FLAGS = { inactive: 1, active: 2, dir: 64, logical: 256 } as const;
+/** pool-list --type: the pool types tsvirt has, as list filter bits. */
+const TYPE_FLAGS: Record<string, number> = { dir: ListPoolsFlags.DIR, logical: ListPoolsFlags.LOGICAL };
+
+function typeFlags(types: string | undefined): number {
+  let flags = 0;
+  for (const t of types?.split(',') ?? []) {
+    const bit = TYPE_FLAGS[t];
+    if (bit === undefined) {
+      throw new TsvirtError(
+        'ERR_INVALID_ARG',
+        `--type: pool type '${t}' is not supported; expected dir or logical`,
+        {
+          field: 'type',
+          value: t,
+          expected: ['dir', 'logical'],
+        },
+      );
+    }
+    flags |= bit;
+  }
+  return flags;
+}
 
 /** A verb `pool-X <pool>` that acts and prints "Pool NAME <done>". */
 function poolAction(
@@ -47,8 +69,12 @@ const poolList: Command = {
       flags: ['all', 'inactive', 'details', 'name'],
       options: ['type'],
     });
-    let flags = a.flags.has('all') ? 0 : a.flags.has('inactive') ? LIST_FLAGS.inactive : LIST_FLAGS.active;
-    for (const t of a.opts.type?.split(',') ?? []) flags |= LIST_FLAGS[t as 'dir' | 'logical'] ?? 0;
+    const state = a.flags.has('all')
+      ? 0
+      : a.flags.has('inactive')
+        ? ListPoolsFlags.INACTIVE
+        : ListPoolsFlags.ACTIVE;
+    const flags = state | typeFlags(a.opts.type);
     const conn = await ctx.connect();
     const pools = (await conn.listAllStoragePools(flags)).sort((x, y) => x.name.localeCompare(y.name));
     const rows = await Promise.all(
@@ -208,7 +234,7 @@ const poolDumpxml: Command = {
     const conn = await ctx.connect();
     const xml = await conn.storagePoolGetXMLDesc(
       await lookupPool(conn, req(a, 'pool')),
-      a.flags.has('inactive') ? 1 : 0,
+      a.flags.has('inactive') ? StorageXmlFlags.INACTIVE : 0,
     );
     ctx.print(ctx.json ? JSON.stringify({ xml }) : `${xml.trimEnd()}\n`);
     return 0;
@@ -233,7 +259,15 @@ export const poolCommands: Command[] = [
     'pool-build',
     'build a pool',
     'built',
-    (c, p, a) => c.storagePoolBuild(p, a.flags.has('overwrite') ? 8 : a.flags.has('no-overwrite') ? 4 : 0),
+    (c, p, a) =>
+      c.storagePoolBuild(
+        p,
+        a.flags.has('overwrite')
+          ? PoolBuildFlags.OVERWRITE
+          : a.flags.has('no-overwrite')
+            ? PoolBuildFlags.NO_OVERWRITE
+            : PoolBuildFlags.NEW,
+      ),
     ['overwrite', 'no-overwrite'],
   ),
   poolAction('pool-start', 'start a (previously defined) inactive pool', 'started', (c, p) =>

@@ -7,6 +7,7 @@ import { formatBytes, formatFields, formatTable } from '../format/table.js';
 import { parseSize } from '../../units.js';
 import { buildVolumeXml } from '../volume-xml.js';
 import type { Connection, VolumeRef } from '../../connection.js';
+import { VolCreateFlags, VolResizeFlags } from '../../storage/flags.js';
 
 /** virStorageVolType as virsh prints it. */
 const VOL_TYPES = ['file', 'block', 'dir', 'network', 'netdir', 'ploop'];
@@ -132,7 +133,11 @@ const volCreateAs: Command = {
       backingPath,
       backingFormat: a.opts['backing-vol-format'],
     });
-    const vol = await conn.storageVolCreateXML(pool, xml, a.flags.has('prealloc-metadata') ? 1 : 0);
+    const vol = await conn.storageVolCreateXML(
+      pool,
+      xml,
+      a.flags.has('prealloc-metadata') ? VolCreateFlags.PREALLOC_METADATA : 0,
+    );
     ctx.print(ctx.json ? JSON.stringify(vol) : `Vol ${vol.name} created\n`);
     return 0;
   },
@@ -153,7 +158,7 @@ const volCreate: Command = {
     const vol = await conn.storageVolCreateXML(
       await lookupPool(conn, req(a, 'pool')),
       await readFile(file, 'utf8'),
-      a.flags.has('prealloc-metadata') ? 1 : 0,
+      a.flags.has('prealloc-metadata') ? VolCreateFlags.PREALLOC_METADATA : 0,
     );
     ctx.print(ctx.json ? JSON.stringify(vol) : `Vol ${vol.name} created from ${file}\n`);
     return 0;
@@ -213,7 +218,9 @@ export const volumeCommands: Command[] = [
       const text = req(a, 'capacity');
       const capacity = parseSize(text.replace(/^-/, ''), 'bytes', 'capacity');
       const flags =
-        (a.flags.has('allocate') ? 1 : 0) | (a.flags.has('delta') ? 2 : 0) | (a.flags.has('shrink') ? 4 : 0);
+        (a.flags.has('allocate') ? VolResizeFlags.ALLOCATE : 0) |
+        (a.flags.has('delta') ? VolResizeFlags.DELTA : 0) |
+        (a.flags.has('shrink') ? VolResizeFlags.SHRINK : 0);
       await conn.storageVolResize(vol, capacity, flags);
       print(
         json
