@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { DataType, load, open } from 'ffi-rs';
+import type * as FfiRs from 'ffi-rs';
 
 /**
  * The few libc calls tsvirt makes directly, through ffi-rs. This is the only module that loads
@@ -8,7 +9,24 @@ import { DataType, load, open } from 'ffi-rs';
  */
 
 const LIBRARY = 'tsvirt-libc';
-let opened = false;
+let ffiModule: typeof FfiRs | undefined;
+
+/**
+ * ffi-rs, loaded on the first libc call rather than at import: loading the native addon costs a
+ * CLI call about 9 ms, and most calls (list, start, storage) never reach libc.
+ */
+function ffi(): typeof FfiRs {
+  if (!ffiModule) {
+    ffiModule = createRequire(import.meta.url)('ffi-rs') as typeof FfiRs;
+    ffiModule.open({ library: LIBRARY, path: '' });
+  }
+  return ffiModule;
+}
+
+/** ffi-rs's DataType values; reading them loads ffi-rs. */
+function dataTypes(): typeof FfiRs.DataType {
+  return ffi().DataType;
+}
 
 /** A C return value and the errno that came with it (meaningful only when the call failed). */
 export interface SysResult<T> {
@@ -35,15 +53,11 @@ export const MAP_FAILED = -1n;
 
 function call<T>(
   funcName: string,
-  retType: DataType,
-  paramsType: DataType[],
+  retType: FfiRs.DataType,
+  paramsType: FfiRs.DataType[],
   paramsValue: unknown[],
 ): SysResult<T> {
-  if (!opened) {
-    open({ library: LIBRARY, path: '' });
-    opened = true;
-  }
-  const r = load({
+  const r = ffi().load({
     library: LIBRARY,
     funcName,
     retType,
@@ -59,68 +73,68 @@ function call<T>(
 
 /** open(2) with O_CLOEXEC added. */
 export function sysOpen(path: string, flags: number): SysResult<number> {
-  return call('open', DataType.I32, [DataType.String, DataType.I32], [path, flags | SYS.O_CLOEXEC]);
+  const D = dataTypes();
+  return call('open', D.I32, [D.String, D.I32], [path, flags | SYS.O_CLOEXEC]);
 }
 
 /** close(2). */
 export function sysClose(fd: number): SysResult<number> {
-  return call('close', DataType.I32, [DataType.I32], [fd]);
+  const D = dataTypes();
+  return call('close', D.I32, [D.I32], [fd]);
 }
 
 /** ioctl(2) with an integer argument (or none: pass 0). */
 export function sysIoctl(fd: number, request: number, arg = 0): SysResult<number> {
-  return call('ioctl', DataType.I32, [DataType.I32, DataType.U64, DataType.U64], [fd, request, arg]);
+  const D = dataTypes();
+  return call('ioctl', D.I32, [D.I32, D.U64, D.U64], [fd, request, arg]);
 }
 
 /** ioctl(2) with a pointer to `buf`; the kernel reads from or writes into it in place. */
 export function sysIoctlBuffer(fd: number, request: number, buf: Buffer): SysResult<number> {
-  return call('ioctl', DataType.I32, [DataType.I32, DataType.U64, DataType.U8Array], [fd, request, buf]);
+  const D = dataTypes();
+  return call('ioctl', D.I32, [D.I32, D.U64, D.U8Array], [fd, request, buf]);
 }
 
 /** mmap(2) at an address the kernel picks; the value is the address, or MAP_FAILED. */
 export function sysMmap(lengthBytes: number, prot: number, flags: number, fd: number): SysResult<bigint> {
-  const types = [DataType.BigInt, DataType.U64, DataType.I32, DataType.I32, DataType.I32, DataType.BigInt];
-  const r = call<bigint | number>('mmap', DataType.BigInt, types, [0n, lengthBytes, prot, flags, fd, 0n]);
+  const D = dataTypes();
+  const types = [D.BigInt, D.U64, D.I32, D.I32, D.I32, D.BigInt];
+  const r = call<bigint | number>('mmap', D.BigInt, types, [0n, lengthBytes, prot, flags, fd, 0n]);
   return { value: BigInt(r.value), errno: r.errno };
 }
 
 /** munmap(2). */
 export function sysMunmap(address: bigint, lengthBytes: number): SysResult<number> {
-  return call('munmap', DataType.I32, [DataType.BigInt, DataType.U64], [address, lengthBytes]);
+  const D = dataTypes();
+  return call('munmap', D.I32, [D.BigInt, D.U64], [address, lengthBytes]);
 }
 
 /** Copies `src` to native memory at `address` (memcpy). */
 export function copyToAddress(address: bigint, src: Buffer): void {
-  call(
-    'memcpy',
-    DataType.BigInt,
-    [DataType.BigInt, DataType.U8Array, DataType.U64],
-    [address, src, src.length],
-  );
+  const D = dataTypes();
+  call('memcpy', D.BigInt, [D.BigInt, D.U8Array, D.U64], [address, src, src.length]);
 }
 
 /** Copies `lengthBytes` of native memory at `address` into a new Buffer (memcpy). */
 export function copyFromAddress(address: bigint, lengthBytes: number): Buffer {
+  const D = dataTypes();
   const dst = Buffer.alloc(lengthBytes);
-  call(
-    'memcpy',
-    DataType.BigInt,
-    [DataType.U8Array, DataType.BigInt, DataType.U64],
-    [dst, address, lengthBytes],
-  );
+  call('memcpy', D.BigInt, [D.U8Array, D.BigInt, D.U64], [dst, address, lengthBytes]);
   return dst;
 }
 
 /** sched_setaffinity(2) for one thread id, with a cpu_set_t mask. */
 export function sysSchedSetaffinity(tid: number, mask: Buffer): SysResult<number> {
-  const types = [DataType.I32, DataType.U64, DataType.U8Array];
-  return call('sched_setaffinity', DataType.I32, types, [tid, mask.length, mask]);
+  const D = dataTypes();
+  const types = [D.I32, D.U64, D.U8Array];
+  return call('sched_setaffinity', D.I32, types, [tid, mask.length, mask]);
 }
 
 /** sched_getaffinity(2) for one thread id, into a cpu_set_t mask (filled in place). */
 export function sysSchedGetaffinity(tid: number, mask: Buffer): SysResult<number> {
-  const types = [DataType.I32, DataType.U64, DataType.U8Array];
-  return call('sched_getaffinity', DataType.I32, types, [tid, mask.length, mask]);
+  const D = dataTypes();
+  const types = [D.I32, D.U64, D.U8Array];
+  return call('sched_getaffinity', D.I32, types, [tid, mask.length, mask]);
 }
 
 const ERRNO_NAMES = new Map<number, string>(
