@@ -43,6 +43,7 @@ export class Daemon {
     const conn = await EmbeddedConnection.open({
       root: settings.root,
       lockTimeoutMs: ROOT_LOCK_WAIT_MS,
+      storageLoad: 'open',
       log: (line) => log.warn(line),
     });
     const server = createClientServer(conn, settings.limits, log);

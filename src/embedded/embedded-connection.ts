@@ -92,6 +92,13 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** How long to wait for another process that holds the root (default 5000 ms). */
   lockTimeoutMs?: number;
+  /**
+   * When the storage driver loads its pools (and makes the default pool on a new root): `'open'`
+   * at open, as tsvirtd does so that pools autostart with it; `'first-use'` (the default) on the
+   * first storage call or volume disk, which spares a one-shot CLI call such as `start` the pool
+   * scan. Either way the first open after a host boot loads them, to autostart pools and domains.
+   */
+  storageLoad?: 'open' | 'first-use';
 }
 
 /** Builds `qemu:///embed?root=DIR` for a root folder. */
@@ -114,15 +121,23 @@ export class EmbeddedConnection implements Connection {
   private constructor(
     readonly uri: string,
     private readonly qemu: QemuDriver,
-    private readonly storage: StorageDriver,
+    private readonly storage: () => Promise<StorageDriver>,
+    private readonly openedStorage: () => StorageDriver | undefined,
   ) {
     bindMethods(this, qemu, DOMAIN_METHODS);
-    bindMethods(this, storage, STORAGE_METHODS);
+    for (const name of STORAGE_METHODS) {
+      const call = async (...args: unknown[]): Promise<unknown> => {
+        const driver = await storage();
+        return (driver[name] as (...a: unknown[]) => Promise<unknown>).apply(driver, args);
+      };
+      Object.defineProperty(this, name, { value: call, enumerable: false });
+    }
   }
 
-  /** Takes the root, re-adopts running guests, loads the pools, then autostarts. */
+  /** Takes the root, re-adopts running guests, loads the pools (now or on first use), then autostarts. */
   static async open(opts: EmbeddedOptions): Promise<EmbeddedConnection> {
-    let storage: StorageDriver | undefined;
+    let loaded: StorageDriver | undefined;
+    let loading: Promise<StorageDriver> | undefined;
     const cacheDir = join(opts.root, 'cache', 'qemu');
     await mkdir(cacheDir, { recursive: true });
     const qemu = await QemuDriver.open({
@@ -131,26 +146,36 @@ export class EmbeddedConnection implements Connection {
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),
-      resolveVolume: (pool, volume) => (storage as StorageDriver).resolveVolume(pool, volume),
+      resolveVolume: async (pool, volume) => (await storage()).resolveVolume(pool, volume),
     });
-    try {
-      storage = await StorageDriver.open({
+    // One load however many calls ask at once; a failed load is not kept, so the next call retries.
+    const storage = (): Promise<StorageDriver> =>
+      (loading ??= StorageDriver.open({
         root: opts.root,
         isVolumeInUse: (path) => qemu.findDomainUsingPath(path),
         ...(opts.lvmEnv ? { lvmEnv: opts.lvmEnv } : {}),
         ...(opts.log ? { onWarning: opts.log } : {}),
-      });
-      if (await claimAutostart(opts.root)) await qemu.runAutostart();
+      }).then(
+        (driver) => (loaded = driver),
+        (err: unknown) => {
+          loading = undefined;
+          throw err;
+        },
+      ));
+    try {
+      const autostart = await claimAutostart(opts.root);
+      if (autostart || opts.storageLoad === 'open') await storage();
+      if (autostart) await qemu.runAutostart();
     } catch (err) {
       await qemu.close();
       throw err;
     }
-    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, storage);
+    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, storage, () => loaded);
   }
 
   /** Releases the root; guests keep running. */
   async close(): Promise<void> {
-    await this.storage.close();
+    await this.openedStorage()?.close();
     await this.qemu.close();
   }
 
@@ -179,12 +204,12 @@ export class EmbeddedConnection implements Connection {
     length = 0n,
     _flags = 0,
   ): Promise<void> {
-    await this.storage.uploadVolume(vol, source, { offset, length });
+    await (await this.storage()).uploadVolume(vol, source, { offset, length });
   }
 
   /** virStorageVolDownload: the volume's bytes from `offset`, `length` of them (0: to the end). */
-  storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, _flags = 0): Promise<Readable> {
-    return this.storage.downloadVolume(vol, { offset, length });
+  async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, _flags = 0): Promise<Readable> {
+    return (await this.storage()).downloadVolume(vol, { offset, length });
   }
 
   /** The pc machine's limit, which qemu reports as 255 for x86_64. */
