@@ -3,6 +3,7 @@ import { TsvirtError } from '../errors.js';
 import type { PoolBackend, SizedVolumeSpec } from './backend.js';
 import { resolveInside } from './names.js';
 import type { PoolDef, PoolSizes } from './pool-xml.js';
+import { ImageInfoCache } from './image-info-cache.js';
 import { convertImage, createImage, readImageInfo, resizeImage } from './qemu-img.js';
 import type { VolumeDesc } from './volume-xml.js';
 
@@ -14,6 +15,8 @@ export class DirBackend implements PoolBackend {
   constructor(
     readonly def: PoolDef,
     private readonly warn: (message: string) => void,
+    /** The pool's ImageInfoCache file; without one, every refresh asks qemu-img about every file. */
+    private readonly infoCacheFile?: string,
   ) {}
 
   private get dir(): string {
@@ -65,26 +68,36 @@ export class DirBackend implements PoolBackend {
       .filter((e) => e.isFile() || e.isSymbolicLink())
       .map((e) => e.name);
     const vols: VolumeDesc[] = [];
-    // One qemu-img per file: run a few at once, so that a refresh (and every embedded open) does not
-    // take the sum of their start-up times.
+    const cache =
+      this.infoCacheFile === undefined ? undefined : await ImageInfoCache.load(this.infoCacheFile);
+    // One qemu-img per file not in the cache: run a few at once, so that a refresh (and every
+    // embedded open) does not take the sum of their start-up times.
     for (let i = 0; i < names.length; i += DESCRIBE_PARALLEL) {
       const batch = names.slice(i, i + DESCRIBE_PARALLEL);
-      const described = await Promise.allSettled(batch.map((name) => this.describe(name)));
+      const described = await Promise.allSettled(batch.map((name) => this.describe(name, cache)));
       described.forEach((d, j) => {
         if (d.status === 'fulfilled') vols.push(d.value);
         else
           this.warn(`storage pool '${this.def.name}': skipped ${batch[j]}: ${(d.reason as Error).message}`);
       });
     }
+    if (cache) {
+      cache.retain(new Set(vols.map((v) => v.name)));
+      await cache.save();
+    }
     return vols.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Read one file volume's facts with qemu-img info (under resource limits) and stat. */
-  async describe(name: string): Promise<VolumeDesc> {
+  /** Read one file volume's facts with stat and qemu-img info (under resource limits), or the cache's answer. */
+  async describe(name: string, cache?: ImageInfoCache): Promise<VolumeDesc> {
     const path = await resolveInside(this.dir, name);
-    const st = await stat(path);
+    const st = await stat(path, { bigint: true });
     if (!st.isFile()) throw new TsvirtError('ERR_INVALID_ARG', `${path} is not a regular file`, { path });
-    const info = await readImageInfo(path);
+    let info = cache?.lookup(name, st);
+    if (!info) {
+      info = await readImageInfo(path);
+      cache?.remember(name, st, info);
+    }
     const vol: VolumeDesc = {
       name,
       key: path,
@@ -92,7 +105,7 @@ export class DirBackend implements PoolBackend {
       type: 'file',
       format: info.format,
       capacity: info.virtualSizeBytes,
-      allocation: BigInt(st.blocks) * 512n,
+      allocation: st.blocks * 512n,
     };
     if (info.backingFilename)
       vol.backing = {

@@ -162,7 +162,7 @@ export class PoolApi {
       entry.autostart = false;
       delete entry.nextDef;
       this.reg.emit(entry, PoolEvent.UNDEFINED);
-      if (!entry.active) this.reg.pools.delete(entry.def.name);
+      if (!entry.active) await this.reg.forget(entry);
     });
   }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { PoolLifecycleEvent, PoolRef, Subscription } from '../connection.js';
@@ -41,7 +42,20 @@ export class PoolRegistry {
 
   /** A backend for a definition. */
   makeBackend(def: PoolDef): PoolBackend {
-    return def.type === 'dir' ? new DirBackend(def, this.warn) : new LogicalBackend(def, this.lvm);
+    return def.type === 'dir'
+      ? new DirBackend(def, this.warn, this.imageInfoCacheFile(def))
+      : new LogicalBackend(def, this.lvm);
+  }
+
+  /** Where a dir pool keeps what qemu-img info said about its files (see ImageInfoCache). */
+  imageInfoCacheFile(def: PoolDef): string {
+    return join(this.root, 'cache', 'storage', `${def.uuid}.json`);
+  }
+
+  /** Drops a pool the driver no longer knows, with its qemu-img info cache. */
+  async forget(entry: PoolEntry): Promise<void> {
+    this.pools.delete(entry.def.name);
+    await rm(this.imageInfoCacheFile(entry.def), { force: true });
   }
 
   /** A new entry, not yet registered. */
@@ -146,7 +160,7 @@ export class PoolRegistry {
       delete entry.nextDef;
     }
     this.emit(entry, PoolEvent.STOPPED);
-    if (!entry.persistent) this.pools.delete(entry.def.name);
+    if (!entry.persistent) await this.forget(entry);
   }
 
   /** Re-read the volumes of a running pool from its storage. */

@@ -26,13 +26,14 @@ export interface CliResult {
 export async function tsvirt(
   root: string,
   args: string[],
-  opts: { input?: string | Buffer; timeoutMs?: number } = {},
+  opts: { input?: string | Buffer; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const argv = ['node', CLI, '-c', buildEmbedUri(root), ...args];
   try {
     const r = await run(argv, {
       timeoutMs: opts.timeoutMs ?? 30_000,
       okExitCodes: [1, 2],
+      ...(opts.env === undefined ? {} : { env: opts.env }),
       ...(opts.input === undefined ? {} : { input: opts.input }),
     });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
