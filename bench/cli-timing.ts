@@ -1,13 +1,30 @@
 /** Shared pieces of the CLI benchmarks: wall-clock timing, Node.js start-up, the table and the JSON file. */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { run } from '../src/exec/index.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 /** The built CLI, relative to the checkout root (benchmarks run from there). */
 export const CLI = resolve('dist/tsvirt.mjs');
+
+let compileCache: string | undefined;
+
+/**
+ * The environment of every CLI call a benchmark makes: a compile cache folder of its own, new for
+ * each benchmark process, so that the cache is what the benchmark's first call left (as a user's
+ * is), not what some earlier run on this machine did.
+ */
+export function cliEnv(): Record<string, string> {
+  if (compileCache === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'tsvb-compile-cache-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    compileCache = dir;
+  }
+  return { TSVIRT_COMPILE_CACHE: compileCache };
+}
 
 /** Fail early, with the remedy, when the CLI is not built. */
 export function requireCli(): void {
@@ -29,7 +46,7 @@ export async function measureNodeStartup(
   const version: number[] = [];
   for (let i = 0; i < runs; i++) {
     e0.push(await timeMs(() => run(['node', '-e', '0'])));
-    version.push(await timeMs(() => run(['node', CLI, '--version'])));
+    version.push(await timeMs(() => run(['node', CLI, '--version'], { env: cliEnv() })));
   }
   return { nodeE0: summarize(e0), cliVersion: summarize(version) };
 }

@@ -15,6 +15,7 @@ import { buildEmbedUri } from '../src/embedded/embedded-connection.js';
 import { run, spawnDetached } from '../src/exec/index.js';
 import {
   CLI,
+  cliEnv,
   formatHeader,
   formatRow,
   isMainModule,
@@ -127,7 +128,8 @@ export async function main(runs = Number(process.argv[2] ?? 12)): Promise<void> 
   requireCli();
   const root = await mkdtemp(join(tmpdir(), 'tsvb-start-'));
   const uri = buildEmbedUri(root);
-  const tsvirt = (...args: string[]) => run(['node', CLI, '-c', uri, ...args], { timeoutMs: 60_000 });
+  const tsvirt = (...args: string[]) =>
+    run(['node', CLI, '-c', uri, ...args], { timeoutMs: 60_000, env: cliEnv() });
   try {
     const image = join(root, 'boot.img');
     await copyFile(guestPaths().bootSectorImage, image);
@@ -154,7 +156,9 @@ export async function main(runs = Number(process.argv[2] ?? 12)): Promise<void> 
     }
     await report(runs, summarize(ours), summarize(bare), await measureNodeStartup(runs));
   } finally {
-    await run(['node', CLI, '-c', uri, 'destroy', 'demo'], { okExitCodes: [1] }).catch(() => undefined);
+    await run(['node', CLI, '-c', uri, 'destroy', 'demo'], { okExitCodes: [1], env: cliEnv() }).catch(
+      () => undefined,
+    );
     await rm(root, { recursive: true, force: true });
   }
 }

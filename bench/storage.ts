@@ -12,6 +12,7 @@ import { buildEmbedUri } from '../src/embedded/embedded-connection.js';
 import { run } from '../src/exec/index.js';
 import {
   CLI,
+  cliEnv,
   formatHeader,
   formatRow,
   isMainModule,
@@ -67,7 +68,8 @@ export async function main(runs = Number(process.argv[2] ?? 10)): Promise<void> 
   const root = await mkdtemp(join(tmpdir(), 'tsvb-storage-'));
   const uri = buildEmbedUri(root);
   const images = join(root, 'images');
-  const tsvirt = (...args: string[]) => run(['node', CLI, '-c', uri, ...args], { timeoutMs: 600_000 });
+  const tsvirt = (...args: string[]) =>
+    run(['node', CLI, '-c', uri, ...args], { timeoutMs: 600_000, env: cliEnv() });
   const rmImage = (name: string) => rm(join(images, name), { force: true });
   try {
     await tsvirt('vol-create-as', 'default', 'src.img', '1G');
