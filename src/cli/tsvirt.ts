@@ -24,6 +24,11 @@ URIs:
 With no -c: $TSVIRT_DEFAULT_URI, else a tsvirtd listening on ./var/run/libvirt-sock or
 /var/lib/tsvirt/run/libvirt-sock, else qemu:///embed?root=./var.
 
+Environment:
+  TSVIRT_DEFAULT_URI      the connection when -c is not given
+  TSVIRT_COMPILE_CACHE    where the CLI keeps its V8 code cache (default $XDG_CACHE_HOME/tsvirt or
+                          ~/.cache/tsvirt), or off
+
 Verbs:
 `;
 
