@@ -121,13 +121,12 @@ export class EmbeddedConnection implements Connection {
   private constructor(
     readonly uri: string,
     private readonly qemu: QemuDriver,
-    private readonly storage: () => Promise<StorageDriver>,
-    private readonly openedStorage: () => StorageDriver | undefined,
+    private readonly pools: StorageOnDemand,
   ) {
     bindMethods(this, qemu, DOMAIN_METHODS);
     for (const name of STORAGE_METHODS) {
       const call = async (...args: unknown[]): Promise<unknown> => {
-        const driver = await storage();
+        const driver = await pools.get();
         return (driver[name] as (...a: unknown[]) => Promise<unknown>).apply(driver, args);
       };
       Object.defineProperty(this, name, { value: call, enumerable: false });
@@ -136,8 +135,6 @@ export class EmbeddedConnection implements Connection {
 
   /** Takes the root, re-adopts running guests, loads the pools (now or on first use), then autostarts. */
   static async open(opts: EmbeddedOptions): Promise<EmbeddedConnection> {
-    let loaded: StorageDriver | undefined;
-    let loading: Promise<StorageDriver> | undefined;
     const cacheDir = join(opts.root, 'cache', 'qemu');
     await mkdir(cacheDir, { recursive: true });
     const qemu = await QemuDriver.open({
@@ -146,36 +143,30 @@ export class EmbeddedConnection implements Connection {
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),
-      resolveVolume: async (pool, volume) => (await storage()).resolveVolume(pool, volume),
+      resolveVolume: async (pool, volume) => (await pools.get()).resolveVolume(pool, volume),
     });
-    // One load however many calls ask at once; a failed load is not kept, so the next call retries.
-    const storage = (): Promise<StorageDriver> =>
-      (loading ??= StorageDriver.open({
+    const pools = new StorageOnDemand(() =>
+      StorageDriver.open({
         root: opts.root,
         isVolumeInUse: (path) => qemu.findDomainUsingPath(path),
         ...(opts.lvmEnv ? { lvmEnv: opts.lvmEnv } : {}),
         ...(opts.log ? { onWarning: opts.log } : {}),
-      }).then(
-        (driver) => (loaded = driver),
-        (err: unknown) => {
-          loading = undefined;
-          throw err;
-        },
-      ));
+      }),
+    );
     try {
       const autostart = await claimAutostart(opts.root);
-      if (autostart || opts.storageLoad === 'open') await storage();
+      if (autostart || opts.storageLoad === 'open') await pools.get();
       if (autostart) await qemu.runAutostart();
     } catch (err) {
       await qemu.close();
       throw err;
     }
-    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, storage, () => loaded);
+    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, pools);
   }
 
   /** Releases the root; guests keep running. */
   async close(): Promise<void> {
-    await this.openedStorage()?.close();
+    await this.pools.loaded?.close();
     await this.qemu.close();
   }
 
@@ -204,17 +195,38 @@ export class EmbeddedConnection implements Connection {
     length = 0n,
     _flags = 0,
   ): Promise<void> {
-    await (await this.storage()).uploadVolume(vol, source, { offset, length });
+    await (await this.pools.get()).uploadVolume(vol, source, { offset, length });
   }
 
   /** virStorageVolDownload: the volume's bytes from `offset`, `length` of them (0: to the end). */
   async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, _flags = 0): Promise<Readable> {
-    return (await this.storage()).downloadVolume(vol, { offset, length });
+    return (await this.pools.get()).downloadVolume(vol, { offset, length });
   }
 
   /** The pc machine's limit, which qemu reports as 255 for x86_64. */
   async getMaxVcpus(): Promise<number> {
     return 255;
+  }
+}
+
+/** The storage driver, opened on the first get(). */
+class StorageOnDemand {
+  private loading: Promise<StorageDriver> | undefined;
+  /** The driver once it has loaded. */
+  loaded: StorageDriver | undefined;
+
+  constructor(private readonly open: () => Promise<StorageDriver>) {}
+
+  /** One load however many callers ask at once; a failed load is not kept, so the next get retries. */
+  get(): Promise<StorageDriver> {
+    this.loading ??= this.open().then(
+      (driver) => (this.loaded = driver),
+      (err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
+    return this.loading;
   }
 }
 
