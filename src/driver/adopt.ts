@@ -35,18 +35,27 @@ export async function loadDefinitions(ctx: DriverContext): Promise<void> {
  * and its runtime files go; a live one whose QMP does not answer is shown in NOSTATE with the error.
  */
 export async function adoptRunning(ctx: DriverContext): Promise<void> {
-  for (const name of await listXmlNames(ctx.dirs.run)) {
-    try {
-      await adoptOne(ctx, name);
-    } catch (err) {
-      ctx.log(`domain '${name}': cannot re-adopt (${(err as Error).message})`);
-    }
+  const names = await listXmlNames(ctx.dirs.run);
+  // Each domain waits on its own qemu's QMP socket, so a few re-adopt at once: with ten guests
+  // running, every one-shot CLI call (and every tsvirtd start) would otherwise wait for ten in turn.
+  for (let i = 0; i < names.length; i += ADOPT_PARALLEL) {
+    await Promise.all(
+      names.slice(i, i + ADOPT_PARALLEL).map((name) =>
+        adoptOne(ctx, name).catch((err: unknown) => {
+          ctx.log(`domain '${name}': cannot re-adopt (${(err as Error).message})`);
+        }),
+      ),
+    );
   }
 }
 
+/** How many domains re-adopt at once. */
+const ADOPT_PARALLEL = 16;
+
 async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   const paths = buildDomainPaths(ctx.dirs, name);
-  const status = parseStatusXml((await readIfExists(paths.status)) ?? '', paths.status);
+  const statusText = (await readIfExists(paths.status)) ?? '';
+  const status = parseStatusXml(statusText, paths.status);
   const known = ctx.registry.findByName(name);
   const live: DomainConfig = parseDomainXml(status.domainXml);
   const dom = known ?? new DomainObject(name, live.uuid, paths);
@@ -83,7 +92,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     ctx.log(`domain '${name}': qemu pid ${status.pid} runs but QMP does not answer (${dom.monitorError})`);
   }
   watchExit(ctx, dom, run);
-  await saveStatus(ctx, dom);
+  await saveStatus(ctx, dom, statusText);
 }
 
 /** The pid is alive, is qemu with this uuid, and (when recorded) started when our qemu started. */

@@ -38,8 +38,12 @@ export function emitLifecycle(ctx: DriverContext, dom: DomainObject, event: numb
 
 const pendingWrites = new WeakMap<DomainObject, Promise<void>>();
 
-/** Write run/qemu/NAME.xml from the domain's current facts; writes of one domain happen in order. */
-export function saveStatus(ctx: DriverContext, dom: DomainObject): Promise<void> {
+/**
+ * Write run/qemu/NAME.xml from the domain's current facts; writes of one domain happen in order.
+ * `onDisk`: the file's text as just read, to skip a write that would change nothing (a re-adoption
+ * that finds the domain as it was recorded).
+ */
+export function saveStatus(ctx: DriverContext, dom: DomainObject, onDisk?: string): Promise<void> {
   const previous = pendingWrites.get(dom) ?? Promise.resolve();
   const next = previous.then(async () => {
     const run = dom.run;
@@ -56,7 +60,7 @@ export function saveStatus(ctx: DriverContext, dom: DomainObject): Promise<void>
       diskPaths: run.diskPaths,
       domainXml: formatDomainXml(dom.liveDef),
     });
-    await writeFileAtomic(dom.paths.status, xml);
+    if (xml !== onDisk) await writeFileAtomic(dom.paths.status, xml);
   });
   const settled = next.catch((err: unknown) =>
     ctx.log(`domain '${dom.name}': cannot save status: ${String(err)}`),

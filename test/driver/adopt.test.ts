@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { spawnDetached } from '../../src/exec/index.js';
 import { QmpClient } from '../../src/qmp/index.js';
 import {
   EventType,
+  PausedReason,
   QemuDriver,
   RunningReason,
   ShutoffReason,
@@ -174,6 +175,37 @@ describe('supervision and re-adoption of qemu processes', () => {
     const dom = await second.lookupDomainByName('reused');
     expect((await second.domainGetState(dom)).state).toBe(DomainState.SHUTOFF);
     expect(isAlive(sleeper.pid)).toBe(true);
+  });
+
+  it('rewrites the status file on re-adoption only when qemu is no longer as recorded', async () => {
+    const first = await h.setup();
+    await startGuest(first, 'steady');
+    await first.close();
+    const statusFile = join(h.root, 'run', 'qemu', 'steady.xml');
+    const stamp = () => {
+      const st = statSync(statusFile);
+      return [st.ino, st.mtimeMs];
+    };
+    const recorded = stamp();
+    const second = await openDriver(h.root);
+    expect(await second.domainGetState(await second.lookupDomainByName('steady'))).toEqual({
+      state: DomainState.RUNNING,
+      reason: RunningReason.BOOTED,
+    });
+    await second.close();
+    expect(stamp()).toEqual(recorded);
+    // Paused behind the driver's back: the next driver reads it from qemu and records it.
+    const qmp = await QmpClient.connect(join(h.root, 'run', 'qemu', 'steady.qmp'));
+    await qmp.execute('stop');
+    qmp.close();
+    const third = await openDriver(h.root);
+    h.drivers.push(third);
+    expect(await third.domainGetState(await third.lookupDomainByName('steady'))).toEqual({
+      state: DomainState.PAUSED,
+      reason: PausedReason.UNKNOWN,
+    });
+    expect(stamp()).not.toEqual(recorded);
+    expect(readFileSync(statusFile, 'utf8')).toMatch(/<domstatus state='3' reason='0' /);
   });
 
   it('shows a qemu whose QMP does not answer in NOSTATE, refuses QMP work, and destroys it by signal', async () => {
