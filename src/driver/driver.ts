@@ -35,13 +35,20 @@ import { startDomain } from './start.js';
 import { checkAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 
+/**
+ * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
+ * (QEMU_JOB_WAIT_TIME), so that two clients' `start` and `setmem` of one domain queue as they do
+ * against libvirtd, instead of one of them failing with "busy".
+ */
+export const DEFAULT_JOB_WAIT_MS = 30_000;
+
 /** Options of QemuDriver.open. */
 export interface QemuDriverOptions {
   /** The state folder (DESIGN.md "State on disk"). */
   root: string;
   /** How long to wait for another driver to let go of the root (default 5000 ms). */
   lockTimeoutMs?: number;
-  /** How long an operation waits for a busy domain (default 0: fail at once with ERR_DOMAIN_BUSY). */
+  /** How long an operation waits for a busy domain before ERR_DOMAIN_BUSY (default 30 s, as libvirt; 0: fail at once). */
   jobWaitMs?: number;
   /** Resolves `<source pool= volume=>` disks (given by the storage layer). */
   resolveVolume?: VolumeResolver;
@@ -83,7 +90,7 @@ export class QemuDriver {
       registry: new DomainRegistry(),
       events: new DomainEventBus(log),
       log,
-      jobWaitMs: opts.jobWaitMs ?? 0,
+      jobWaitMs: opts.jobWaitMs ?? DEFAULT_JOB_WAIT_MS,
       timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
       hostFacts: memoizeAsync(opts.hostProbe ?? probeHostFacts),
       resolveVolume: opts.resolveVolume,

@@ -1,4 +1,4 @@
-export { QemuDriver } from './driver.js';
+export { DEFAULT_JOB_WAIT_MS, QemuDriver } from './driver.js';
 export type { QemuDriverOptions } from './driver.js';
 export type { DriverTimeouts, HostFacts, VolumeResolver } from './context.js';
 export {

@@ -2,7 +2,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
-import { QemuDriver } from '../../src/driver/index.js';
+import { DEFAULT_JOB_WAIT_MS, QemuDriver, ShutoffReason } from '../../src/driver/index.js';
 import { buildBootSectorXml, readPidFile } from './helpers.js';
 import { useDriverHarness } from './harness.js';
 
@@ -40,6 +40,26 @@ describe('concurrency: job locks and the root lock', () => {
       },
     });
     await driver.domainDestroy(dom);
+  });
+
+  it('by default queues as libvirt does: a destroy sent during a start waits for it, then stops the guest', async () => {
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml('patient', h.image));
+    const events: string[] = [];
+    const [started, destroyed] = await Promise.allSettled([
+      driver.domainCreate(dom).then(() => {
+        h.pids.push(readPidFile(h.root, 'patient'));
+        events.push('started');
+      }),
+      driver.domainDestroy(dom).then(() => events.push('destroyed')),
+    ]);
+    expect([started.status, destroyed.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect(events).toEqual(['started', 'destroyed']);
+    expect(await driver.domainGetState(dom)).toEqual({
+      state: DomainState.SHUTOFF,
+      reason: ShutoffReason.DESTROYED,
+    });
+    expect(DEFAULT_JOB_WAIT_MS).toBe(30_000);
   });
 
   it('runs operations on different domains in parallel', async () => {
