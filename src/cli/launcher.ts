@@ -12,7 +12,7 @@
  * speed-up. This file needs only Node.js's own modules and the atomic write, so it loads in no time.
  */
 import { mkdir } from 'node:fs/promises';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,11 +37,21 @@ function cacheName(): string {
   return `tsvirt-main-${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.v8cache`;
 }
 
+/**
+ * The cache, if it is ours: V8 runs the code in it, so a file that another user owns or could have
+ * written (group or other write bits, as in a shared TSVIRT_COMPILE_CACHE folder) is not read.
+ */
 function readCache(file: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(file);
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,22 @@ describe.skipIf(!hasCli)('tsvirt launcher: the compile cache', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^Usage: tsvirt start/);
     expect(readFileSync(file).equals(Buffer.alloc(4096, 0x5a))).toBe(false);
+  });
+
+  it('does not read a cache that another user owns or others could write; it writes its own instead', async () => {
+    await call(['--version']);
+    const [name] = cacheFiles();
+    const file = join(dir, 'cache', name as string);
+    const owners: Array<(f: string) => void> = [(f) => chmodSync(f, 0o620)];
+    if (process.getuid?.() === 0) owners.push((f) => chownSync(f, 65534, 65534));
+    for (const spoil of owners) {
+      spoil(file);
+      const before = statSync(file);
+      expect((await call(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+      const after = statSync(file);
+      expect(after.ino).not.toBe(before.ino);
+      expect([after.mode & 0o777, after.uid]).toEqual([0o600, process.getuid?.()]);
+    }
   });
 
   it('a failing call keeps its exit status and message while the cache is saved', async () => {
