@@ -5,7 +5,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
-import { EmbeddedConnection } from '../embedded/embedded-connection.js';
+import { EmbeddedConnection, type DefinitionsReloaded } from '../embedded/embedded-connection.js';
 import { lookupGroupId } from './group.js';
 import { clearSocketPath, closeServer, listenTcp, listenUnix } from './listeners.js';
 import type { DaemonLog } from './log.js';
@@ -58,6 +58,11 @@ export class Daemon {
     }
     daemon.startIdleTimer();
     return daemon;
+  }
+
+  /** SIGHUP: the drivers read their domain and pool definitions again, as libvirtd's reload. */
+  reloadDefinitions(): Promise<DefinitionsReloaded> {
+    return EmbeddedConnection.reloadDefinitions(this.conn);
   }
 
   /** ws_port: the WebSocket JSON API, consoles and (with ws_page) the page, on the same connection. */

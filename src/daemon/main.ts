@@ -1,6 +1,7 @@
 /** tsvirtd's main: arguments, config, settings, then the daemon in the foreground or detached (-d). */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DefinitionsReloaded } from '../embedded/embedded-connection.js';
 import { TsvirtError } from '../errors.js';
 import { spawnDetached } from '../exec/index.js';
 import { VERSION } from '../version.js';
@@ -44,8 +45,14 @@ async function serve(settings: DaemonSettings, log: DaemonLog): Promise<number> 
     log.info(`${signal}: stopping; the guests keep running`);
     void daemon.stop();
   };
-  const onHangup = (): void =>
-    log.warn('SIGHUP: configuration reload is not supported yet; settings unchanged');
+  // As libvirtd: SIGHUP reloads the drivers' definitions; the daemon's own settings stay as started.
+  const onHangup = (): void => {
+    daemon.reloadDefinitions().then(
+      (r) =>
+        log.info(`SIGHUP: definitions read again: ${describeReload(r)}; tsvirtd.conf is read only at start`),
+      (err: unknown) => log.warn(`SIGHUP: reloading the definitions failed: ${String(err)}`),
+    );
+  };
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHangup);
@@ -58,6 +65,18 @@ async function serve(settings: DaemonSettings, log: DaemonLog): Promise<number> 
     process.off('SIGHUP', onHangup);
   }
   return 0;
+}
+
+/** "domains: 1 added (web), 1 changed (db); pools: none changed" */
+export function describeReload(r: DefinitionsReloaded): string {
+  const part = (kind: string, x: { added: string[]; updated: string[] }): string => {
+    const bits = [
+      x.added.length ? `${x.added.length} added (${x.added.join(', ')})` : '',
+      x.updated.length ? `${x.updated.length} changed (${x.updated.join(', ')})` : '',
+    ].filter(Boolean);
+    return `${kind}: ${bits.length ? bits.join(', ') : 'none changed'}`;
+  };
+  return `${part('domains', r.domains)}; ${part('pools', r.pools)}`;
 }
 
 /** -d: starts a detached copy without -d and returns once it has written its pidfile. */

@@ -1,24 +1,37 @@
 import { existsSync } from 'node:fs';
 import { DomainState, type DomainStateValue } from '../connection.js';
-import { parseDomainXml, type DomainConfig } from '../domain/index.js';
+import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/index.js';
 import { QmpClient, queryStatus } from '../qmp/index.js';
-import { PausedReason, RunningReason, ShutdownReason, ShutoffReason } from './constants.js';
+import {
+  DefinedDetail,
+  EventType,
+  PausedReason,
+  RunningReason,
+  ShutdownReason,
+  ShutoffReason,
+} from './constants.js';
 import type { DriverContext } from './context.js';
 import { DomainObject, buildRuntime } from './domain-object.js';
 import { readVncPort } from './info.js';
 import { isQemuOfDomain, readProcStat } from './proc.js';
-import { buildDomainPaths, listXmlNames, readIfExists, removeRuntimeFiles } from './runtime-files.js';
+import {
+  buildDomainPaths,
+  listXmlNames,
+  readIfExists,
+  removeRuntimeFiles,
+  type DomainPaths,
+} from './runtime-files.js';
 import { parseStatusXml, type DomainStatus } from './status-file.js';
 import { attachMonitor, watchExit } from './supervisor.js';
-import { saveStatus } from './transitions.js';
+import { emitLifecycle, saveStatus } from './transitions.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
 export async function loadDefinitions(ctx: DriverContext): Promise<void> {
   for (const name of await listXmlNames(ctx.dirs.etc)) {
     const paths = buildDomainPaths(ctx.dirs, name);
+    const def = await readDefinition(ctx, paths, name);
+    if (!def) continue;
     try {
-      const def = parseDomainXml((await readIfExists(paths.config)) ?? '');
-      if (def.name !== name) throw new Error(`it defines domain '${def.name}', not '${name}'`);
       const dom = new DomainObject(def.name, def.uuid, paths);
       dom.persistentDef = def;
       dom.autostart = existsSync(paths.autostart);
@@ -26,6 +39,68 @@ export async function loadDefinitions(ctx: DriverContext): Promise<void> {
     } catch (err) {
       ctx.log(`${paths.config}: cannot load (${(err as Error).message}); fix or remove the file`);
     }
+  }
+}
+
+/** What reloadDefinitions found: the domains it added and those whose definition changed. */
+export interface ReloadReport {
+  added: string[];
+  updated: string[];
+}
+
+/**
+ * Read etc/qemu again, as libvirt's driver reload (SIGHUP) does: a new file adds a domain, a changed
+ * one replaces the persistent definition (a running domain keeps its live one until it stops), and
+ * the autostart marks are read again. A domain whose file is gone stays, as in libvirt. Each change
+ * sends DEFINED (ADDED or UPDATED); a bad file is logged and changes nothing.
+ */
+export async function reloadDefinitions(ctx: DriverContext): Promise<ReloadReport> {
+  const report: ReloadReport = { added: [], updated: [] };
+  for (const name of await listXmlNames(ctx.dirs.etc)) {
+    const paths = buildDomainPaths(ctx.dirs, name);
+    const def = await readDefinition(ctx, paths, name);
+    if (!def) continue;
+    const dom = ctx.registry.findByName(name);
+    try {
+      ctx.registry.checkFree(def.name, def.uuid);
+      if (!dom) {
+        const added = new DomainObject(def.name, def.uuid, paths);
+        added.persistentDef = def;
+        added.autostart = existsSync(paths.autostart);
+        ctx.registry.add(added);
+        emitLifecycle(ctx, added, EventType.DEFINED, DefinedDetail.ADDED);
+        report.added.push(name);
+        continue;
+      }
+      await dom.job.run('reload', ctx.jobWaitMs, async () => {
+        dom.autostart = existsSync(paths.autostart);
+        const before = dom.persistentDef && formatDomainXml(dom.persistentDef);
+        if (before === formatDomainXml(def)) return;
+        const detail = dom.persistent ? DefinedDetail.UPDATED : DefinedDetail.ADDED;
+        dom.persistentDef = def;
+        emitLifecycle(ctx, dom, EventType.DEFINED, detail);
+        report.updated.push(name);
+      });
+    } catch (err) {
+      ctx.log(`${paths.config}: not reloaded (${(err as Error).message})`);
+    }
+  }
+  return report;
+}
+
+/** The definition in etc/qemu/NAME.xml, or undefined (logged) when it is bad or names another domain. */
+async function readDefinition(
+  ctx: DriverContext,
+  paths: DomainPaths,
+  name: string,
+): Promise<DomainConfig | undefined> {
+  try {
+    const def = parseDomainXml((await readIfExists(paths.config)) ?? '');
+    if (def.name !== name) throw new Error(`it defines domain '${def.name}', not '${name}'`);
+    return def;
+  } catch (err) {
+    ctx.log(`${paths.config}: cannot load (${(err as Error).message}); fix or remove the file`);
+    return undefined;
   }
 }
 

@@ -11,7 +11,7 @@ import type {
 import { TsvirtError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import { openConsole } from './console.js';
-import { adoptRunning, loadDefinitions } from './adopt.js';
+import { adoptRunning, loadDefinitions, reloadDefinitions, type ReloadReport } from './adopt.js';
 import { CreateFlags } from './constants.js';
 import {
   DEFAULT_TIMEOUTS,
@@ -348,6 +348,13 @@ export class QemuDriver {
       if (isStateAction(job) && checkAction(job, dom.subject) === 'noop') return undefined as T;
       return fn(dom);
     });
+  }
+
+  /** Read the definitions in etc/qemu again (tsvirtd's SIGHUP); see reloadDefinitions. */
+  async reloadDefinitions(): Promise<ReloadReport> {
+    if (this.ctx.closing)
+      throw new TsvirtError('ERR_CONNECTION_CLOSED', 'the driver is closed; open it again');
+    return reloadDefinitions(this.ctx);
   }
 
   /** Start persistent domains marked autostart that are not running (libvirt does so at daemon start). */

@@ -1,5 +1,6 @@
 export { DEFAULT_JOB_WAIT_MS, QemuDriver } from './driver.js';
 export type { QemuDriverOptions } from './driver.js';
+export type { ReloadReport } from './adopt.js';
 export type { DriverTimeouts, HostFacts, VolumeResolver } from './context.js';
 export {
   EventType,

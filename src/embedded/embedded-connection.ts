@@ -101,6 +101,12 @@ export interface EmbeddedOptions {
   storageLoad?: 'open' | 'first-use';
 }
 
+/** What EmbeddedConnection.reloadDefinitions added and changed, by name. */
+export interface DefinitionsReloaded {
+  domains: { added: string[]; updated: string[] };
+  pools: { added: string[]; updated: string[] };
+}
+
 /** Builds `qemu:///embed?root=DIR` for a root folder. */
 export function buildEmbedUri(root: string): string {
   return `qemu:///embed?root=${encodeURIComponent(root).replace(/%2F/g, '/')}`;
@@ -162,6 +168,17 @@ export class EmbeddedConnection implements Connection {
       throw err;
     }
     return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, pools);
+  }
+
+  /**
+   * Reads the domain and pool definitions under the root again (tsvirtd does so on SIGHUP, as
+   * libvirtd reloads its drivers). Pools not loaded yet load fresh on first use anyway. Static, so
+   * that it is not taken for a method of the Connection interface.
+   */
+  static async reloadDefinitions(conn: EmbeddedConnection): Promise<DefinitionsReloaded> {
+    const domains = await conn.qemu.reloadDefinitions();
+    const pools = (await conn.pools.loaded?.reload()) ?? { added: [], updated: [] };
+    return { domains, pools };
   }
 
   /** Releases the root; guests keep running. */

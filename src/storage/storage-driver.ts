@@ -12,7 +12,7 @@ import { LvmTools } from './lvm.js';
 import { PoolApi } from './pool-api.js';
 import { PoolRegistry } from './pool-registry.js';
 import { PoolStore } from './pool-store.js';
-import type { PoolDef } from './pool-xml.js';
+import { formatPoolXml, type PoolDef } from './pool-xml.js';
 import type { FileFormat } from './volume-xml.js';
 import { VolumeApi, type VolumeInUse } from './volume-api.js';
 import type { TransferRange } from './volume-stream.js';
@@ -114,6 +114,51 @@ export class StorageDriver {
     await entry.backend.build({ overwrite: false });
     await this.reg.store.setAutostart('default', true);
     entry.autostart = true;
+  }
+
+  /**
+   * Read ROOT/etc/storage again, as libvirt's storage driver does on reload (SIGHUP): a new file adds
+   * an inactive pool, a changed one replaces the definition (a running pool takes it at its next
+   * stop), and the autostart marks are read again. A pool whose file is gone stays. Each change sends
+   * DEFINED; a bad file or one that collides with another pool is a warning and changes nothing.
+   */
+  async reload(): Promise<{ added: string[]; updated: string[] }> {
+    const report = { added: [] as string[], updated: [] as string[] };
+    const marks = await this.reg.store.loadAutostart();
+    const defs = await this.reg.store.loadPersistent();
+    // Pools it knows first, then new ones, so that a new pool is checked against the changed ones.
+    const known = (def: PoolDef): boolean => this.reg.pools.has(def.name);
+    for (const def of [...defs.filter(known), ...defs.filter((d) => !known(d))]) {
+      try {
+        this.reg.checkConflicts(def);
+      } catch (err) {
+        this.reg.warn(`storage pool '${def.name}': not reloaded (${(err as Error).message})`);
+        continue;
+      }
+      await this.reg.withLock(def.name, async () => {
+        const entry = this.reg.pools.get(def.name);
+        if (!entry) {
+          const added = this.reg.makeEntry(def, true);
+          added.autostart = marks.has(def.name);
+          this.reg.pools.set(def.name, added);
+          this.reg.emit(added, PoolEvent.DEFINED);
+          report.added.push(def.name);
+          return;
+        }
+        entry.autostart = marks.has(def.name);
+        const current = entry.persistent ? (entry.nextDef ?? entry.def) : undefined;
+        if (current && formatPoolXml(current) === formatPoolXml(def)) return;
+        entry.persistent = true;
+        if (entry.active) entry.nextDef = def;
+        else {
+          entry.def = def;
+          entry.backend = this.reg.makeBackend(def);
+        }
+        this.reg.emit(entry, PoolEvent.DEFINED);
+        report.updated.push(def.name);
+      });
+    }
+    return report;
   }
 
   /** Nothing to release: no child process or handle outlives a call. Pools keep running, as libvirt's do. */

@@ -1,4 +1,12 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
@@ -89,6 +97,50 @@ describe('domain definitions', () => {
     await driver.domainDestroy(dom);
     expect(await driver.domainGetXMLDesc(dom)).toContain('98304');
     await events.waitFor(EventType.DEFINED, DefinedDetail.UPDATED);
+  });
+
+  it('reads etc/qemu again on reload: adds new files, takes changed ones, leaves the rest; bad files are logged', async () => {
+    const lines: string[] = [];
+    const driver = await h.setup(lines);
+    const events = new EventLog();
+    await driver.onDomainLifecycle(events.listener);
+    const running = await driver.domainDefineXML(buildBootSectorXml('live', h.image, { uuid: UUID_A }));
+    await driver.domainCreate(running);
+    h.pids.push(readPidFile(h.root, 'live'));
+    await driver.domainDefineXML(buildBootSectorXml('still', h.image));
+    const etc = join(h.root, 'etc', 'qemu');
+    expect(await driver.reloadDefinitions()).toEqual({ added: [], updated: [] });
+
+    // Files written behind the driver's back, as an appliance image or an admin would.
+    writeFileSync(join(etc, 'fresh.xml'), buildBootSectorXml('fresh', h.image, { uuid: UUID_B }));
+    writeFileSync(join(etc, 'live.xml'), buildBootSectorXml('live', h.image, { uuid: UUID_A, memMiB: 96 }));
+    writeFileSync(join(etc, 'broken.xml'), '<domain type="qemu"><name>broken</name>');
+    writeFileSync(join(etc, 'thief.xml'), buildBootSectorXml('thief', h.image, { uuid: UUID_A }));
+    mkdirSync(join(etc, 'autostart'), { recursive: true });
+    symlinkSync(join(etc, 'fresh.xml'), join(etc, 'autostart', 'fresh.xml'));
+    rmSync(join(etc, 'still.xml'));
+    const before = events.events.length;
+
+    expect(await driver.reloadDefinitions()).toEqual({ added: ['fresh'], updated: ['live'] });
+    expect(events.pairs().slice(before)).toEqual([
+      [EventType.DEFINED, DefinedDetail.ADDED],
+      [EventType.DEFINED, DefinedDetail.UPDATED],
+    ]);
+    const fresh = await driver.lookupDomainByName('fresh');
+    expect(fresh.uuid).toBe(UUID_B);
+    expect(await driver.domainGetAutostart(fresh)).toBe(true);
+    // The running domain keeps its live definition until it stops; the new one is its persistent one.
+    expect(await driver.domainGetXMLDesc(running)).toContain("<memory unit='KiB'>65536</memory>");
+    expect(await driver.domainGetXMLDesc(running, 2)).toContain("<memory unit='KiB'>98304</memory>");
+    expect((await driver.domainGetState(running)).state).toBe(DomainState.RUNNING);
+    // A domain whose file is gone stays, as libvirt keeps it.
+    expect((await driver.lookupDomainByName('still')).name).toBe('still');
+    const log = lines.join('\n');
+    expect(log).toMatch(/broken\.xml: cannot load \(.*\); fix or remove the file/);
+    expect(log).toMatch(/thief\.xml: not reloaded \(domain 'live' is already defined with uuid/);
+    await expect(driver.lookupDomainByName('thief')).rejects.toMatchObject({ code: 'ERR_DOMAIN_NOT_FOUND' });
+    expect(await driver.reloadDefinitions()).toEqual({ added: [], updated: [] });
+    await driver.domainDestroy(running);
   });
 
   it('starts autostart domains when a driver opens, and keeps the mark across restarts', async () => {

@@ -8,6 +8,7 @@ import {
   existsSync,
   writeFileSync,
   mkdirSync,
+  symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,5 +126,62 @@ describe('storage state across driver restarts', () => {
     const driver = await StorageDriver.open({ root });
     expect(await driver.listAllStoragePools()).toEqual([]);
     expect(driver.warnings.join('\n')).toMatch(/broken\.xml: ignored: pool XML is not well-formed/);
+  });
+  it('reads etc/storage again on reload: new pools, changed definitions, autostart marks', async () => {
+    const driver = await StorageDriver.open({ root });
+    const events: PoolLifecycleEvent[] = [];
+    await driver.onStoragePoolLifecycle((ev) => events.push(ev));
+    const running = await driver.storagePoolDefineXML(dirPoolXml('running'));
+    await driver.storagePoolCreate(running, 1);
+    const idle = await driver.storagePoolDefineXML(dirPoolXml('idle'));
+    expect(await driver.reload()).toEqual({ added: [], updated: [] });
+    const before = events.length;
+    const etc = join(root, 'etc/storage');
+    const uuidOf = (ref: { uuid: string }) => `<uuid>${ref.uuid}</uuid>`;
+    writeFileSync(
+      join(etc, 'extra.xml'),
+      dirPoolXml('extra').replace(
+        '<name>extra</name>',
+        '<name>extra</name><uuid>0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9</uuid>',
+      ),
+    );
+    writeFileSync(
+      join(etc, 'running.xml'),
+      `<pool type='dir'><name>running</name>${uuidOf(running)}<target><path>${join(root, 'moved')}</path></target></pool>`,
+    );
+    writeFileSync(
+      join(etc, 'idle.xml'),
+      `<pool type='dir'><name>idle</name>${uuidOf(idle)}<target><path>${join(root, 'idle2')}</path></target></pool>`,
+    );
+    writeFileSync(
+      join(etc, 'clash.xml'),
+      dirPoolXml('clash').replace(join(root, 'clash'), join(root, 'idle2')),
+    );
+    symlinkSync(join(etc, 'extra.xml'), join(etc, 'autostart', 'extra.xml'));
+
+    expect(await driver.reload()).toEqual({ added: ['extra'], updated: ['idle', 'running'] });
+    expect(events.slice(before).map((e) => `${e.pool.name}:${e.event}`)).toEqual([
+      `idle:${PoolEvent.DEFINED}`,
+      `running:${PoolEvent.DEFINED}`,
+      `extra:${PoolEvent.DEFINED}`,
+    ]);
+    const extra = await driver.lookupStoragePoolByName('extra');
+    expect([await driver.storagePoolIsActive(extra), await driver.storagePoolGetAutostart(extra)]).toEqual([
+      false,
+      true,
+    ]);
+    expect(await driver.storagePoolGetXMLDesc(idle)).toContain(`<path>${join(root, 'idle2')}</path>`);
+    // The running pool keeps its live definition until it stops.
+    expect(await driver.storagePoolGetXMLDesc(running)).toContain(`<path>${join(root, 'running')}</path>`);
+    expect(await driver.storagePoolGetXMLDesc(running, StorageXmlFlags.INACTIVE)).toContain(
+      `<path>${join(root, 'moved')}</path>`,
+    );
+    expect(driver.warnings.join('\n')).toMatch(
+      /storage pool 'clash': not reloaded \(storage pool 'idle' already uses /,
+    );
+    await expect(driver.lookupStoragePoolByName('clash')).rejects.toMatchObject({
+      code: 'ERR_POOL_NOT_FOUND',
+    });
+    expect(await driver.reload()).toEqual({ added: [], updated: [] });
   });
 });
