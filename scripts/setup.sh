@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the hypervisor and storage tools tsvirt drives, and libvirt's own clients for tests.
+# Debian packages: the hypervisor and storage tools tsvirt drives, and libvirt's own clients for tests
+# (openssl makes the TLS tests' certificates).
 packages=(
   qemu-system-x86 qemu-utils lvm2 busybox-static cpio util-linux
   libvirt-clients python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu
-  chromium
+  chromium openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,6 +20,8 @@ URIs:
   qemu:///embed?root=DIR                the driver in this process, state under DIR
   qemu+unix:///system?socket=PATH       a tsvirtd (or libvirtd) on a unix socket
   qemu+tcp://HOST[:PORT]/system         a tsvirtd (or libvirtd) over TCP (port 16509)
+  qemu+tls://HOST[:PORT]/system[?pkipath=DIR]
+                                        the same over TLS (port 16514), with libvirt's certificates
   ws://HOST:PORT/api[?token=T]          tsvirtd's WebSocket JSON API
 With no -c: $TSVIRT_DEFAULT_URI, else a tsvirtd listening on ./var/run/libvirt-sock or
 /var/lib/tsvirt/run/libvirt-sock, else qemu:///embed?root=./var.

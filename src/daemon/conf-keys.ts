@@ -84,6 +84,7 @@ export interface DaemonConf {
   key_file?: string;
   cert_file?: string;
   ca_file?: string;
+  tls_no_verify_certificate?: boolean;
   max_clients?: number;
   max_client_requests?: number;
   keepalive_interval?: number;
@@ -115,6 +116,7 @@ export const CONF_KEYS: { [K in keyof DaemonConf]-?: ValueChecker<NonNullable<Da
   key_file: checkString(),
   cert_file: checkString(),
   ca_file: checkString(),
+  tls_no_verify_certificate: checkBool,
   max_clients: checkInt(1, 1_000_000),
   max_client_requests: checkInt(1, 1_000_000),
   // libvirtd: an interval of -1 turns keepalive off.

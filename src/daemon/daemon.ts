@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { EmbeddedConnection, type DefinitionsReloaded } from '../embedded/embedded-connection.js';
 import { lookupGroupId } from './group.js';
-import { clearSocketPath, closeServer, listenTcp, listenUnix } from './listeners.js';
+import { clearSocketPath, closeServer, listenTcp, listenTls, listenUnix } from './listeners.js';
 import type { DaemonLog } from './log.js';
 import { checkPidFileFree, removePidFile, writePidFile } from './pidfile.js';
 import { createClientServer, type ClientServer, type SocketOrigin } from './rpc-server.js';
@@ -84,7 +84,9 @@ export class Daemon {
     const s = this.settings;
     const accept = (origin: Omit<SocketOrigin, 'peer'>) => (socket: Socket) => {
       const peer =
-        origin.transport === 'tcp' ? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` : undefined;
+        origin.transport === 'unix'
+          ? undefined
+          : `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       this.server.handleSocket(socket, peer === undefined ? origin : { ...origin, peer });
@@ -111,6 +113,14 @@ export class Daemon {
         await listenTcp(s.tcp.host, s.tcp.port, accept({ readOnly: false, transport: 'tcp' })),
       );
       this.log.info(`listening on tcp ${s.tcp.host ?? '*'}:${s.tcp.port}`);
+    }
+    if (s.tls) {
+      const refused = (peer: string, reason: string): void =>
+        this.log.warn(`tls client ${peer} refused: ${reason}`);
+      this.listeners.push(await listenTls(s.tls, accept({ readOnly: false, transport: 'tls' }), refused));
+      this.log.info(
+        `listening on tls ${s.tls.host ?? '*'}:${s.tls.port}${s.tls.verifyClient ? '' : ' (client certificates not checked)'}`,
+      );
     }
   }
 

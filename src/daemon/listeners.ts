@@ -1,8 +1,10 @@
-/** The daemon's listening sockets: unix sockets with their group and modes, and TCP. */
-import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+/** The daemon's listening sockets: unix sockets with their group and modes, TCP, and TLS. */
+import { chmod, chown, lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { TsvirtError } from '../errors.js';
+import type { TlsSettings } from './settings.js';
 
 /** What a listener does with each accepted socket. */
 export type AcceptSocket = (socket: Socket) => void;
@@ -102,7 +104,66 @@ export async function listenTcp(
   return server;
 }
 
-function listenOn(server: Server, options: { path?: string; host?: string; port?: number }, where: string) {
+/**
+ * Listens with TLS as libvirtd does: the server's key and certificate, client certificates asked for
+ * and (unless tls_no_verify_certificate) checked against the CA, then one byte, 1, to a client that
+ * passed, before any RPC traffic. A client that fails the handshake goes to `onRefused`.
+ */
+export async function listenTls(
+  tls: TlsSettings,
+  accept: AcceptSocket,
+  onRefused: (peer: string, reason: string) => void,
+): Promise<Server> {
+  // In turn, so that the error names the first missing file.
+  const key = await readTlsFile(tls.keyFile, 'key_file');
+  const cert = await readTlsFile(tls.certFile, 'cert_file');
+  const ca = await readTlsFile(tls.caFile, 'ca_file');
+  let server: Server;
+  try {
+    server = createTlsServer(
+      { key, cert, ca, requestCert: true, rejectUnauthorized: tls.verifyClient, minVersion: 'TLSv1.2' },
+      (socket) => {
+        socket.write(Buffer.from([1]));
+        accept(socket);
+      },
+    );
+  } catch (cause) {
+    throw new TsvirtError(
+      'ERR_CONFIG_FILE',
+      `key_file ${tls.keyFile}, cert_file ${tls.certFile}, ca_file ${tls.caFile}: not a usable key, certificate and CA (${(cause as Error).message})`,
+      { field: 'key_file', keyFile: tls.keyFile, certFile: tls.certFile, caFile: tls.caFile },
+      { cause },
+    );
+  }
+  server.on('tlsClientError', (err: Error, socket: Socket) =>
+    onRefused(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, err.message),
+  );
+  const where = `${tls.host ?? '*'}:${tls.port}`;
+  const { host, port } = tls;
+  await listenOn(server, host === undefined ? { port } : { host, port }, where, 'tls_port');
+  return server;
+}
+
+async function readTlsFile(path: string, key: 'key_file' | 'cert_file' | 'ca_file'): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    const errno = (cause as NodeJS.ErrnoException).code;
+    throw new TsvirtError(
+      'ERR_CONFIG_FILE',
+      `${key} ${path}: cannot read it (${errno ?? String(cause)}); TLS listens by default with --listen, so set ${key} in the config file, or listen_tls = 0`,
+      { field: key, path, errno },
+      { cause },
+    );
+  }
+}
+
+function listenOn(
+  server: Server,
+  options: { path?: string; host?: string; port?: number },
+  where: string,
+  portKey = 'tcp_port',
+) {
   return new Promise<void>((resolve, reject) => {
     const onError = (cause: NodeJS.ErrnoException): void => {
       const inUse = cause.code === 'EADDRINUSE';
@@ -110,7 +171,7 @@ function listenOn(server: Server, options: { path?: string; host?: string; port?
         new TsvirtError(
           inUse ? 'ERR_ROOT_LOCKED' : 'ERR_IO',
           inUse
-            ? `${where}: address already in use; stop the other daemon (libvirtd?) or change tcp_port`
+            ? `${where}: address already in use; stop the other daemon (libvirtd?) or change ${portKey}`
             : `${where}: cannot listen (${cause.code ?? cause.message})`,
           { where, errno: cause.code },
           { cause },

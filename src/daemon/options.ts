@@ -35,10 +35,12 @@ Default paths:
   Configuration file (unless overridden by -f): none; the defaults below apply
   Sockets: ROOT/run/libvirt-sock, ROOT/run/libvirt-sock-ro (unix_sock_dir moves them)
   PID file (unless overridden by -p): ROOT/run/tsvirtd.pid
+  TLS (with --listen, unless listen_tls = 0): /etc/pki/libvirt/private/serverkey.pem,
+    /etc/pki/libvirt/servercert.pem, /etc/pki/CA/cacert.pem (key_file, cert_file, ca_file)
 
 Config keys: listen_tls listen_tcp tcp_port tls_port listen_addr unix_sock_dir unix_sock_group
   unix_sock_ro_perms unix_sock_rw_perms unix_sock_admin_perms auth_unix_ro auth_unix_rw auth_tcp
-  auth_tls key_file cert_file ca_file max_clients max_client_requests keepalive_interval
+  auth_tls key_file cert_file ca_file tls_no_verify_certificate max_clients max_client_requests keepalive_interval
   keepalive_count log_level root ws_port ws_listen_addr ws_auth_token_file ws_page
 `;
 

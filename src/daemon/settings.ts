@@ -1,12 +1,13 @@
 /**
  * The daemon's settings: the command line over the config file over libvirtd's defaults, with the
- * refusals of what tsvirt does not implement (TLS, sasl, polkit). Pure: the caller gives uid and cwd.
+ * refusals of what tsvirt does not implement (sasl, polkit). Pure: the caller gives uid and cwd.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TsvirtError } from '../errors.js';
 import type { AuthScheme, DaemonConf } from './conf-keys.js';
 import type { LoadedConf } from './conf.js';
 import type { DaemonOptions } from './options.js';
+import { DEFAULT_CA_FILE, DEFAULT_SERVER_CERT_FILE, DEFAULT_SERVER_KEY_FILE } from '../remote/pki.js';
 
 /** The root folder used when the daemon runs as root with no --root and no `root` key. */
 export const SYSTEM_ROOT = '/var/lib/tsvirt';
@@ -35,12 +36,25 @@ export interface DaemonSettings {
   pidFile: string;
   /** Set when TCP listens: listen_tcp = 1 and -l. An undefined host means every address. */
   tcp?: { host?: string; port: number };
+  /** Set when TLS listens: listen_tls = 1 (libvirtd's default) and -l. */
+  tls?: TlsSettings;
   /** libvirt's levels: 1 debug, 2 info, 3 warning, 4 error. */
   logLevel: number;
   limits: ServerLimits;
   timeoutS?: number;
   /** The WebSocket front end's keys (issue 7), checked now; undefined when ws_port is unset. */
   ws?: { port: number; host: string; tokenFile?: string; page: boolean };
+}
+
+/** The TLS listener: where, the server's certificate files, and whether clients must show a valid one. */
+export interface TlsSettings {
+  host?: string;
+  port: number;
+  keyFile: string;
+  certFile: string;
+  caFile: string;
+  /** tls_no_verify_certificate = 0 (the default): a client needs a certificate signed by the CA. */
+  verifyClient: boolean;
 }
 
 /** Where the daemon runs: its uid and working folder. */
@@ -54,12 +68,13 @@ export function resolveSettings(opts: DaemonOptions, loaded: LoadedConf, env: Da
   const { conf } = loaded;
   const confDir = loaded.file ? dirname(resolve(env.cwd, loaded.file)) : env.cwd;
   checkAuth(loaded);
-  checkTls(opts, loaded);
   const root = resolveRoot(opts, conf, confDir, env);
   const sockDir = conf.unix_sock_dir ? resolve(confDir, conf.unix_sock_dir) : join(root, 'run');
   const rwSocket = checkSocketPath(join(sockDir, 'libvirt-sock'), loaded);
   const roSocket = checkSocketPath(join(sockDir, 'libvirt-sock-ro'), loaded);
   const tcp = opts.listen && conf.listen_tcp ? resolveTcp(loaded) : undefined;
+  // libvirtd's default is listen_tls = 1, so -l alone listens with TLS.
+  const tls = opts.listen && conf.listen_tls !== false ? resolveTls(loaded, confDir) : undefined;
   const logLevel = Math.min(conf.log_level ?? 3, opts.verbose ? 2 : 4);
   return {
     root,
@@ -71,6 +86,7 @@ export function resolveSettings(opts: DaemonOptions, loaded: LoadedConf, env: Da
     roPerms: conf.unix_sock_ro_perms ?? 0o777,
     pidFile: opts.pidFile ? resolve(env.cwd, opts.pidFile) : join(root, 'run', 'tsvirtd.pid'),
     ...(tcp ? { tcp } : {}),
+    ...(tls ? { tls } : {}),
     logLevel,
     limits: {
       maxClients: conf.max_clients ?? 5000,
@@ -109,15 +125,19 @@ function checkAuth(loaded: LoadedConf): void {
   }
 }
 
-function checkTls(opts: DaemonOptions, loaded: LoadedConf): void {
-  // libvirtd's default is listen_tls = 1, so -l alone asks for TLS.
-  if (!opts.listen || loaded.conf.listen_tls === false) return;
-  const err = configError(
-    loaded,
-    'listen_tls',
-    `listen_tls = 1 with --listen: TLS is not supported yet; set listen_tls = 0 in the config file`,
-  );
-  throw new TsvirtError('ERR_NOT_SUPPORTED', err.message, err.fields);
+/** tls_port (16514), listen_addr, and the certificate files, relative ones against the config's folder. */
+function resolveTls(loaded: LoadedConf, confDir: string): TlsSettings {
+  const { conf } = loaded;
+  const file = (value: string | undefined, fallback: string): string =>
+    value === undefined ? fallback : resolve(confDir, value);
+  return {
+    ...(conf.listen_addr === undefined ? {} : { host: conf.listen_addr }),
+    port: conf.tls_port ?? 16514,
+    keyFile: file(conf.key_file, DEFAULT_SERVER_KEY_FILE),
+    certFile: file(conf.cert_file, DEFAULT_SERVER_CERT_FILE),
+    caFile: file(conf.ca_file, DEFAULT_CA_FILE),
+    verifyClient: conf.tls_no_verify_certificate !== true,
+  };
 }
 
 function resolveRoot(opts: DaemonOptions, conf: DaemonConf, confDir: string, env: DaemonEnv): string {

@@ -55,6 +55,8 @@ export class RpcSession {
     stream.on('error', (err: Error) => this.shutdown(err));
     stream.on('close', () => this.shutdown());
     stream.on('end', () => this.shutdown());
+    // A TLS socket arrives paused, after the server's accept byte was read off it (dial.ts).
+    stream.resume();
   }
 
   /** Whether the stream has closed; every call then fails with ERR_CONNECTION_CLOSED. */

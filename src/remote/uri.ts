@@ -6,6 +6,8 @@ import { TsvirtError } from '../errors.js';
 
 /** libvirtd's TCP port. */
 export const DEFAULT_TCP_PORT = 16509;
+/** libvirtd's TLS port. */
+export const DEFAULT_TLS_PORT = 16514;
 /** libvirtd's read-write unix socket. */
 export const DEFAULT_UNIX_SOCKET = '/var/run/libvirt/libvirt-sock';
 /** libvirtd's read-only unix socket. */
@@ -17,6 +19,16 @@ const TRANSPORT_PARAMS = ['socket', 'name', 'no_verify', 'no_tty', 'pkipath', 'k
 /** Where to connect and what to ask the server to open. */
 export type RemoteTarget =
   | { transport: 'tcp'; host: string; port: number; name: string }
+  | {
+      transport: 'tls';
+      host: string;
+      port: number;
+      name: string;
+      /** `?pkipath=DIR`: the folder of cacert.pem, clientcert.pem and clientkey.pem. */
+      pkipath?: string;
+      /** False with `?no_verify=1`: the server's certificate is not checked. */
+      verify: boolean;
+    }
   | { transport: 'unix'; socketPath: string; name: string };
 
 function invalid(uri: string, why: string): TsvirtError {
@@ -49,15 +61,24 @@ export function parseRemoteUri(uri: string, readOnly = false): RemoteTarget {
     return { transport: 'unix', socketPath, name };
   }
   if (kind === 'tls') {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      `connection URI '${uri}' uses the tls transport, which tsvirt does not support yet; use +tcp or +unix`,
-      { field: 'uri', value: uri, transport: 'tls' },
-    );
+    if (host === '') throw invalid(uri, 'needs a host for the tls transport, as in qemu+tls://HOST/system');
+    const port = url.port === '' ? DEFAULT_TLS_PORT : Number(url.port);
+    const pkipath = url.searchParams.get('pkipath');
+    const noVerify = url.searchParams.get('no_verify');
+    if (noVerify !== null && noVerify !== '0' && noVerify !== '1')
+      throw invalid(uri, `has no_verify=${noVerify}; use 0 or 1`);
+    return {
+      transport: 'tls',
+      host,
+      port,
+      name,
+      ...(pkipath ? { pkipath } : {}),
+      verify: noVerify !== '1',
+    };
   }
   throw new TsvirtError(
     'ERR_NOT_SUPPORTED',
-    `connection URI '${uri}' uses transport '${kind}'; use +tcp or +unix`,
+    `connection URI '${uri}' uses transport '${kind}'; use +tls, +tcp or +unix`,
     {
       field: 'uri',
       value: uri,

@@ -85,11 +85,34 @@ describe('daemon settings', () => {
     );
   });
 
-  it('refuses --listen while listen_tls is on (libvirtd default) because TLS is not implemented', () => {
-    const e = failure(['-l'], 'listen_tcp = 1\nauth_tcp = "none"\n');
-    expect(e.code).toBe('ERR_NOT_SUPPORTED');
-    expect(e.message).toMatch(/listen_tls = 1 with --listen: TLS is not supported yet; set listen_tls = 0/);
-    expect(failure(['-l'], 'listen_tls = 1\n').message).toMatch(/^tsvirtd\.conf:1: listen_tls = 1/);
+  it("listens with TLS on -l unless listen_tls = 0: port 16514 and libvirtd's certificate paths by default", () => {
+    expect(settle([], '').tls).toBeUndefined();
+    expect(settle(['-l'], 'listen_tls = 0\n').tls).toBeUndefined();
+    expect(settle(['-l'], '').tls).toEqual({
+      port: 16514,
+      keyFile: '/etc/pki/libvirt/private/serverkey.pem',
+      certFile: '/etc/pki/libvirt/servercert.pem',
+      caFile: '/etc/pki/CA/cacert.pem',
+      verifyClient: true,
+    });
+    const conf = [
+      'listen_addr = "127.0.0.1"',
+      'tls_port = "16614"',
+      'key_file = "pki/serverkey.pem"',
+      'cert_file = "/srv/pki/servercert.pem"',
+      'ca_file = "cacert.pem"',
+      'tls_no_verify_certificate = 1',
+    ].join('\n');
+    // Relative files are taken from the config file's folder, as the other paths are.
+    expect(settle(['-l'], `${conf}\n`).tls).toEqual({
+      host: '127.0.0.1',
+      port: 16614,
+      keyFile: '/work/pki/serverkey.pem',
+      certFile: '/srv/pki/servercert.pem',
+      caFile: '/work/cacert.pem',
+      verifyClient: false,
+    });
+    expect(failure(['-l'], 'tls_no_verify_certificate = 2\n').message).toMatch(/^tsvirtd\.conf:1: /);
   });
 
   it('refuses a socket path too long for sun_path', () => {

@@ -1,7 +1,7 @@
 /** tsvirtd as a real process: what stops a start, with which message and exit status. */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandFailedError, run } from '../../src/exec/index.js';
 import { makeDaemonRoot, TSVIRTD_JS, whyNoDist } from './daemon-harness.js';
@@ -59,11 +59,18 @@ describe.skipIf(noDist !== undefined)('tsvirtd start-up', () => {
     expect(r.stderr).toBe(`error: ${confPath}:3: auth_tcp = "sasl" is not supported yet; use "none"\n`);
   });
 
-  it('refuses --listen while TLS is asked for', async () => {
-    const { root, confPath } = await rootWith('listen_tcp = 1\nauth_tcp = "none"\n');
+  it('with --listen and TLS on (the default) but no server key, names key_file and leaves nothing behind', async () => {
+    const { root, confPath } = await rootWith(
+      'listen_tcp = 1\nauth_tcp = "none"\nkey_file = "no-such-dir/serverkey.pem"\n',
+    );
     const r = await runDaemon(['-f', confPath, '--root', root, '-l']);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/TLS is not supported yet; set listen_tls = 0/);
+    const key = join(dirname(confPath), 'no-such-dir', 'serverkey.pem');
+    expect(r.stderr).toBe(
+      `error: key_file ${key}: cannot read it (ENOENT); TLS listens by default with --listen, so set key_file in the config file, or listen_tls = 0\n`,
+    );
+    for (const file of ['libvirt-sock', 'libvirt-sock-ro', 'tsvirtd.pid'])
+      expect(existsSync(join(root, 'run', file))).toBe(false);
   });
 
   it('names a missing unix_sock_group and leaves no socket or pidfile behind', async () => {

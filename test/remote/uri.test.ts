@@ -55,12 +55,27 @@ describe('parseRemoteUri', () => {
     });
   });
 
-  it('refuses qemu+tls, and a bare host URI (which means tls), as not supported', () => {
-    expect(() => parseRemoteUri('qemu+tls://h/system')).toThrow(
-      expect.objectContaining({ code: 'ERR_NOT_SUPPORTED', message: expect.stringContaining('tls') }),
+  it('reads qemu+tls (and a bare host URI, which means tls): port 16514, pkipath and no_verify stay client-side', () => {
+    expect(parseRemoteUri('qemu+tls://h/system')).toEqual({
+      transport: 'tls',
+      host: 'h',
+      port: 16514,
+      name: 'qemu:///system',
+      verify: true,
+    });
+    expect(parseRemoteUri('qemu://h:1700/system?pkipath=/p&no_verify=1')).toEqual({
+      transport: 'tls',
+      host: 'h',
+      port: 1700,
+      name: 'qemu:///system',
+      pkipath: '/p',
+      verify: false,
+    });
+    expect(() => parseRemoteUri('qemu+tls:///system')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('needs a host') }),
     );
-    expect(() => parseRemoteUri('qemu://h/system')).toThrow(
-      expect.objectContaining({ code: 'ERR_NOT_SUPPORTED' }),
+    expect(() => parseRemoteUri('qemu+tls://h/system?no_verify=yes')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('no_verify=yes') }),
     );
   });
 

@@ -26,7 +26,7 @@ export interface RpcServerOptions {
 export interface SocketInfo {
   /** The read-only socket: every mutating procedure is refused. */
   readOnly: boolean;
-  transport: 'unix' | 'tcp';
+  transport: 'unix' | 'tcp' | 'tls';
   /** The peer address, for logs. */
   peer?: string;
 }
