@@ -76,10 +76,16 @@ export async function reloadDefinitions(ctx: DriverContext): Promise<ReloadRepor
         dom.autostart = existsSync(paths.autostart);
         const before = dom.persistentDef && formatDomainXml(dom.persistentDef);
         if (before === formatDomainXml(def)) return;
-        const detail = dom.persistent ? DefinedDetail.UPDATED : DefinedDetail.ADDED;
+        // A running transient domain that gets a file becomes persistent: ADDED, as a define would say.
+        const wasPersistent = dom.persistent;
         dom.persistentDef = def;
-        emitLifecycle(ctx, dom, EventType.DEFINED, detail);
-        report.updated.push(name);
+        emitLifecycle(
+          ctx,
+          dom,
+          EventType.DEFINED,
+          wasPersistent ? DefinedDetail.UPDATED : DefinedDetail.ADDED,
+        );
+        (wasPersistent ? report.updated : report.added).push(name);
       });
     } catch (err) {
       ctx.log(`${paths.config}: not reloaded (${(err as Error).message})`);

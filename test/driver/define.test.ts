@@ -7,6 +7,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
@@ -16,6 +17,7 @@ import { useDriverHarness } from './harness.js';
 
 const UUID_A = '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b';
 const UUID_B = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+const UUID_C = '5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f';
 
 /** Every file under etc/ with its content, to prove that nothing changed. */
 function snapshotEtc(root: string): Record<string, string> {
@@ -126,6 +128,15 @@ describe('domain definitions', () => {
       [EventType.DEFINED, DefinedDetail.ADDED],
       [EventType.DEFINED, DefinedDetail.UPDATED],
     ]);
+    // A running transient domain whose file appears becomes persistent.
+    await copyFile(h.image, join(h.root, 'passing.img'));
+    const passingXml = buildBootSectorXml('passing', join(h.root, 'passing.img'), { uuid: UUID_C });
+    const passing = await driver.domainCreateXML(passingXml);
+    h.pids.push(readPidFile(h.root, 'passing'));
+    writeFileSync(join(etc, 'passing.xml'), passingXml);
+    expect(await driver.reloadDefinitions()).toEqual({ added: ['passing'], updated: [] });
+    expect(await driver.domainIsPersistent(passing)).toBe(true);
+    await driver.domainDestroy(passing);
     const fresh = await driver.lookupDomainByName('fresh');
     expect(fresh.uuid).toBe(UUID_B);
     expect(await driver.domainGetAutostart(fresh)).toBe(true);
