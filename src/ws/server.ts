@@ -1,9 +1,10 @@
 /**
  * The WebSocket listener of tsvirtd: one HTTP server whose upgrades lead to /api (JSON-RPC),
- * /console/NAME and /vnc/NAME, and whose plain GETs serve the page when it is enabled. Auth happens
- * before the upgrade, so a refused client gets an HTTP status and never a WebSocket.
+ * /console/NAME and /vnc/NAME, whose plain GET and PUT on /volume/POOL/NAME move a volume's bytes
+ * (volume-http.ts), and whose other GETs serve the page when it is enabled. Auth happens before the
+ * upgrade or the transfer, so a refused client gets an HTTP status and never a WebSocket.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -12,8 +13,9 @@ import { TsvirtError } from '../errors.js';
 import { ApiSession, WsCloseCode } from './api-session.js';
 import { checkToken, readTokenFile, tokenOfRequest, type TokenAccess, type TokenTable } from './auth.js';
 import { EventHub } from './event-hub.js';
-import { buildPageRoutes, serveStatic } from './static-files.js';
+import { buildPageRoutes, serveStatic, type StaticRoutes } from './static-files.js';
 import { serveConsole, serveVnc } from './stream-endpoints.js';
+import { isVolumePath, serveVolume } from './volume-http.js';
 
 /** Log levels of the listener. */
 export type WsLogLevel = 'error' | 'warn' | 'info';
@@ -72,7 +74,6 @@ export async function startWsServer(conn: Connection, opts: WsServerOptions): Pr
     // noVNC (like websockify) may offer 'binary'; take it when offered.
     handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
   });
-  const http = createServer((req, res) => void serveStatic(routes, req, res));
   const ctx: UpgradeContext = {
     conn,
     wss,
@@ -81,6 +82,7 @@ export async function startWsServer(conn: Connection, opts: WsServerOptions): Pr
     log,
     maxBufferedBytes: opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
   };
+  const http = createServer((req, res) => handleRequest(ctx, routes, req, res));
   http.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head));
   await listen(http, opts.port, host);
   const port = (http.address() as AddressInfo).port;
@@ -95,6 +97,18 @@ interface UpgradeContext {
   tokens: TokenTable | undefined;
   log: (level: WsLogLevel, msg: string) => void;
   maxBufferedBytes: number;
+}
+
+/** A plain HTTP request: /volume transfers after auth, anything else the page's files. */
+function handleRequest(
+  ctx: UpgradeContext,
+  routes: StaticRoutes,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (!isVolumePath(url.pathname)) return void serveStatic(routes, req, res);
+  void serveVolume(ctx.conn, req, res, url, authorize(ctx.tokens, req, url), ctx.log);
 }
 
 function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
