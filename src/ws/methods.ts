@@ -132,13 +132,13 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
   'volume.getPath': row('storageVolGetPath', 'volume'),
 };
 
-/** Connection methods the API offers elsewhere or not at all (byte streams, event listeners). */
+/** Connection methods the listener offers outside the JSON-RPC table (byte streams, event listeners). */
 export const NOT_IN_TABLE = [
   'domainOpenConsole', // the /console/NAME endpoint
   'onDomainLifecycle', // `subscribe`
   'onStoragePoolLifecycle', // `subscribe`
-  'storageVolUpload', // byte stream; not offered over the WebSocket API yet
-  'storageVolDownload', // byte stream; not offered over the WebSocket API yet
+  'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)
+  'storageVolDownload', // byte stream: HTTP GET /volume/POOL/NAME on the same listener (volume-http.ts)
 ] as const;
 
 /** The JSON-RPC name of a Connection method, for the client. */

@@ -1,7 +1,8 @@
 /**
  * The third Connection: a client of tsvirtd's WebSocket JSON-RPC API (ws://HOST:PORT/api), in Node.js
  * and in a browser. Its methods come from the one method table (methods.ts): each turns its refs and
- * arguments into named params and revives the bigints of the result.
+ * arguments into named params and revives the bigints of the result. Volume upload and download go as
+ * plain HTTP to /volume/POOL/NAME on the same listener (volume-http.ts, Node.js only).
  */
 import type { Duplex, Readable } from 'node:stream';
 import type {
@@ -128,12 +129,24 @@ export class WsConnection implements Connection {
     return createWebSocketStream(socket as never);
   }
 
-  async storageVolUpload(_vol: VolumeRef, _source: Readable): Promise<void> {
-    throw notSupported('storageVolUpload');
+  /** virStorageVolUpload as HTTP `PUT /volume/POOL/NAME` on the same listener (Node.js only). */
+  async storageVolUpload(
+    vol: VolumeRef,
+    source: Readable,
+    offset = 0n,
+    length = 0n,
+    flags = 0,
+  ): Promise<void> {
+    if (!isNode()) throw notInBrowser('storageVolUpload', 'PUT');
+    const { uploadVolume } = await import('./volume-http.js');
+    await uploadVolume({ uri: this.uri, token: this.token }, vol, source, { offset, length, flags });
   }
 
-  async storageVolDownload(_vol: VolumeRef): Promise<Readable> {
-    throw notSupported('storageVolDownload');
+  /** virStorageVolDownload as HTTP `GET /volume/POOL/NAME` on the same listener (Node.js only). */
+  async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, flags = 0): Promise<Readable> {
+    if (!isNode()) throw notInBrowser('storageVolDownload', 'GET');
+    const { downloadVolume } = await import('./volume-http.js');
+    return downloadVolume({ uri: this.uri, token: this.token }, vol, { offset, length, flags });
   }
 
   private async addListener<E>(
@@ -201,6 +214,16 @@ function errorFromReply(error: {
     ...(d?.fields ?? {}),
     ...(d?.libvirtCode === undefined ? {} : { libvirtCode: d.libvirtCode, libvirtDomain: d.libvirtDomain }),
   });
+}
+
+function notInBrowser(method: string, verb: string): TsvirtError {
+  return new TsvirtError(
+    'ERR_NOT_SUPPORTED',
+    `${method}: not offered by WsConnection in a browser; ${verb} /volume/POOL/NAME with fetch`,
+    {
+      method,
+    },
+  );
 }
 
 function notSupported(what: string): TsvirtError {
