@@ -4,7 +4,13 @@
  * (volume-http.ts), and whose other GETs serve the page when it is enabled. Auth happens before the
  * upgrade or the transfer, so a refused client gets an HTTP status and never a WebSocket.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -106,14 +112,16 @@ function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseRequestUrl(req);
+  if (url === undefined) return void res.writeHead(400, { connection: 'close' }).end();
   if (!isVolumePath(url.pathname)) return void serveStatic(routes, req, res);
   void serveVolume(ctx.conn, req, res, url, authorize(ctx.tokens, req, url), ctx.log);
 }
 
 function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => undefined);
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseRequestUrl(req);
+  if (url === undefined) return refuse(socket, 400, `${req.url}: not a request target`);
   const route = /^\/(api)$|^\/(console|vnc)\/([^/]+)$/.exec(url.pathname);
   if (!route)
     return refuse(socket, 404, `${url.pathname}: no such endpoint; use /api, /console/NAME or /vnc/NAME`);
@@ -143,6 +151,15 @@ function handleUpgrade(ctx: UpgradeContext, req: IncomingMessage, socket: Duplex
       void serveVnc(ws, ctx.conn, name, { readOnly });
     }
   });
+}
+
+/** The URL of a request; undefined for a target URL cannot parse (`GET http://[`), which would throw. */
+function parseRequestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The access of a request, or the HTTP status to refuse it with. */
@@ -178,7 +195,7 @@ function originHost(origin: string): string | undefined {
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {
-  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  const reason = STATUS_CODES[status] ?? 'Error';
   const body = `${message}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
