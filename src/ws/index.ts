@@ -10,6 +10,8 @@
  *   client that leaves more than maxBufferedBytes unread is closed with 4008.
  * - `/console/NAME[?force=1]`: the serial console, binary frames both ways; one user at a time.
  * - `/vnc/NAME`: the domain's VNC (RFB) stream for noVNC; subprotocol `binary` when offered.
+ * - `/volume/POOL/NAME`: plain HTTP, GET (`?offset=&length=`) and PUT (`?offset=`) of a volume's bytes
+ *   (volume-http.ts; the client's end, volume-client.ts, is what WsConnection uses).
  * - `/`: the web page, only with `page: true`.
  *
  * Auth: on a loopback listener without a token file every client has full access, and browsers are held

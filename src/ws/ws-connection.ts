@@ -2,7 +2,7 @@
  * The third Connection: a client of tsvirtd's WebSocket JSON-RPC API (ws://HOST:PORT/api), in Node.js
  * and in a browser. Its methods come from the one method table (methods.ts): each turns its refs and
  * arguments into named params and revives the bigints of the result. Volume upload and download go as
- * plain HTTP to /volume/POOL/NAME on the same listener (volume-http.ts, Node.js only).
+ * plain HTTP to /volume/POOL/NAME on the same listener (volume-client.ts, Node.js only).
  */
 import type { Duplex, Readable } from 'node:stream';
 import type {
@@ -138,14 +138,14 @@ export class WsConnection implements Connection {
     flags = 0,
   ): Promise<void> {
     if (!isNode()) throw notInBrowser('storageVolUpload', 'PUT');
-    const { uploadVolume } = await import('./volume-http.js');
+    const { uploadVolume } = await import('./volume-client.js');
     await uploadVolume({ uri: this.uri, token: this.token }, vol, source, { offset, length, flags });
   }
 
   /** virStorageVolDownload as HTTP `GET /volume/POOL/NAME` on the same listener (Node.js only). */
   async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, flags = 0): Promise<Readable> {
     if (!isNode()) throw notInBrowser('storageVolDownload', 'GET');
-    const { downloadVolume } = await import('./volume-http.js');
+    const { downloadVolume } = await import('./volume-client.js');
     return downloadVolume({ uri: this.uri, token: this.token }, vol, { offset, length, flags });
   }
 

@@ -11,7 +11,7 @@ import type { VolumeRef } from '../../src/connection.js';
 import { run } from '../../src/exec/index.js';
 import { findQemuBinary } from '../../src/kvm/index.js';
 import { WsConnection } from '../../src/ws/index.js';
-import { downloadVolume, uploadVolume } from '../../src/ws/volume-http.js';
+import { downloadVolume, uploadVolume } from '../../src/ws/volume-client.js';
 import { CLI, hasCli } from '../cli/cli-harness.js';
 import { buildBootSectorXml, isAlive, readPidFile } from '../driver/helpers.js';
 import { startFixture, type WsFixture } from './helpers.js';
