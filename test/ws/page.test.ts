@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINUX_READY_MARKER, ensureGuests, type GuestPaths } from '../../scripts/guests/paths.js';
 import { run } from '../../src/exec/index.js';
-import { isAlive, buildLinuxXml, readPidFile } from '../driver/helpers.js';
+import { isAlive, buildBootSectorXml, buildLinuxXml, readPidFile } from '../driver/helpers.js';
 import { startFixture, type WsFixture } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -98,6 +98,45 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
       await fx.conn.domainDestroy(dom);
       await expect.poll(() => stateOf(page, 'web-linux').textContent(), { timeout: 10_000 }).toBe('shut off');
       await expect.poll(() => rows.textContent(), { timeout: 5_000 }).toContain('[console closed');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await fx.conn.domainDestroy(dom).catch(() => undefined);
+    }
+  });
+
+  it("draws a guest's screen with noVNC over /vnc/NAME", async () => {
+    // The boot-sector guest under TCG with a VNC display: SeaBIOS writes its banner to the VGA screen.
+    await copyFile(guests.bootSectorImage, join(fx.root, 'web-vnc.img'));
+    const xml = buildBootSectorXml('web-vnc', join(fx.root, 'web-vnc.img')).replace(
+      '</devices>',
+      "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/></devices>",
+    );
+    const dom = await fx.conn.domainDefineXML(xml);
+    const { page, errors } = await openPage();
+    try {
+      await fx.conn.domainCreate(dom);
+      pids.push(readPidFile(fx.root, 'web-vnc'));
+      await expect.poll(() => stateOf(page, 'web-vnc').textContent(), { timeout: 10_000 }).toBe('running');
+      await page.locator('tr[data-name="web-vnc"] button[data-action="display"]').click();
+      const canvas = page.locator('#screen canvas');
+      await canvas.waitFor({ timeout: 10_000 });
+      // noVNC has drawn the framebuffer once the canvas has the guest's size and some lit pixels.
+      const litPixels = () =>
+        canvas.evaluate((el: HTMLCanvasElement) => {
+          if (el.width < 100 || el.height < 100) return 0;
+          const data = el.getContext('2d')?.getImageData(0, 0, el.width, el.height).data ?? [];
+          let lit = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i]! + data[i + 1]! + data[i + 2]! > 150) lit++;
+          return lit;
+        });
+      await expect.poll(litPixels, { timeout: 20_000, interval: 500 }).toBeGreaterThan(200);
+      // ...and the user sees it: the scaled canvas takes room in the panel.
+      const box = await canvas.boundingBox();
+      expect(box?.width).toBeGreaterThan(300);
+      expect(box?.height).toBeGreaterThan(150);
+      expect(await canvas.evaluate((el: HTMLCanvasElement) => [el.width, el.height])).toEqual([720, 400]);
+      expect(await page.locator('#messages li.error').count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
