@@ -11,7 +11,7 @@
  * $XDG_CACHE_HOME/tsvirt or ~/.cache/tsvirt. A folder that cannot be made or written only costs the
  * speed-up. This file needs only Node.js's own modules and the atomic write, so it loads in no time.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -55,13 +55,22 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Saves the cache; a failure only means the next call compiles again. */
+/** How many caches (builds of tsvirt, or versions of Node.js) the folder keeps, newest first. */
+const KEEP_CACHES = 4;
+
+/** Saves the cache, then drops the oldest beyond KEEP_CACHES; a failure only costs the speed-up. */
 async function saveCache(dir: string, file: string, data: Buffer): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(file, data);
+    const caches = (await readdir(dir)).filter((n) => /^tsvirt-main-.*\.v8cache$/.test(n));
+    const byAge = await Promise.all(
+      caches.map(async (n) => ({ path: join(dir, n), mtimeMs: (await stat(join(dir, n))).mtimeMs })),
+    );
+    byAge.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    await Promise.all(byAge.slice(KEEP_CACHES).map((c) => rm(c.path, { force: true })));
   } catch {
-    // no cache this time
+    // no cache, or an old one left, this time
   }
 }
 

@@ -1,7 +1,16 @@
-import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readdirSync,
+  utimesSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/exec/index.js';
 import { CLI, hasCli } from './cli-harness.js';
@@ -62,6 +71,24 @@ describe.skipIf(!hasCli)('tsvirt launcher: the compile cache', () => {
       expect(after.ino).not.toBe(before.ino);
       expect([after.mode & 0o777, after.uid]).toEqual([0o600, process.getuid?.()]);
     }
+  });
+
+  it('keeps the four newest caches: other builds of tsvirt or Node.js leave no pile behind', async () => {
+    const cache = join(dir, 'cache');
+    mkdirSync(cache);
+    const old = ['a', 'b', 'c', 'd', 'e'].map((tag, i) => {
+      const path = join(cache, `tsvirt-main-v0.0.${i}-x64-1-${tag}.v8cache`);
+      writeFileSync(path, 'old build', { mode: 0o600 });
+      utimesSync(path, 1_000 + i * 100, 1_000 + i * 100); // a oldest, e newest
+      return path;
+    });
+    writeFileSync(join(cache, 'notes.txt'), 'not a cache');
+    await call(['--version']);
+    const [ours] = cacheFiles().filter((n) => n.startsWith(`tsvirt-main-${process.version}-`));
+    expect(ours).toBeDefined();
+    expect(readdirSync(cache).sort()).toEqual(
+      [ours as string, 'notes.txt', ...old.slice(2).map((p) => basename(p))].sort(),
+    );
   });
 
   it('a failing call keeps its exit status and message while the cache is saved', async () => {
