@@ -33,9 +33,12 @@ describe('storage driver bad input', () => {
   });
 
   afterEach(async () => {
-    expect(snapshot(root)).toEqual(before);
-    await driver.close();
-    rmSync(root, { recursive: true, force: true });
+    try {
+      expect(snapshot(root)).toEqual(before);
+    } finally {
+      await driver.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it.each(['a/b', '.', '..', '', 'x\u0000y'])('refuses the volume name %j', async (name) => {
