@@ -41,6 +41,15 @@ export function checkString(allowEmpty = false): ValueChecker<string> {
   };
 }
 
+/** A list of non-empty quoted strings, as libvirtd's `tls_allowed_dn_list = ["...", "..."]`. */
+export const checkStringList: ValueChecker<string[]> = (v) => {
+  if (!Array.isArray(v)) return wrongType(v, 'a list of quoted strings, such as ["CN=client*"]');
+  const bad = v.find((item) => typeof item !== 'string' || item === '');
+  if (bad !== undefined)
+    return { expected: `a list of non-empty quoted strings, not one holding ${describe(bad)}` };
+  return { ok: v as string[] };
+};
+
 /** A TCP port: libvirtd.conf writes it as a string ("16509"); an integer is taken too. */
 export const checkPort: ValueChecker<number> = (v) => {
   const text = typeof v === 'number' ? String(v) : v;
@@ -85,6 +94,7 @@ export interface DaemonConf {
   cert_file?: string;
   ca_file?: string;
   tls_no_verify_certificate?: boolean;
+  tls_allowed_dn_list?: string[];
   max_clients?: number;
   max_client_requests?: number;
   keepalive_interval?: number;
@@ -117,6 +127,7 @@ export const CONF_KEYS: { [K in keyof DaemonConf]-?: ValueChecker<NonNullable<Da
   cert_file: checkString(),
   ca_file: checkString(),
   tls_no_verify_certificate: checkBool,
+  tls_allowed_dn_list: checkStringList,
   max_clients: checkInt(1, 1_000_000),
   max_client_requests: checkInt(1, 1_000_000),
   // libvirtd: an interval of -1 turns keepalive off.

@@ -2,9 +2,10 @@
 import { chmod, chown, lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { TsvirtError } from '../errors.js';
 import type { TlsSettings } from './settings.js';
+import { formatSubjectDn, isDnAllowed } from './tls-dn.js';
 
 /** What a listener does with each accepted socket. */
 export type AcceptSocket = (socket: Socket) => void;
@@ -106,8 +107,8 @@ export async function listenTcp(
 
 /**
  * Listens with TLS as libvirtd does: the server's key and certificate, client certificates asked for
- * and (unless tls_no_verify_certificate) checked against the CA, then one byte, 1, to a client that
- * passed, before any RPC traffic. A client that fails the handshake goes to `onRefused`.
+ * and (unless tls_no_verify_certificate) checked against the CA and tls_allowed_dn_list, then one
+ * byte, 1, to a client that passed, before any RPC traffic. A client that fails the handshake goes to `onRefused`.
  */
 export async function listenTls(
   tls: TlsSettings,
@@ -123,6 +124,12 @@ export async function listenTls(
     server = createTlsServer(
       { key, cert, ca, requestCert: true, rejectUnauthorized: tls.verifyClient, minVersion: 'TLSv1.2' },
       (socket) => {
+        const refusal = checkClientDn(socket, tls);
+        if (refusal !== undefined) {
+          onRefused(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, refusal);
+          socket.destroy();
+          return;
+        }
         socket.write(Buffer.from([1]));
         accept(socket);
       },
@@ -142,6 +149,16 @@ export async function listenTls(
   const { host, port } = tls;
   await listenOn(server, host === undefined ? { port } : { host, port }, where, 'tls_port');
   return server;
+}
+
+/** Why a verified client is refused by tls_allowed_dn_list, or undefined when it may in. */
+function checkClientDn(socket: TLSSocket, tls: TlsSettings): string | undefined {
+  // As libvirtd, the list is part of the certificate checks that tls_no_verify_certificate turns off.
+  if (tls.allowedDnList === undefined || !tls.verifyClient) return undefined;
+  const cert = socket.getPeerX509Certificate();
+  const dn = cert === undefined ? '' : formatSubjectDn(cert.subject);
+  if (isDnAllowed(dn, tls.allowedDnList)) return undefined;
+  return `its certificate's DN '${dn}' is not on tls_allowed_dn_list`;
 }
 
 async function readTlsFile(path: string, key: 'key_file' | 'cert_file' | 'ca_file'): Promise<Buffer> {

@@ -40,8 +40,9 @@ Default paths:
 
 Config keys: listen_tls listen_tcp tcp_port tls_port listen_addr unix_sock_dir unix_sock_group
   unix_sock_ro_perms unix_sock_rw_perms unix_sock_admin_perms auth_unix_ro auth_unix_rw auth_tcp
-  auth_tls key_file cert_file ca_file tls_no_verify_certificate max_clients max_client_requests
-  keepalive_interval keepalive_count log_level root ws_port ws_listen_addr ws_auth_token_file ws_page
+  auth_tls key_file cert_file ca_file tls_no_verify_certificate tls_allowed_dn_list max_clients
+  max_client_requests keepalive_interval keepalive_count log_level root ws_port ws_listen_addr
+  ws_auth_token_file ws_page
 `;
 
 const VALUE_OPTIONS: Record<string, 'configFile' | 'root' | 'pidFile' | 'timeout'> = {

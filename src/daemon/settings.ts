@@ -55,6 +55,8 @@ export interface TlsSettings {
   caFile: string;
   /** tls_no_verify_certificate = 0 (the default): a client needs a certificate signed by the CA. */
   verifyClient: boolean;
+  /** tls_allowed_dn_list: glob patterns (* and ?) one of which a client certificate's DN must match. */
+  allowedDnList?: string[];
 }
 
 /** Where the daemon runs: its uid and working folder. */
@@ -137,6 +139,7 @@ function resolveTls(loaded: LoadedConf, confDir: string): TlsSettings {
     certFile: file(conf.cert_file, DEFAULT_SERVER_CERT_FILE),
     caFile: file(conf.ca_file, DEFAULT_CA_FILE),
     verifyClient: conf.tls_no_verify_certificate !== true,
+    ...(conf.tls_allowed_dn_list === undefined ? {} : { allowedDnList: conf.tls_allowed_dn_list }),
   };
 }
 

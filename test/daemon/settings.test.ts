@@ -113,6 +113,13 @@ describe('daemon settings', () => {
       verifyClient: false,
     });
     expect(failure(['-l'], 'tls_no_verify_certificate = 2\n').message).toMatch(/^tsvirtd\.conf:1: /);
+    expect(
+      settle(['-l'], 'tls_allowed_dn_list = ["CN=client*", "O=Example,CN=?"]\n').tls?.allowedDnList,
+    ).toEqual(['CN=client*', 'O=Example,CN=?']);
+    expect(failure(['-l'], 'tls_allowed_dn_list = "CN=client"\n').message).toMatch(
+      /^tsvirtd\.conf:1: .*a list of quoted strings/,
+    );
+    expect(failure(['-l'], 'tls_allowed_dn_list = ["CN=a", 3]\n').message).toMatch(/the integer 3/);
   });
 
   it('refuses a socket path too long for sun_path', () => {

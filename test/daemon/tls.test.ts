@@ -43,6 +43,7 @@ describe.skipIf(noDist !== undefined || noOpenssl !== undefined)('tsvirtd over T
       `key_file = "${pki.server.keyFile}"`,
       `cert_file = "${pki.server.certFile}"`,
       `ca_file = "${pki.server.caFile}"`,
+      'tls_allowed_dn_list = ["CN=admin-*", "CN=client"]',
       'log_level = 2',
       '',
     ].join('\n');
@@ -104,6 +105,44 @@ describe.skipIf(noDist !== undefined || noOpenssl !== undefined)('tsvirtd over T
     const unchecked = await connectRemote(uri(pki.distrustingClient, '&no_verify=1'));
     expect(await unchecked.listAllDomains()).toEqual([]);
     await unchecked.close();
+  });
+
+  it('turns away a client of the right CA whose DN is not on tls_allowed_dn_list', async () => {
+    const port2 = await findFreePort();
+    const { confPath, root: other } = await makeDaemonRoot(
+      [
+        'listen_tcp = 0',
+        `tls_port = "${port2}"`,
+        'listen_addr = "127.0.0.1"',
+        `key_file = "${pki.server.keyFile}"`,
+        `cert_file = "${pki.server.certFile}"`,
+        `ca_file = "${pki.server.caFile}"`,
+        'tls_allowed_dn_list = ["CN=admin-*"]',
+        '',
+      ].join('\n'),
+    );
+    const strict = await startDaemon(
+      ['-f', confPath, '--root', other, '-l'],
+      join(other, 'tsvirtd.log'),
+      join(other, 'run', 'tsvirtd.pid'),
+    );
+    try {
+      const strictUri = `qemu+tls://127.0.0.1:${port2}/system?pkipath=${pki.client}`;
+      await expect(connectRemote(strictUri)).rejects.toMatchObject({
+        code: 'ERR_AUTH_FAILED',
+        message: expect.stringContaining('refused our certificate or address'),
+      });
+      if (noVirsh === undefined) {
+        const r = await run(['virsh', '-c', strictUri, 'list'], { timeoutMs: 30_000, okExitCodes: [1] });
+        expect(r.exitCode).toBe(1);
+      }
+      expect(await strict.log()).toMatch(
+        /tls client 127\.0\.0\.1:\d+ refused: its certificate's DN 'CN=client' is not on tls_allowed_dn_list/,
+      );
+    } finally {
+      expect(await stopDaemon(strict)).toEqual({ exitCode: 0, signal: undefined });
+      expect(await cleanupRoot(other, [])).toEqual([]);
+    }
   });
 
   it('says which file is missing, on both ends', async () => {
