@@ -146,7 +146,8 @@ export class StorageDriver {
           return;
         }
         entry.autostart = marks.has(def.name);
-        const current = entry.persistent ? (entry.nextDef ?? entry.def) : undefined;
+        const wasPersistent = entry.persistent;
+        const current = wasPersistent ? (entry.nextDef ?? entry.def) : undefined;
         if (current && formatPoolXml(current) === formatPoolXml(def)) return;
         entry.persistent = true;
         if (entry.active) entry.nextDef = def;
@@ -155,7 +156,8 @@ export class StorageDriver {
           entry.backend = this.reg.makeBackend(def);
         }
         this.reg.emit(entry, PoolEvent.DEFINED);
-        report.updated.push(def.name);
+        // A running transient pool that gets a file becomes persistent: added, as for domains.
+        (wasPersistent ? report.updated : report.added).push(def.name);
       });
     }
     return report;

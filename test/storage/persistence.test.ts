@@ -183,5 +183,13 @@ describe('storage state across driver restarts', () => {
       code: 'ERR_POOL_NOT_FOUND',
     });
     expect(await driver.reload()).toEqual({ added: [], updated: [] });
+    // A running transient pool whose file appears becomes persistent.
+    const passing = await driver.storagePoolCreateXML(dirPoolXml('passing'), 1);
+    writeFileSync(
+      join(etc, 'passing.xml'),
+      `<pool type='dir'><name>passing</name>${uuidOf(passing)}<target><path>${join(root, 'passing')}</path></target></pool>`,
+    );
+    expect(await driver.reload()).toEqual({ added: ['passing'], updated: [] });
+    expect(await driver.storagePoolIsPersistent(passing)).toBe(true);
   });
 });
