@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { EmbeddedConnection, type DefinitionsReloaded } from '../embedded/embedded-connection.js';
 import { lookupGroupId } from './group.js';
-import { clearSocketPath, closeServer, listenTcp, listenTls, listenUnix } from './listeners.js';
+import { clearSocketPath, closeServer, listenTcp, listenTls, listenUnix, peerOf } from './listeners.js';
 import type { DaemonLog } from './log.js';
 import { checkPidFileFree, removePidFile, writePidFile } from './pidfile.js';
 import { createClientServer, type ClientServer, type SocketOrigin } from './rpc-server.js';
@@ -83,10 +83,7 @@ export class Daemon {
   private async listen(gid: number | undefined): Promise<void> {
     const s = this.settings;
     const accept = (origin: Omit<SocketOrigin, 'peer'>) => (socket: Socket) => {
-      const peer =
-        origin.transport === 'unix'
-          ? undefined
-          : `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+      const peer = origin.transport === 'unix' ? undefined : peerOf(socket);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       this.server.handleSocket(socket, peer === undefined ? origin : { ...origin, peer });

@@ -7,6 +7,11 @@ import { TsvirtError } from '../errors.js';
 import type { TlsSettings } from './settings.js';
 import { formatSubjectDn, isDnAllowed } from './tls-dn.js';
 
+/** A TCP or TLS client's address and port, for logs. */
+export function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}
+
 /** What a listener does with each accepted socket. */
 export type AcceptSocket = (socket: Socket) => void;
 
@@ -126,7 +131,7 @@ export async function listenTls(
       (socket) => {
         const refusal = checkClientDn(socket, tls);
         if (refusal !== undefined) {
-          onRefused(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, refusal);
+          onRefused(peerOf(socket), refusal);
           socket.destroy();
           return;
         }
@@ -142,9 +147,7 @@ export async function listenTls(
       { cause },
     );
   }
-  server.on('tlsClientError', (err: Error, socket: Socket) =>
-    onRefused(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, err.message),
-  );
+  server.on('tlsClientError', (err: Error, socket: Socket) => onRefused(peerOf(socket), err.message));
   const where = `${tls.host ?? '*'}:${tls.port}`;
   const { host, port } = tls;
   await listenOn(server, host === undefined ? { port } : { host, port }, where, 'tls_port');

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Connection, VolumeRef } from '../connection.js';
 import { TsvirtError, type ErrorCode } from '../errors.js';
 import { checkAccess } from './access.js';
+import { replaceBigint } from './methods.js';
 import type { TokenAccess } from './auth.js';
 
 /** The listener's verdict on a request: the access it grants, or the status to refuse it with. */
@@ -186,7 +187,7 @@ function sendError(
   // After the 200 head the only signal left is a cut connection: the client sees a truncated body.
   if (res.headersSent) return void res.destroy();
   const e = err instanceof TsvirtError ? err : new TsvirtError('ERR_INTERNAL', (err as Error).message, {});
-  const body = `${JSON.stringify({ error: e.toJSON() }, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}\n`;
+  const body = `${JSON.stringify({ error: e.toJSON() }, replaceBigint)}\n`;
   res.writeHead(status, {
     ...headers,
     ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),

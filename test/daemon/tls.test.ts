@@ -32,29 +32,37 @@ describe.skipIf(noDist !== undefined || noOpenssl !== undefined)('tsvirtd over T
   const uri = (pkipath: string, extra = '') =>
     `qemu+tls://127.0.0.1:${port}/system?pkipath=${pkipath}${extra}`;
 
-  beforeAll(async () => {
-    pkiDir = await mkdtemp(join(tmpdir(), 'tsvirt-pki-'));
-    pki = await makeTestPki(pkiDir);
-    port = await findFreePort();
+  /** A tsvirtd on 127.0.0.1:port with the test PKI and the given tls_allowed_dn_list, on a new root. */
+  async function startTlsDaemon(
+    tlsPort: number,
+    allowedDn: string,
+  ): Promise<{ root: string; daemon: DaemonProcess }> {
+    // listen_tls is left unset: libvirtd's default, on.
     const conf = [
       'listen_tcp = 0',
-      `tls_port = "${port}"`,
+      `tls_port = "${tlsPort}"`,
       'listen_addr = "127.0.0.1"',
       `key_file = "${pki.server.keyFile}"`,
       `cert_file = "${pki.server.certFile}"`,
       `ca_file = "${pki.server.caFile}"`,
-      'tls_allowed_dn_list = ["CN=admin-*", "CN=client"]',
+      `tls_allowed_dn_list = ${allowedDn}`,
       'log_level = 2',
       '',
     ].join('\n');
     const made = await makeDaemonRoot(conf);
-    root = made.root;
-    // listen_tls is left unset: libvirtd's default, on.
-    daemon = await startDaemon(
-      ['-f', made.confPath, '--root', root, '--listen'],
-      join(root, 'tsvirtd.log'),
-      join(root, 'run', 'tsvirtd.pid'),
+    const started = await startDaemon(
+      ['-f', made.confPath, '--root', made.root, '--listen'],
+      join(made.root, 'tsvirtd.log'),
+      join(made.root, 'run', 'tsvirtd.pid'),
     );
+    return { root: made.root, daemon: started };
+  }
+
+  beforeAll(async () => {
+    pkiDir = await mkdtemp(join(tmpdir(), 'tsvirt-pki-'));
+    pki = await makeTestPki(pkiDir);
+    port = await findFreePort();
+    ({ root, daemon } = await startTlsDaemon(port, '["CN=admin-*", "CN=client"]'));
     expect(await daemon.log()).toContain(`listening on tls 127.0.0.1:${port}`);
   }, 60_000);
 
@@ -109,23 +117,7 @@ describe.skipIf(noDist !== undefined || noOpenssl !== undefined)('tsvirtd over T
 
   it('turns away a client of the right CA whose DN is not on tls_allowed_dn_list', async () => {
     const port2 = await findFreePort();
-    const { confPath, root: other } = await makeDaemonRoot(
-      [
-        'listen_tcp = 0',
-        `tls_port = "${port2}"`,
-        'listen_addr = "127.0.0.1"',
-        `key_file = "${pki.server.keyFile}"`,
-        `cert_file = "${pki.server.certFile}"`,
-        `ca_file = "${pki.server.caFile}"`,
-        'tls_allowed_dn_list = ["CN=admin-*"]',
-        '',
-      ].join('\n'),
-    );
-    const strict = await startDaemon(
-      ['-f', confPath, '--root', other, '-l'],
-      join(other, 'tsvirtd.log'),
-      join(other, 'run', 'tsvirtd.pid'),
-    );
+    const { root: other, daemon: strict } = await startTlsDaemon(port2, '["CN=admin-*"]');
     try {
       const strictUri = `qemu+tls://127.0.0.1:${port2}/system?pkipath=${pki.client}`;
       await expect(connectRemote(strictUri)).rejects.toMatchObject({
