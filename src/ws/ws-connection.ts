@@ -137,14 +137,14 @@ export class WsConnection implements Connection {
     length = 0n,
     flags = 0,
   ): Promise<void> {
-    if (!isNode()) throw notInBrowser('storageVolUpload', 'PUT');
+    if (!isNode()) throw notSupported('storageVolUpload in a browser; PUT /volume/POOL/NAME with fetch');
     const { uploadVolume } = await import('./volume-client.js');
     await uploadVolume({ uri: this.uri, token: this.token }, vol, source, { offset, length, flags });
   }
 
   /** virStorageVolDownload as HTTP `GET /volume/POOL/NAME` on the same listener (Node.js only). */
   async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, flags = 0): Promise<Readable> {
-    if (!isNode()) throw notInBrowser('storageVolDownload', 'GET');
+    if (!isNode()) throw notSupported('storageVolDownload in a browser; GET /volume/POOL/NAME with fetch');
     const { downloadVolume } = await import('./volume-client.js');
     return downloadVolume({ uri: this.uri, token: this.token }, vol, { offset, length, flags });
   }
@@ -214,16 +214,6 @@ function errorFromReply(error: {
     ...(d?.fields ?? {}),
     ...(d?.libvirtCode === undefined ? {} : { libvirtCode: d.libvirtCode, libvirtDomain: d.libvirtDomain }),
   });
-}
-
-function notInBrowser(method: string, verb: string): TsvirtError {
-  return new TsvirtError(
-    'ERR_NOT_SUPPORTED',
-    `${method}: not offered by WsConnection in a browser; ${verb} /volume/POOL/NAME with fetch`,
-    {
-      method,
-    },
-  );
 }
 
 function notSupported(what: string): TsvirtError {
