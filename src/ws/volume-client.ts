@@ -9,8 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { VolumeRef } from '../connection.js';
 import { TsvirtError, type ErrorCode } from '../errors.js';
-
-type Transfer = 'storageVolDownload' | 'storageVolUpload';
+import type { Transfer } from './volume-http.js';
 
 /** Where the client reaches the listener: the WsConnection's ws:// URI (token removed) and its token. */
 export interface VolumeEndpoint {

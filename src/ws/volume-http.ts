@@ -19,7 +19,8 @@ import type { TokenAccess } from './auth.js';
 /** The listener's verdict on a request: the access it grants, or the status to refuse it with. */
 export type VolumeAccess = TokenAccess | { status: number; message: string };
 
-type Transfer = 'storageVolDownload' | 'storageVolUpload';
+/** The two Connection methods /volume carries. */
+export type Transfer = 'storageVolDownload' | 'storageVolUpload';
 
 /** The query parameters each method takes (`token` is read by the listener's auth). */
 const QUERY_KEYS: Readonly<Record<Transfer, readonly string[]>> = {
