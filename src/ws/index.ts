@@ -14,8 +14,9 @@
  *   (volume-http.ts; the client's end, volume-client.ts, is what WsConnection uses).
  * - `/`: the web page, only with `page: true`.
  *
- * Auth: on a loopback listener without a token file every client has full access, and browsers are held
- * to the page's own origin. Any other listen address needs `ws_auth_token_file` (format in auth.ts:
+ * Auth: on a loopback listener without a token file every client has full access, but only with a Host
+ * header that is a loopback literal with the port, and browsers are held to the page's own origin
+ * (browser-guard.ts: against DNS rebinding). Any other listen address needs `ws_auth_token_file` (format in auth.ts:
  * lines `rw TOKEN` / `ro TOKEN`); the token comes as `Authorization: Bearer TOKEN` or `?token=TOKEN`.
  * A read-only token is denied the methods in access.ts (MUTATING_METHODS), consoles and VNC included.
  */

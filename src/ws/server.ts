@@ -18,6 +18,7 @@ import type { Connection } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { ApiSession, WsCloseCode } from './api-session.js';
 import { checkToken, readTokenFile, tokenOfRequest, type TokenAccess, type TokenTable } from './auth.js';
+import { checkBrowserRequest, type Refusal } from './browser-guard.js';
 import { EventHub } from './event-hub.js';
 import { buildPageRoutes, serveStatic, type StaticRoutes } from './static-files.js';
 import { serveConsole, serveVnc } from './stream-endpoints.js';
@@ -114,7 +115,14 @@ function handleRequest(
 ): void {
   const url = parseRequestUrl(req);
   if (url === undefined) return void res.writeHead(400, { connection: 'close' }).end();
-  if (!isVolumePath(url.pathname)) return void serveStatic(routes, req, res);
+  if (!isVolumePath(url.pathname)) {
+    const refusal = ctx.tokens === undefined ? checkBrowserRequest(req) : undefined;
+    if (refusal === undefined) return void serveStatic(routes, req, res);
+    ctx.log('warn', `ws: ${req.method ?? '?'} ${url.pathname} refused: ${refusal.message}`);
+    return void res
+      .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+      .end(`${refusal.message}\n`);
+  }
   void serveVolume(ctx.conn, req, res, url, authorize(ctx.tokens, req, url), ctx.log);
 }
 
@@ -163,11 +171,7 @@ function parseRequestUrl(req: IncomingMessage): URL | undefined {
 }
 
 /** The access of a request, or the HTTP status to refuse it with. */
-function authorize(
-  tokens: TokenTable | undefined,
-  req: IncomingMessage,
-  url: URL,
-): TokenAccess | { status: number; message: string } {
+function authorize(tokens: TokenTable | undefined, req: IncomingMessage, url: URL): TokenAccess | Refusal {
   if (tokens !== undefined) {
     const token = tokenOfRequest(req, url);
     if (token === undefined) {
@@ -179,19 +183,7 @@ function authorize(
     return checkToken(tokens, token) ?? { status: 401, message: 'the token is not valid' };
   }
   // Without tokens, a page of another site in the user's browser must not reach a loopback listener.
-  const origin = req.headers.origin;
-  if (origin !== undefined && originHost(origin) !== req.headers.host) {
-    return { status: 403, message: `origin ${origin} may not use this listener; open the page it serves` };
-  }
-  return 'rw';
-}
-
-function originHost(origin: string): string | undefined {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return undefined;
-  }
+  return checkBrowserRequest(req) ?? 'rw';
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {
