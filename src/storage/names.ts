@@ -10,16 +10,14 @@ const MAX_NAME_BYTES = { pool: 200, volume: 255 } as const;
 
 /**
  * Refuse a pool or volume name that could leave its folder or confuse the tools: empty, `.`, `..`,
- * containing `/` or NUL, or too long for a file name.
+ * containing `/`, a control character, or too long for a file name. libvirt refuses the same at its
+ * own points: a pool name with '/' when the pool XML is parsed, a pool or domain name holding a newline
+ * at define, and a volume name with '/' when a file pool creates it. tsvirt takes every control
+ * character (NUL, tab, newline, ESC, DEL, ...) as out, since each one breaks a file listing, a log line
+ * or an LVM name, and checks a volume name at every volume XML, not only a file pool's.
  */
 export function validateName(kind: 'pool' | 'volume', name: string): void {
-  let problem: string | undefined;
-  if (typeof name !== 'string' || name.length === 0) problem = 'is empty';
-  else if (name === '.' || name === '..') problem = `may not be '${name}'`;
-  else if (name.includes('/')) problem = "may not contain '/'";
-  else if (name.includes('\0')) problem = 'may not contain NUL';
-  else if (Buffer.byteLength(name) > MAX_NAME_BYTES[kind])
-    problem = `is longer than ${MAX_NAME_BYTES[kind]} bytes`;
+  const problem = findNameProblem(kind, name);
   if (problem === undefined) return;
   throw new TsvirtError(
     'ERR_INVALID_ARG',
@@ -27,9 +25,23 @@ export function validateName(kind: 'pool' | 'volume', name: string): void {
     {
       field: `${kind}.name`,
       value: name,
-      expected: `a non-empty name of at most ${MAX_NAME_BYTES[kind]} bytes without '/' or NUL, not '.' or '..'`,
+      expected: `a non-empty name of at most ${MAX_NAME_BYTES[kind]} bytes without '/' or control characters, not '.' or '..'`,
     },
   );
+}
+
+function findNameProblem(kind: 'pool' | 'volume', name: string): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'is empty';
+  if (name === '.' || name === '..') return `may not be '${name}'`;
+  if (name.includes('/')) return "may not contain '/'";
+  // eslint-disable-next-line no-control-regex
+  const control = /[\x00-\x1f\x7f]/.exec(name);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return `may not contain the control character U+${code}`;
+  }
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES[kind]) return `is longer than ${MAX_NAME_BYTES[kind]} bytes`;
+  return undefined;
 }
 
 /**

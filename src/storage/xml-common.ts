@@ -1,18 +1,12 @@
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLBuilder } from 'fast-xml-parser';
+import { parseXmlTree, type XmlElement } from '../domain/xml-tree.js';
 import { TsvirtError } from '../errors.js';
 
 /** A parsed XML element: attributes under `@_name`, text under `#text`, children by tag. */
 export type XmlNode = Record<string, unknown>;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  alwaysCreateTextNode: false,
-  isArray: (_name, jpath) => jpath === 'pool.source.device',
-});
+/** Elements that are always a list, even when there is one (dotted paths from the root). */
+const LIST_PATHS: ReadonlySet<string> = new Set(['pool.source.device']);
 
 const builder = new XMLBuilder({
   ignoreAttributes: false,
@@ -22,48 +16,51 @@ const builder = new XMLBuilder({
   suppressEmptyNode: true,
 });
 
-/** Parse a document whose root element must be `root`; ERR_XML_PARSE when it is not well-formed XML. */
+/**
+ * Parse a document whose root element must be `root`. The document goes through the domain XML's
+ * parser (xml-tree.ts), so pool and volume XML decode references, refuse characters XML does not allow
+ * and refuse a DOCTYPE exactly as domain XML does. ERR_XML_PARSE when it is not well-formed XML.
+ */
 export function parseRoot(xml: string, root: string): XmlNode {
-  const valid =
-    typeof xml === 'string' ? XMLValidator.validate(xml) : { err: { msg: 'not a string', line: 0 } };
-  if (valid !== true) {
-    throw new TsvirtError(
-      'ERR_XML_PARSE',
-      `${root} XML is not well-formed: ${valid.err.msg} (line ${valid.err.line}); fix the document`,
-      {
-        field: root,
-        line: valid.err.line,
-        reason: valid.err.msg,
-      },
-    );
+  if (typeof xml !== 'string') {
+    throw new TsvirtError('ERR_XML_PARSE', `${root} XML is not a string; pass the document text`, {
+      field: root,
+      reason: 'not a string',
+    });
   }
-  // XML 1.0 has no NUL character; the parser would drop `&#0;` silently and change a name.
-  if (/&#0+;|&#x0+;/i.test(xml)) {
-    throw new TsvirtError(
-      'ERR_XML_PARSE',
-      `${root} XML refers to character 0 (NUL), which XML does not allow; remove it`,
-      { field: root, reason: 'NUL character reference' },
-    );
-  }
-  let doc: XmlNode;
+  let tree: XmlElement;
   try {
-    doc = parser.parse(xml) as XmlNode;
-  } catch (cause) {
-    // The validator lets a few faults through (an unclosed CDATA, a bad DOCTYPE) that the parser throws on.
-    const reason = (cause as Error).message;
-    throw new TsvirtError(
-      'ERR_XML_PARSE',
-      `${root} XML could not be parsed: ${reason}; fix the document`,
-      { field: root, reason },
-      { cause },
-    );
+    tree = parseXmlTree(xml, `${root} XML`);
+  } catch (err) {
+    if (err instanceof TsvirtError) {
+      throw new TsvirtError(err.code, `${err.message}; fix the document`, { field: root, ...err.fields });
+    }
+    throw err;
   }
-  const node = doc[root];
-  if (node === undefined || typeof node !== 'object' || node === null) {
-    const found = Object.keys(doc).find((k) => !k.startsWith('?')) ?? 'nothing';
-    throw invalid(root, `the root element is <${found}>, not <${root}>`, found, `<${root}>`);
+  if (tree.name !== root) {
+    throw invalid(root, `the root element is <${tree.name}>, not <${root}>`, tree.name, `<${root}>`);
   }
-  return node as XmlNode;
+  const node = toNode(tree, root);
+  return typeof node === 'string' ? { '#text': node } : node;
+}
+
+/** An element in fast-xml-parser's object shape: a string when it has only text, else a node. */
+function toNode(el: XmlElement, path: string): XmlNode | string {
+  const text = el.text.trim();
+  const attrs = Object.entries(el.attrs);
+  if (attrs.length === 0 && el.children.length === 0) return text;
+  const node: XmlNode = {};
+  for (const [key, value] of attrs) node[`@_${key}`] = value;
+  if (text !== '') node['#text'] = text;
+  for (const kid of el.children) {
+    const kidPath = `${path}.${kid.name}`;
+    const value = toNode(kid, kidPath);
+    const prev = node[kid.name];
+    if (prev === undefined) node[kid.name] = LIST_PATHS.has(kidPath) ? [value] : value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else node[kid.name] = [prev, value];
+  }
+  return node;
 }
 
 /** Serialize one root element with two-space indentation. */

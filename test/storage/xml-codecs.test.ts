@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatPoolXml, parsePoolXml } from '../../src/storage/pool-xml.js';
 import { formatVolumeXml, parseVolumeXml, type VolumeDesc } from '../../src/storage/volume-xml.js';
 import { parseSize } from '../../src/units.js';
-import { isTsvirtError } from '../../src/errors.js';
+import { isTsvirtError, TsvirtError } from '../../src/errors.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -154,7 +154,7 @@ describe('volume XML', () => {
     ['an unknown unit', "<volume><name>v</name><capacity unit='Q'>1</capacity></volume>", 'ERR_XML_INVALID'],
     ['a negative size', '<volume><name>v</name><capacity>-1</capacity></volume>', 'ERR_XML_INVALID'],
     ['no name', '<volume><capacity>1</capacity></volume>', 'ERR_XML_INVALID'],
-    ['a name with NUL', '<volume><name>a\u0000b</name></volume>', 'ERR_INVALID_ARG'],
+    ['a literal NUL, which XML does not allow', '<volume><name>a\u0000b</name></volume>', 'ERR_XML_PARSE'],
     [
       'a format tsvirt does not make',
       "<volume><name>v</name><target><format type='vdi'/></target></volume>",
@@ -164,6 +164,70 @@ describe('volume XML', () => {
     ['garbage', '<<<', 'ERR_XML_PARSE'],
   ])('refuses a volume with %s', (_what, xml, code) => {
     expect(codeOf(() => parseVolumeXml(xml))).toBe(code);
+  });
+});
+
+describe('references and names in pool and volume XML', () => {
+  function errorOf(fn: () => unknown): TsvirtError {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(TsvirtError);
+      return err as TsvirtError;
+    }
+    throw new Error('no error');
+  }
+  const pool = (name: string, path = '/p'): string =>
+    `<pool type='dir'><name>${name}</name><target><path>${path}</path></target></pool>`;
+  const volume = (name: string): string => `<volume><name>${name}</name><capacity>1</capacity></volume>`;
+
+  it('decodes character references and entities in names and paths, once', () => {
+    const def = parsePoolXml(pool('a&#65;b', '/srv/&#x76;ms&amp;#1;'));
+    expect([def.name, def.target.path]).toEqual(['aAb', '/srv/vms&#1;']);
+    expect(parsePoolXml(formatPoolXml(def))).toEqual(def);
+    expect(parseVolumeXml(volume('disk&#x2D;1&lt;2&gt;.img')).name).toBe('disk-1<2>.img');
+  });
+
+  it('refuses &#0; and undeclared entities as not well-formed, naming the element', () => {
+    const nul = errorOf(() => parseVolumeXml(volume('a&#0;b')));
+    expect(nul.code).toBe('ERR_XML_PARSE');
+    expect(nul.fields).toMatchObject({ field: 'volume', path: 'volume/name', reference: '&#0;' });
+    expect(nul.message).toBe(
+      'volume/name: "&#0;" names no character XML allows; remove it; fix the document',
+    );
+    expect(errorOf(() => parsePoolXml(pool('p', '/&nbsp;'))).fields).toMatchObject({
+      path: 'pool/target/path',
+      reference: '&nbsp;',
+    });
+  });
+
+  it.each([
+    ['a newline', 'a&#10;b', 'U+000A'],
+    ['a tab', 'a&#9;b', 'U+0009'],
+    ['a carriage return', 'a&#13;b', 'U+000D'],
+    ['a DEL', 'a&#x7F;b', 'U+007F'],
+  ])('refuses a volume or pool name with %s, naming the field and the value', (_what, raw, char) => {
+    const vol = errorOf(() => parseVolumeXml(volume(raw)));
+    expect(vol.code).toBe('ERR_INVALID_ARG');
+    const value = vol.fields.value as string;
+    expect(value).toMatch(/^a[^]b$/);
+    expect(vol.message).toBe(
+      `volume name ${JSON.stringify(value)} may not contain the control character ${char}; choose a plain file name`,
+    );
+    expect(vol.fields.field).toBe('volume.name');
+    const p = errorOf(() => parsePoolXml(pool(raw)));
+    expect([p.code, p.fields.field]).toEqual(['ERR_INVALID_ARG', 'pool.name']);
+  });
+
+  it("refuses a pool name with '/', as libvirt's pool XML parser does", () => {
+    expect(errorOf(() => parsePoolXml(pool('a&#x2F;b'))).message).toBe(
+      `pool name "a/b" may not contain '/'; choose a plain file name`,
+    );
+  });
+
+  it('refuses a DOCTYPE in pool XML, as in domain XML', () => {
+    const err = errorOf(() => parsePoolXml(`<!DOCTYPE p [<!ENTITY x "y">]>${pool('&x;')}`));
+    expect(err.code).toBe('ERR_NOT_SUPPORTED');
   });
 });
 
