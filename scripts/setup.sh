@@ -25,6 +25,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The user and group qemu runs as (qemu.conf's defaults: tsvirt-qemu, kvm), as Debian's libvirt has
+# libvirt-qemu:kvm; /dev/kvm for group kvm with mode 0660, as Debian's udev rule gives it.
+if [ "$(id -u)" -eq 0 ]; then
+  getent group kvm >/dev/null || groupadd --system kvm
+  if ! getent passwd tsvirt-qemu >/dev/null; then
+    echo "setup: creating the system user tsvirt-qemu (group kvm) that runs qemu"
+    useradd --system --gid kvm --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+      --comment "tsvirt qemu guests" tsvirt-qemu
+  fi
+  if [ -c /dev/kvm ] && [ "$(stat -c %G /dev/kvm)" = root ]; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+  fi
+fi
+
 # npm packages, when node_modules is absent or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"

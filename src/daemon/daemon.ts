@@ -44,6 +44,7 @@ export class Daemon {
       root: settings.root,
       lockTimeoutMs: ROOT_LOCK_WAIT_MS,
       storageLoad: 'open',
+      qemuConfFile: settings.qemuConfFile,
       log: (line) => log.warn(line),
     });
     const server = createClientServer(conn, settings.limits, log);

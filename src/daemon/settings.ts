@@ -34,6 +34,8 @@ export interface DaemonSettings {
   rwPerms: number;
   roPerms: number;
   pidFile: string;
+  /** qemu.conf: whom qemu runs as, and how it is confined. */
+  qemuConfFile: string;
   /** Set when TCP listens: listen_tcp = 1 and -l. An undefined host means every address. */
   tcp?: { host?: string; port: number };
   /** Set when TLS listens: listen_tls = 1 (libvirtd's default) and -l. */
@@ -87,6 +89,8 @@ export function resolveSettings(opts: DaemonOptions, loaded: LoadedConf, env: Da
     rwPerms: conf.unix_sock_rw_perms ?? 0o700,
     roPerms: conf.unix_sock_ro_perms ?? 0o777,
     pidFile: opts.pidFile ? resolve(env.cwd, opts.pidFile) : join(root, 'run', 'tsvirtd.pid'),
+    // qemu.conf beside tsvirtd.conf, as libvirt keeps them side by side; else the root's own.
+    qemuConfFile: loaded.file ? join(confDir, 'qemu.conf') : join(root, 'etc', 'qemu.conf'),
     ...(tcp ? { tcp } : {}),
     ...(tls ? { tls } : {}),
     logLevel,

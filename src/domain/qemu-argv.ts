@@ -19,10 +19,9 @@ export interface QemuHostFacts {
   cpuHostWorks?: boolean;
 }
 
-/** Files of one running domain, chosen by the driver (DIR/run/qemu/NAME.*). */
+/** Files of one running domain, chosen by the driver (DIR/run/qemu/NAME.d/ and DIR/log/qemu/). */
 export interface QemuRuntimePaths {
   qmpSocket: string;
-  pidFile: string;
   /** The socket qemu serves the pty serial on (virsh console connects here). */
   consoleSocket: string;
   /** Everything the guest writes to that serial is also appended here. */
@@ -30,6 +29,18 @@ export interface QemuRuntimePaths {
   /** The VNC socket when <listen type='socket'/> names no path. */
   vncSocket?: string;
 }
+
+/** How the driver confines qemu. */
+export interface QemuArgvOptions {
+  /** Start qemu under its seccomp filter (qemu.conf seccomp_sandbox). */
+  seccompSandbox?: boolean;
+}
+
+/**
+ * qemu's seccomp filter as libvirt asks for it: obsolete system calls, raising privileges, spawning
+ * processes and changing scheduling or resource limits are refused to the guest's process.
+ */
+export const SANDBOX_ARG = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
 
 /** The last VNC display qemu may pick for autoport: ports 5900-5999. */
 const VNC_AUTOPORT_LAST_DISPLAY = 99;
@@ -39,29 +50,18 @@ export function escapeQemuOpt(value: string): string {
   return value.replaceAll(',', ',,');
 }
 
-function requireNoComma(path: string, what: string): string {
-  // -qmp unix:... and -vnc unix:... are legacy option forms in which a comma cannot be escaped.
-  if (path.includes(',')) {
-    throw new TsvirtError(
-      'ERR_INVALID_ARG',
-      `${what} path '${path}' contains ','; use a path without commas`,
-      {
-        field: what,
-        value: path,
-        expected: 'a path without commas',
-      },
-    );
-  }
-  return path;
-}
-
 /**
  * Build the qemu-system-x86_64 argv of a domain: a pure function of its config, the host facts and the
  * runtime paths. qemu starts paused (-S); the driver sends `cont` once QMP is up. Throws
  * ERR_KVM_UNAVAILABLE (type='kvm' where KVM is not usable), ERR_NOT_SUPPORTED (a CPU mode the host or
  * accelerator cannot give) and ERR_INVALID_ARG (an unresolved volume disk, a missing socket path).
  */
-export function buildQemuArgv(config: DomainConfig, host: QemuHostFacts, paths: QemuRuntimePaths): string[] {
+export function buildQemuArgv(
+  config: DomainConfig,
+  host: QemuHostFacts,
+  paths: QemuRuntimePaths,
+  options: QemuArgvOptions = {},
+): string[] {
   const argv = [config.devices.emulator ?? host.qemuBinary];
   argv.push('-name', `guest=${escapeQemuOpt(config.name)},debug-threads=on`);
   argv.push('-uuid', config.uuid, '-no-user-config', '-nodefaults', '-S');
@@ -70,8 +70,9 @@ export function buildQemuArgv(config: DomainConfig, host: QemuHostFacts, paths: 
   const cpu = buildCpuModel(config, host);
   if (cpu !== undefined) argv.push('-cpu', cpu);
   argv.push('-m', `size=${formatMemory(config.memoryKiB)}`, '-smp', String(config.vcpus));
-  argv.push('-qmp', `unix:${requireNoComma(paths.qmpSocket, 'qmpSocket')},server=on,wait=off`);
-  argv.push('-pidfile', paths.pidFile);
+  argv.push('-chardev', `socket,id=charmonitor,path=${escapeQemuOpt(paths.qmpSocket)},server=on,wait=off`);
+  argv.push('-mon', 'chardev=charmonitor,id=monitor,mode=control');
+  if (options.seccompSandbox) argv.push('-sandbox', SANDBOX_ARG);
   if (config.clock) argv.push('-rtc', `base=${config.clock.offset}`);
   // on_reboot=destroy: a guest reboot ends qemu. on_poweroff=preserve: qemu stays after a guest poweroff.
   // restart on poweroff and on_crash are the driver's to carry out when it sees qemu's events.
@@ -162,7 +163,7 @@ function buildDisplayArgs(config: DomainConfig, paths: QemuRuntimePaths): string
         },
       );
     }
-    return ['-vnc', `unix:${requireNoComma(socket, 'vncSocket')}`];
+    return ['-vnc', `unix:${escapeQemuOpt(socket)}`];
   }
   // autoport: qemu itself takes the first free display in 0..99; the driver reads the port with query-vnc.
   const display = g.autoport

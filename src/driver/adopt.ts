@@ -22,6 +22,7 @@ import {
   type DomainPaths,
 } from './runtime-files.js';
 import { parseStatusXml, type DomainStatus } from './status-file.js';
+import { restoreOwnersOf } from './guest-files.js';
 import { attachMonitor, watchExit } from './supervisor.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
 
@@ -143,6 +144,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   if (dom.uuid !== live.uuid)
     throw new Error(`${paths.status} has uuid ${live.uuid}, the definition ${dom.uuid}`);
   if (!isSameProcess(status, dom.uuid)) {
+    await restoreOwnersOf(ctx, paths, dom);
     await removeRuntimeFiles(paths);
     dom.setState(DomainState.SHUTOFF, ShutoffReason.CRASHED);
     ctx.log(`domain '${name}': qemu pid ${status.pid} is gone; marked shut off (crashed)`);
@@ -156,7 +158,8 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   dom.run = run;
   dom.setState(status.state as DomainStateValue, status.reason);
   try {
-    const qmp = await QmpClient.connect(paths.qmpSocket, {
+    // The monitor recorded at start: a qemu started by an older tsvirt serves it elsewhere.
+    const qmp = await QmpClient.connect(status.qmpSocket || paths.qmpSocket, {
       connectTimeoutMs: ctx.timeouts.adoptQmpMs,
       greetingTimeoutMs: ctx.timeouts.adoptQmpMs,
     });

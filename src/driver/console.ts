@@ -2,7 +2,7 @@
  * virDomainOpenConsole for the QEMU driver. A pty or unix serial is a qemu chardev socket server; the
  * console is a plain connection to it. libvirt allows one console user per domain; since the embedded
  * driver lives in short CLI processes, the holder of a console also serves a small "take-over" socket
- * next to it (run/qemu/NAME.console.holder), which other processes find and, with FORCE, use to make the
+ * (run/qemu/NAME.console-holder), which other processes find and, with FORCE, use to make the
  * holder close its console.
  */
 import { unlink } from 'node:fs/promises';
@@ -43,7 +43,7 @@ export async function openConsole(
   }
   checkAction('live-query', dom.subject);
   const path = resolveConsolePath(dom, devName);
-  const holderPath = `${dom.paths.consoleSocket}.holder`;
+  const holderPath = dom.paths.consoleHolder;
   await claimConsole(dom.name, holderPath, (flags & ConsoleFlags.FORCE) !== 0);
   const socket = await connectUnix(path).catch((err: unknown) => {
     throw new TsvirtError(

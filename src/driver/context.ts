@@ -1,4 +1,5 @@
 import type { DomainEventBus } from './events.js';
+import type { QemuConfinement } from './qemu-user.js';
 import type { DomainRegistry } from './registry.js';
 import type { RootDirs } from './runtime-files.js';
 
@@ -57,4 +58,6 @@ export interface DriverContext {
   allocateId: (minId: number) => Promise<number>;
   /** Set by close(): exits seen after it are left for the next driver to find. */
   closing: boolean;
+  /** Whom qemu runs as and how it is confined (qemu.conf). */
+  confinement: QemuConfinement;
 }

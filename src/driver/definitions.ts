@@ -6,6 +6,8 @@ import { DomainObject } from './domain-object.js';
 import { buildDomainPaths, removeFile } from './runtime-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { checkAction } from './state-machine.js';
+import { checkEmulator } from './emulator.js';
+import { buildDropPrivilegesArgv } from './qemu-user.js';
 import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
 
 /**
@@ -14,6 +16,7 @@ import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
  */
 export async function defineDomain(ctx: DriverContext, xml: string): Promise<DomainObject> {
   const def = parseDomainXml(xml);
+  await checkEmulator(def.name, def.devices.emulator, buildDropPrivilegesArgv(ctx.confinement));
   ctx.registry.checkFree(def.name, def.uuid);
   const existing = ctx.registry.findByName(def.name);
   if (!existing) {

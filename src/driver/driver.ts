@@ -32,6 +32,8 @@ import { removeStaleTempFiles } from '../fs/atomic-write.js';
 import { RootLock } from './root-lock.js';
 import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-files.js';
 import { startDomain } from './start.js';
+import { openRootToQemu } from './guest-files.js';
+import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
 import { checkAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 
@@ -60,6 +62,8 @@ export interface QemuDriverOptions {
   autostart?: boolean;
   /** Overrides of the bounded waits. */
   timeouts?: Partial<DriverTimeouts>;
+  /** qemu.conf's user, group, dynamic_ownership, seccomp_sandbox (default: DEFAULT_QEMU_CONFINEMENT). */
+  qemuConf?: QemuConfinementConf;
 }
 
 /**
@@ -96,8 +100,15 @@ export class QemuDriver {
       resolveVolume: opts.resolveVolume,
       allocateId: createIdAllocator(dirs),
       closing: false,
+      confinement: await resolveConfinement(opts.qemuConf ?? DEFAULT_QEMU_CONFINEMENT, log).catch(
+        async (err: unknown) => {
+          await lock.release();
+          throw err;
+        },
+      ),
     };
     try {
+      await openRootToQemu(resolve(opts.root), ctx.confinement, log);
       for (const dir of [dirs.etc, dirs.autostart, dirs.run]) {
         for (const name of await removeStaleTempFiles(dir))
           log(`${dir}/${name}: removed a half-written file`);

@@ -12,12 +12,15 @@ export interface QemuLaunch {
 }
 
 /**
- * Start qemu in its own session (it outlives the driver), its stdout and stderr appended to the log after
- * a header line with the time and the argv, as libvirt's qemu log has them.
+ * Start qemu in its own session (it outlives the driver), its stdout and stderr appended to the log
+ * (mode 0600) after a header line with the time and the argv, as libvirt's qemu log has them. qemu
+ * starts with umask 077, so the sockets and files it makes are its user's alone.
  */
 export async function launchQemu(argv: readonly string[], logFile: string): Promise<QemuLaunch> {
-  await appendFile(logFile, `${new Date().toISOString()}: starting up\n${formatArgv(argv)}\n`);
-  const child = await spawnDetached(argv, { logFile });
+  await appendFile(logFile, `${new Date().toISOString()}: starting up\n${formatArgv(argv)}\n`, {
+    mode: 0o600,
+  });
+  const child = await spawnDetached(argv, { logFile, umask: 0o077 });
   return { pid: child.pid, startTicks: readProcStat(child.pid)?.startTicks ?? 0, exited: child.exited };
 }
 

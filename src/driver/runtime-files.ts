@@ -1,5 +1,5 @@
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, readdir, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { TsvirtError } from '../errors.js';
 
@@ -11,13 +11,19 @@ export interface DomainPaths {
   autostart: string;
   /** run/qemu/NAME.xml: the live definition with its runtime facts (a domstatus document). */
   status: string;
-  /** run/qemu/NAME.pid: qemu's -pidfile. */
+  /** run/qemu/NAME.pid: qemu's pid, written by the driver. */
   pidFile: string;
-  /** run/qemu/NAME.qmp: the QMP socket. */
+  /** run/qemu/NAME.owners: the owners of the files given to the qemu user, to give back at stop. */
+  owners: string;
+  /** run/qemu/NAME.d/: the folder the qemu user owns (mode 0700) for the sockets qemu serves. */
+  chanDir: string;
+  /** run/qemu/NAME.d/monitor.sock: the QMP socket. */
   qmpSocket: string;
-  /** run/qemu/NAME.console: the serial console socket. */
+  /** run/qemu/NAME.d/console.sock: the serial console socket. */
   consoleSocket: string;
-  /** run/qemu/NAME.vnc: the VNC socket, when graphics use one. */
+  /** run/qemu/NAME.console-holder: the socket that marks the console as taken. */
+  consoleHolder: string;
+  /** run/qemu/NAME.d/vnc.sock: the VNC socket, when graphics use one. */
   vncSocket: string;
   /** log/qemu/NAME.log: the argv that started qemu, then its stdout and stderr. */
   log: string;
@@ -51,22 +57,47 @@ export function buildRootDirs(root: string): RootDirs {
 
 /** The files of domain `name` under `dirs`. */
 export function buildDomainPaths(dirs: RootDirs, name: string): DomainPaths {
+  const chanDir = join(dirs.run, `${name}.d`);
   return {
     config: join(dirs.etc, `${name}.xml`),
     autostart: join(dirs.autostart, `${name}.xml`),
     status: join(dirs.run, `${name}.xml`),
     pidFile: join(dirs.run, `${name}.pid`),
-    qmpSocket: join(dirs.run, `${name}.qmp`),
-    consoleSocket: join(dirs.run, `${name}.console`),
-    vncSocket: join(dirs.run, `${name}.vnc`),
+    owners: join(dirs.run, `${name}.owners`),
+    chanDir,
+    qmpSocket: join(chanDir, 'monitor.sock'),
+    consoleSocket: join(chanDir, 'console.sock'),
+    consoleHolder: join(dirs.run, `${name}.console-holder`),
+    vncSocket: join(chanDir, 'vnc.sock'),
     log: join(dirs.log, `${name}.log`),
     serialLog: join(dirs.log, `${name}.serial.log`),
   };
 }
 
-/** Create the folders of a root. */
+/**
+ * Create the folders of a root with modes that do not depend on the umask: etc/ and the definitions
+ * 0700 (only tsvirt reads them), run/ 0755 (the libvirt sockets' own modes decide who connects),
+ * run/qemu and log/qemu 0711 (their files are 0600; the qemu user may pass through to its own).
+ */
 export async function ensureRootDirs(dirs: RootDirs): Promise<void> {
-  for (const dir of [dirs.etc, dirs.autostart, dirs.run, dirs.log]) await mkdir(dir, { recursive: true });
+  const root = dirname(dirname(dirs.etc));
+  await ensureDirMode(root, 0o755, false);
+  await ensureDirMode(dirname(dirs.etc), 0o700);
+  await ensureDirMode(dirs.etc, 0o700);
+  await ensureDirMode(dirs.autostart, 0o700);
+  await ensureDirMode(dirname(dirs.run), 0o755);
+  await ensureDirMode(dirs.run, 0o711);
+  await ensureDirMode(dirname(dirs.log), 0o711);
+  await ensureDirMode(dirs.log, 0o711);
+}
+
+/**
+ * Make a folder (and its parents) and give it `mode` whatever the umask; `enforce` false sets the mode
+ * only on a folder this call made.
+ */
+export async function ensureDirMode(dir: string, mode: number, enforce = true): Promise<void> {
+  const made = await mkdir(dir, { recursive: true, mode });
+  if (enforce || made !== undefined) await chmod(dir, mode);
 }
 
 /** The text of a file, or undefined when it does not exist. */
@@ -100,11 +131,10 @@ export async function removeFile(path: string): Promise<void> {
   }
 }
 
-/** Remove the runtime files of a domain that no longer runs (the log stays). */
+/** Remove the runtime files of a domain that no longer runs (the log and the owners file stay). */
 export async function removeRuntimeFiles(paths: DomainPaths): Promise<void> {
-  for (const p of [paths.status, paths.pidFile, paths.qmpSocket, paths.consoleSocket, paths.vncSocket]) {
-    await removeFile(p);
-  }
+  for (const p of [paths.status, paths.pidFile, paths.consoleHolder]) await removeFile(p);
+  await rm(paths.chanDir, { recursive: true, force: true });
 }
 
 /** Names of the domains that have a `NAME.xml` in `dir`. */

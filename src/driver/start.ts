@@ -9,6 +9,10 @@ import { findOvercommit } from './host.js';
 import { readVncPort } from './info.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
 import { removeRuntimeFiles } from './runtime-files.js';
+import { checkEmulator } from './emulator.js';
+import { buildDropPrivilegesArgv } from './qemu-user.js';
+import { lockSockets, prepareGuestFiles, restoreOwners } from './guest-files.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
 import { markStarted, markStopped, saveStatus } from './transitions.js';
 
@@ -20,21 +24,37 @@ import { markStarted, markStopped, saveStatus } from './transitions.js';
 export async function startDomain(ctx: DriverContext, dom: DomainObject, paused: boolean): Promise<void> {
   const def = structuredClone(dom.persistentDef ?? dom.liveDef) as DomainConfig;
   await resolveVolumes(ctx, def);
-  const host = await ctx.hostFacts();
+  const { confinement } = ctx;
+  const dropPrivileges = buildDropPrivilegesArgv(confinement);
+  const [host] = await Promise.all([
+    ctx.hostFacts(),
+    checkEmulator(def.name, def.devices.emulator, dropPrivileges),
+  ]);
   for (const warning of findOvercommit(def)) ctx.log(`warning: ${warning}`);
   const { paths } = dom;
-  const argv = buildQemuArgv(def, host, {
-    qmpSocket: paths.qmpSocket,
-    pidFile: paths.pidFile,
-    consoleSocket: paths.consoleSocket,
-    serialLog: paths.serialLog,
-    vncSocket: paths.vncSocket,
-  });
+  const argv = buildQemuArgv(
+    def,
+    host,
+    {
+      qmpSocket: paths.qmpSocket,
+      consoleSocket: paths.consoleSocket,
+      serialLog: paths.serialLog,
+      vncSocket: paths.vncSocket,
+    },
+    { seccompSandbox: confinement.seccompSandbox },
+  );
   const minId = Math.max(0, ...ctx.registry.all().map((d) => d.id)) + 1;
   // Each state write is an fsync (a few ms): keep them off the path to a running guest where the
   // order allows, here and while qemu creates its monitor socket below.
   const [id] = await Promise.all([ctx.allocateId(minId), removeRuntimeFiles(paths)]);
-  const launch = await launchQemu(argv, paths.log);
+  await prepareGuestFiles(ctx, dom, def);
+  let launch: QemuLaunch;
+  try {
+    launch = await launchQemu([...dropPrivileges, ...argv], paths.log);
+  } catch (err) {
+    await restoreOwners(ctx, dom);
+    throw err;
+  }
   const run = buildRuntime({
     pid: launch.pid,
     startTicks: launch.startTicks,
@@ -70,8 +90,11 @@ async function connectWhileSaving(
   launch: QemuLaunch,
 ): Promise<QmpClient> {
   const [saved, connected] = await Promise.allSettled([
-    saveStatus(ctx, dom),
-    connectWhileAlive(ctx, dom.paths.qmpSocket, launch),
+    Promise.all([saveStatus(ctx, dom), writeFileAtomic(dom.paths.pidFile, `${launch.pid}\n`)]),
+    connectWhileAlive(ctx, dom.paths.qmpSocket, launch).then(async (qmp) => {
+      await lockSockets(dom);
+      return qmp;
+    }),
   ]);
   if (saved.status === 'rejected') {
     if (connected.status === 'fulfilled') connected.value.close();

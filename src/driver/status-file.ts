@@ -4,7 +4,7 @@ import { TsvirtError } from '../errors.js';
  * run/qemu/NAME.xml: the live definition with the runtime facts around it, shaped like libvirt's
  * <domstatus> document:
  *   <domstatus state='1' reason='1' pid='123' starttime='456' id='3' started='ISO' persistent='yes'>
- *     <monitor path='.../NAME.qmp'/>
+ *     <monitor path='.../NAME.d/monitor.sock'/>
  *     <disk path='/images/a.qcow2'/>          (one per disk source, volumes resolved)
  *     <domain type='qemu'>...</domain>        (the live definition, as formatDomainXml writes it)
  *   </domstatus>

@@ -15,6 +15,7 @@ import {
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { removeRuntimeFiles } from './runtime-files.js';
+import { restoreOwners } from './guest-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { buildStatusXml } from './status-file.js';
 
@@ -131,6 +132,9 @@ export async function markStopped(ctx: DriverContext, dom: DomainObject, kind: S
   dom.monitorError = undefined;
   const [reason, detail] = STOP_TABLE[kind];
   await pendingWrites.get(dom);
+  await restoreOwners(ctx, dom).catch((err: unknown) =>
+    ctx.log(`domain '${dom.name}': cannot give its files back: ${String(err)}`),
+  );
   await removeRuntimeFiles(dom.paths).catch((err: unknown) =>
     ctx.log(`domain '${dom.name}': cannot remove runtime files: ${String(err)}`),
   );

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Connection, NodeInfo, VolumeRef } from '../connection.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
+import { loadQemuConf } from './qemu-conf.js';
 import { VERSION } from '../version.js';
 import { buildCachedHostProbe } from './host-facts-cache.js';
 import { readCapabilities, readNodeInfo } from './host-facts.js';
@@ -99,6 +100,8 @@ export interface EmbeddedOptions {
    * scan. Either way the first open after a host boot loads them, to autostart pools and domains.
    */
   storageLoad?: 'open' | 'first-use';
+  /** qemu.conf (default ROOT/etc/qemu.conf, as libvirt's embedded driver reads it); absent: the defaults. */
+  qemuConfFile?: string;
 }
 
 /** What EmbeddedConnection.reloadDefinitions added and changed, by name. */
@@ -143,8 +146,10 @@ export class EmbeddedConnection implements Connection {
   static async open(opts: EmbeddedOptions): Promise<EmbeddedConnection> {
     const cacheDir = join(opts.root, 'cache', 'qemu');
     await mkdir(cacheDir, { recursive: true });
+    const qemuConf = await loadQemuConf(opts.qemuConfFile ?? join(opts.root, 'etc', 'qemu.conf'));
     const qemu = await QemuDriver.open({
       root: opts.root,
+      qemuConf,
       hostProbe: buildCachedHostProbe(join(cacheDir, 'host-facts.json')),
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync } from 'node:fs';
 import { execa, type Options } from 'execa';
 import { buildChildEnv } from './run.js';
 import { CommandFailedError } from './command-failed-error.js';
@@ -10,6 +10,8 @@ export interface DetachedOptions {
   logFile: string;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** The child's umask (default: this process's). */
+  umask?: number;
 }
 
 /** A child started in its own session, with no pipes back to us. */
@@ -31,6 +33,7 @@ export async function spawnDetached(
   // A raw fd, not execa's {file} form: that one pipes the output through this process, which then
   // cannot exit while the child runs, and the log stops when this process dies.
   const fd = openSync(options.logFile, 'a', 0o600);
+  fchmodSync(fd, 0o600);
   const execaOptions: Options = {
     detached: true,
     stdin: 'ignore',
@@ -42,7 +45,14 @@ export async function spawnDetached(
     cleanup: false,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   };
-  const child = execa(argv[0], argv.slice(1), execaOptions);
+  // The umask is the process's: set it only around the synchronous fork and exec inside execa().
+  const previousUmask = options.umask === undefined ? undefined : process.umask(options.umask);
+  let child: ReturnType<typeof execa>;
+  try {
+    child = execa(argv[0], argv.slice(1), execaOptions);
+  } finally {
+    if (previousUmask !== undefined) process.umask(previousUmask);
+  }
   const exited = child.then((r) => ({ exitCode: r.exitCode, signal: r.signal }));
   try {
     await once(child, 'spawn');

@@ -21,13 +21,17 @@ const NO_KVM_HOST: QemuHostFacts = {
 };
 const PATHS: QemuRuntimePaths = {
   qmpSocket: '/r/run/qemu/g.qmp',
-  pidFile: '/r/run/qemu/g.pid',
   consoleSocket: '/r/run/qemu/g.console',
   serialLog: '/r/log/qemu/g.serial.log',
 };
 
 const HEAD = ['-no-user-config', '-nodefaults', '-S'];
-const QMP_PID = ['-qmp', 'unix:/r/run/qemu/g.qmp,server=on,wait=off', '-pidfile', '/r/run/qemu/g.pid'];
+const QMP_PID = [
+  '-chardev',
+  'socket,id=charmonitor,path=/r/run/qemu/g.qmp,server=on,wait=off',
+  '-mon',
+  'chardev=charmonitor,id=monitor,mode=control',
+];
 const CONSOLE = [
   '-chardev',
   'socket,id=charserial0,path=/r/run/qemu/g.console,server=on,wait=off,logfile=/r/log/qemu/g.serial.log,logappend=on',
@@ -291,10 +295,26 @@ describe('buildQemuArgv', () => {
     expect(argvError(config, NO_KVM_HOST).fields).toMatchObject({ field: 'vncSocket' });
   });
 
-  it('refuses a QMP socket path with a comma, which -qmp cannot escape', () => {
-    const err = argvError(parseDomainXml(LINUX_XML), NO_KVM_HOST, { ...PATHS, qmpSocket: '/r/a,b.qmp' });
-    expect(err.code).toBe('ERR_INVALID_ARG');
-    expect(err.fields).toMatchObject({ field: 'qmpSocket', value: '/r/a,b.qmp' });
+  it('escapes commas in the monitor, console and VNC socket paths, so that a name with a comma starts', () => {
+    const config = parseDomainXml(
+      buildDomainXml({ devices: "<graphics type='vnc'><listen type='socket'/></graphics>" }),
+    );
+    const argv = buildQemuArgv(config, NO_KVM_HOST, {
+      ...PATHS,
+      qmpSocket: '/r/a,b.d/monitor.sock',
+      vncSocket: '/r/a,b.d/vnc.sock',
+    });
+    expect(argv).toContain('socket,id=charmonitor,path=/r/a,,b.d/monitor.sock,server=on,wait=off');
+    expect(argv).toContain('unix:/r/a,,b.d/vnc.sock');
+  });
+
+  it('adds the seccomp sandbox that libvirt asks for when told to', () => {
+    const argv = buildQemuArgv(parseDomainXml(LINUX_XML), NO_KVM_HOST, PATHS, { seccompSandbox: true });
+    expect(argv.slice(argv.indexOf('-sandbox'), argv.indexOf('-sandbox') + 2)).toEqual([
+      '-sandbox',
+      'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny',
+    ]);
+    expect(buildQemuArgv(parseDomainXml(LINUX_XML), NO_KVM_HOST, PATHS)).not.toContain('-sandbox');
   });
 });
 
