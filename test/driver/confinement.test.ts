@@ -129,6 +129,15 @@ describe.skipIf(!hasQemuUser)('qemu confinement', () => {
     expect((await stat(image)).uid).toBe(0);
   });
 
+  it('starts and destroys a domain whose name has a comma', async () => {
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml('a,b', h.image, { console: true }));
+    await driver.domainCreate(dom);
+    expect(await driver.domainGetState(dom)).toMatchObject({ state: DomainState.RUNNING });
+    expect(await driver.domainGetXMLDesc(dom)).toContain('a,b.d/console.sock');
+    await driver.domainDestroy(dom);
+  });
+
   it('refuses at define an emulator that is not a qemu-system binary', async () => {
     const driver = await h.setup();
     const xml = buildBootSectorXml('sh', h.image).replace(

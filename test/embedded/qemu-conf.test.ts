@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TsvirtError } from '../../src/errors.js';
+import { buildQemuConf, DEFAULT_QEMU_CONF, loadQemuConf } from '../../src/embedded/qemu-conf.js';
+import { buildDropPrivilegesArgv } from '../../src/driver/qemu-user.js';
+
+function confError(text: string): TsvirtError {
+  try {
+    buildQemuConf(text, 'qemu.conf');
+  } catch (err) {
+    expect(err).toBeInstanceOf(TsvirtError);
+    return err as TsvirtError;
+  }
+  throw new Error('qemu.conf was accepted');
+}
+
+describe('qemu.conf', () => {
+  it('defaults to tsvirt-qemu:kvm with dynamic ownership, the sandbox and no capabilities', () => {
+    expect(buildQemuConf('# nothing set\n', 'qemu.conf')).toEqual({
+      user: 'tsvirt-qemu',
+      group: 'kvm',
+      dynamicOwnership: true,
+      seccompSandbox: true,
+      clearEmulatorCapabilities: true,
+    });
+  });
+
+  it("takes libvirt's keys, with +ID accounts and seccomp_sandbox -1 as on", () => {
+    const text =
+      'user = "+107"\ngroup = "libvirt-qemu"\ndynamic_ownership = 0\nseccomp_sandbox = -1\nclear_emulator_capabilities = 0\n';
+    expect(buildQemuConf(text, 'qemu.conf')).toEqual({
+      user: '+107',
+      group: 'libvirt-qemu',
+      dynamicOwnership: false,
+      seccompSandbox: true,
+      clearEmulatorCapabilities: false,
+    });
+    expect(buildQemuConf('seccomp_sandbox = 0\n', 'qemu.conf').seccompSandbox).toBe(false);
+  });
+
+  it('names the line, the key and what was expected for a bad value or an unknown key', () => {
+    const bad = confError('user = "tsvirt-qemu"\ndynamic_ownership = 2\n');
+    expect(bad.message).toBe("qemu.conf:2: 'dynamic_ownership' must be 0 or 1, not 2");
+    expect(bad.fields).toMatchObject({ line: 2, field: 'dynamic_ownership', value: 2 });
+    const unknown = confError('security_driver = "selinux"\n');
+    expect(unknown.message).toMatch(
+      /^qemu.conf:1: key 'security_driver' is not supported by tsvirt; it takes user, group/,
+    );
+    expect(confError('user = "a b"\n').message).toMatch(/'user' must be a user or group name, or \+ID/);
+  });
+
+  it('gives the defaults when the file is absent, and reads it when present', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsvirt-qemuconf-'));
+    try {
+      expect(await loadQemuConf(join(dir, 'qemu.conf'))).toEqual(DEFAULT_QEMU_CONF);
+      await writeFile(join(dir, 'qemu.conf'), 'user = "root"\ngroup = "root"\n');
+      expect(await loadQemuConf(join(dir, 'qemu.conf'))).toMatchObject({ user: 'root', group: 'root' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('drops to the user with setpriv, and only clears capabilities for root', () => {
+    const base = { dynamicOwnership: true, seccompSandbox: true, clearCapabilities: true };
+    expect(
+      buildDropPrivilegesArgv({ ...base, user: { name: 'q', uid: 999, gid: 995, groups: [995, 36] } }),
+    ).toEqual([
+      'setpriv',
+      '--reuid=999',
+      '--regid=995',
+      '--groups=995,36',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--',
+    ]);
+    expect(buildDropPrivilegesArgv({ ...base, user: { name: 'root', uid: 0, gid: 0, groups: [0] } })).toEqual(
+      ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--'],
+    );
+    expect(
+      buildDropPrivilegesArgv({
+        ...base,
+        clearCapabilities: false,
+        user: { name: 'root', uid: 0, gid: 0, groups: [0] },
+      }),
+    ).toEqual([]);
+    expect(buildDropPrivilegesArgv({ ...base, user: undefined })).toEqual([]);
+  });
+});
