@@ -15,6 +15,7 @@ export type {
   OsConfig,
 } from './types.js';
 export { parseDomainXml } from './parse-domain.js';
+export { parseDomainXmlOffThread, OFF_THREAD_MIN_CHARS } from './parse-thread.js';
 export { formatDomainXml } from './format-domain.js';
 export { validateDomainConfig } from './validate.js';
 export {

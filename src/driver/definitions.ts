@@ -1,5 +1,10 @@
 import { TsvirtError } from '../errors.js';
-import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/index.js';
+import {
+  formatDomainXml,
+  parseDomainXml,
+  parseDomainXmlOffThread,
+  type DomainConfig,
+} from '../domain/index.js';
 import { DefinedDetail, EventType, UndefinedDetail } from './constants.js';
 import type { DriverContext } from './context.js';
 import { DomainObject } from './domain-object.js';
@@ -15,7 +20,7 @@ import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
  * so bad XML changes nothing. A running domain keeps its live definition until it stops.
  */
 export async function defineDomain(ctx: DriverContext, xml: string): Promise<DomainObject> {
-  const def = parseDomainXml(xml);
+  const def = await parseDomainXmlOffThread(xml); // a large document off the event loop
   await checkEmulator(def.name, def.devices.emulator, buildDropPrivilegesArgv(ctx.confinement));
   ctx.registry.checkFree(def.name, def.uuid);
   const existing = ctx.registry.findByName(def.name);
