@@ -38,7 +38,11 @@ export function normalizeMac(text: string): string | undefined {
 
 /**
  * Check a domain name by libvirt's rules plus the file-name limits of tsvirt's state folders: non-empty,
- * no '/', no control characters, at most MAX_DOMAIN_NAME_LENGTH bytes of UTF-8. Throws ERR_XML_INVALID.
+ * no '/', no control characters, at most MAX_DOMAIN_NAME_LENGTH bytes of UTF-8. libvirt's drivers refuse
+ * a name holding a newline when it is defined ("invalid char in name"), and a '/' where the name becomes
+ * a file; tsvirt refuses every control character, a newline among them, since the name is a file name,
+ * a log line and qemu's -name. The name is checked after references are decoded, so `a&#10;b` is
+ * refused as `a\nb` is. Throws ERR_XML_INVALID.
  */
 export function validateDomainName(name: string): void {
   const fail = (problem: string): never => {
