@@ -4,6 +4,7 @@
  * stops the daemon; the guests keep running and the next start re-adopts them.
  * `--once` (or TSVIRT_DEMO_EXIT=1) stops the daemon once all that is shown, for tests.
  */
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,8 @@ import { createDaemonLog } from '../src/daemon/log.js';
 import { parseDaemonArgs } from '../src/daemon/options.js';
 import { resolveSettings } from '../src/daemon/settings.js';
 import { probeHost } from '../src/kvm/index.js';
+import { isAllowed, listAncestors } from '../src/driver/file-access.js';
+import { DEFAULT_QEMU_GROUP, DEFAULT_QEMU_USER, lookupUser } from '../src/driver/qemu-user.js';
 import { connectRemote } from '../src/remote/index.js';
 import { DEMO_NAME, ensureDemoGuest, followSerial } from './demo-guest.js';
 
@@ -53,8 +56,32 @@ async function writeDemoConf(root: string, port: number): Promise<string> {
     'unix_sock_rw_perms = "0700"',
     '',
   ].join('\n');
-  await writeFile(path, text);
+  await writeFile(path, text, { mode: 0o600 });
   return path;
+}
+
+/**
+ * qemu.conf beside the demo's tsvirtd.conf, written once: empty (qemu runs as tsvirt-qemu) unless a
+ * folder above ./var is closed to that user (a checkout under /root, mode 0700); then qemu runs as
+ * root, still with no capabilities and under seccomp, and the demo says why.
+ */
+async function writeDemoQemuConf(root: string): Promise<void> {
+  const path = join(root, 'qemu.conf');
+  if (existsSync(path)) return;
+  let lines = [
+    '# Written by npm start (scripts/demo.ts): qemu.conf keys; the defaults run qemu as tsvirt-qemu.',
+  ];
+  if (process.getuid?.() === 0) {
+    const user = await lookupUser(DEFAULT_QEMU_USER, DEFAULT_QEMU_GROUP).catch(() => undefined);
+    const closed = user && listAncestors(join(root, 'x')).find((dir) => !isAllowed(statSync(dir), user, 0o1));
+    if (closed) {
+      say(
+        `${closed} is closed to the qemu user ${DEFAULT_QEMU_USER}, so the demo runs qemu as root (no capabilities, seccomp on) through ${path}; clone into a folder others can pass through (such as /srv) to run it as ${DEFAULT_QEMU_USER}`,
+      );
+      lines = [...lines, 'user = "root"', 'group = "root"'];
+    }
+  }
+  await writeFile(path, `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 
 async function printHost(): Promise<'kvm' | 'qemu'> {
@@ -122,6 +149,7 @@ async function main(): Promise<number> {
   if (wantedTaken)
     say(`port ${LIBVIRTD_PORT} is taken (a libvirtd?); tsvirtd listens on 127.0.0.1:${port} instead`);
   const confPath = await writeDemoConf(root, port);
+  await writeDemoQemuConf(root);
   const opts = parseDaemonArgs(['--root', root, '-f', confPath, '--listen']);
   const env = { uid: process.getuid?.() ?? -1, cwd: process.cwd() };
   const settings = resolveSettings(opts, await loadDaemonConf(confPath), env);

@@ -1,6 +1,6 @@
 /** tsvirtd under test: the built daemon, on loopback TCP at a free port, its root in a temp folder. */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -33,6 +33,7 @@ export async function tsvirtdReady(): Promise<boolean> {
 /** Start tsvirtd with a libvirtd.conf of the same shape as the reference's, and wait for its port. */
 export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tsvirt-bench-tsvirtd-'));
+  await chmod(dir, 0o711); // the qemu user passes through to the root below
   const sockDir = join(dir, 'sock');
   const root = join(dir, 'root');
   await mkdir(sockDir);

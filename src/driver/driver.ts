@@ -108,7 +108,7 @@ export class QemuDriver {
       ),
     };
     try {
-      await openRootToQemu(resolve(opts.root), ctx.confinement, log);
+      await openRootToQemu(resolve(opts.root), ctx.confinement);
       for (const dir of [dirs.etc, dirs.autostart, dirs.run]) {
         for (const name of await removeStaleTempFiles(dir))
           log(`${dir}/${name}: removed a half-written file`);

@@ -134,18 +134,10 @@ async function realPathsOf(dom: DomainObject): Promise<Set<string>> {
  * another user reaches its socket folder and serial log below; what lies above the root is the host
  * owner's to open (a clear error at start names it).
  */
-export async function openRootToQemu(
-  root: string,
-  confinement: QemuConfinement,
-  log: (line: string) => void,
-): Promise<void> {
+export async function openRootToQemu(root: string, confinement: QemuConfinement): Promise<void> {
   if (!confinement.user || confinement.user.uid === 0) return;
   const mode = (await stat(root)).mode & 0o7777;
-  if ((mode & 0o011) === 0o011) return;
-  await chmod(root, mode | 0o011);
-  log(
-    `${root}: mode ${mode.toString(8)} -> ${(mode | 0o011).toString(8)}, so that qemu (user ${confinement.user.name}) reaches run/qemu and log/qemu`,
-  );
+  if ((mode & 0o011) !== 0o011) await chmod(root, mode | 0o011);
 }
 
 /** Give qemu's sockets mode 0600 (qemu made them under the umask it was started with). */

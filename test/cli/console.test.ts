@@ -57,7 +57,7 @@ describe.skipIf(!hasCli || !hasQemu)('tsvirt console with the Linux guest (TCG)'
   it('a second console fails while one is open; --force takes the console over and the first one ends', async () => {
     // No input: stdin is /dev/null, so the first console stays attached until it is taken over.
     const first = t(['console', 'lin'], '');
-    const holder = join(root, 'run', 'qemu', 'lin.console.holder');
+    const holder = join(root, 'run', 'qemu', 'lin.console-holder');
     await waitUntil(() => existsSync(holder), 10_000, 'the first console to attach');
     expect(await t(['console', 'lin'], ESC)).toEqual({
       code: 1,

@@ -54,7 +54,7 @@ describe('supervision and re-adoption of qemu processes', () => {
       reason: ShutoffReason.CRASHED,
     });
     expect(existsSync(join(h.root, 'run', 'qemu', 'victim.xml'))).toBe(false);
-    expect(existsSync(join(h.root, 'run', 'qemu', 'victim.qmp'))).toBe(false);
+    expect(existsSync(join(h.root, 'run', 'qemu', 'victim.d'))).toBe(false);
   });
 
   it('leaves guests running on close, and a new driver re-adopts them with the same pid', async () => {
@@ -195,7 +195,7 @@ describe('supervision and re-adoption of qemu processes', () => {
     await second.close();
     expect(stamp()).toEqual(recorded);
     // Paused behind the driver's back: the next driver reads it from qemu and records it.
-    const qmp = await QmpClient.connect(join(h.root, 'run', 'qemu', 'steady.qmp'));
+    const qmp = await QmpClient.connect(join(h.root, 'run', 'qemu', 'steady.d', 'monitor.sock'));
     await qmp.execute('stop');
     qmp.close();
     const third = await openDriver(h.root);
@@ -213,7 +213,7 @@ describe('supervision and re-adoption of qemu processes', () => {
     const { pid } = await startGuest(first, 'mute');
     await first.close();
     // QEMU serves one QMP client at a time: holding the monitor makes the next driver's greeting time out.
-    const holder = await QmpClient.connect(join(h.root, 'run', 'qemu', 'mute.qmp'));
+    const holder = await QmpClient.connect(join(h.root, 'run', 'qemu', 'mute.d', 'monitor.sock'));
     try {
       const lines: string[] = [];
       const second = await openDriver(h.root, lines);

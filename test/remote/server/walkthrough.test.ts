@@ -4,7 +4,7 @@
  * a volume group, built, started, with a 100 MiB volume newlv; everything listed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ if (skipReason) console.warn(`walk-through over virsh skipped: ${skipReason}`);
 describe.skipIf(skipReason !== undefined)('the walk-through, with the real virsh over qemu+tcp', () => {
   const vg = `tsvirtwalk_${randomBytes(4).toString('hex')}`;
   const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-walk-'));
+  chmodSync(tmp, 0o711); // the qemu user passes through to the root below
   const root = join(tmp, 'root');
   const lvmEnv = { LVM_SYSTEM_DIR: join(tmp, 'lvm'), LVM_SUPPRESS_FD_WARNINGS: '1' };
   let loop = '';
