@@ -2,14 +2,7 @@ import { existsSync } from 'node:fs';
 import { DomainState, type DomainStateValue } from '../connection.js';
 import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/index.js';
 import { QmpClient, queryStatus } from '../qmp/index.js';
-import {
-  DefinedDetail,
-  EventType,
-  PausedReason,
-  RunningReason,
-  ShutdownReason,
-  ShutoffReason,
-} from './constants.js';
+import { DefinedDetail, EventType, ShutoffReason } from './constants.js';
 import type { DriverContext } from './context.js';
 import { DomainObject, buildRuntime } from './domain-object.js';
 import { readVncPort } from './info.js';
@@ -23,6 +16,7 @@ import {
 } from './runtime-files.js';
 import { parseStatusXml, type DomainStatus } from './status-file.js';
 import { restoreOwnersOf } from './guest-files.js';
+import { mapRunStatus } from './state-machine.js';
 import { attachMonitor, watchExit } from './supervisor.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
 
@@ -165,7 +159,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     });
     attachMonitor(ctx, dom, run, qmp);
     run.vncPort = await readVncPort(dom, qmp);
-    const [state, reason] = mapRunState((await queryStatus(qmp)).status, dom);
+    const [state, reason] = mapRunStatus((await queryStatus(qmp)).status, dom);
     dom.setState(state, reason);
   } catch (err) {
     run.qmp?.removeAllListeners();
@@ -183,22 +177,4 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
 function isSameProcess(status: DomainStatus, uuid: string): boolean {
   if (!isQemuOfDomain(status.pid, uuid)) return false;
   return status.startTicks === 0 || readProcStat(status.pid)?.startTicks === status.startTicks;
-}
-
-/** qemu RunState (qapi/run-state.json) → libvirt state, keeping the recorded reason where it still holds. */
-function mapRunState(status: string, dom: DomainObject): [DomainStateValue, number] {
-  const keep = (state: DomainStateValue, fallback: number): [DomainStateValue, number] => [
-    state,
-    dom.state === state ? dom.reason : fallback,
-  ];
-  switch (status) {
-    case 'running':
-      return keep(DomainState.RUNNING, RunningReason.UNPAUSED);
-    case 'shutdown':
-      return keep(DomainState.SHUTDOWN, ShutdownReason.UNKNOWN);
-    case 'prelaunch':
-      return [DomainState.PAUSED, PausedReason.STARTING_UP];
-    default:
-      return keep(DomainState.PAUSED, PausedReason.UNKNOWN);
-  }
 }

@@ -22,10 +22,11 @@ export interface DriverTimeouts {
   qmpConnectMs: number;
   /** Reconnecting QMP of an adopted qemu. */
   adoptQmpMs: number;
-  /** Stop ladder: after `quit`, after SIGTERM, after SIGKILL. */
-  quitWaitMs: number;
+  /** Destroy: from SIGTERM to SIGKILL, and after SIGKILL. */
   termWaitMs: number;
   killWaitMs: number;
+  /** Destroy with GRACEFUL: how long qemu may take after SIGTERM before destroy fails. */
+  gracefulWaitMs: number;
   /** /proc poll period for the exit of a qemu the driver did not spawn. */
   exitPollMs: number;
   /** How long internal work (exit cleanup) waits for a domain's job lock. */
@@ -36,9 +37,11 @@ export interface DriverTimeouts {
 export const DEFAULT_TIMEOUTS: DriverTimeouts = {
   qmpConnectMs: 10_000,
   adoptQmpMs: 3_000,
-  quitWaitMs: 3_000,
-  termWaitMs: 5_000,
-  killWaitMs: 5_000,
+  // libvirt's virProcessKillPainfully polls every 200 ms: SIGKILL at poll 50 (10 s), gives up at
+  // poll 200 (30 s after SIGKILL); without force (GRACEFUL) it gives up at poll 75 (15 s).
+  termWaitMs: 10_000,
+  killWaitMs: 30_000,
+  gracefulWaitMs: 15_000,
   exitPollMs: 500,
   internalJobWaitMs: 60_000,
 };

@@ -37,6 +37,10 @@ export interface DomainRuntime {
   pollTimer: NodeJS.Timeout | undefined;
   /** The TCP port qemu picked for VNC autoport (query-vnc). */
   vncPort: number | undefined;
+  /** The balloon's actual size in KiB as qemu last reported it (query-balloon, BALLOON_CHANGE). */
+  balloonKiB: number | undefined;
+  /** Set while QMP does not answer: the state to come back to when it does. */
+  hungFrom: { state: DomainStateValue; reason: number } | undefined;
 }
 
 /** A runtime record for a qemu process that was just spawned or found. */
@@ -59,6 +63,8 @@ export function buildRuntime(facts: {
     pauseReason: undefined,
     pollTimer: undefined,
     vncPort: undefined,
+    balloonKiB: undefined,
+    hungFrom: undefined,
   };
 }
 
@@ -75,6 +81,8 @@ export class DomainObject {
   run: DomainRuntime | undefined;
   /** Why qemu is shown in NOSTATE: it runs but QMP does not answer. */
   monitorError: string | undefined;
+  /** How many times destroy has signalled this domain's qemu: a job that sees it change was pre-empted. */
+  destroys = 0;
   readonly job: JobLock;
 
   constructor(

@@ -33,6 +33,7 @@ import { RootLock } from './root-lock.js';
 import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-files.js';
 import { startDomain } from './start.js';
 import { openRootToQemu } from './guest-files.js';
+import { watchMonitorDuringJob } from './supervisor.js';
 import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
 import { checkAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
@@ -184,7 +185,9 @@ export class QemuDriver {
     power.checkCreateFlags(flags);
     const dom = registerTransient(this.ctx, xml);
     try {
-      await dom.job.run('start', 0, () => startDomain(this.ctx, dom, (flags & CreateFlags.PAUSED) !== 0));
+      await this.runJob(dom, 'start', 0, () =>
+        startDomain(this.ctx, dom, (flags & CreateFlags.PAUSED) !== 0),
+      );
     } catch (err) {
       if (!dom.active) this.ctx.registry.remove(dom);
       throw err;
@@ -235,9 +238,15 @@ export class QemuDriver {
     return 'destroyed';
   }
 
-  /** virDomainDestroy: quit, SIGTERM, SIGKILL (GRACEFUL = 1: stop after SIGTERM). */
+  /**
+   * virDomainDestroy: SIGTERM, then SIGKILL (GRACEFUL = 1: stop after SIGTERM). As in libvirt it does not
+   * queue behind the domain's job: it kills qemu first, the job in progress fails, then it takes the job.
+   */
   async domainDestroy(ref: DomainRef, flags = 0): Promise<void> {
-    await this.withJob(ref, 'destroy', (dom) => power.destroyDomain(this.ctx, dom, flags));
+    this.checkOpen();
+    const dom = this.ctx.registry.resolve(ref);
+    checkAction('destroy', dom.subject);
+    await power.destroyDomain(this.ctx, dom, flags);
   }
 
   /** virDomainReboot: ACPI power button, then reset and run again in the same qemu (libvirt's fake reboot). */
@@ -261,12 +270,12 @@ export class QemuDriver {
     await this.withJob(ref, 'resume', (dom) => power.resumeDomain(this.ctx, dom));
   }
 
-  /** virDomainGetInfo: state, max and current memory (balloon when running), vCPUs, qemu's CPU time. */
+  /** virDomainGetInfo: state, max and current memory (balloon when running), vCPUs, qemu's CPU time; no QMP. */
   async domainGetInfo(ref: DomainRef): Promise<DomainInfo> {
     return buildDomainInfo(this.ctx.registry.resolve(ref));
   }
 
-  /** virDomainGetState: libvirt's state and reason; NOSTATE/0 while qemu runs but QMP does not answer. */
+  /** virDomainGetState: libvirt's state and reason; NOSTATE/0 while qemu runs but QMP does not answer (from what the driver knows: no QMP). */
   async domainGetState(ref: DomainRef): Promise<{ state: DomainStateValue; reason: number }> {
     const dom = this.ctx.registry.resolve(ref);
     return { state: dom.state, reason: dom.reason };
@@ -351,20 +360,41 @@ export class QemuDriver {
     job: DomainAction | string,
     fn: (dom: DomainObject) => Promise<T>,
   ): Promise<T> {
-    if (this.ctx.closing)
-      throw new TsvirtError('ERR_CONNECTION_CLOSED', 'the driver is closed; open it again');
+    this.checkOpen();
     const dom = this.ctx.registry.resolve(ref);
-    return dom.job.run(job, this.ctx.jobWaitMs, async () => {
+    return this.runJob(dom, job, this.ctx.jobWaitMs, async () => {
       // 'noop': libvirt succeeds without acting (suspend of a paused domain).
       if (isStateAction(job) && checkAction(job, dom.subject) === 'noop') return undefined as T;
       return fn(dom);
     });
   }
 
-  /** Read the definitions in etc/qemu again (tsvirtd's SIGHUP); see reloadDefinitions. */
-  async reloadDefinitions(): Promise<ReloadReport> {
+  /**
+   * Run `fn` as the domain's job. A destroy meanwhile makes it fail with ERR_DOMAIN_DESTROYED, and when it
+   * runs long, the monitor is checked, so that a qemu that does not answer shows as such (NOSTATE).
+   */
+  private async runJob<T>(dom: DomainObject, job: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+    return dom.job.run(job, waitMs, async () => {
+      const destroys = dom.destroys;
+      const stopWatch = watchMonitorDuringJob(this.ctx, dom, job);
+      try {
+        return await fn();
+      } catch (err) {
+        throw dom.destroys !== destroys ? power.buildDestroyedError(dom, job, err) : err;
+      } finally {
+        stopWatch();
+      }
+    });
+  }
+
+  private checkOpen(): void {
     if (this.ctx.closing)
       throw new TsvirtError('ERR_CONNECTION_CLOSED', 'the driver is closed; open it again');
+  }
+
+  /** Read the definitions in etc/qemu again (tsvirtd's SIGHUP); see reloadDefinitions. */
+  async reloadDefinitions(): Promise<ReloadReport> {
+    this.checkOpen();
     return reloadDefinitions(this.ctx);
   }
 

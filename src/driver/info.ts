@@ -4,13 +4,15 @@ import { formatDomainXml } from '../domain/index.js';
 import { XmlFlags } from './constants.js';
 import type { QmpClient } from '../qmp/index.js';
 import type { DomainObject } from './domain-object.js';
-import { readBalloonKiB } from './memory.js';
 
-/** virDomainGetInfo: state, max and current memory (the balloon while running), vCPUs, qemu's CPU time. */
+/**
+ * virDomainGetInfo: state, max and current memory (the balloon while running), vCPUs, qemu's CPU time.
+ * As libvirt's, it asks qemu nothing: the balloon size is the one qemu last reported (see
+ * trackBalloon), so that a qemu that does not answer cannot hold it up.
+ */
 export async function buildDomainInfo(dom: DomainObject): Promise<DomainInfo> {
   const def = dom.def;
-  let memoryKiB = def.currentMemoryKiB;
-  if (dom.active && dom.run?.qmp) memoryKiB = (await readBalloonKiB(dom).catch(() => undefined)) ?? memoryKiB;
+  const memoryKiB = (dom.active ? dom.run?.balloonKiB : undefined) ?? def.currentMemoryKiB;
   return {
     state: dom.state,
     maxMemKiB: BigInt(def.memoryKiB),

@@ -53,7 +53,9 @@ export async function setMemory(
 export async function readBalloonKiB(dom: DomainObject): Promise<number | undefined> {
   try {
     const { actualBytes } = await queryBalloon(requireMonitor(dom));
-    return Math.floor(actualBytes / 1024);
+    const kib = Math.floor(actualBytes / 1024);
+    if (dom.run) dom.run.balloonKiB = kib; // dominfo's figure (see trackBalloon)
+    return kib;
   } catch (err) {
     if (isTsvirtError(err, 'ERR_QMP_COMMAND')) return undefined;
     throw err;

@@ -1,5 +1,5 @@
 import { TsvirtError } from '../errors.js';
-import { cont, quit, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp/index.js';
+import { cont, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp/index.js';
 import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from './constants.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
@@ -89,26 +89,42 @@ export async function resumeDomain(ctx: DriverContext, dom: DomainObject): Promi
 }
 
 /**
- * Destroy: QMP quit, SIGTERM, then SIGKILL (not with GRACEFUL), each with a bounded wait; then
- * shutoff/destroyed and event STOPPED/DESTROYED.
+ * Destroy, as libvirt does it: signal qemu first, without waiting for the domain's job (SIGTERM, SIGCONT,
+ * then SIGKILL after termWaitMs unless GRACEFUL) and without asking a monitor that may not answer; the
+ * job in progress then fails with ERR_DOMAIN_DESTROYED. Then, holding the job: shutoff/destroyed and
+ * event STOPPED/DESTROYED.
  */
 export async function destroyDomain(ctx: DriverContext, dom: DomainObject, flags: number): Promise<void> {
   const run = dom.run;
-  if (!run) return markStopped(ctx, dom, 'destroyed');
+  if (!run) return;
+  const graceful = (flags & DestroyFlags.GRACEFUL) !== 0;
   run.beingDestroyed = true;
-  const qmp = run.qmp && !run.qmp.closed ? run.qmp : undefined;
+  dom.destroys++;
   try {
     const step = await stopQemu(run.pid, dom.uuid, {
-      graceful: (flags & DestroyFlags.GRACEFUL) !== 0,
-      ...(qmp ? { quit: () => quit(qmp) } : {}),
-      quitWaitMs: ctx.timeouts.quitWaitMs,
-      termWaitMs: ctx.timeouts.termWaitMs,
+      graceful,
+      termWaitMs: graceful ? ctx.timeouts.gracefulWaitMs : ctx.timeouts.termWaitMs,
       killWaitMs: ctx.timeouts.killWaitMs,
     });
-    if (step !== 'quit') ctx.log(`domain '${dom.name}': qemu pid ${run.pid} stopped at step ${step}`);
+    if (step === 'sigkill') ctx.log(`domain '${dom.name}': qemu pid ${run.pid} needed SIGKILL`);
   } catch (err) {
     run.beingDestroyed = false;
     throw err;
   }
-  await markStopped(ctx, dom, 'destroyed');
+  // qemu is gone, so the monitor can only fail now: close it, and a job waiting on it fails at once.
+  run.qmp?.removeAllListeners();
+  run.qmp?.close();
+  await dom.job.run('destroy', ctx.timeouts.internalJobWaitMs, async () => {
+    if (dom.run === run) await markStopped(ctx, dom, 'destroyed');
+  });
+}
+
+/** The error of a job whose domain was destroyed under it (`cause`: what the job itself met). */
+export function buildDestroyedError(dom: DomainObject, job: string, cause: unknown): TsvirtError {
+  return new TsvirtError(
+    'ERR_DOMAIN_DESTROYED',
+    `domain '${dom.name}' was destroyed while ${job} was in progress`,
+    { domain: dom.name, job },
+    { cause },
+  );
 }

@@ -1,5 +1,6 @@
 import { DomainState, type DomainStateValue } from '../connection.js';
 import { TsvirtError } from '../errors.js';
+import { PausedReason, RunningReason, ShutdownReason } from './constants.js';
 
 /** Every operation that depends on a domain's state: the closed set the driver decides on. */
 export type DomainAction =
@@ -96,4 +97,28 @@ function invalid(dom: ActionSubject, action: DomainAction, what: string): Tsvirt
     action,
     state: dom.state,
   });
+}
+
+/**
+ * qemu's RunState (query-status, qapi/run-state.json) as libvirt's state, keeping the reason `current`
+ * had where its state still holds.
+ */
+export function mapRunStatus(
+  status: string,
+  current: { state: DomainStateValue; reason: number },
+): [DomainStateValue, number] {
+  const keep = (state: DomainStateValue, fallback: number): [DomainStateValue, number] => [
+    state,
+    current.state === state ? current.reason : fallback,
+  ];
+  switch (status) {
+    case 'running':
+      return keep(RUNNING, RunningReason.UNPAUSED);
+    case 'shutdown':
+      return keep(SHUTDOWN, ShutdownReason.UNKNOWN);
+    case 'prelaunch':
+      return [PAUSED, PausedReason.STARTING_UP];
+    default:
+      return keep(PAUSED, PausedReason.UNKNOWN);
+  }
 }

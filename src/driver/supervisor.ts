@@ -1,10 +1,20 @@
 import { DomainState } from '../connection.js';
 import { isTsvirtError } from '../errors.js';
-import { cont, systemReset, type QmpClient, type QmpEvent } from '../qmp/index.js';
-import { PausedReason } from './constants.js';
+import {
+  cont,
+  queryBalloon,
+  queryStatus,
+  systemReset,
+  QMP_PROBE_TIMEOUT_MS,
+  type QmpClient,
+  type QmpEvent,
+  type QmpTrace,
+} from '../qmp/index.js';
+import { NostateReason, PausedReason } from './constants.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject, DomainRuntime } from './domain-object.js';
 import { isQemuOfDomain, waitForExit } from './proc.js';
+import { mapRunStatus } from './state-machine.js';
 import { markPaused, markResumed, markShuttingDown, markStopped, saveStatus } from './transitions.js';
 
 /** QMP events that need no action here (named so that only unknown ones are logged). */
@@ -12,7 +22,6 @@ const QUIET_EVENTS = new Set([
   'RESET',
   'POWERDOWN',
   'RTC_CHANGE',
-  'BALLOON_CHANGE',
   'NIC_RX_FILTER_CHANGED',
   'VNC_CONNECTED',
   'VNC_INITIALIZED',
@@ -41,7 +50,83 @@ export function attachMonitor(
     );
   });
   qmp.on('protocol-error', (err) => ctx.log(`domain '${dom.name}': ${err.message}`));
+  qmp.on('trace', (t) => onQmpTrace(ctx, dom, run, t));
   qmp.on('close', () => void onMonitorClosed(ctx, dom, run));
+  trackBalloon(dom, run, qmp);
+}
+
+/**
+ * Keep the balloon's actual size, as libvirt keeps cur_balloon: asked once here, then from BALLOON_CHANGE
+ * events, so that dominfo never waits for qemu. No balloon device (`<memballoon model='none'/>`): never asked.
+ */
+function trackBalloon(dom: DomainObject, run: DomainRuntime, qmp: QmpClient): void {
+  if (dom.liveDef?.devices.memballoon?.model === 'none') return;
+  qmp.on('event', (e) => {
+    // BALLOON_CHANGE {actual}: the guest's memory in bytes after the balloon moved.
+    if (e.event === 'BALLOON_CHANGE' && typeof e.data['actual'] === 'number')
+      run.balloonKiB = Math.floor(e.data['actual'] / 1024);
+  });
+  queryBalloon(qmp).then(
+    (b) => (run.balloonKiB = Math.floor(b.actualBytes / 1024)),
+    () => undefined, // no balloon, or no answer: dominfo gives <currentMemory> until an event comes
+  );
+}
+
+/** The session's liveness checks: a check that got no answer marks the monitor hung; any answer, alive. */
+function onQmpTrace(ctx: DriverContext, dom: DomainObject, run: DomainRuntime, t: QmpTrace): void {
+  if (t.kind === 'probe-timeout') {
+    const why = `qemu did not answer query-status within ${t.timeoutMs} ms after "${t.afterCommand}" timed out`;
+    markMonitorHung(ctx, dom, run, why);
+  } else void recoverMonitor(ctx, dom, run);
+}
+
+/** How long a job runs before the driver checks that qemu still answers on QMP. */
+const JOB_MONITOR_CHECK_AFTER_MS = 1_000;
+
+/**
+ * While a job runs longer than JOB_MONITOR_CHECK_AFTER_MS, check once that qemu answers on QMP (a
+ * query-status bounded as the session's own liveness check); no answer marks the monitor hung, so
+ * queries report it at once. Returns the function that ends the watch.
+ */
+export function watchMonitorDuringJob(ctx: DriverContext, dom: DomainObject, job: string): () => void {
+  const run = dom.run;
+  const timer = setTimeout(() => {
+    const qmp = run?.qmp;
+    if (!run || !qmp || qmp.closed || run.starting || dom.run !== run) return;
+    qmp.execute('query-status', undefined, { timeoutMs: QMP_PROBE_TIMEOUT_MS }).then(
+      () => recoverMonitor(ctx, dom, run),
+      () => {
+        const waitedMs = JOB_MONITOR_CHECK_AFTER_MS + QMP_PROBE_TIMEOUT_MS;
+        markMonitorHung(ctx, dom, run, `qemu has not answered QMP for ${waitedMs} ms during ${job}`);
+      },
+    );
+  }, JOB_MONITOR_CHECK_AFTER_MS);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/** QMP does not answer while qemu runs: NOSTATE with the reason, as for a monitor that closed. */
+function markMonitorHung(ctx: DriverContext, dom: DomainObject, run: DomainRuntime, why: string): void {
+  if (dom.run !== run || run.beingDestroyed || run.starting || run.hungFrom || !run.qmp) return;
+  if (dom.state === DomainState.NOSTATE) return;
+  run.hungFrom = { state: dom.state, reason: dom.reason };
+  dom.monitorError = why;
+  dom.setState(DomainState.NOSTATE, NostateReason.UNKNOWN);
+  ctx.log(`domain '${dom.name}': ${why}; shown as no state until it answers, destroy it to recover`);
+}
+
+/** QMP answered again after a hang: the state comes back from query-status (events may have been missed). */
+async function recoverMonitor(ctx: DriverContext, dom: DomainObject, run: DomainRuntime): Promise<void> {
+  const from = run.hungFrom;
+  const qmp = run.qmp;
+  if (!from || !qmp || dom.run !== run) return;
+  const status = await queryStatus(qmp).catch(() => undefined);
+  if (!status || run.hungFrom !== from || dom.run !== run || run.beingDestroyed) return;
+  run.hungFrom = undefined;
+  dom.monitorError = undefined;
+  dom.setState(...mapRunStatus(status.status, from));
+  ctx.log(`domain '${dom.name}': qemu answers on QMP again (${status.status})`);
+  await saveStatus(ctx, dom);
 }
 
 async function onQmpEvent(
@@ -51,6 +136,7 @@ async function onQmpEvent(
   e: QmpEvent,
 ): Promise<void> {
   if (dom.run !== run) return;
+  if (run.hungFrom) await recoverMonitor(ctx, dom, run);
   switch (e.event) {
     case 'SHUTDOWN':
       return onShutdownEvent(ctx, dom, run, e.data);
@@ -60,6 +146,8 @@ async function onQmpEvent(
     case 'RESUME':
       if (run.starting || run.rebooting) return;
       return markResumed(ctx, dom);
+    case 'BALLOON_CHANGE':
+      return; // trackBalloon's
     default:
       if (!QUIET_EVENTS.has(e.event))
         ctx.log(`domain '${dom.name}': QMP event ${e.event} ${JSON.stringify(e.data)}`);

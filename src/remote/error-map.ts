@@ -107,6 +107,7 @@ export const ERROR_MAP: readonly ErrorMapRow[] = [
   { code: 'ERR_QMP_PROTOCOL', number: N.INTERNAL_ERROR, domain: D.QEMU },
   { code: 'ERR_QMP_TIMEOUT', number: N.OPERATION_TIMEOUT, domain: D.QEMU },
   { code: 'ERR_QMP_DISCONNECTED', number: N.OPERATION_FAILED, domain: D.QEMU },
+  { code: 'ERR_DOMAIN_DESTROYED', number: N.OPERATION_FAILED, domain: D.QEMU },
   { code: 'ERR_QMP_COMMAND', number: N.INTERNAL_ERROR, domain: D.QEMU },
   { code: 'ERR_COMMAND_FAILED', number: N.OPERATION_FAILED, domain: D.NONE },
   { code: 'ERR_COMMAND_TIMEOUT', number: N.OPERATION_TIMEOUT, domain: D.NONE },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
 import { DEFAULT_JOB_WAIT_MS, QemuDriver, ShutoffReason } from '../../src/driver/index.js';
-import { buildBootSectorXml, readPidFile } from './helpers.js';
+import { buildBootSectorXml, isAlive, readPidFile } from './helpers.js';
 import { useDriverHarness } from './harness.js';
 
 describe('concurrency: job locks and the root lock', () => {
@@ -12,7 +12,7 @@ describe('concurrency: job locks and the root lock', () => {
   it('fails the second of two racing operations on one domain with "busy with start"', async () => {
     const driver = await h.setup([], { jobWaitMs: 0 });
     const dom = await driver.domainDefineXML(buildBootSectorXml('race', h.image));
-    const results = await Promise.allSettled([driver.domainCreate(dom), driver.domainDestroy(dom)]);
+    const results = await Promise.allSettled([driver.domainCreate(dom), driver.domainSuspend(dom)]);
     h.pids.push(readPidFile(h.root, 'race'));
     expect(results[0].status).toBe('fulfilled');
     expect(results[1]).toMatchObject({
@@ -42,24 +42,32 @@ describe('concurrency: job locks and the root lock', () => {
     await driver.domainDestroy(dom);
   });
 
-  it('by default queues as libvirt does: a destroy sent during a start waits for it, then stops the guest', async () => {
+  it('by default queues as libvirt does: an operation sent during another waits up to 30 s for it', () => {
+    expect(DEFAULT_JOB_WAIT_MS).toBe(30_000);
+  });
+
+  it('does not queue a destroy: it kills qemu at once and the job hung on it fails with ERR_DOMAIN_DESTROYED', async () => {
     const driver = await h.setup();
-    const dom = await driver.domainDefineXML(buildBootSectorXml('patient', h.image));
-    const events: string[] = [];
-    const [started, destroyed] = await Promise.allSettled([
-      driver.domainCreate(dom).then(() => {
-        h.pids.push(readPidFile(h.root, 'patient'));
-        events.push('started');
-      }),
-      driver.domainDestroy(dom).then(() => events.push('destroyed')),
-    ]);
-    expect([started.status, destroyed.status]).toEqual(['fulfilled', 'fulfilled']);
-    expect(events).toEqual(['started', 'destroyed']);
+    const dom = await driver.domainCreate(await driver.domainDefineXML(buildBootSectorXml('hung', h.image)));
+    const pid = readPidFile(h.root, 'hung');
+    h.pids.push(pid);
+    process.kill(pid, 'SIGSTOP');
+    const suspended = driver.domainSuspend(dom);
+    suspended.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const t0 = performance.now();
+    await driver.domainDestroy(dom);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    await expect(suspended).rejects.toMatchObject({
+      code: 'ERR_DOMAIN_DESTROYED',
+      message: "domain 'hung' was destroyed while suspend was in progress",
+      fields: { domain: 'hung', job: 'suspend' },
+    });
+    expect(isAlive(pid)).toBe(false);
     expect(await driver.domainGetState(dom)).toEqual({
       state: DomainState.SHUTOFF,
       reason: ShutoffReason.DESTROYED,
     });
-    expect(DEFAULT_JOB_WAIT_MS).toBe(30_000);
   });
 
   it('runs operations on different domains in parallel', async () => {

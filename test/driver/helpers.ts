@@ -24,7 +24,13 @@ export async function openDriver(
     root,
     lockTimeoutMs: 500,
     log: (line) => lines.push(line),
-    timeouts: { quitWaitMs: 2_000, termWaitMs: 2_000, killWaitMs: 3_000, adoptQmpMs: 1_000, exitPollMs: 100 },
+    timeouts: {
+      termWaitMs: 2_000,
+      killWaitMs: 3_000,
+      gracefulWaitMs: 2_000,
+      adoptQmpMs: 1_000,
+      exitPollMs: 100,
+    },
     ...extra,
   });
 }
