@@ -33,7 +33,7 @@ export function parseRoot(xml: string, root: string): XmlNode {
     tree = parseXmlTree(xml, `${root} XML`);
   } catch (err) {
     if (err instanceof TsvirtError) {
-      throw new TsvirtError(err.code, `${err.message}; fix the document`, { field: root, ...err.fields });
+      throw new TsvirtError(err.code, err.message, { field: root, ...err.fields }, { cause: err });
     }
     throw err;
   }
