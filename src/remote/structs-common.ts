@@ -58,8 +58,36 @@ export const remoteError = xdrStruct({
 /** A decoded remote_error. */
 export type RemoteError = ReturnType<typeof remoteError.read>;
 
-/** Builds a minimal well-formed remote_error, as libvirtd fills one for a plain error. */
-export function buildRemoteError(code: number, domain: number, message: string): RemoteError {
+/**
+ * VIR_ERROR_MAX_LENGTH (virerror.h): libvirt formats an error's detail into a buffer of this many bytes,
+ * so no message it sends is much longer. Ours are cut to it, whatever a client put in them.
+ */
+export const ERROR_MESSAGE_MAX_BYTES = 1024;
+
+/** Marks a message cut at ERROR_MESSAGE_MAX_BYTES. */
+const CUT_MARK = '...';
+
+/** `text` cut to at most ERROR_MESSAGE_MAX_BYTES of UTF-8 (ending in "..."), on a character boundary. */
+export function capErrorText(text: string): string {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short strings need no encoding to know they fit.
+  if (text.length * 3 <= ERROR_MESSAGE_MAX_BYTES) return text;
+  const bytes = Buffer.from(text.slice(0, ERROR_MESSAGE_MAX_BYTES), 'utf8');
+  if (bytes.length <= ERROR_MESSAGE_MAX_BYTES && text.length <= ERROR_MESSAGE_MAX_BYTES) return text;
+  let end = ERROR_MESSAGE_MAX_BYTES - CUT_MARK.length;
+  // Step back over UTF-8 continuation bytes (10xxxxxx) to the start of the character cut in two.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8') + CUT_MARK;
+}
+
+/** `err` with message and str1..str3 capped by capErrorText. */
+export function capRemoteError(err: RemoteError): RemoteError {
+  const cap = (s: string | null): string | null => (s === null ? null : capErrorText(s));
+  return { ...err, message: cap(err.message), str1: cap(err.str1), str2: cap(err.str2), str3: cap(err.str3) };
+}
+
+/** Builds a minimal well-formed remote_error, as libvirtd fills one for a plain error; long text is capped. */
+export function buildRemoteError(code: number, domain: number, text: string): RemoteError {
+  const message = capErrorText(text);
   return {
     code,
     domain,
