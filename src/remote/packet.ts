@@ -61,13 +61,24 @@ export function encodePacket(header: PacketHeader, payload: Buffer = Buffer.allo
   return Buffer.concat([out, payload]);
 }
 
-/** Checks one length word; a bad one means the stream is out of step and must be closed. */
-export function checkPacketLength(length: number): void {
-  if (length < MIN_PACKET_BYTES || length > MAX_PACKET_BYTES) {
+/**
+ * Checks one length word; a bad one means the stream is out of step and must be closed. `maxBytes`
+ * may be lower than libvirt's limit, with `limitName` saying whose limit it is.
+ */
+export function checkPacketLength(
+  length: number,
+  maxBytes: number = MAX_PACKET_BYTES,
+  limitName = "libvirt's limit",
+): void {
+  if (length < MIN_PACKET_BYTES || length > maxBytes) {
+    const why =
+      length > maxBytes && length <= MAX_PACKET_BYTES
+        ? `over ${limitName} of ${maxBytes} bytes`
+        : 'so the peer does not speak the libvirt protocol';
     throw new TsvirtError(
       'ERR_RPC_FRAMING',
-      `packet length ${length} is outside ${MIN_PACKET_BYTES}..${MAX_PACKET_BYTES}; the peer does not speak the libvirt protocol, so the connection must be closed`,
-      { field: 'length', value: length, expected: `${MIN_PACKET_BYTES}..${MAX_PACKET_BYTES}` },
+      `packet length ${length} is outside ${MIN_PACKET_BYTES}..${maxBytes}, ${why}; the connection must be closed`,
+      { field: 'length', value: length, expected: `${MIN_PACKET_BYTES}..${maxBytes}` },
     );
   }
 }
@@ -107,10 +118,24 @@ export class PacketDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private failure: TsvirtError | undefined;
+  private maxBytes: number = MAX_PACKET_BYTES;
+  private limitName = "libvirt's limit";
 
   /** Bytes held that do not yet form a whole packet. */
   get pendingBytes(): number {
     return this.buffered;
+  }
+
+  /** The largest length word accepted from now on (at most libvirt's), and whose limit it is. */
+  setMaxPacketBytes(maxBytes: number, limitName: string): void {
+    this.maxBytes = Math.min(maxBytes, MAX_PACKET_BYTES);
+    this.limitName = limitName;
+  }
+
+  /** Drops every byte held, so that a closed connection keeps no memory. */
+  discard(): void {
+    this.chunks = [];
+    this.buffered = 0;
   }
 
   /** Adds a chunk and returns every packet it completes, in order. */
@@ -125,7 +150,7 @@ export class PacketDecoder {
       if (this.buffered < Limit.LEN_SIZE) return out;
       const length = this.peekLength();
       try {
-        checkPacketLength(length);
+        checkPacketLength(length, this.maxBytes, this.limitName);
       } catch (err) {
         this.failure = err as TsvirtError;
         throw err;

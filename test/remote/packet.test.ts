@@ -127,6 +127,27 @@ describe('PacketDecoder', () => {
     expect(d.pendingBytes).toBe(4);
   });
 
+  it('rejects a length word over a lower limit, naming whose limit it is, and takes more once raised', () => {
+    const d = new PacketDecoder();
+    d.setMaxPacketBytes(65_536, 'the limit before CONNECT_OPEN');
+    expect(() => d.push(hex('00010001 20008086'))).toThrow(
+      /packet length 65537 is outside 28\.\.65536, over the limit before CONNECT_OPEN of 65536 bytes/,
+    );
+    const raised = new PacketDecoder();
+    raised.setMaxPacketBytes(65_536, 'the limit before CONNECT_OPEN');
+    raised.setMaxPacketBytes(MAX_PACKET_BYTES * 2, "libvirt's limit");
+    expect(raised.push(hex('00010001'))).toEqual([]);
+    expect(() => new PacketDecoder().push(hex('01000005'))).toThrow(/outside 28\.\.16777220, so the peer/);
+  });
+
+  it('forgets the bytes it held once discarded', () => {
+    const d = new PacketDecoder();
+    expect(d.push(VCPUINFO_REPLY.subarray(0, 50))).toEqual([]);
+    d.discard();
+    expect(d.pendingBytes).toBe(0);
+    expect(d.push(VCPUINFO_REPLY).map((p) => p.header.serial)).toEqual([9]);
+  });
+
   it('treats ASCII garbage as a framing error', () => {
     expect(() => new PacketDecoder().push(Buffer.from('GET / HTTP/1.1\r\n'))).toThrow(
       expect.objectContaining({ code: 'ERR_RPC_FRAMING' }),

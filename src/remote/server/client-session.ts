@@ -6,15 +6,16 @@
 import type { Duplex } from 'node:stream';
 import type { Connection } from '../../connection.js';
 import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from '../packet.js';
-import { KeepaliveProcedure, MessageStatus, MessageType, Program } from '../protocol.js';
-import { encodeMessage, remoteError, type KnownMessage, type MessageOf } from '../structs.js';
+import { KeepaliveProcedure, MAX_PACKET_BYTES, MessageStatus, MessageType, Program } from '../protocol.js';
+import { encodeMessage, type KnownMessage, type MessageOf } from '../structs.js';
 import type { RemoteError } from '../structs-common.js';
-import { encodeWith } from '../xdr-codec.js';
-import { runCall } from './dispatch.js';
+import { runCall, type CallResult } from './dispatch.js';
 import type { ClientContext, StreamEndpoint } from './dispatch-types.js';
 import { ClientEvents } from './events.js';
 import { ServerKeepalive } from './keepalive.js';
-import { rpcError, unknownProgramError } from './rpc-errors.js';
+import { PreOpenGuard, type PreOpenLimits } from './pre-open-guard.js';
+import { encodeErrorPacket, encodeOkPacket } from './replies.js';
+import { remoteErrorFrom, rpcError, unknownProgramError } from './rpc-errors.js';
 import { ServerStream, type StreamHost } from './streams.js';
 import { framingReplyHeader } from './framing.js';
 
@@ -30,6 +31,10 @@ export interface ClientSessionOptions {
   keepaliveCount: number;
   /** Unsent bytes allowed before an event makes the client count as stuck and get dropped. */
   maxQueuedBytes: number;
+  /** The bounds before CONNECT_OPEN succeeds, and the largest packet accepted until then. */
+  preOpen: PreOpenLimits & { maxPacketBytes: number };
+  /** Called once, when the client's first CONNECT_OPEN succeeds. */
+  onOpened?: () => void;
   log: LogFn;
 }
 
@@ -52,6 +57,7 @@ export class ClientSession implements ClientContext, StreamHost {
   private closed = false;
   private lastChunk: Buffer = Buffer.alloc(0);
   private framingFailed = false;
+  private readonly preOpen: PreOpenGuard;
 
   constructor(
     private readonly socket: Duplex,
@@ -66,6 +72,8 @@ export class ClientSession implements ClientContext, StreamHost {
       () => this.sendKeepalive(KeepaliveProcedure.PING),
       (idleMs) => this.drop(`no keepalive answer for ${idleMs} ms`),
     );
+    this.decoder.setMaxPacketBytes(opts.preOpen.maxPacketBytes, 'the limit before CONNECT_OPEN');
+    this.preOpen = new PreOpenGuard(opts.preOpen, (reason) => this.drop(reason, 'warn'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => this.drop(`socket error: ${err.message}`, 'debug'));
     socket.on('end', () => this.drop('client closed the connection', 'debug'));
@@ -85,6 +93,15 @@ export class ClientSession implements ClientContext, StreamHost {
     this.opened = true;
     this.openedName = name;
     this.openedReadOnly = readOnly;
+    if (!this.preOpen.active || this.closed) return;
+    // Opened: the client may now send what libvirt allows, at its own pace.
+    this.preOpen.stop();
+    this.decoder.setMaxPacketBytes(MAX_PACKET_BYTES, "libvirt's limit");
+    this.opts.onOpened?.();
+  }
+  /** Whether no CONNECT_OPEN of this client has succeeded yet (libvirtd's "anonymous" client). */
+  get isAnonymous(): boolean {
+    return this.preOpen.active;
   }
   markNotOpen(): void {
     this.opened = false;
@@ -104,6 +121,9 @@ export class ClientSession implements ClientContext, StreamHost {
     if (this.closed) return;
     this.closed = true;
     this.log(level, `disconnected (${reason})`);
+    this.preOpen.stop();
+    this.decoder.discard();
+    this.lastChunk = Buffer.alloc(0);
     this.keepalive.stop();
     this.events.clear();
     for (const s of [...this.streams.values(), ...this.pendingStreams.values()]) s.destroy();
@@ -122,15 +142,12 @@ export class ClientSession implements ClientContext, StreamHost {
   // StreamHost
 
   sendStream(header: PacketHeader, status: number, payload: Buffer): boolean {
-    return this.write(encodePacket({ ...header, type: MessageType.STREAM, status }, payload));
+    return this.writeBuilt(`stream data of procedure ${header.proc}`, () =>
+      encodePacket({ ...header, type: MessageType.STREAM, status }, payload),
+    );
   }
   sendStreamError(header: PacketHeader, error: RemoteError): void {
-    this.write(
-      encodePacket(
-        { ...header, type: MessageType.STREAM, status: MessageStatus.ERROR },
-        encodeWith(remoteError, error),
-      ),
-    );
+    this.write(encodeErrorPacket(header, error, MessageType.STREAM));
   }
   onceDrained(fn: () => void): void {
     if (this.closed) return;
@@ -159,6 +176,11 @@ export class ClientSession implements ClientContext, StreamHost {
     }
     this.lastChunk = chunk;
     for (const packet of packets) this.onPacket(packet);
+    if (this.preOpen.active) {
+      const pending = this.decoder.pendingBytes;
+      const queued = this.queue.reduce((n, p) => n + p.payload.length, 0);
+      this.preOpen.onReceived(pending, packets.length, pending + queued);
+    }
     this.pump();
   }
 
@@ -217,23 +239,28 @@ export class ClientSession implements ClientContext, StreamHost {
       if (this.pauses.has(this.unsent)) break;
       const packet = this.queue.shift() as Packet;
       this.inFlight++;
-      void this.serve(packet).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+      this.serve(packet)
+        .catch((err: unknown) => this.log('error', `serving procedure ${packet.header.proc}: ${String(err)}`))
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
     }
     if (this.inFlight >= this.opts.maxClientRequests) this.pauseReading(this.queueFull);
     else this.resumeReading(this.queueFull);
   }
 
   private async serve(packet: Packet): Promise<void> {
-    const result = await runCall(this.conn, this, packet);
+    let result: CallResult;
+    try {
+      result = await runCall(this.conn, this, packet);
+    } catch (err) {
+      result = { ok: false, error: remoteErrorFrom(err), fatal: false };
+    }
     if (this.closed) return;
     const { header } = packet;
     if (result.ok) {
-      this.write(
-        encodePacket({ ...header, type: MessageType.REPLY, status: MessageStatus.OK }, result.payload),
-      );
+      this.write(encodeOkPacket(header, result.payload));
       this.startStream(header.serial);
     } else {
       this.pendingStreams.get(header.serial)?.destroy();
@@ -256,13 +283,24 @@ export class ClientSession implements ClientContext, StreamHost {
   }
 
   private writeError(header: PacketHeader, error: RemoteError): void {
-    const body = encodeWith(remoteError, error);
-    this.write(encodePacket({ ...header, type: MessageType.REPLY, status: MessageStatus.ERROR }, body));
+    this.write(encodeErrorPacket(header, error));
   }
 
   private sendKeepalive(proc: number): void {
     const header = { prog: Program.KEEPALIVE, vers: Program.KEEPALIVE_VERSION, proc, serial: 0 };
     this.write(encodePacket({ ...header, type: MessageType.MESSAGE, status: MessageStatus.OK }));
+  }
+
+  /** Writes what `build` makes; a packet that cannot be built is logged and not sent. */
+  private writeBuilt(what: string, build: () => Buffer): boolean {
+    let bytes: Buffer;
+    try {
+      bytes = build();
+    } catch (err) {
+      this.log('error', `${what} not sent: ${(err as Error).message}`);
+      return true;
+    }
+    return this.write(bytes);
   }
 
   private sendEvent<Q extends KnownMessage>(proc: Q, body: MessageOf<Q>): void {
@@ -274,7 +312,7 @@ export class ClientSession implements ClientContext, StreamHost {
       );
     }
     const header = { prog: Program.REMOTE, vers: Program.REMOTE_VERSION, proc, serial: 0 };
-    this.write(
+    this.writeBuilt(`event ${proc}`, () =>
       encodePacket(
         { ...header, type: MessageType.MESSAGE, status: MessageStatus.OK },
         encodeMessage(proc, body),
