@@ -96,6 +96,7 @@ export interface DaemonConf {
   tls_no_verify_certificate?: boolean;
   tls_allowed_dn_list?: string[];
   max_clients?: number;
+  max_anonymous_clients?: number;
   max_client_requests?: number;
   keepalive_interval?: number;
   keepalive_count?: number;
@@ -105,6 +106,8 @@ export interface DaemonConf {
   ws_listen_addr?: string;
   ws_auth_token_file?: string;
   ws_page?: boolean;
+  anonymous_open_timeout?: number;
+  anonymous_packet_timeout?: number;
 }
 
 /** Every key of DaemonConf with the checker of its value. */
@@ -129,6 +132,8 @@ export const CONF_KEYS: { [K in keyof DaemonConf]-?: ValueChecker<NonNullable<Da
   tls_no_verify_certificate: checkBool,
   tls_allowed_dn_list: checkStringList,
   max_clients: checkInt(1, 1_000_000),
+  // libvirtd: clients connected but not yet authenticated (for tsvirtd: not yet opened).
+  max_anonymous_clients: checkInt(1, 1_000_000),
   max_client_requests: checkInt(1, 1_000_000),
   // libvirtd: an interval of -1 turns keepalive off.
   keepalive_interval: checkInt(-1, 86_400),
@@ -140,4 +145,7 @@ export const CONF_KEYS: { [K in keyof DaemonConf]-?: ValueChecker<NonNullable<Da
   ws_listen_addr: checkString(),
   ws_auth_token_file: checkString(),
   ws_page: checkBool,
+  // tsvirt's own: seconds a client that has not opened gets to open, and to finish a packet it began.
+  anonymous_open_timeout: checkInt(1, 86_400),
+  anonymous_packet_timeout: checkInt(1, 86_400),
 };

@@ -41,8 +41,12 @@ Default paths:
 Config keys: listen_tls listen_tcp tcp_port tls_port listen_addr unix_sock_dir unix_sock_group
   unix_sock_ro_perms unix_sock_rw_perms unix_sock_admin_perms auth_unix_ro auth_unix_rw auth_tcp
   auth_tls key_file cert_file ca_file tls_no_verify_certificate tls_allowed_dn_list max_clients
-  max_client_requests keepalive_interval keepalive_count log_level root ws_port ws_listen_addr
-  ws_auth_token_file ws_page
+  max_anonymous_clients max_client_requests keepalive_interval keepalive_count log_level root
+  ws_port ws_listen_addr ws_auth_token_file ws_page anonymous_open_timeout anonymous_packet_timeout
+
+Before its CONNECT_OPEN succeeds a client may send packets of at most 64 KiB, must open within
+  anonymous_open_timeout seconds (30) and finish each packet within anonymous_packet_timeout (10);
+  at most max_anonymous_clients (20) such clients are served at once.
 `;
 
 const VALUE_OPTIONS: Record<string, 'configFile' | 'root' | 'pidFile' | 'timeout'> = {

@@ -12,7 +12,13 @@ export type ClientServer = Pick<RpcServer, 'handleSocket' | 'close' | 'clientCou
 /** Builds the RPC server in front of the daemon's one connection; its log lines go to the daemon's log. */
 export function createClientServer(conn: Connection, limits: ServerLimits, log: DaemonLog): ClientServer {
   return new RpcServer(conn, {
-    ...limits,
+    maxClients: limits.maxClients,
+    maxAnonymousClients: limits.maxAnonymousClients,
+    maxClientRequests: limits.maxClientRequests,
+    keepaliveIntervalS: limits.keepaliveIntervalS,
+    keepaliveCount: limits.keepaliveCount,
+    anonymousOpenTimeoutMs: limits.anonymousOpenTimeoutS * 1_000,
+    anonymousPacketTimeoutMs: limits.anonymousPacketTimeoutS * 1_000,
     log: (level, message) => log[level](message),
   });
 }

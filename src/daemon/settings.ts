@@ -18,9 +18,15 @@ const MAX_SOCKET_PATH_BYTES = 107;
 /** The limits and keepalive of the RPC server, libvirtd's defaults unless the file sets them. */
 export interface ServerLimits {
   maxClients: number;
+  /** max_anonymous_clients: clients connected whose CONNECT_OPEN has not succeeded yet. */
+  maxAnonymousClients: number;
   maxClientRequests: number;
   keepaliveIntervalS: number;
   keepaliveCount: number;
+  /** anonymous_open_timeout: seconds from connecting to a successful CONNECT_OPEN. */
+  anonymousOpenTimeoutS: number;
+  /** anonymous_packet_timeout: seconds a client that has not opened gets to finish a packet. */
+  anonymousPacketTimeoutS: number;
 }
 
 /** Everything the daemon needs to start, resolved to absolute paths. */
@@ -94,15 +100,33 @@ export function resolveSettings(opts: DaemonOptions, loaded: LoadedConf, env: Da
     ...(tcp ? { tcp } : {}),
     ...(tls ? { tls } : {}),
     logLevel,
-    limits: {
-      maxClients: conf.max_clients ?? 5000,
-      maxClientRequests: conf.max_client_requests ?? 5,
-      keepaliveIntervalS: conf.keepalive_interval ?? 5,
-      keepaliveCount: conf.keepalive_count ?? 5,
-    },
+    limits: resolveLimits(loaded),
     ...(opts.timeoutS === undefined ? {} : { timeoutS: opts.timeoutS }),
     ...resolveWs(loaded, confDir),
   };
+}
+
+/** libvirtd's defaults: max_clients 5000, max_anonymous_clients 20, and tsvirt's 30 s and 10 s deadlines. */
+function resolveLimits(loaded: LoadedConf): ServerLimits {
+  const { conf } = loaded;
+  const limits = {
+    maxClients: conf.max_clients ?? 5000,
+    maxAnonymousClients: conf.max_anonymous_clients ?? 20,
+    maxClientRequests: conf.max_client_requests ?? 5,
+    keepaliveIntervalS: conf.keepalive_interval ?? 5,
+    keepaliveCount: conf.keepalive_count ?? 5,
+    anonymousOpenTimeoutS: conf.anonymous_open_timeout ?? 30,
+    anonymousPacketTimeoutS: conf.anonymous_packet_timeout ?? 10,
+  };
+  if (limits.maxAnonymousClients > limits.maxClients) {
+    // As libvirtd: the clients waiting to open are a part of all clients.
+    throw configError(
+      loaded,
+      'max_anonymous_clients',
+      `max_anonymous_clients = ${limits.maxAnonymousClients} is over max_clients = ${limits.maxClients}; lower it or raise max_clients`,
+    );
+  }
+  return limits;
 }
 
 function where(loaded: LoadedConf, key: keyof DaemonConf): string {

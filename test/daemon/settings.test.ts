@@ -32,10 +32,36 @@ describe('daemon settings', () => {
       rwPerms: 0o700,
       roPerms: 0o777,
       logLevel: 3,
-      limits: { maxClients: 5000, maxClientRequests: 5, keepaliveIntervalS: 5, keepaliveCount: 5 },
+      limits: {
+        maxClients: 5000,
+        maxAnonymousClients: 20,
+        maxClientRequests: 5,
+        keepaliveIntervalS: 5,
+        keepaliveCount: 5,
+        anonymousOpenTimeoutS: 30,
+        anonymousPacketTimeoutS: 10,
+      },
     });
     expect(s.tcp).toBeUndefined();
     expect(s.sockGroup).toBeUndefined();
+  });
+
+  it('takes max_anonymous_clients and the pre-open deadlines, and refuses more anonymous than all clients', () => {
+    const s = settle(
+      [],
+      'max_clients = 50\nmax_anonymous_clients = 8\nanonymous_open_timeout = 5\nanonymous_packet_timeout = 2\n',
+    );
+    expect(s.limits).toMatchObject({
+      maxClients: 50,
+      maxAnonymousClients: 8,
+      anonymousOpenTimeoutS: 5,
+      anonymousPacketTimeoutS: 2,
+    });
+    const e = failure([], 'max_clients = 10\nmax_anonymous_clients = 20\n');
+    expect(e.message).toBe(
+      'tsvirtd.conf:2: max_anonymous_clients = 20 is over max_clients = 10; lower it or raise max_clients',
+    );
+    expect(e.fields).toMatchObject({ field: 'max_anonymous_clients', line: 2 });
   });
 
   it('asks a non-root user for --root instead of guessing', () => {
