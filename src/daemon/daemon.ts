@@ -9,9 +9,10 @@ import { EmbeddedConnection, type DefinitionsReloaded } from '../embedded/embedd
 import { lookupGroupId } from './group.js';
 import { clearSocketPath, closeServer, listenTcp, listenTls, listenUnix, peerOf } from './listeners.js';
 import type { DaemonLog } from './log.js';
+import { clientBudgetFor, raiseNofileLimit, reservedDescriptors } from './nofile.js';
 import { checkPidFileFree, removePidFile, writePidFile } from './pidfile.js';
 import { createClientServer, type ClientServer, type SocketOrigin } from './rpc-server.js';
-import type { DaemonSettings } from './settings.js';
+import type { DaemonSettings, ServerLimits } from './settings.js';
 
 /** How long a start waits for another process that holds the root. */
 const ROOT_LOCK_WAIT_MS = 1_000;
@@ -47,7 +48,7 @@ export class Daemon {
       qemuConfFile: settings.qemuConfFile,
       log: (line) => log.warn(line),
     });
-    const server = createClientServer(conn, settings.limits, log);
+    const server = createClientServer(conn, await fitLimitsToDescriptors(settings.limits, log), log);
     const daemon = new Daemon(settings, conn, server, log);
     try {
       await daemon.listen(gid);
@@ -90,32 +91,45 @@ export class Daemon {
       this.server.handleSocket(socket, peer === undefined ? origin : { ...origin, peer });
     };
     const unixGid = gid === undefined ? {} : { gid };
+    const watch = (listener: Server, where: string): Server =>
+      // A failed accept (EMFILE, ENFILE) is an 'error' event; unheard, it would end the daemon.
+      listener.on('error', (err: Error) => this.log.error(`${where}: ${err.message}; the listener goes on`));
     this.listeners.push(
-      await listenUnix(
+      watch(
+        await listenUnix(
+          s.rwSocket,
+          { mode: s.rwPerms, ...unixGid },
+          accept({ readOnly: false, transport: 'unix' }),
+        ),
         s.rwSocket,
-        { mode: s.rwPerms, ...unixGid },
-        accept({ readOnly: false, transport: 'unix' }),
       ),
     );
     this.log.info(`listening on ${s.rwSocket} (mode ${s.rwPerms.toString(8)})`);
     this.listeners.push(
-      await listenUnix(
+      watch(
+        await listenUnix(
+          s.roSocket,
+          { mode: s.roPerms, ...unixGid },
+          accept({ readOnly: true, transport: 'unix' }),
+        ),
         s.roSocket,
-        { mode: s.roPerms, ...unixGid },
-        accept({ readOnly: true, transport: 'unix' }),
       ),
     );
     this.log.info(`listening on ${s.roSocket} (read-only, mode ${s.roPerms.toString(8)})`);
     if (s.tcp) {
+      const where = `tcp ${s.tcp.host ?? '*'}:${s.tcp.port}`;
       this.listeners.push(
-        await listenTcp(s.tcp.host, s.tcp.port, accept({ readOnly: false, transport: 'tcp' })),
+        watch(await listenTcp(s.tcp.host, s.tcp.port, accept({ readOnly: false, transport: 'tcp' })), where),
       );
       this.log.info(`listening on tcp ${s.tcp.host ?? '*'}:${s.tcp.port}`);
     }
     if (s.tls) {
       const refused = (peer: string, reason: string): void =>
         this.log.warn(`tls client ${peer} refused: ${reason}`);
-      this.listeners.push(await listenTls(s.tls, accept({ readOnly: false, transport: 'tls' }), refused));
+      const where = `tls ${s.tls.host ?? '*'}:${s.tls.port}`;
+      this.listeners.push(
+        watch(await listenTls(s.tls, accept({ readOnly: false, transport: 'tls' }), refused), where),
+      );
       this.log.info(
         `listening on tls ${s.tls.host ?? '*'}:${s.tls.port}${s.tls.verifyClient ? '' : ' (client certificates not checked)'}`,
       );
@@ -169,4 +183,24 @@ export class Daemon {
     await rm(this.settings.roSocket, { force: true });
     await removePidFile(this.settings.pidFile);
   }
+}
+
+/**
+ * Raises the soft open-file limit to the hard one, then lowers max_clients to what the descriptors
+ * allow, so that a client beyond them is refused with a log line instead of failing accept (EMFILE).
+ */
+async function fitLimitsToDescriptors(limits: ServerLimits, log: DaemonLog): Promise<ServerLimits> {
+  const nofile = await raiseNofileLimit((msg) => log.warn(msg)).catch((err: Error) => {
+    log.warn(`open-file limit unknown (${err.message}); max_clients stays ${limits.maxClients}`);
+    return undefined;
+  });
+  if (!nofile) return limits;
+  const { soft, hard } = nofile;
+  const budget = clientBudgetFor(soft);
+  log.info(`open files: soft limit ${soft}, hard ${hard}`);
+  if (budget >= limits.maxClients) return limits;
+  log.warn(
+    `max_clients lowered from ${limits.maxClients} to ${budget}: the open-file limit is ${soft} and ${reservedDescriptors(soft)} are kept for guests and files; raise the hard limit (LimitNOFILE=) for more`,
+  );
+  return { ...limits, maxClients: budget, maxAnonymousClients: Math.min(limits.maxAnonymousClients, budget) };
 }

@@ -53,9 +53,15 @@ async function serve(settings: DaemonSettings, log: DaemonLog): Promise<number> 
       (err: unknown) => log.warn(`SIGHUP: reloading the definitions failed: ${String(err)}`),
     );
   };
+  // The last resort: every path that serves clients handles its own errors, but one that slips through
+  // is logged with its stack instead of ending the daemon and every client with it.
+  const onRejection = (reason: unknown): void => log.error(`unhandled rejection: ${describeFault(reason)}`);
+  const onException = (err: Error): void => log.error(`uncaught exception: ${describeFault(err)}`);
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHangup);
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
   log.info(`tsvirtd ${VERSION} serves ${settings.root} (pid ${process.pid})`);
   try {
     await daemon.whenStopped();
@@ -63,8 +69,16 @@ async function serve(settings: DaemonSettings, log: DaemonLog): Promise<number> 
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHangup);
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
   }
   return 0;
+}
+
+/** An error's stack (or its text), cut to a few lines for the log. */
+function describeFault(fault: unknown): string {
+  const text = fault instanceof Error ? (fault.stack ?? fault.message) : String(fault);
+  return text.split('\n').slice(0, 8).join('\n').slice(0, 4_000);
 }
 
 /** "domains: 1 added (web), 1 changed (db); pools: none changed" */
