@@ -39,13 +39,17 @@ export async function makeDaemonRoot(conf: string): Promise<{ root: string; conf
   return { root, confPath };
 }
 
-/** Starts tsvirtd detached with `args`; with `waitForPidFile`, resolves once it serves (or fails). */
+/**
+ * Starts tsvirtd detached with `args`; with `waitForPidFile`, resolves once it serves (or fails).
+ * `argvPrefix` runs it under another program, such as `prlimit --nofile=256:4096 --`.
+ */
 export async function startDaemon(
   args: string[],
   logFile: string,
   waitForPidFile?: string,
+  argvPrefix: readonly string[] = [],
 ): Promise<DaemonProcess> {
-  const child = await spawnDetached([process.execPath, TSVIRTD_JS, ...args], { logFile });
+  const child = await spawnDetached([...argvPrefix, process.execPath, TSVIRTD_JS, ...args], { logFile });
   const proc: DaemonProcess = { child, logFile, log: () => readFile(logFile, 'utf8').catch(() => '') };
   void child.exited.then((e) => (proc.exit = e));
   if (waitForPidFile) {

@@ -59,11 +59,11 @@ export class DaemonRig {
     return `qemu+tcp://127.0.0.1:${this.port}/system`;
   }
 
-  /** Starts tsvirtd (with -l) and resolves once it has written its pidfile. */
-  async start(extraArgs: string[] = []): Promise<DaemonProcess> {
+  /** Starts tsvirtd (with -l), under `argvPrefix` if given, and resolves once it has written its pidfile. */
+  async start(extraArgs: string[] = [], argvPrefix: readonly string[] = []): Promise<DaemonProcess> {
     const log = join(this.root, `tsvirtd-${this.starts++}.log`);
     const args = ['-f', this.confPath, '--root', this.root, '-l', ...extraArgs];
-    this.proc = await startDaemon(args, log, this.pidFile);
+    this.proc = await startDaemon(args, log, this.pidFile, argvPrefix);
     return this.proc;
   }
 
