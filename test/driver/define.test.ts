@@ -202,11 +202,12 @@ describe('domain definitions', () => {
 
   it('reports a qemu that fails to start with its own error, and leaves nothing running', async () => {
     const driver = await h.setup();
-    const dom = await driver.domainDefineXML(buildBootSectorXml('broken', join(h.root, 'missing.img')));
+    const xml = buildBootSectorXml('broken', h.image).replace("type='raw'", "type='qcow2'");
+    const dom = await driver.domainDefineXML(xml);
     await expect(driver.domainCreate(dom)).rejects.toMatchObject({
       code: 'ERR_OPERATION_FAILED',
       message: expect.stringMatching(
-        /^domain 'broken' failed to start: qemu exited during start-up \(status 1\)\n[^]*missing\.img[^]*No such file or directory/,
+        /^domain 'broken' failed to start: qemu exited during start-up \(status 1\)\n[^]*qcow2/,
       ),
     });
     expect(await driver.domainGetState(dom)).toEqual({
@@ -215,5 +216,16 @@ describe('domain definitions', () => {
     });
     expect(existsSync(join(h.root, 'run', 'qemu', 'broken.xml'))).toBe(false);
     expect((await driver.lookupDomainByName('broken')).id).toBe(-1);
+  });
+
+  it('refuses to start a disk that does not exist before qemu runs, naming the file', async () => {
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml('nodisk', join(h.root, 'missing.img')));
+    await expect(driver.domainCreate(dom)).rejects.toMatchObject({
+      code: 'ERR_IO',
+      message: expect.stringContaining(`disk hda ${join(h.root, 'missing.img')}: the qemu user`),
+    });
+    expect((await driver.domainGetState(dom)).state).toBe(DomainState.SHUTOFF);
+    expect(existsSync(join(h.root, 'run', 'qemu', 'nodisk.xml'))).toBe(false);
   });
 });
