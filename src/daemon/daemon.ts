@@ -164,7 +164,9 @@ export class Daemon {
 
   /** Closes listeners, clients and the connection (guests keep running), then removes sockets and pidfile. */
   stop(): Promise<void> {
-    this.stopping ??= this.tearDown().finally(() => this.markStopped());
+    this.stopping ??= this.tearDown()
+      .catch((err: Error) => this.log.error(`stopping: ${err.message}`))
+      .finally(() => this.markStopped());
     return this.stopping;
   }
 

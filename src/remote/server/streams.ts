@@ -23,6 +23,8 @@ export interface StreamHost {
   resumeReading(reason: object): void;
   /** The stream is over; forget it. */
   release(serial: number): void;
+  /** The daemon's log. */
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
 }
 
 /** One open stream of one client. */
@@ -54,7 +56,12 @@ export class ServerStream {
     if (this.over) return;
     const { status } = packet.header;
     if (status === MessageStatus.CONTINUE) return this.receive(packet.payload);
-    if (status === MessageStatus.OK) return void this.finish();
+    if (status === MessageStatus.OK) {
+      this.finish().catch((err: unknown) =>
+        this.host.log('error', `finishing the stream of serial ${this.header.serial}: ${String(err)}`),
+      );
+      return;
+    }
     this.abort();
   }
 
