@@ -1,5 +1,19 @@
-import { mkdir, open, readdir, rmdir, stat, statfs, truncate, unlink } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rmdir,
+  stat,
+  statfs,
+  truncate,
+  unlink,
+} from 'node:fs/promises';
+import { join } from 'node:path';
 import { TsvirtError } from '../errors.js';
+import { syncDir } from '../fs/atomic-write.js';
 import type { PoolBackend, SizedVolumeSpec } from './backend.js';
 import { resolveInside } from './names.js';
 import type { PoolDef, PoolSizes } from './pool-xml.js';
@@ -9,6 +23,34 @@ import type { VolumeDesc } from './volume-xml.js';
 
 /** How many qemu-img info calls a refresh runs at once. */
 const DESCRIBE_PARALLEL = 8;
+
+/**
+ * A volume being made: `.tsvirt-vol.PID.N.tmp` in the pool folder, linked to its name only when complete,
+ * so that a kill -9 mid-create leaves no volume. Listings hide such names; a refresh removes those whose
+ * process is gone.
+ */
+const PARTIAL_NAME = /^\.tsvirt-vol\.(\d+)\.\d+\.tmp$/;
+let partialCounter = 0;
+
+/** A fresh partial name of this process. */
+function buildPartialName(): string {
+  return `.tsvirt-vol.${process.pid}.${++partialCounter}.tmp`;
+}
+
+/** The pid in a partial name, or undefined when `name` is not one. */
+function parsePartialPid(name: string): number | undefined {
+  const m = PARTIAL_NAME.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+function isPidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** A `dir` pool: a folder whose regular files are volumes, made and read with qemu-img. */
 export class DirBackend implements PoolBackend {
@@ -64,9 +106,11 @@ export class DirBackend implements PoolBackend {
   }
 
   async listVolumes(): Promise<VolumeDesc[]> {
-    const names = (await readdir(this.dir, { withFileTypes: true }))
+    const files = (await readdir(this.dir, { withFileTypes: true }))
       .filter((e) => e.isFile() || e.isSymbolicLink())
       .map((e) => e.name);
+    await this.removeStalePartials(files);
+    const names = files.filter((name) => parsePartialPid(name) === undefined);
     const vols: VolumeDesc[] = [];
     const cache =
       this.infoCacheFile === undefined ? undefined : await ImageInfoCache.load(this.infoCacheFile);
@@ -86,6 +130,18 @@ export class DirBackend implements PoolBackend {
       await cache.save();
     }
     return vols.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Remove the volumes a killed process left half-made (their partial names; see PARTIAL_NAME). */
+  private async removeStalePartials(names: string[]): Promise<void> {
+    for (const name of names) {
+      const pid = parsePartialPid(name);
+      if (pid === undefined || pid === process.pid || isPidRunning(pid)) continue;
+      await unlink(join(this.dir, name)).catch(() => undefined);
+      this.warn(
+        `storage pool '${this.def.name}': removed ${name}, a volume left half-made by process ${pid}`,
+      );
+    }
   }
 
   /** Read one file volume's facts with stat and qemu-img info (under resource limits), or the cache's answer. */
@@ -151,16 +207,21 @@ export class DirBackend implements PoolBackend {
     });
   }
 
-  /** Reserve the name with O_EXCL (so an existing file or link is never overwritten), make it, and remove it on failure. */
+  /**
+   * Make a volume under a partial name and link it to `name` once complete (link, unlike rename, never
+   * replaces an existing file or symlink); a failure or a kill leaves no file under `name`.
+   */
   private async withReservedFile(name: string, make: (path: string) => Promise<void>): Promise<VolumeDesc> {
     const path = await resolveInside(this.dir, name);
-    const handle = await open(path, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EEXIST')
-        throw new TsvirtError(
-          'ERR_VOLUME_EXISTS',
-          `storage volume '${name}' already exists in pool '${this.def.name}'; choose another name`,
-          { pool: this.def.name, volume: name },
-        );
+    if (
+      await lstat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw this.volumeExists(name);
+    const partial = join(this.dir, buildPartialName());
+    const handle = await open(partial, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
       const full = err.code === 'ENOSPC';
       throw new TsvirtError(
         full ? 'ERR_NO_SPACE' : 'ERR_IO',
@@ -170,13 +231,39 @@ export class DirBackend implements PoolBackend {
       );
     });
     await handle.close();
+    let linked = false;
     try {
-      await make(path);
+      await make(partial);
+      await this.linkIntoPlace(partial, path, name);
+      linked = true;
+      await unlink(partial);
+      await syncDir(this.dir);
       return await this.describe(name);
     } catch (err) {
-      await unlink(path).catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
+      if (linked) await unlink(path).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Give the complete file its name: a hard link, or a rename where the file system has no links. */
+  private async linkIntoPlace(partial: string, path: string, name: string): Promise<void> {
+    try {
+      await link(partial, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw this.volumeExists(name);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+      await rename(partial, path);
+    }
+  }
+
+  private volumeExists(name: string): TsvirtError {
+    return new TsvirtError(
+      'ERR_VOLUME_EXISTS',
+      `storage volume '${name}' already exists in pool '${this.def.name}'; choose another name`,
+      { pool: this.def.name, volume: name },
+    );
   }
 
   async deleteVolume(vol: VolumeDesc): Promise<void> {
@@ -191,11 +278,18 @@ export class DirBackend implements PoolBackend {
       await truncate(path, Number(vol.capacity));
       return;
     }
-    await unlink(path);
+    // A new empty image under a partial name, renamed over the old one: a kill leaves one or the other.
+    const partial = join(this.dir, buildPartialName());
     const backing = vol.backing
       ? { backingPath: vol.backing.path, backingFormat: vol.backing.format ?? 'raw' }
       : {};
-    await createImage(path, { format: vol.format, sizeBytes: vol.capacity, ...backing });
+    try {
+      await createImage(partial, { format: vol.format, sizeBytes: vol.capacity, ...backing });
+      await rename(partial, path);
+    } catch (err) {
+      await unlink(partial).catch(() => undefined);
+      throw err;
+    }
   }
 
   async resizeVolume(

@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { formatPoolXml, parsePoolXml, type PoolDef } from './pool-xml.js';
+
+let linkCounter = 0;
 
 /**
  * Pool state on disk, laid out as libvirt's: ROOT/etc/storage/NAME.xml (persistent definitions),
@@ -22,11 +23,18 @@ export class PoolStore {
     this.runDir = join(root, 'run', 'storage');
   }
 
-  /** Make the folders; `firstOpen` is true when the root had no storage folder yet. */
+  /**
+   * Make the folders and remove the temp files of writers killed mid-write; `firstOpen` is true when
+   * the root had no storage folder yet.
+   */
   async init(): Promise<{ firstOpen: boolean }> {
     const firstOpen = !(await stat(this.etcDir).catch(() => undefined));
     await mkdir(this.autostartDir, { recursive: true, mode: 0o755 });
     await mkdir(this.runDir, { recursive: true, mode: 0o755 });
+    for (const dir of [this.etcDir, this.autostartDir, this.runDir]) {
+      for (const name of await removeStaleTempFiles(dir))
+        this.warn(`${dir}/${name}: removed a half-written file`);
+    }
     return { firstOpen };
   }
 
@@ -74,7 +82,8 @@ export class PoolStore {
       await rm(mark, { force: true });
       return;
     }
-    const temp = join(this.autostartDir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    // Named as writeFileAtomic names its temp files, so that removeStaleTempFiles finds a leftover.
+    const temp = join(this.autostartDir, `.${name}.xml.${process.pid}.${++linkCounter}.tmp`);
     await symlink(join('..', `${name}.xml`), temp);
     await rename(temp, mark);
   }
