@@ -33,9 +33,8 @@ import { RootLock } from './root-lock.js';
 import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-files.js';
 import { startDomain } from './start.js';
 import { openRootToQemu } from './guest-files.js';
-import { watchMonitorDuringJob } from './supervisor.js';
 import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
-import { checkAction, type DomainAction } from './state-machine.js';
+import { checkAction, isStateAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 
 /**
@@ -369,22 +368,8 @@ export class QemuDriver {
     });
   }
 
-  /**
-   * Run `fn` as the domain's job. A destroy meanwhile makes it fail with ERR_DOMAIN_DESTROYED, and when it
-   * runs long, the monitor is checked, so that a qemu that does not answer shows as such (NOSTATE).
-   */
-  private async runJob<T>(dom: DomainObject, job: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
-    return dom.job.run(job, waitMs, async () => {
-      const destroys = dom.destroys;
-      const stopWatch = watchMonitorDuringJob(this.ctx, dom, job);
-      try {
-        return await fn();
-      } catch (err) {
-        throw dom.destroys !== destroys ? power.buildDestroyedError(dom, job, err) : err;
-      } finally {
-        stopWatch();
-      }
-    });
+  private runJob<T>(dom: DomainObject, job: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+    return power.runDomainJob(this.ctx, dom, job, waitMs, fn);
   }
 
   private checkOpen(): void {
@@ -409,18 +394,4 @@ export class QemuDriver {
       }
     }
   }
-}
-
-const STATE_ACTIONS = new Set<string>([
-  'start',
-  'shutdown',
-  'destroy',
-  'reboot',
-  'reset',
-  'suspend',
-  'resume',
-]);
-
-function isStateAction(job: string): job is DomainAction {
-  return STATE_ACTIONS.has(job);
 }

@@ -4,6 +4,7 @@ import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from './constants
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { stopQemu } from './qemu-process.js';
+import { watchMonitorDuringJob } from './supervisor.js';
 import { markPaused, markResumed, markStopped } from './transitions.js';
 
 /** The monitor of an active domain; ERR_OPERATION_FAILED when it does not answer. */
@@ -127,4 +128,28 @@ export function buildDestroyedError(dom: DomainObject, job: string, cause: unkno
     { domain: dom.name, job },
     { cause },
   );
+}
+
+/**
+ * Run `fn` as the domain's job. A destroy meanwhile makes it fail with ERR_DOMAIN_DESTROYED, and when it
+ * runs long, the monitor is checked, so that a qemu that does not answer shows as such (NOSTATE).
+ */
+export async function runDomainJob<T>(
+  ctx: DriverContext,
+  dom: DomainObject,
+  job: string,
+  waitMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return dom.job.run(job, waitMs, async () => {
+    const destroys = dom.destroys;
+    const stopWatch = watchMonitorDuringJob(ctx, dom, job);
+    try {
+      return await fn();
+    } catch (err) {
+      throw dom.destroys !== destroys ? buildDestroyedError(dom, job, err) : err;
+    } finally {
+      stopWatch();
+    }
+  });
 }

@@ -86,6 +86,22 @@ export function checkAction(action: DomainAction, dom: ActionSubject): ActionVer
   throw invalid(dom, action, inactive ? 'domain is not running' : rule.activeMessage);
 }
 
+/** The actions whose verdict depends only on the domain's state (the driver checks them in the job). */
+const STATE_ACTIONS = new Set<string>([
+  'start',
+  'shutdown',
+  'destroy',
+  'reboot',
+  'reset',
+  'suspend',
+  'resume',
+]);
+
+/** Whether a job name is one of STATE_ACTIONS. */
+export function isStateAction(job: string): job is DomainAction {
+  return STATE_ACTIONS.has(job);
+}
+
 /** Whether a state means a qemu process exists for the domain. */
 export function isActiveState(state: DomainStateValue): boolean {
   return state !== SHUTOFF && state !== CRASHED;
