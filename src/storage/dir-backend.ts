@@ -1,6 +1,7 @@
 import {
   link,
   lstat,
+  chmod,
   mkdir,
   open,
   readdir,
@@ -66,8 +67,10 @@ export class DirBackend implements PoolBackend {
   }
 
   async build(): Promise<void> {
-    const mode = this.def.target.permissions?.mode;
-    await mkdir(this.dir, { recursive: true, mode: mode ? parseInt(mode, 8) : 0o711 });
+    const given = this.def.target.permissions?.mode;
+    const mode = given ? parseInt(given, 8) : 0o711;
+    // mkdir's mode passes through the umask; a folder this call made gets the mode as asked.
+    if ((await mkdir(this.dir, { recursive: true, mode })) !== undefined) await chmod(this.dir, mode);
   }
 
   async check(): Promise<void> {
