@@ -50,7 +50,8 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   return stale;
 }
 
-function isPidRunning(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user counts). */
+export function isPidRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -14,7 +14,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsvirtError } from '../errors.js';
-import { syncDir } from '../fs/atomic-write.js';
+import { isPidRunning, syncDir } from '../fs/atomic-write.js';
 import type { PoolBackend, SizedVolumeSpec } from './backend.js';
 import { resolveInside } from './names.js';
 import type { PoolDef, PoolSizes } from './pool-xml.js';
@@ -42,15 +42,6 @@ function buildPartialName(): string {
 function parsePartialPid(name: string): number | undefined {
   const m = PARTIAL_NAME.exec(name);
   return m ? Number(m[1]) : undefined;
-}
-
-function isPidRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A `dir` pool: a folder whose regular files are volumes, made and read with qemu-img. */
