@@ -33,6 +33,8 @@ Options:
 
 Default paths:
   Configuration file (unless overridden by -f): none; the defaults below apply
+  qemu.conf (user, group, dynamic_ownership, seccomp_sandbox, clear_emulator_capabilities):
+    beside the -f file, else ROOT/etc/qemu.conf; absent: qemu runs as tsvirt-qemu:kvm, sandboxed
   Sockets: ROOT/run/libvirt-sock, ROOT/run/libvirt-sock-ro (unix_sock_dir moves them)
   PID file (unless overridden by -p): ROOT/run/tsvirtd.pid
   TLS (with --listen, unless listen_tls = 0): /etc/pki/libvirt/private/serverkey.pem,
