@@ -10,6 +10,14 @@ import { markPaused, markResumed, markStopped } from './transitions.js';
 /** The monitor of an active domain; ERR_OPERATION_FAILED when it does not answer. */
 export function requireMonitor(dom: DomainObject): QmpClient {
   const qmp = dom.run?.qmp;
+  // A destroy under way, or a qemu whose monitor closed as it exits: libvirt's "domain is not running".
+  if (dom.run?.beingDestroyed || (qmp?.closed && dom.monitorError === undefined)) {
+    throw new TsvirtError(
+      'ERR_OPERATION_INVALID',
+      `domain '${dom.name}' is not running: it is being ${dom.run?.beingDestroyed ? 'destroyed' : 'stopped'}`,
+      { domain: dom.name },
+    );
+  }
   if (!qmp || qmp.closed) {
     throw new TsvirtError(
       'ERR_OPERATION_FAILED',

@@ -151,11 +151,13 @@ export async function listNames(dir: string): Promise<string[]> {
 }
 
 /**
- * What run/qemu holds with these boot-sector domains running (no graphics, so no .vnc), plus the
+ * What run/qemu holds with these boot-sector domains running: the socket folder NAME.d, the owners of
+ * the files given to the qemu user (when tsvirt runs as root), the pid and the status, plus the
  * embedded connection's `autostarted` mark of this boot.
  */
 export function runtimeFilesOf(names: readonly string[]): string[] {
-  const perDomain = names.flatMap((n) => ['console', 'pid', 'qmp', 'xml'].map((ext) => `${n}.${ext}`));
+  const exts = process.getuid?.() === 0 ? ['d', 'owners', 'pid', 'xml'] : ['d', 'pid', 'xml'];
+  const perDomain = names.flatMap((n) => exts.map((ext) => `${n}.${ext}`));
   return ['autostarted', ...perDomain].sort();
 }
 
