@@ -41,7 +41,10 @@ export function readCmdline(pid: number): string[] | undefined {
 /** Whether `pid` is a live qemu process started for the domain with this uuid (STYLE point 8). */
 export function isQemuOfDomain(pid: number, uuid: string): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1 || !isProcessAlive(pid)) return false;
-  const argv = readCmdline(pid);
+  let argv = readCmdline(pid);
+  // Just after spawn the process may still be setpriv, about to execute this qemu in place: it is ours.
+  if (argv && basename(argv[0] ?? '') === 'setpriv' && argv.includes('--'))
+    argv = argv.slice(argv.indexOf('--') + 1);
   if (!argv || argv.length === 0 || !basename(argv[0] ?? '').includes('qemu')) return false;
   const i = argv.indexOf('-uuid');
   return i >= 0 && (argv[i + 1] ?? '').toLowerCase() === uuid.toLowerCase();
