@@ -15,7 +15,7 @@ import {
   type DomainPaths,
 } from './runtime-files.js';
 import { parseStatusXml, type DomainStatus } from './status-file.js';
-import { restoreOwnersOf } from './guest-files.js';
+import { restoreOwners } from './guest-files.js';
 import { mapRunStatus } from './state-machine.js';
 import { attachMonitor, watchExit } from './supervisor.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
@@ -138,7 +138,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   if (dom.uuid !== live.uuid)
     throw new Error(`${paths.status} has uuid ${live.uuid}, the definition ${dom.uuid}`);
   if (!isSameProcess(status, dom.uuid)) {
-    await restoreOwnersOf(ctx, paths, dom);
+    await restoreOwners(ctx, paths, dom);
     await removeRuntimeFiles(paths);
     dom.setState(DomainState.SHUTOFF, ShutoffReason.CRASHED);
     ctx.log(`domain '${name}': qemu pid ${status.pid} is gone; marked shut off (crashed)`);

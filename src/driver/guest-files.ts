@@ -36,8 +36,8 @@ export async function prepareGuestFiles(
   if (def.devices.serials.some((s) => s.type === 'pty')) await createPrivateFile(paths.serialLog, true);
   for (const s of def.devices.serials)
     if (s.type === 'file' && s.path) await createPrivateFile(s.path, false);
-  if (!user || user.uid === 0) return;
   checkNicsOpenable(def, ctx.confinement);
+  if (!user || user.uid === 0) return;
   await chown(paths.chanDir, user.uid, user.gid);
   const earlier = await readOwners(paths.owners);
   const granted = await grantFiles(
@@ -83,26 +83,32 @@ export function listGuestFiles(def: DomainConfig, paths: Pick<DomainPaths, 'seri
 }
 
 /**
- * Bridge and ethernet NICs need a tap device that qemu creates (CAP_NET_ADMIN) or a helper it spawns
- * (qemu-bridge-helper): neither works for a qemu without capabilities under its seccomp filter.
+ * Bridge and ethernet NICs need a tap device: an ethernet one qemu makes itself (CAP_NET_ADMIN), a bridge
+ * one through the setuid qemu-bridge-helper it spawns. A qemu that is not root, or has no capabilities,
+ * can do neither; under the seccomp filter (spawn=deny) it cannot run the helper either.
  */
 function checkNicsOpenable(def: DomainConfig, confinement: QemuConfinement): void {
-  const nic = def.devices.interfaces.find((n) => n.type === 'bridge' || n.type === 'ethernet');
+  const { user } = confinement;
+  if (!user) return; // qemu runs as this process, with what it has
+  const noNetAdmin = user.uid !== 0 || confinement.clearCapabilities;
+  const nic = def.devices.interfaces.find(
+    (n) =>
+      (n.type === 'ethernet' && noNetAdmin) ||
+      (n.type === 'bridge' && (noNetAdmin || confinement.seccompSandbox)),
+  );
   if (!nic) return;
   throw new TsvirtError(
     'ERR_NOT_SUPPORTED',
-    `domain '${def.name}': interface ${nic.mac} (type '${nic.type}') needs a tap device, which qemu running as ${confinement.user?.name ?? 'this user'} without capabilities cannot open; use <interface type='user'>, or run qemu as root with capabilities and no sandbox (qemu.conf: user = "root", group = "root", clear_emulator_capabilities = 0, seccomp_sandbox = 0)`,
+    `domain '${def.name}': interface ${nic.mac} (type '${nic.type}') needs a tap device, which qemu running as ${user.name} without capabilities and under its seccomp filter cannot open; use <interface type='user'>, or run qemu as root with capabilities and no sandbox (qemu.conf: user = "root", group = "root", clear_emulator_capabilities = 0, seccomp_sandbox = 0)`,
     { domain: def.name, field: 'interface', value: nic.type, expected: 'user' },
   );
 }
 
-/** Give the files of a stopped domain back, except those another running domain still uses (it takes the record over). */
-export async function restoreOwners(ctx: DriverContext, dom: DomainObject): Promise<void> {
-  await restoreOwnersOf(ctx, dom.paths, dom);
-}
-
-/** restoreOwners for a domain known only by its paths (a dead qemu found at re-adoption). */
-export async function restoreOwnersOf(
+/**
+ * Give the files of a stopped domain (`self`, absent for a dead qemu found at re-adoption) back to their
+ * owners, except those another running domain still uses: that one takes the record over.
+ */
+export async function restoreOwners(
   ctx: DriverContext,
   paths: DomainPaths,
   self: DomainObject | undefined,

@@ -44,31 +44,23 @@ export async function readLogTail(logFile: string, bytes = 1500): Promise<string
 
 /** The bounded waits of the stop ladder. */
 export interface StopLadder {
-  /** Ask qemu to quit over QMP first; destroy does not, as libvirt: a monitor that does not answer must not hold it up. */
-  quit?: () => Promise<void>;
   /** Stop after SIGTERM: never SIGKILL (virDomainDestroyFlags GRACEFUL). */
   graceful: boolean;
-  /** How long to wait after `quit`, when given. */
-  quitWaitMs?: number;
   termWaitMs: number;
   killWaitMs: number;
 }
 
 /** The step of the ladder that ended the process ('gone': it was not running, or was not our qemu). */
-export type StopStep = 'gone' | 'quit' | 'sigterm' | 'sigkill';
+export type StopStep = 'gone' | 'sigterm' | 'sigkill';
 
 /**
- * Stop a qemu: (QMP quit,) SIGTERM, then SIGKILL (unless graceful), each followed by a bounded wait.
+ * Stop a qemu: SIGTERM, then SIGKILL (unless graceful), each followed by a bounded wait.
  * SIGCONT follows SIGTERM: a stopped (SIGSTOP) process acts on SIGTERM only once continued. Every
  * signal is sent only after /proc/PID/cmdline shows this domain's qemu. Throws ERR_OPERATION_FAILED
  * when the process survives the last step.
  */
 export async function stopQemu(pid: number, uuid: string, ladder: StopLadder): Promise<StopStep> {
   if (!isQemuOfDomain(pid, uuid)) return 'gone';
-  if (ladder.quit) {
-    await ladder.quit().catch(() => undefined);
-    if (await waitForExit(pid, ladder.quitWaitMs ?? 0)) return 'quit';
-  }
   if (!signalQemu(pid, uuid, 'SIGTERM')) return 'gone';
   signalQemu(pid, uuid, 'SIGCONT');
   if (await waitForExit(pid, ladder.termWaitMs)) return 'sigterm';

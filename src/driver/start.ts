@@ -52,7 +52,7 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
   try {
     launch = await launchQemu([...dropPrivileges, ...argv], paths.log);
   } catch (err) {
-    await restoreOwners(ctx, dom);
+    await restoreOwners(ctx, dom.paths, dom);
     throw err;
   }
   const run = buildRuntime({
@@ -158,7 +158,6 @@ async function abortStart(
   if (run) run.beingDestroyed = true;
   await stopQemu(launch.pid, dom.uuid, {
     graceful: false,
-    quitWaitMs: 0,
     termWaitMs: 0,
     killWaitMs: 5_000,
   }).catch((e: unknown) => ctx.log(`domain '${dom.name}': cannot kill qemu pid ${launch.pid}: ${String(e)}`));

@@ -132,7 +132,7 @@ export async function markStopped(ctx: DriverContext, dom: DomainObject, kind: S
   dom.monitorError = undefined;
   const [reason, detail] = STOP_TABLE[kind];
   await pendingWrites.get(dom);
-  await restoreOwners(ctx, dom).catch((err: unknown) =>
+  await restoreOwners(ctx, dom.paths, dom).catch((err: unknown) =>
     ctx.log(`domain '${dom.name}': cannot give its files back: ${String(err)}`),
   );
   await removeRuntimeFiles(dom.paths).catch((err: unknown) =>

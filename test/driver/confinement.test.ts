@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
-import { TsvirtError } from '../../src/errors.js';
+import { rejectionOf } from '../tsvirt-error.js';
 import { DEFAULT_QEMU_CONFINEMENT, lookupUser } from '../../src/driver/qemu-user.js';
 import { useDriverHarness } from './harness.js';
 import { buildBootSectorXml, readPidFile } from './helpers.js';
@@ -39,14 +39,7 @@ function readConfinement(pid: number): Record<string, string> {
   return out;
 }
 
-async function startError(promise: Promise<unknown>): Promise<TsvirtError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TsvirtError);
-  return err as TsvirtError;
-}
+const startError = rejectionOf;
 
 describe.skipIf(!hasQemuUser)('qemu confinement', () => {
   const h = useDriverHarness();
@@ -136,6 +129,20 @@ describe.skipIf(!hasQemuUser)('qemu confinement', () => {
     expect(await driver.domainGetState(dom)).toMatchObject({ state: DomainState.RUNNING });
     expect(await driver.domainGetXMLDesc(dom)).toContain('a,b.d/console.sock');
     await driver.domainDestroy(dom);
+  });
+
+  it('refuses a bridge NIC that a qemu without capabilities could not open, before qemu runs', async () => {
+    const driver = await h.setup();
+    const xml = buildBootSectorXml('nic', h.image).replace(
+      '</devices>',
+      "<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br-none'/><model type='virtio'/></interface></devices>",
+    );
+    const dom = await driver.domainDefineXML(xml);
+    const err = await startError(driver.domainCreate(dom));
+    expect(err.code).toBe('ERR_NOT_SUPPORTED');
+    expect(err.message).toContain("interface 52:54:00:00:00:01 (type 'bridge') needs a tap device");
+    expect(err.fields).toMatchObject({ field: 'interface', value: 'bridge' });
+    expect((await driver.domainGetState(dom)).state).toBe(DomainState.SHUTOFF);
   });
 
   it('refuses at define an emulator that is not a qemu-system binary', async () => {
