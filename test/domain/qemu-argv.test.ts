@@ -7,7 +7,8 @@ import {
   type QemuHostFacts,
   type QemuRuntimePaths,
 } from '../../src/domain/index.js';
-import { TsvirtError } from '../../src/errors.js';
+import type { TsvirtError } from '../../src/errors.js';
+import { catchTsvirtError } from '../tsvirt-error.js';
 import { BOOT_SECTOR_XML, buildDomainXml, FULL_XML, LINUX_XML } from './fixtures.js';
 
 const KVM_HOST: QemuHostFacts = {
@@ -40,13 +41,7 @@ const CONSOLE = [
 ];
 
 function argvError(config: DomainConfig, host: QemuHostFacts, paths = PATHS): TsvirtError {
-  try {
-    buildQemuArgv(config, host, paths);
-  } catch (err) {
-    expect(err).toBeInstanceOf(TsvirtError);
-    return err as TsvirtError;
-  }
-  throw new Error('buildQemuArgv accepted the config');
+  return catchTsvirtError(() => buildQemuArgv(config, host, paths));
 }
 
 describe('buildQemuArgv', () => {

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { formatDomainXml, parseDomainXml } from '../../src/domain/index.js';
 import { decodeXmlAttribute, decodeXmlText, findForbiddenChar } from '../../src/domain/xml-references.js';
 import { escapeXmlAttribute, escapeXmlText } from '../../src/domain/xml-writer.js';
-import { TsvirtError } from '../../src/errors.js';
+import { catchTsvirtError } from '../tsvirt-error.js';
 import { buildDomainXml } from './fixtures.js';
 
-function errorOf(fn: () => unknown): TsvirtError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TsvirtError);
-    return err as TsvirtError;
-  }
-  throw new Error('no error');
-}
+const errorOf = catchTsvirtError;
 
 const named = (name: string): string => buildDomainXml().replace('<name>t</name>', `<name>${name}</name>`);
 

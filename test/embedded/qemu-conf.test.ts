@@ -2,19 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TsvirtError } from '../../src/errors.js';
+import type { TsvirtError } from '../../src/errors.js';
+import { catchTsvirtError } from '../tsvirt-error.js';
 import { buildQemuConf, DEFAULT_QEMU_CONF, loadQemuConf } from '../../src/embedded/qemu-conf.js';
 import { buildDropPrivilegesArgv } from '../../src/driver/qemu-user.js';
 
-function confError(text: string): TsvirtError {
-  try {
-    buildQemuConf(text, 'qemu.conf');
-  } catch (err) {
-    expect(err).toBeInstanceOf(TsvirtError);
-    return err as TsvirtError;
-  }
-  throw new Error('qemu.conf was accepted');
-}
+const confError = (text: string): TsvirtError => catchTsvirtError(() => buildQemuConf(text, 'qemu.conf'));
 
 describe('qemu.conf', () => {
   it('defaults to tsvirt-qemu:kvm with dynamic ownership, the sandbox and no capabilities', () => {

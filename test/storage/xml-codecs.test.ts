@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatPoolXml, parsePoolXml } from '../../src/storage/pool-xml.js';
 import { formatVolumeXml, parseVolumeXml, type VolumeDesc } from '../../src/storage/volume-xml.js';
 import { parseSize } from '../../src/units.js';
-import { isTsvirtError, TsvirtError } from '../../src/errors.js';
+import { isTsvirtError } from '../../src/errors.js';
+import { catchTsvirtError } from '../tsvirt-error.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -168,15 +169,7 @@ describe('volume XML', () => {
 });
 
 describe('references and names in pool and volume XML', () => {
-  function errorOf(fn: () => unknown): TsvirtError {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(TsvirtError);
-      return err as TsvirtError;
-    }
-    throw new Error('no error');
-  }
+  const errorOf = catchTsvirtError;
   const pool = (name: string, path = '/p'): string =>
     `<pool type='dir'><name>${name}</name><target><path>${path}</path></target></pool>`;
   const volume = (name: string): string => `<volume><name>${name}</name><capacity>1</capacity></volume>`;
