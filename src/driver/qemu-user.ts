@@ -2,6 +2,7 @@
  * Whom qemu runs as: qemu.conf's user and group resolved to ids, and the setpriv(1) prefix that drops
  * to them with no capabilities before qemu is executed (libvirt does the same between fork and exec).
  */
+import { readFile } from 'node:fs/promises';
 import { TsvirtError } from '../errors.js';
 import { run } from '../exec/index.js';
 
@@ -77,8 +78,16 @@ export async function resolveConfinement(
   return { ...base, user };
 }
 
-/** Look up a user (name or +UID) and a group (name or +GID) in the system databases. */
+/**
+ * Look up a user (name or +UID) and a group (name or +GID): in /etc/passwd and /etc/group first (no
+ * child process, so an embedded open stays fast), else through getent(1) for other NSS sources.
+ */
 export async function lookupUser(userSpec: string, groupSpec: string): Promise<QemuUser> {
+  const [passwd, group] = await Promise.all(
+    ['/etc/passwd', '/etc/group'].map((f) => readFile(f, 'utf8').catch(() => '')),
+  );
+  const fromFiles = findInAccountFiles(passwd ?? '', group ?? '', userSpec, groupSpec);
+  if (fromFiles) return fromFiles;
   const pw = await getent('passwd', userSpec.startsWith('+') ? userSpec.slice(1) : userSpec);
   const gr = await getent('group', groupSpec.startsWith('+') ? groupSpec.slice(1) : groupSpec);
   if (!pw && !userSpec.startsWith('+')) throw missing('user', userSpec);
@@ -88,6 +97,33 @@ export async function lookupUser(userSpec: string, groupSpec: string): Promise<Q
   const name = pw?.[0] ?? String(uid);
   const groups = pw ? await listGroups(name) : [gid];
   return { name, uid, gid, groups: [...new Set([gid, ...groups])] };
+}
+
+/**
+ * The user and group as /etc/passwd and /etc/group have them (name or +ID each), with the groups that
+ * list the user as a member; undefined when either is not there. Pure.
+ */
+export function findInAccountFiles(
+  passwd: string,
+  group: string,
+  userSpec: string,
+  groupSpec: string,
+): QemuUser | undefined {
+  const rows = (text: string): string[][] =>
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(':'));
+  const matches = (row: string[], spec: string): boolean =>
+    spec.startsWith('+') ? row[2] === spec.slice(1) : row[0] === spec;
+  const pw = rows(passwd).find((r) => matches(r, userSpec));
+  const groups = rows(group);
+  const gr = groups.find((r) => matches(r, groupSpec));
+  if (!pw || !gr) return undefined;
+  const [name = '', , uid = '', primary = ''] = pw;
+  const gid = Number(gr[2]);
+  const member = groups.filter((r) => (r[3] ?? '').split(',').includes(name)).map((r) => Number(r[2]));
+  return { name, uid: Number(uid), gid, groups: [...new Set([gid, Number(primary), ...member])] };
 }
 
 function missing(what: 'user' | 'group', name: string): TsvirtError {
