@@ -5,7 +5,7 @@
  * Run after the build from the checkout root: `node dist/bench/start.js [runs]`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,9 @@ function readLoggedArgv(logFile: string): string[] {
     .filter((i) => i >= 0)
     .at(-1);
   if (header === undefined) throw new Error(`${logFile}: no start-up header`);
-  return splitLoggedArgv(lines[header + 1] ?? '');
+  const argv = splitLoggedArgv(lines[header + 1] ?? '');
+  // The bare baseline is qemu's own argv, without the setpriv prefix that drops to the qemu user.
+  return argv[0] === 'setpriv' ? argv.slice(argv.indexOf('--') + 1) : argv;
 }
 
 /** Connect to a unix socket, retrying every millisecond until qemu listens. */
@@ -138,7 +140,8 @@ export async function main(runs = Number(process.argv[2] ?? 12)): Promise<void> 
     await tsvirt('start', 'demo'); // warm-up, and the argv to copy
     await tsvirt('destroy', 'demo');
     const argv = readLoggedArgv(join(root, 'log', 'qemu', 'demo.log'));
-    const qmpPath = join(root, 'run', 'qemu', 'demo.qmp');
+    const chanDir = join(root, 'run', 'qemu', 'demo.d');
+    const qmpPath = join(chanDir, 'monitor.sock');
     const ours: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -147,6 +150,7 @@ export async function main(runs = Number(process.argv[2] ?? 12)): Promise<void> 
           ours.push(await timeMs(() => tsvirt('start', 'demo')));
           await tsvirt('destroy', 'demo');
         } else {
+          await mkdir(chanDir, { recursive: true }); // removed when tsvirt stops its run
           await unlink(qmpPath).catch(() => undefined);
           const b = await bareStart(argv, qmpPath, join(root, 'bare.log'));
           bare.push(b.ms);

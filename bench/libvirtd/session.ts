@@ -3,7 +3,7 @@
  * folder for images, a random name prefix for this run's domains, and a clean-up that kills every qemu
  * of this run by pid, stops the daemons and checks that none of those pids is left.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLibvirtd } from './confined-libvirtd.js';
@@ -88,7 +88,8 @@ export async function withSession(label: string, body: (s: Session) => Promise<v
     throw new Error('libvirt-python is missing: apt-get install python3-libvirt');
   const prefix = runPrefix();
   const dir = await mkdtemp(join(tmpdir(), `tsvirt-bench-${label}-`));
-  await mkdir(join(dir, 'img'));
+  await chmod(dir, 0o711); // tsvirtd's qemu user passes through to the images below
+  await mkdir(join(dir, 'img'), { mode: 0o711 });
   const sides = await startSides(prefix).catch(async (err: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw err;
