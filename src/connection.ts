@@ -30,18 +30,8 @@ export interface VolumeRef {
   key: string;
 }
 
-/** virDomainState. */
-export const DomainState = {
-  NOSTATE: 0, // no state
-  RUNNING: 1, // the domain is running
-  BLOCKED: 2, // blocked on a resource
-  PAUSED: 3, // paused by the user or the hypervisor
-  SHUTDOWN: 4, // being shut down
-  SHUTOFF: 5, // shut off
-  CRASHED: 6, // crashed
-  PMSUSPENDED: 7, // suspended by guest power management
-} as const;
-export type DomainStateValue = (typeof DomainState)[keyof typeof DomainState];
+export { DomainState, type DomainStateValue } from './api/domain-enums.js';
+import type { DomainStateValue } from './api/domain-enums.js';
 
 /** virDomainInfo. */
 export interface DomainInfo {

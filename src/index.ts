@@ -1,7 +1,7 @@
 /** tsvirt's public API: re-exports only. */
 export { connect, defaultUri } from './connect.js';
 export type * from './connection.js';
-export { DomainState } from './connection.js';
+export * from './api/enums.js';
 export { TsvirtError, isTsvirtError } from './errors.js';
 export type { ErrorCode, ErrorFields } from './errors.js';
 export { EmbeddedConnection, buildEmbedUri } from './embedded/embedded-connection.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { DomainState, type DomainStateValue } from '../connection.js';
 import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/index.js';
 import { QmpClient, queryStatus } from '../qmp/index.js';
-import { DefinedDetail, EventType, ShutoffReason } from './constants.js';
+import { DefinedDetail, EventType, ShutoffReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import { DomainObject, buildRuntime } from './domain-object.js';
 import { readVncPort } from './info.js';

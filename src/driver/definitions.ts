@@ -5,7 +5,7 @@ import {
   parseDomainXmlOffThread,
   type DomainConfig,
 } from '../domain/index.js';
-import { DefinedDetail, EventType, UndefinedDetail } from './constants.js';
+import { DefinedDetail, EventType, UndefinedDetail } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import { DomainObject } from './domain-object.js';
 import { buildDomainPaths, removeFile } from './runtime-files.js';

@@ -1,7 +1,7 @@
 import { DomainState, type DomainRef, type DomainStateValue } from '../connection.js';
 import type { DomainConfig } from '../domain/index.js';
 import type { QmpClient } from '../qmp/index.js';
-import { ShutoffReason } from './constants.js';
+import { ShutoffReason } from '../api/domain-enums.js';
 import { JobLock } from './job-lock.js';
 import type { DomainPaths } from './runtime-files.js';
 import { isActiveState, type ActionSubject } from './state-machine.js';

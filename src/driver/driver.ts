@@ -12,7 +12,7 @@ import { TsvirtError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import { openConsole } from './console.js';
 import { adoptRunning, loadDefinitions, reloadDefinitions, type ReloadReport } from './adopt.js';
-import { CreateFlags } from './constants.js';
+import { CreateFlags } from '../api/domain-enums.js';
 import {
   DEFAULT_TIMEOUTS,
   type DriverContext,

@@ -1,5 +1,5 @@
 import { TsvirtError } from '../errors.js';
-import { ModificationImpact } from './constants.js';
+import { ModificationImpact } from '../api/domain-enums.js';
 import type { DomainObject } from './domain-object.js';
 
 /** Which definitions a change applies to (virDomainModificationImpact resolved against the state). */

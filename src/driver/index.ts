@@ -23,6 +23,6 @@ export {
   ModificationImpact,
   MemoryStatTag,
   VcpuState,
-} from './constants.js';
+} from '../api/domain-enums.js';
 export { checkAction } from './state-machine.js';
 export type { DomainAction, ActionVerdict } from './state-machine.js';

@@ -3,7 +3,7 @@ import type { MemoryStat } from '../connection.js';
 import { TsvirtError, isTsvirtError } from '../errors.js';
 import type { DomainConfig } from '../domain/index.js';
 import { balloon, queryBalloon } from '../qmp/index.js';
-import { MemoryStatTag, ModificationImpact } from './constants.js';
+import { MemoryStatTag, ModificationImpact } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { resolveImpact } from './impact.js';

@@ -1,6 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { cont, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp/index.js';
-import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from './constants.js';
+import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { stopQemu } from './qemu-process.js';

@@ -1,6 +1,6 @@
 import { DomainState, type DomainRef } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { ListFlags } from './constants.js';
+import { ListFlags } from '../api/domain-enums.js';
 import type { DomainObject } from './domain-object.js';
 
 /** The domains a driver knows, by name and uuid, with libvirt's lookup errors and list filters. */

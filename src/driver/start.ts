@@ -2,7 +2,7 @@ import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { buildQemuArgv, type DomainConfig } from '../domain/index.js';
 import { QmpClient, balloon, cont } from '../qmp/index.js';
-import { PausedReason } from './constants.js';
+import { PausedReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
 import { findOvercommit } from './host.js';

@@ -1,6 +1,6 @@
 import { DomainState, type DomainStateValue } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { PausedReason, RunningReason, ShutdownReason } from './constants.js';
+import { PausedReason, RunningReason, ShutdownReason } from '../api/domain-enums.js';
 
 /** Every operation that depends on a domain's state: the closed set the driver decides on. */
 export type DomainAction =

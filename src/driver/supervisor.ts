@@ -10,7 +10,7 @@ import {
   type QmpEvent,
   type QmpTrace,
 } from '../qmp/index.js';
-import { NostateReason, PausedReason } from './constants.js';
+import { NostateReason, PausedReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject, DomainRuntime } from './domain-object.js';
 import { isQemuOfDomain, waitForExit } from './proc.js';

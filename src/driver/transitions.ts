@@ -11,7 +11,7 @@ import {
   StartedDetail,
   StoppedDetail,
   SuspendedDetail,
-} from './constants.js';
+} from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { removeRuntimeFiles } from './runtime-files.js';

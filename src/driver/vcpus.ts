@@ -3,7 +3,7 @@ import { TsvirtError } from '../errors.js';
 import type { DomainConfig } from '../domain/index.js';
 import { getHostCpuCount, getThreadAffinity, readThreadCpuStats, setThreadAffinity } from '../kvm/index.js';
 import { queryCpusFast } from '../qmp/index.js';
-import { VcpuState } from './constants.js';
+import { VcpuState } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { resolveImpact } from './impact.js';

@@ -1,6 +1,6 @@
 /** Storage pools and volumes: the driver, its XML codecs, flag values and tool wrappers. */
 export { StorageDriver, type StorageDriverOptions } from './storage-driver.js';
-export * from './flags.js';
+export * from '../api/storage-enums.js';
 export { parsePoolXml, formatPoolXml, type PoolDef, type PoolType, type PoolSizes } from './pool-xml.js';
 export {
   parseVolumeXml,

@@ -7,7 +7,7 @@ import {
   PoolEvent,
   PoolState,
   StorageXmlFlags,
-} from './flags.js';
+} from '../api/storage-enums.js';
 import { formatPoolXml, parsePoolXml } from './pool-xml.js';
 import type { PoolEntry, PoolRegistry } from './pool-registry.js';
 import { checkFlags, poolNotFound, poolStillActive } from './storage-errors.js';

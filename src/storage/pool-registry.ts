@@ -6,7 +6,7 @@ import type { PoolLifecycleEvent, PoolRef, Subscription } from '../connection.js
 import { TsvirtError } from '../errors.js';
 import type { PoolBackend } from './backend.js';
 import { DirBackend } from './dir-backend.js';
-import { PoolEvent } from './flags.js';
+import { PoolEvent } from '../api/storage-enums.js';
 import { LogicalBackend } from './logical-backend.js';
 import type { LvmTools } from './lvm.js';
 import type { PoolStore } from './pool-store.js';

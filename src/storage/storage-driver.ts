@@ -7,7 +7,7 @@ import type {
   VolumeInfo,
   VolumeRef,
 } from '../connection.js';
-import { PoolEvent } from './flags.js';
+import { PoolEvent } from '../api/storage-enums.js';
 import { LvmTools } from './lvm.js';
 import { PoolApi } from './pool-api.js';
 import { PoolRegistry } from './pool-registry.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { PoolRef, VolumeInfo, VolumeRef } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { VolCreateFlags, VolResizeFlags, VolType } from './flags.js';
+import { VolCreateFlags, VolResizeFlags, VolType } from '../api/storage-enums.js';
 import { validateName } from './names.js';
 import type { PoolEntry, PoolRegistry } from './pool-registry.js';
 import { checkFlags, poolNotFound, volumeNotFound } from './storage-errors.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StorageDriver } from '../../src/storage/index.js';
-import { ListPoolsFlags, VolResizeFlags, VolCreateFlags } from '../../src/storage/flags.js';
+import { ListPoolsFlags, VolResizeFlags, VolCreateFlags } from '../../src/api/storage-enums.js';
 import { readImageInfo } from '../../src/storage/qemu-img.js';
 import type { PoolRef } from '../../src/connection.js';
 

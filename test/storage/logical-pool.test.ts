@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run } from '../../src/exec/index.js';
 import { StorageDriver } from '../../src/storage/index.js';
-import { PoolBuildFlags, VolResizeFlags } from '../../src/storage/flags.js';
+import { PoolBuildFlags, VolResizeFlags } from '../../src/api/storage-enums.js';
 import type { PoolRef, VolumeRef } from '../../src/connection.js';
 
 const MiB = 1024n ** 2n;

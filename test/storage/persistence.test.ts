@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StorageDriver } from '../../src/storage/index.js';
-import { ListPoolsFlags, PoolEvent, StorageXmlFlags } from '../../src/storage/flags.js';
+import { ListPoolsFlags, PoolEvent, StorageXmlFlags } from '../../src/api/storage-enums.js';
 import type { PoolLifecycleEvent } from '../../src/connection.js';
 
 describe('storage state across driver restarts', () => {

@@ -4,7 +4,7 @@ import { lookupDomain } from '../lookup.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatReason, formatState } from '../format/domain-state.js';
 import { DomainState, type DomainRef } from '../../connection.js';
-import { ListFlags, XmlFlags } from '../../driver/constants.js';
+import { ListFlags, XmlFlags } from '../../api/domain-enums.js';
 
 /** Active domains by id, then inactive ones by name, as virsh lists them. */
 function sortDomains(doms: DomainRef[]): DomainRef[] {

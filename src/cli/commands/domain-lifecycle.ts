@@ -4,7 +4,7 @@ import { parseVerbArgs, req, type VerbSpec } from '../args.js';
 import { lookupDomain } from '../lookup.js';
 import { DomainState, type Connection, type DomainRef } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
-import { CreateFlags, DestroyFlags, PowerFlags } from '../../driver/constants.js';
+import { CreateFlags, DestroyFlags, PowerFlags } from '../../api/domain-enums.js';
 
 /** virDomainDefineFlags VALIDATE: check the XML against libvirt's schema (virsh define --validate). */
 const DEFINE_VALIDATE = 1;

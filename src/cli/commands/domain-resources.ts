@@ -7,7 +7,7 @@ import { parseCpuList } from '../cpulist.js';
 import { formatCpuset } from '../../domain/index.js';
 import { parseSize } from '../../units.js';
 import type { VcpuInfo } from '../../connection.js';
-import { ModificationImpact, XmlFlags } from '../../driver/constants.js';
+import { ModificationImpact, XmlFlags } from '../../api/domain-enums.js';
 
 /** virDomainModificationImpact: CURRENT 0, LIVE 1, CONFIG 2. */
 function impactFlags(flags: Set<string>, fallback: number): number {

@@ -5,7 +5,7 @@ import { lookupPool } from '../lookup.js';
 import { formatBytes, formatFields, formatTable } from '../format/table.js';
 import type { Connection, PoolRef } from '../../connection.js';
 import { buildPoolXml } from '../pool-xml.js';
-import { ListPoolsFlags, PoolBuildFlags, StorageXmlFlags } from '../../storage/flags.js';
+import { ListPoolsFlags, PoolBuildFlags, StorageXmlFlags } from '../../api/storage-enums.js';
 import { TsvirtError } from '../../errors.js';
 
 /** virStoragePoolState as virsh prints it. */

@@ -7,7 +7,7 @@ import { formatBytes, formatFields, formatTable } from '../format/table.js';
 import { parseSize } from '../../units.js';
 import { buildVolumeXml } from '../volume-xml.js';
 import type { Connection, VolumeRef } from '../../connection.js';
-import { VolCreateFlags, VolResizeFlags } from '../../storage/flags.js';
+import { VolCreateFlags, VolResizeFlags } from '../../api/storage-enums.js';
 
 /** virStorageVolType as virsh prints it. */
 const VOL_TYPES = ['file', 'block', 'dir', 'network', 'netdir', 'ploop'];

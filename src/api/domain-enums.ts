@@ -3,6 +3,19 @@
  * (libvirt-domain.h) give them. The driver reports and accepts exactly these values.
  */
 
+/** virDomainState. */
+export const DomainState = {
+  NOSTATE: 0, // no state
+  RUNNING: 1, // the domain is running
+  BLOCKED: 2, // blocked on a resource
+  PAUSED: 3, // paused by the user or the hypervisor
+  SHUTDOWN: 4, // being shut down
+  SHUTOFF: 5, // shut off
+  CRASHED: 6, // crashed
+  PMSUSPENDED: 7, // suspended by guest power management
+} as const;
+export type DomainStateValue = (typeof DomainState)[keyof typeof DomainState];
+
 /** virDomainNostateReason. */
 export const NostateReason = {
   UNKNOWN: 0, // the reason is unknown
