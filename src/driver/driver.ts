@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { openConsole } from './console.js';
 import { adoptRunning, loadDefinitions, reloadDefinitions, type ReloadReport } from './adopt.js';
 import { CreateFlags } from '../api/domain-enums.js';
+import type { DomainApi } from '../api/domain-api.js';
 import {
   DEFAULT_TIMEOUTS,
   type DriverContext,
@@ -71,7 +72,7 @@ export interface QemuDriverOptions {
  * supervision and re-adoption, under one root that only this driver owns. Its domain methods are the
  * domain part of the Connection interface, with the same names and signatures.
  */
-export class QemuDriver {
+export class QemuDriver implements DomainApi {
   private readonly version: () => Promise<bigint>;
 
   private constructor(

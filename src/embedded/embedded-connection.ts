@@ -1,87 +1,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import type { Readable } from 'node:stream';
-import type { Connection, NodeInfo, VolumeRef } from '../connection.js';
+import type { Connection, DomainApi, HostApi, StoragePoolApi, StorageVolApi } from '../connection.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
 import { loadQemuConf } from './qemu-conf.js';
-import { VERSION } from '../version.js';
 import { buildCachedHostProbe } from './host-facts-cache.js';
-import { readCapabilities, readNodeInfo } from './host-facts.js';
-
-/** Domain methods of Connection that QemuDriver carries with the same names and signatures. */
-const DOMAIN_METHODS = [
-  'getType',
-  'getVersion',
-  'listAllDomains',
-  'lookupDomainByName',
-  'lookupDomainByUUID',
-  'lookupDomainByID',
-  'domainDefineXML',
-  'domainCreateXML',
-  'domainUndefine',
-  'domainCreate',
-  'domainShutdown',
-  'domainDestroy',
-  'domainReboot',
-  'domainReset',
-  'domainSuspend',
-  'domainResume',
-  'domainGetInfo',
-  'domainGetState',
-  'domainGetXMLDesc',
-  'domainGetOSType',
-  'domainIsActive',
-  'domainIsPersistent',
-  'domainGetAutostart',
-  'domainSetAutostart',
-  'domainGetVcpus',
-  'domainPinVcpu',
-  'domainGetVcpuPinInfo',
-  'domainSetMemory',
-  'domainMemoryStats',
-  'onDomainLifecycle',
-  'domainOpenConsole',
-] as const satisfies ReadonlyArray<keyof Connection & keyof QemuDriver>;
-
-/** Storage methods of Connection that StorageDriver carries with the same names and signatures. */
-const STORAGE_METHODS = [
-  'listAllStoragePools',
-  'lookupStoragePoolByName',
-  'lookupStoragePoolByUUID',
-  'lookupStoragePoolByVolume',
-  'storagePoolDefineXML',
-  'storagePoolCreateXML',
-  'storagePoolBuild',
-  'storagePoolCreate',
-  'storagePoolDestroy',
-  'storagePoolDelete',
-  'storagePoolUndefine',
-  'storagePoolRefresh',
-  'storagePoolGetInfo',
-  'storagePoolGetXMLDesc',
-  'storagePoolIsActive',
-  'storagePoolIsPersistent',
-  'storagePoolGetAutostart',
-  'storagePoolSetAutostart',
-  'onStoragePoolLifecycle',
-  'storagePoolListAllVolumes',
-  'storageVolLookupByName',
-  'storageVolLookupByKey',
-  'storageVolLookupByPath',
-  'storageVolCreateXML',
-  'storageVolCreateXMLFrom',
-  'storageVolDelete',
-  'storageVolWipe',
-  'storageVolResize',
-  'storageVolGetInfo',
-  'storageVolGetXMLDesc',
-  'storageVolGetPath',
-] as const satisfies ReadonlyArray<keyof Connection & keyof StorageDriver>;
-
-type Delegated = Pick<Connection, (typeof DOMAIN_METHODS)[number] | (typeof STORAGE_METHODS)[number]>;
+import { HostDriver } from './host-driver.js';
 
 /** Options of EmbeddedConnection.open. */
 export interface EmbeddedOptions {
@@ -115,31 +40,25 @@ export function buildEmbedUri(root: string): string {
   return `qemu:///embed?root=${encodeURIComponent(root).replace(/%2F/g, '/')}`;
 }
 
-// The delegated methods are bound onto each instance in the constructor (see bindMethods).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
-export interface EmbeddedConnection extends Delegated {}
-
 /**
  * The drivers in this process, as libvirt's embedded QEMU driver has them: guests keep running when the
  * process exits, and the next open re-adopts them. Only one process may hold a root at a time.
+ *
+ * It composes the drivers explicitly: each part of Connection is forwarded to the driver that
+ * implements that part's interface (HostDriver: HostApi, QemuDriver: DomainApi, StorageDriver:
+ * StoragePoolApi and StorageVolApi), so a driver whose signature drifts from its interface no longer
+ * compiles. The storage driver is opened on first use (see EmbeddedOptions.storageLoad).
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class EmbeddedConnection implements Connection {
   readonly readOnly = false;
+  private readonly host: HostDriver;
 
   private constructor(
     readonly uri: string,
     private readonly qemu: QemuDriver,
     private readonly pools: StorageOnDemand,
   ) {
-    bindMethods(this, qemu, DOMAIN_METHODS);
-    for (const name of STORAGE_METHODS) {
-      const call = async (...args: unknown[]): Promise<unknown> => {
-        const driver = await pools.get();
-        return (driver[name] as (...a: unknown[]) => Promise<unknown>).apply(driver, args);
-      };
-      Object.defineProperty(this, name, { value: call, enumerable: false });
-    }
+    this.host = new HostDriver(qemu);
   }
 
   /** Takes the root, re-adopts running guests, loads the pools (now or on first use), then autostarts. */
@@ -192,43 +111,115 @@ export class EmbeddedConnection implements Connection {
     await this.qemu.close();
   }
 
-  async getLibVersion(): Promise<bigint> {
-    const [major = 0, minor = 0, micro = 0] = VERSION.split('.').map(Number);
-    return BigInt(major * 1_000_000 + minor * 1_000 + micro);
-  }
+  // host: HostDriver
+  getType: HostApi['getType'] = () => this.host.getType();
+  getVersion: HostApi['getVersion'] = () => this.host.getVersion();
+  getLibVersion: HostApi['getLibVersion'] = () => this.host.getLibVersion();
+  getHostname: HostApi['getHostname'] = () => this.host.getHostname();
+  getCapabilities: HostApi['getCapabilities'] = () => this.host.getCapabilities();
+  getNodeInfo: HostApi['getNodeInfo'] = () => this.host.getNodeInfo();
+  getMaxVcpus: HostApi['getMaxVcpus'] = (...a) => this.host.getMaxVcpus(...a);
 
-  async getHostname(): Promise<string> {
-    return hostname();
-  }
+  // domains: QemuDriver
+  listAllDomains: DomainApi['listAllDomains'] = (...a) => this.qemu.listAllDomains(...a);
+  lookupDomainByName: DomainApi['lookupDomainByName'] = (...a) => this.qemu.lookupDomainByName(...a);
+  lookupDomainByUUID: DomainApi['lookupDomainByUUID'] = (...a) => this.qemu.lookupDomainByUUID(...a);
+  lookupDomainByID: DomainApi['lookupDomainByID'] = (...a) => this.qemu.lookupDomainByID(...a);
+  domainDefineXML: DomainApi['domainDefineXML'] = (...a) => this.qemu.domainDefineXML(...a);
+  domainCreateXML: DomainApi['domainCreateXML'] = (...a) => this.qemu.domainCreateXML(...a);
+  domainUndefine: DomainApi['domainUndefine'] = (...a) => this.qemu.domainUndefine(...a);
+  domainCreate: DomainApi['domainCreate'] = (...a) => this.qemu.domainCreate(...a);
+  domainShutdown: DomainApi['domainShutdown'] = (...a) => this.qemu.domainShutdown(...a);
+  domainDestroy: DomainApi['domainDestroy'] = (...a) => this.qemu.domainDestroy(...a);
+  domainReboot: DomainApi['domainReboot'] = (...a) => this.qemu.domainReboot(...a);
+  domainReset: DomainApi['domainReset'] = (...a) => this.qemu.domainReset(...a);
+  domainSuspend: DomainApi['domainSuspend'] = (...a) => this.qemu.domainSuspend(...a);
+  domainResume: DomainApi['domainResume'] = (...a) => this.qemu.domainResume(...a);
+  domainGetInfo: DomainApi['domainGetInfo'] = (...a) => this.qemu.domainGetInfo(...a);
+  domainGetState: DomainApi['domainGetState'] = (...a) => this.qemu.domainGetState(...a);
+  domainGetXMLDesc: DomainApi['domainGetXMLDesc'] = (...a) => this.qemu.domainGetXMLDesc(...a);
+  domainGetOSType: DomainApi['domainGetOSType'] = (...a) => this.qemu.domainGetOSType(...a);
+  domainIsActive: DomainApi['domainIsActive'] = (...a) => this.qemu.domainIsActive(...a);
+  domainIsPersistent: DomainApi['domainIsPersistent'] = (...a) => this.qemu.domainIsPersistent(...a);
+  domainGetAutostart: DomainApi['domainGetAutostart'] = (...a) => this.qemu.domainGetAutostart(...a);
+  domainSetAutostart: DomainApi['domainSetAutostart'] = (...a) => this.qemu.domainSetAutostart(...a);
+  domainGetVcpus: DomainApi['domainGetVcpus'] = (...a) => this.qemu.domainGetVcpus(...a);
+  domainPinVcpu: DomainApi['domainPinVcpu'] = (...a) => this.qemu.domainPinVcpu(...a);
+  domainGetVcpuPinInfo: DomainApi['domainGetVcpuPinInfo'] = (...a) => this.qemu.domainGetVcpuPinInfo(...a);
+  domainSetMemory: DomainApi['domainSetMemory'] = (...a) => this.qemu.domainSetMemory(...a);
+  domainMemoryStats: DomainApi['domainMemoryStats'] = (...a) => this.qemu.domainMemoryStats(...a);
+  onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
+  domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
 
-  getCapabilities(): Promise<string> {
-    return readCapabilities();
-  }
+  // storage pools: StorageDriver
+  listAllStoragePools: StoragePoolApi['listAllStoragePools'] = async (...a) =>
+    (await this.pools.get()).listAllStoragePools(...a);
+  lookupStoragePoolByName: StoragePoolApi['lookupStoragePoolByName'] = async (...a) =>
+    (await this.pools.get()).lookupStoragePoolByName(...a);
+  lookupStoragePoolByUUID: StoragePoolApi['lookupStoragePoolByUUID'] = async (...a) =>
+    (await this.pools.get()).lookupStoragePoolByUUID(...a);
+  lookupStoragePoolByVolume: StoragePoolApi['lookupStoragePoolByVolume'] = async (...a) =>
+    (await this.pools.get()).lookupStoragePoolByVolume(...a);
+  storagePoolDefineXML: StoragePoolApi['storagePoolDefineXML'] = async (...a) =>
+    (await this.pools.get()).storagePoolDefineXML(...a);
+  storagePoolCreateXML: StoragePoolApi['storagePoolCreateXML'] = async (...a) =>
+    (await this.pools.get()).storagePoolCreateXML(...a);
+  storagePoolBuild: StoragePoolApi['storagePoolBuild'] = async (...a) =>
+    (await this.pools.get()).storagePoolBuild(...a);
+  storagePoolCreate: StoragePoolApi['storagePoolCreate'] = async (...a) =>
+    (await this.pools.get()).storagePoolCreate(...a);
+  storagePoolDestroy: StoragePoolApi['storagePoolDestroy'] = async (...a) =>
+    (await this.pools.get()).storagePoolDestroy(...a);
+  storagePoolDelete: StoragePoolApi['storagePoolDelete'] = async (...a) =>
+    (await this.pools.get()).storagePoolDelete(...a);
+  storagePoolUndefine: StoragePoolApi['storagePoolUndefine'] = async (...a) =>
+    (await this.pools.get()).storagePoolUndefine(...a);
+  storagePoolRefresh: StoragePoolApi['storagePoolRefresh'] = async (...a) =>
+    (await this.pools.get()).storagePoolRefresh(...a);
+  storagePoolGetInfo: StoragePoolApi['storagePoolGetInfo'] = async (...a) =>
+    (await this.pools.get()).storagePoolGetInfo(...a);
+  storagePoolGetXMLDesc: StoragePoolApi['storagePoolGetXMLDesc'] = async (...a) =>
+    (await this.pools.get()).storagePoolGetXMLDesc(...a);
+  storagePoolIsActive: StoragePoolApi['storagePoolIsActive'] = async (...a) =>
+    (await this.pools.get()).storagePoolIsActive(...a);
+  storagePoolIsPersistent: StoragePoolApi['storagePoolIsPersistent'] = async (...a) =>
+    (await this.pools.get()).storagePoolIsPersistent(...a);
+  storagePoolGetAutostart: StoragePoolApi['storagePoolGetAutostart'] = async (...a) =>
+    (await this.pools.get()).storagePoolGetAutostart(...a);
+  storagePoolSetAutostart: StoragePoolApi['storagePoolSetAutostart'] = async (...a) =>
+    (await this.pools.get()).storagePoolSetAutostart(...a);
+  onStoragePoolLifecycle: StoragePoolApi['onStoragePoolLifecycle'] = async (...a) =>
+    (await this.pools.get()).onStoragePoolLifecycle(...a);
 
-  getNodeInfo(): Promise<NodeInfo> {
-    return readNodeInfo();
-  }
-
-  /** virStorageVolUpload: the volume is written in place from `offset`, never truncated. */
-  async storageVolUpload(
-    vol: VolumeRef,
-    source: Readable,
-    offset = 0n,
-    length = 0n,
-    _flags = 0,
-  ): Promise<void> {
-    await (await this.pools.get()).uploadVolume(vol, source, { offset, length });
-  }
-
-  /** virStorageVolDownload: the volume's bytes from `offset`, `length` of them (0: to the end). */
-  async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, _flags = 0): Promise<Readable> {
-    return (await this.pools.get()).downloadVolume(vol, { offset, length });
-  }
-
-  /** The pc machine's limit, which qemu reports as 255 for x86_64. */
-  async getMaxVcpus(): Promise<number> {
-    return 255;
-  }
+  // storage volumes: StorageDriver
+  storagePoolListAllVolumes: StorageVolApi['storagePoolListAllVolumes'] = async (...a) =>
+    (await this.pools.get()).storagePoolListAllVolumes(...a);
+  storageVolLookupByName: StorageVolApi['storageVolLookupByName'] = async (...a) =>
+    (await this.pools.get()).storageVolLookupByName(...a);
+  storageVolLookupByKey: StorageVolApi['storageVolLookupByKey'] = async (...a) =>
+    (await this.pools.get()).storageVolLookupByKey(...a);
+  storageVolLookupByPath: StorageVolApi['storageVolLookupByPath'] = async (...a) =>
+    (await this.pools.get()).storageVolLookupByPath(...a);
+  storageVolCreateXML: StorageVolApi['storageVolCreateXML'] = async (...a) =>
+    (await this.pools.get()).storageVolCreateXML(...a);
+  storageVolCreateXMLFrom: StorageVolApi['storageVolCreateXMLFrom'] = async (...a) =>
+    (await this.pools.get()).storageVolCreateXMLFrom(...a);
+  storageVolDelete: StorageVolApi['storageVolDelete'] = async (...a) =>
+    (await this.pools.get()).storageVolDelete(...a);
+  storageVolWipe: StorageVolApi['storageVolWipe'] = async (...a) =>
+    (await this.pools.get()).storageVolWipe(...a);
+  storageVolResize: StorageVolApi['storageVolResize'] = async (...a) =>
+    (await this.pools.get()).storageVolResize(...a);
+  storageVolGetInfo: StorageVolApi['storageVolGetInfo'] = async (...a) =>
+    (await this.pools.get()).storageVolGetInfo(...a);
+  storageVolGetXMLDesc: StorageVolApi['storageVolGetXMLDesc'] = async (...a) =>
+    (await this.pools.get()).storageVolGetXMLDesc(...a);
+  storageVolGetPath: StorageVolApi['storageVolGetPath'] = async (...a) =>
+    (await this.pools.get()).storageVolGetPath(...a);
+  storageVolUpload: StorageVolApi['storageVolUpload'] = async (...a) =>
+    (await this.pools.get()).storageVolUpload(...a);
+  storageVolDownload: StorageVolApi['storageVolDownload'] = async (...a) =>
+    (await this.pools.get()).storageVolDownload(...a);
 }
 
 /** The storage driver, opened on the first get(). */
@@ -265,13 +256,4 @@ async function claimAutostart(root: string): Promise<boolean> {
   if (seen !== undefined && seen === bootId) return false;
   await writeFileAtomic(mark, `${bootId}\n`);
   return true;
-}
-
-/** Copies `names` from `source` onto `target`, bound to `source`. */
-function bindMethods<S extends object>(target: object, source: S, names: ReadonlyArray<keyof S>): void {
-  for (const name of names) {
-    const fn = source[name];
-    if (typeof fn !== 'function') throw new TypeError(`embedded connection: ${String(name)} is not a method`);
-    Object.defineProperty(target, name, { value: fn.bind(source), enumerable: false });
-  }
 }

@@ -8,6 +8,8 @@ import type {
   VolumeRef,
 } from '../connection.js';
 import { PoolEvent } from '../api/storage-enums.js';
+import type { StoragePoolApi } from '../api/storage-pool-api.js';
+import type { StorageVolApi } from '../api/storage-vol-api.js';
 import { LvmTools } from './lvm.js';
 import { PoolApi } from './pool-api.js';
 import { PoolRegistry } from './pool-registry.js';
@@ -33,7 +35,7 @@ export interface StorageDriverOptions {
  * Storage pools and volumes (dir and logical), with the storage methods of the Connection interface.
  * State lives under the root as libvirt lays it out; see PoolStore.
  */
-export class StorageDriver {
+export class StorageDriver implements StoragePoolApi, StorageVolApi {
   /** Problems met while loading or refreshing, oldest first. */
   readonly warnings: string[] = [];
   private readonly reg: PoolRegistry;
@@ -280,5 +282,19 @@ export class StorageDriver {
   /** vol-download: a stream of the volume's bytes from `offset`, `length` of them when given. */
   downloadVolume(vol: VolumeRef, range?: TransferRange): Promise<Readable> {
     return this.vols.downloadVolume(vol, range);
+  }
+  /** virStorageVolUpload: the volume is written in place from `offset`, never truncated. */
+  async storageVolUpload(
+    vol: VolumeRef,
+    source: Readable,
+    offset = 0n,
+    length = 0n,
+    _flags = 0,
+  ): Promise<void> {
+    await this.vols.uploadVolume(vol, source, { offset, length });
+  }
+  /** virStorageVolDownload: the volume's bytes from `offset`, `length` of them (0: to the end). */
+  storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, _flags = 0): Promise<Readable> {
+    return this.vols.downloadVolume(vol, { offset, length });
   }
 }

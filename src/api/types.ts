@@ -1,0 +1,105 @@
+/**
+ * The values the public API passes around, shaped after libvirt's: references as the wire carries
+ * them, the info records, and events. Sizes follow libvirt: memory in KiB, CPU time in nanoseconds,
+ * storage in bytes.
+ */
+import type { DomainStateValue } from './domain-enums.js';
+
+/** A domain as the wire carries it (remote_nonnull_domain). `id` is -1 while the domain is inactive. */
+export interface DomainRef {
+  name: string;
+  /** Canonical lower-case 36-character form. */
+  uuid: string;
+  id: number;
+}
+
+/** A storage pool as the wire carries it (remote_nonnull_storage_pool). */
+export interface PoolRef {
+  name: string;
+  uuid: string;
+}
+
+/** A storage volume as the wire carries it (remote_nonnull_storage_vol). */
+export interface VolumeRef {
+  pool: string;
+  name: string;
+  /** Unique; for file volumes the absolute path, as libvirt has it. */
+  key: string;
+}
+
+/** virDomainInfo. */
+export interface DomainInfo {
+  state: DomainStateValue;
+  maxMemKiB: bigint;
+  memoryKiB: bigint;
+  nrVirtCpu: number;
+  cpuTimeNs: bigint;
+}
+
+/** One entry of virDomainGetVcpus. */
+export interface VcpuInfo {
+  number: number;
+  /** virVcpuState: 0 offline, 1 running, 2 blocked. */
+  state: number;
+  cpuTimeNs: bigint;
+  /** Host CPU the vCPU last ran on, -1 when not running. */
+  cpu: number;
+  /** Host CPUs this vCPU may run on. */
+  affinity: number[];
+  /** Host thread id, where known (a tsvirt extension; the wire does not carry it). */
+  threadId?: number;
+}
+
+/** virNodeInfo. */
+export interface NodeInfo {
+  model: string;
+  memoryKiB: bigint;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+}
+
+/** virStoragePoolInfo. `state`: 0 inactive, 1 building, 2 running, 3 degraded, 4 inaccessible. */
+export interface PoolInfo {
+  state: number;
+  capacity: bigint;
+  allocation: bigint;
+  available: bigint;
+}
+
+/** virStorageVolInfo. `type`: 0 file, 1 block, 2 dir, 3 network, 4 netdir, 5 ploop. */
+export interface VolumeInfo {
+  type: number;
+  capacity: bigint;
+  allocation: bigint;
+}
+
+/** One virDomainMemoryStat, tag as libvirt numbers it (e.g. 6 actual balloon, 7 rss). */
+export interface MemoryStat {
+  tag: number;
+  val: bigint;
+}
+
+/** A domain lifecycle event (virDomainEventType and its detail). */
+export interface DomainLifecycleEvent {
+  dom: DomainRef;
+  /** 0 defined, 1 undefined, 2 started, 3 suspended, 4 resumed, 5 stopped, 6 shutdown, 7 pmsuspended, 8 crashed. */
+  event: number;
+  detail: number;
+}
+
+/** A storage pool lifecycle event (virStoragePoolEventLifecycleType). */
+export interface PoolLifecycleEvent {
+  pool: PoolRef;
+  /** 0 defined, 1 undefined, 2 started, 3 stopped, 4 created, 5 deleted. */
+  event: number;
+  detail: number;
+}
+
+/** Handle for an event subscription. */
+export interface Subscription {
+  unsubscribe(): void;
+}
