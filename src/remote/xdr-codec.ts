@@ -8,11 +8,20 @@ import { Limit } from './protocol.js';
 
 /** What a codec puts on the wire, for documentation, tests and tools. */
 export type CodecShape =
-  | { kind: 'void' | 'int' | 'uint' | 'hyper' | 'uhyper' | 'intBool' | 'uuid' }
+  | { kind: 'void' | 'int' | 'uint' | 'hyper' | 'uhyper' | 'double' | 'intBool' | 'uuid' }
   | { kind: 'string' | 'opaque' | 'charVar' | 'charFixed'; max: number }
   | { kind: 'optional'; of: CodecShape }
   | { kind: 'array'; of: CodecShape; max: number }
-  | { kind: 'struct'; fields: [string, CodecShape][] };
+  | { kind: 'struct'; fields: [string, CodecShape][] }
+  | {
+      kind: 'union';
+      /** How the discriminant word is read: signed `int` or `unsigned int` (also enums). */
+      discriminant: 'int' | 'uint';
+      /** Each arm's discriminant value and what follows it, in declaration order. */
+      arms: [number, CodecShape][];
+      /** The `default:` arm, when the union has one. */
+      default?: CodecShape;
+    };
 
 /** Both directions of one XDR type. */
 export interface Codec<T> {
@@ -72,6 +81,17 @@ export const xdrUhyper: Codec<bigint> = {
   write: (w, v) => w.writeUhyper(v),
   read: (r) => r.readUhyper(),
   shape: { kind: 'uhyper' },
+};
+
+/** double: IEEE 754 binary64, big-endian, 8 bytes (RFC 4506 section 4.7). */
+export const xdrDouble: Codec<number> = {
+  write: (w, v) => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeDoubleBE(v, 0);
+    w.writeFixedOpaque(bytes);
+  },
+  read: (r) => r.readFixedOpaque(8).readDoubleBE(0),
+  shape: { kind: 'double' },
 };
 
 /** An `int` that libvirt uses as a boolean (persistent, active, autostart, supported): non-zero is true. */
@@ -243,5 +263,94 @@ export function xdrStruct<F extends Record<string, Codec<any>>>(fields: F): Code
       return out as StructValue<F>;
     },
     shape: { kind: 'struct', fields: entries.map(([k, c]) => [k, c.shape]) },
+  };
+}
+
+/** The value of a union codec built from arms `A`: the discriminant (`tag`) and that arm's value. */
+export type UnionValue<A> = {
+  [K in keyof A & number]: { tag: K; value: A[K] extends Codec<infer T> ? T : never };
+}[keyof A & number];
+
+/** Options of a union codec. */
+export interface UnionOptions<D = never> {
+  /** The union's XDR name, for error messages (`remote_typed_param_value`). */
+  name: string;
+  /** How the discriminant word is read: `int` (the default) or `unsigned int` (also enums). */
+  discriminant?: 'int' | 'uint';
+  /** The `default:` arm, for every discriminant that has no arm of its own. */
+  default?: Codec<D>;
+}
+
+/** An unknown discriminant while reading: the union, the value found and the arms it has. */
+function unknownArm(r: XdrReader, name: string, tag: number, tags: number[]): TsvirtError {
+  const field = r.path.join('.') || undefined;
+  return new TsvirtError(
+    'ERR_RPC',
+    `xdr: ${field ?? name} has unknown discriminant ${tag}; ${name} has arms ${tags.join(', ')} (the peer may be newer than tsvirt)`,
+    { field, union: name, value: tag, expected: tags },
+  );
+}
+
+function checkArmTag(name: string, tag: number, discriminant: 'int' | 'uint'): void {
+  const [min, max] = discriminant === 'int' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
+  if (!Number.isInteger(tag) || tag < min || tag > max) {
+    throw new TsvirtError('ERR_INVALID_ARG', `xdr union ${name}: arm ${tag} is not an ${discriminant}`, {
+      field: name,
+      value: tag,
+      expected: `an integer in [${min}, ${max}]`,
+    });
+  }
+}
+
+/**
+ * `union switch (int|unsigned int d) { case N: T x; ... default: U y; }`: the discriminant word, then the
+ * chosen arm. `arms` maps each case value to its codec (xdrVoid for `case N: void;`). A discriminant with
+ * no arm and no default is an ERR_RPC when reading and an ERR_INVALID_ARG when writing.
+ */
+export function xdrUnion<A extends Record<number, Codec<any>>>( // eslint-disable-line @typescript-eslint/no-explicit-any -- as xdrStruct
+  arms: A,
+  options: UnionOptions & { default?: undefined },
+): Codec<UnionValue<A>>;
+export function xdrUnion<A extends Record<number, Codec<any>>, D>( // eslint-disable-line @typescript-eslint/no-explicit-any -- as xdrStruct
+  arms: A,
+  options: UnionOptions<D> & { default: Codec<D> },
+): Codec<UnionValue<A> | { tag: number; value: D }>;
+export function xdrUnion(
+  arms: Record<number, Codec<unknown>>,
+  options: UnionOptions<unknown>,
+): Codec<{ tag: number; value: unknown }> {
+  const { name, discriminant = 'int', default: fallback } = options;
+  const byTag = new Map<number, Codec<unknown>>();
+  for (const [key, codec] of Object.entries(arms)) {
+    checkArmTag(name, Number(key), discriminant);
+    byTag.set(Number(key), codec);
+  }
+  const tags = [...byTag.keys()];
+  return {
+    write: (w, v) => {
+      const arm = byTag.get(v.tag) ?? fallback;
+      if (!arm) {
+        throw new TsvirtError(
+          'ERR_INVALID_ARG',
+          `xdr union ${name}: discriminant ${v.tag} has no arm; use one of ${tags.join(', ')}`,
+          { field: name, value: v.tag, expected: tags },
+        );
+      }
+      if (discriminant === 'int') w.writeInt(v.tag);
+      else w.writeUint(v.tag);
+      arm.write(w, v.value);
+    },
+    read: (r) => {
+      const tag = discriminant === 'int' ? r.readInt() : r.readUint();
+      const arm = byTag.get(tag) ?? fallback;
+      if (!arm) throw unknownArm(r, name, tag, tags);
+      return { tag, value: arm.read(r) };
+    },
+    shape: {
+      kind: 'union',
+      discriminant,
+      arms: [...byTag].map(([tag, codec]) => [tag, codec.shape]),
+      ...(fallback ? { default: fallback.shape } : {}),
+    },
   };
 }
