@@ -1,4 +1,4 @@
-import { BALLOON_ALIAS, diskAlias, nicAlias, serialAlias } from './aliases.js';
+import { assignAliases } from './aliases.js';
 import type {
   CharDevConfig,
   DiskConfig,
@@ -6,6 +6,8 @@ import type {
   DomainLiveFacts,
   GraphicsConfig,
   InterfaceConfig,
+  DriveAddress,
+  PciAddress,
 } from './types.js';
 import { formatCpuset } from './units.js';
 import { el, renderXml, type XmlNode } from './xml-writer.js';
@@ -14,7 +16,9 @@ import { el, renderXml, type XmlNode } from './xml-writer.js';
  * Write a DomainConfig as libvirt domain XML (two-space indent, libvirt's element order). With live facts
  * of a running domain it adds what libvirt's dumpxml adds: id='N', device aliases and the actual VNC port.
  */
-export function formatDomainXml(config: DomainConfig, live?: DomainLiveFacts): string {
+export function formatDomainXml(definition: DomainConfig, live?: DomainLiveFacts): string {
+  // A running domain shows every alias; one recorded before aliases were kept gets those of a fresh start.
+  const config = live ? assignAliases(definition) : definition;
   const root = el(
     'domain',
     [
@@ -97,8 +101,33 @@ function buildCpu(config: DomainConfig): XmlNode | undefined {
   ]);
 }
 
-function alias(live: DomainLiveFacts | undefined, name: string): XmlNode | undefined {
-  return live ? el('alias', [['name', name]]) : undefined;
+function alias(name: string | undefined): XmlNode | undefined {
+  return name === undefined ? undefined : el('alias', [['name', name]]);
+}
+
+function hex(n: number, width: number): string {
+  return `0x${n.toString(16).padStart(width, '0')}`;
+}
+
+function address(a: PciAddress | DriveAddress | undefined): XmlNode | undefined {
+  if (a === undefined) return undefined;
+  if (a.type === 'drive') {
+    return el('address', [
+      ['type', 'drive'],
+      ['controller', a.controller],
+      ['bus', a.bus],
+      ['target', a.target],
+      ['unit', a.unit],
+    ]);
+  }
+  return el('address', [
+    ['type', 'pci'],
+    ['domain', hex(a.domain, 4)],
+    ['bus', hex(a.bus, 2)],
+    ['slot', hex(a.slot, 2)],
+    ['function', hex(a.function, 1)],
+    ['multifunction', a.multifunction === undefined ? undefined : a.multifunction ? 'on' : 'off'],
+  ]);
 }
 
 function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): XmlNode {
@@ -109,37 +138,34 @@ function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): 
     [],
     [
       d.emulator !== undefined && el('emulator', [], d.emulator),
-      ...d.disks.map((disk) => buildDisk(disk, live)),
-      ...d.interfaces.map((nic, i) => buildInterface(nic, alias(live, nicAlias(i)))),
-      ...d.serials.map((s, i) => buildCharDev('serial', s, live, serialAlias(i))),
-      ...d.consoles.map((c) =>
-        buildCharDev('console', c, live, serialAlias(Math.max(0, serialIndex(c.port)))),
-      ),
+      ...d.disks.map((disk) => buildDisk(disk)),
+      ...d.interfaces.map((nic) => buildInterface(nic)),
+      ...d.serials.map((s) => buildCharDev('serial', s, live, s.alias)),
+      // A console is the serial it stands for and shows that serial's alias.
+      ...d.consoles.map((c) => buildCharDev('console', c, live, d.serials[serialIndex(c.port)]?.alias)),
       ...d.graphics.map((g) => buildGraphics(g, live)),
       d.memballoon &&
         el(
           'memballoon',
           [['model', d.memballoon.model]],
-          [d.memballoon.model === 'virtio' && alias(live, BALLOON_ALIAS)],
+          [alias(d.memballoon.alias), address(d.memballoon.address)],
         ),
     ],
   );
 }
 
-function buildDisk(disk: DiskConfig, live: DomainLiveFacts | undefined): XmlNode {
+function buildDisk(disk: DiskConfig): XmlNode {
   const src = disk.source;
   const type = src === undefined ? 'file' : src.kind;
+  const index: [string, number | undefined] = ['index', disk.nodeIndex];
   const source =
     src === undefined
       ? undefined
       : src.kind === 'file'
-        ? el('source', [['file', src.path]])
+        ? el('source', [['file', src.path], index])
         : src.kind === 'block'
-          ? el('source', [['dev', src.dev]])
-          : el('source', [
-              ['pool', src.pool],
-              ['volume', src.volume],
-            ]);
+          ? el('source', [['dev', src.dev], index])
+          : el('source', [['pool', src.pool], ['volume', src.volume], index]);
   return el(
     'disk',
     [
@@ -157,12 +183,13 @@ function buildDisk(disk: DiskConfig, live: DomainLiveFacts | undefined): XmlNode
         ['bus', disk.bus],
       ]),
       disk.readonly && el('readonly'),
-      alias(live, diskAlias(disk)),
+      alias(disk.alias),
+      address(disk.address),
     ],
   );
 }
 
-function buildInterface(nic: InterfaceConfig, aliasNode: XmlNode | undefined): XmlNode {
+function buildInterface(nic: InterfaceConfig): XmlNode {
   return el(
     'interface',
     [['type', nic.type]],
@@ -172,7 +199,8 @@ function buildInterface(nic: InterfaceConfig, aliasNode: XmlNode | undefined): X
       nic.type === 'ethernet' && el('target', [['dev', nic.targetDev]]),
       el('model', [['type', nic.model]]),
       nic.romEnabled === false && el('rom', [['enabled', 'no']]),
-      aliasNode,
+      alias(nic.alias),
+      address(nic.address),
     ],
   );
 }
@@ -181,7 +209,7 @@ function buildCharDev(
   kind: 'serial' | 'console',
   dev: CharDevConfig,
   live: DomainLiveFacts | undefined,
-  aliasName: string,
+  aliasName: string | undefined,
 ): XmlNode {
   // A running pty serial shows where its console is; in tsvirt that is the console socket, not a /dev/pts.
   const livePty = dev.type === 'pty' ? live?.consoleSocket : undefined;
@@ -210,7 +238,7 @@ function buildCharDev(
     ['type', dev.type],
     ['tty', kind === 'console' ? livePty : undefined],
   ];
-  return el(kind, attrs, [source, target, alias(live, aliasName)]);
+  return el(kind, attrs, [source, target, alias(aliasName)]);
 }
 
 function buildGraphics(g: GraphicsConfig, live: DomainLiveFacts | undefined): XmlNode {

@@ -1,4 +1,5 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
+import { readAlias } from './parse-address.js';
 import { isAbsolutePath } from './parse-disk.js';
 import type { CharDevConfig, GraphicsConfig } from './types.js';
 
@@ -41,7 +42,8 @@ export function parseCharDev(r: ElementReader, console: boolean): CharDevConfig 
     if (!console) readSerialModel(target);
     target.finish();
   }
-  r.skip({ children: ['alias'] });
+  const alias = readAlias(r);
+  if (alias !== undefined) dev.alias = alias;
   r.finish();
   return dev;
 }

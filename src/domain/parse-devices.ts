@@ -1,8 +1,9 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateMac, normalizeMac } from './identity.js';
+import { readAddress, readAlias } from './parse-address.js';
 import { parseCharDev, parseGraphics } from './parse-chardev.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
-import type { CharDevConfig, DevicesConfig, InterfaceConfig } from './types.js';
+import type { CharDevConfig, DevicesConfig, InterfaceConfig, PciAddress } from './types.js';
 
 /** Host interface names (bridges, taps): Linux allows at most 15 bytes. */
 export const IFNAME_PATTERN = /^[A-Za-z0-9_.:-]{1,15}$/;
@@ -90,9 +91,10 @@ function readMemballoon(parent: ElementReader, els: ElementReader[]): DevicesCon
   const model = el.enumAttr('model', ['virtio', 'none']);
   if (model === undefined)
     throw invalid(el.el, "attribute 'model' is missing", { attribute: 'model', expected: 'virtio or none' });
-  el.skip({ children: ['alias'] });
+  const balloon: NonNullable<DevicesConfig['memballoon']> = { model };
+  if (model === 'virtio') Object.assign(balloon, readIdentity(el));
   el.finish();
-  return { model };
+  return balloon;
 }
 
 /** Read one <interface> of type user, bridge or ethernet (a tap named by <target dev=.../>). */
@@ -119,9 +121,16 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
   } else {
     nic = { ...common, type };
   }
-  r.skip({ children: ['alias'] });
+  Object.assign(nic, readIdentity(r));
   r.finish();
   return nic;
+}
+
+/** A PCI device's <address type='pci'> and <alias>, as optional fields. */
+function readIdentity(r: ElementReader): { address?: PciAddress; alias?: string } {
+  const address = readAddress(r, ['pci']) as PciAddress | undefined;
+  const alias = readAlias(r);
+  return { ...(address ? { address } : {}), ...(alias === undefined ? {} : { alias }) };
 }
 
 function readIfname(r: ElementReader, attribute: string): string {

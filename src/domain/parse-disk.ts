@@ -1,4 +1,5 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
+import { readAddress, readAlias } from './parse-address.js';
 import type { DiskConfig, DiskSource } from './types.js';
 
 const DISK_BUSES = ['virtio', 'ide', 'sata'] as const;
@@ -25,6 +26,8 @@ export function parseDisk(r: ElementReader): DiskConfig {
   const device = r.enumAttr('device', ['disk', 'cdrom'], 'disk');
   const format = readDriver(r.child('driver'));
   const sourceEl = r.child('source');
+  // index='N': the block node index of a running domain's source (live XML), kept for re-adoption.
+  const nodeIndex = sourceEl?.uintAttr('index');
   const source = sourceEl ? readSource(sourceEl, type) : undefined;
   if (!source && device !== 'cdrom') {
     throw invalid(r.el, 'element <source> is missing', {
@@ -37,7 +40,8 @@ export function parseDisk(r: ElementReader): DiskConfig {
   const { targetDev, bus } = readTarget(targetEl);
   const readonlyEl = r.child('readonly');
   readonlyEl?.finish();
-  r.skip({ children: ['alias'] }); // a running domain's device alias (dumpxml output); recomputed at start
+  const address = readAddress(r, ['pci', 'drive']);
+  const alias = readAlias(r);
   r.finish();
   return {
     device,
@@ -47,6 +51,9 @@ export function parseDisk(r: ElementReader): DiskConfig {
     bus,
     // libvirt treats every cdrom as read-only and shows <readonly/> for it.
     readonly: device === 'cdrom' || readonlyEl !== undefined,
+    ...(address ? { address } : {}),
+    ...(alias === undefined ? {} : { alias }),
+    ...(source && nodeIndex !== undefined && nodeIndex > 0 ? { nodeIndex } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { isTsvirtError } from '../errors.js';
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateUuid, normalizeUuid, validateDomainName } from './identity.js';
+import { isUserAlias } from './aliases.js';
 import { parseDevices } from './parse-devices.js';
 import { parseCpu, parseFeatures, parseOs } from './parse-os.js';
 import type { ClockConfig, DomainConfig, LifecycleAction } from './types.js';
@@ -10,12 +11,22 @@ import { parseXmlTree } from './xml-tree.js';
 
 const LIFECYCLE_ACTIONS = ['destroy', 'restart', 'preserve'] as const;
 
+/** How parseDomainXml reads a document. */
+export interface ParseDomainOptions {
+  /**
+   * The live definition of a running domain (the status file): keep every device alias and block node
+   * index. Without it, as libvirt does for a definition, only user aliases (ua-...) are kept, and the
+   * runtime ones of dumpxml output are read and dropped.
+   */
+  live?: boolean;
+}
+
 /**
  * Parse libvirt domain XML into a DomainConfig, filling in what libvirt fills in (a uuid, MAC addresses,
  * default lifecycle actions, a virtio memballoon). Throws TsvirtError ERR_XML_PARSE (not well-formed),
  * ERR_XML_INVALID (a missing or bad value) or ERR_NOT_SUPPORTED (outside tsvirt's subset).
  */
-export function parseDomainXml(xml: string): DomainConfig {
+export function parseDomainXml(xml: string, options: ParseDomainOptions = {}): DomainConfig {
   const root = parseXmlTree(xml);
   if (root.name !== 'domain') {
     throw invalid(root, `root element is <${root.name}>`, { value: root.name, expected: '<domain>' });
@@ -48,8 +59,24 @@ export function parseDomainXml(xml: string): DomainConfig {
     devices: parseDevices(r.child('devices')),
   };
   r.finish();
+  if (!options.live) dropRuntimeIdentities(config);
   validateDomainConfig(config);
   return config;
+}
+
+/** Drop what a start assigns (aliases other than ua-, block node indexes) from a definition. */
+function dropRuntimeIdentities(config: DomainConfig): void {
+  const d = config.devices;
+  for (const dev of [
+    ...d.disks,
+    ...d.interfaces,
+    ...d.serials,
+    ...d.consoles,
+    ...(d.memballoon ? [d.memballoon] : []),
+  ]) {
+    if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
+  }
+  for (const disk of d.disks) delete disk.nodeIndex;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -7,7 +7,8 @@ import {
   computeBootIndexes,
   jsonOpt,
 } from './qemu-device-args.js';
-import { BALLOON_ALIAS, VIDEO_ALIAS } from './aliases.js';
+import { assignAliases } from './aliases.js';
+import { buildBalloonDevice, buildImplicitDevices } from './device-objects.js';
 import type { DomainConfig } from './types.js';
 
 /** What buildQemuArgv needs to know about the host (from src/kvm's probe). */
@@ -34,6 +35,8 @@ export interface QemuRuntimePaths {
 export interface QemuArgvOptions {
   /** Start qemu under its seccomp filter (qemu.conf seccomp_sandbox). */
   seccompSandbox?: boolean;
+  /** `-incoming VALUE`: wait for a migration stream (a URI, or 'defer' for migrate-incoming over QMP). */
+  incoming?: string;
 }
 
 /**
@@ -57,11 +60,13 @@ export function escapeQemuOpt(value: string): string {
  * accelerator cannot give) and ERR_INVALID_ARG (an unresolved volume disk, a missing socket path).
  */
 export function buildQemuArgv(
-  config: DomainConfig,
+  definition: DomainConfig,
   host: QemuHostFacts,
   paths: QemuRuntimePaths,
   options: QemuArgvOptions = {},
 ): string[] {
+  // The driver assigns aliases and node indexes at start; a definition without them gets a fresh start's.
+  const config = assignAliases(definition);
   const argv = [config.devices.emulator ?? host.qemuBinary];
   argv.push('-name', `guest=${escapeQemuOpt(config.name)},debug-threads=on`);
   argv.push('-uuid', config.uuid, '-no-user-config', '-nodefaults', '-S');
@@ -81,10 +86,11 @@ export function buildQemuArgv(
   argv.push(...buildKernelArgs(config), ...buildDisplayArgs(config, paths));
   const boot = computeBootIndexes(config);
   argv.push(...buildDiskArgs(config, boot), ...buildNicArgs(config, boot), ...buildSerialArgs(config, paths));
-  if (config.devices.graphics.length > 0) argv.push('-device', jsonOpt({ driver: 'VGA', id: VIDEO_ALIAS }));
-  if (config.devices.memballoon?.model !== 'none') {
-    argv.push('-device', jsonOpt({ driver: 'virtio-balloon-pci', id: BALLOON_ALIAS }));
-  }
+  const { video } = buildImplicitDevices(config);
+  if (video) argv.push('-device', jsonOpt(video));
+  const balloon = buildBalloonDevice(config);
+  if (balloon) argv.push('-device', jsonOpt(balloon));
+  if (options.incoming !== undefined) argv.push('-incoming', options.incoming);
   return argv;
 }
 

@@ -1,8 +1,11 @@
-import { TsvirtError } from '../errors.js';
-import { diskAlias, diskPosition, nicAlias, serialAlias } from './aliases.js';
-import { isQ35Machine } from './parse-os.js';
+import {
+  buildDiskObjects,
+  buildImplicitDevices,
+  buildNicObjects,
+  buildSerialDevice,
+} from './device-objects.js';
 import type { QemuRuntimePaths } from './qemu-argv.js';
-import type { DiskConfig, DomainConfig } from './types.js';
+import type { DomainConfig } from './types.js';
 
 /** Boot indexes (1 = first) of devices picked by <os><boot dev=.../>, keyed by disk or NIC position. */
 export interface BootIndexes {
@@ -40,94 +43,24 @@ export function computeBootIndexes(config: DomainConfig): BootIndexes {
   return boot;
 }
 
-function resolveDiskPath(
-  config: DomainConfig,
-  disk: DiskConfig,
-): { path: string; kind: 'file' | 'block' } | undefined {
-  const src = disk.source;
-  if (src === undefined) return undefined;
-  if (src.kind === 'file') return { path: src.path, kind: 'file' };
-  if (src.kind === 'block') return { path: src.dev, kind: 'block' };
-  if (src.resolved) return src.resolved;
-  throw new TsvirtError(
-    'ERR_INVALID_ARG',
-    `domain '${config.name}': disk ${disk.targetDev} names volume '${src.volume}' of pool '${src.pool}', which is not resolved to a path; resolve volumes before building the qemu command line`,
-    { field: 'source', value: `${src.pool}/${src.volume}`, expected: 'a resolved volume path' },
-  );
-}
-
 /** -blockdev (protocol node, then format node) and -device for every disk, plus the AHCI controller on i440FX. */
 export function buildDiskArgs(config: DomainConfig, boot: BootIndexes): string[] {
   const args: string[] = [];
-  const q35 = isQ35Machine(config.os.machine);
-  if (!q35 && config.devices.disks.some((d) => d.bus === 'sata')) {
-    args.push('-device', jsonOpt({ driver: 'ahci', id: 'sata0' }));
-  }
+  const { ahci } = buildImplicitDevices(config);
+  if (ahci) args.push('-device', jsonOpt(ahci));
   config.devices.disks.forEach((disk, i) => {
-    const resolved = resolveDiskPath(config, disk);
-    const format = `libvirt-${i + 1}-format`;
-    if (resolved) {
-      const storage = `libvirt-${i + 1}-storage`;
-      const driver = resolved.kind === 'file' ? 'file' : 'host_device';
-      const ro = disk.readonly;
-      args.push(
-        '-blockdev',
-        jsonOpt({ driver, filename: resolved.path, 'node-name': storage, 'read-only': ro }),
-      );
-      args.push(
-        '-blockdev',
-        jsonOpt({ driver: disk.format, file: storage, 'node-name': format, 'read-only': ro }),
-      );
-    }
-    args.push(
-      '-device',
-      jsonOpt(buildDiskDevice(disk, q35, resolved ? format : undefined, boot.disks.get(i))),
-    );
+    const { blockdevs, device } = buildDiskObjects(config, disk, i, boot.disks.get(i));
+    for (const node of blockdevs) args.push('-blockdev', jsonOpt(node));
+    args.push('-device', jsonOpt(device));
   });
   return args;
-}
-
-function buildDiskDevice(
-  disk: DiskConfig,
-  q35: boolean,
-  drive: string | undefined,
-  bootindex: number | undefined,
-): Record<string, unknown> {
-  const { bus, unit } = diskPosition(disk);
-  let dev: Record<string, unknown>;
-  if (disk.bus === 'virtio') dev = { driver: 'virtio-blk-pci' };
-  else {
-    const driver = disk.device === 'cdrom' ? 'ide-cd' : 'ide-hd';
-    // i440FX IDE: ide.0/ide.1 with units 0-1. AHCI: one bus per port, named sata0.N, or ide.N on Q35's own.
-    if (disk.bus === 'ide') dev = { driver, bus: `ide.${bus}`, unit };
-    else dev = { driver, bus: q35 ? `ide.${unit}` : `sata0.${unit}` };
-  }
-  if (drive !== undefined) dev.drive = drive;
-  dev.id = diskAlias(disk);
-  if (bootindex !== undefined) dev.bootindex = bootindex;
-  return dev;
 }
 
 /** -netdev and -device for every interface; with no <interface> there is no NIC at all (-nodefaults). */
 export function buildNicArgs(config: DomainConfig, boot: BootIndexes): string[] {
   const args: string[] = [];
   config.devices.interfaces.forEach((nic, i) => {
-    const id = `hostnet${i}`;
-    const netdev =
-      nic.type === 'user'
-        ? { type: 'user', id }
-        : nic.type === 'bridge'
-          ? { type: 'bridge', id, br: nic.bridge }
-          : { type: 'tap', id, ifname: nic.targetDev, script: 'no', downscript: 'no' };
-    const device: Record<string, unknown> = {
-      driver: nic.model === 'virtio' ? 'virtio-net-pci' : 'e1000',
-      netdev: id,
-      id: nicAlias(i),
-      mac: nic.mac,
-    };
-    if (nic.romEnabled === false) device.romfile = ''; // qemu loads no option ROM for an empty romfile
-    const bootindex = boot.nics.get(i);
-    if (bootindex !== undefined) device.bootindex = bootindex;
+    const { netdev, device } = buildNicObjects(config, nic, i, boot.nics.get(i));
     args.push('-netdev', jsonOpt(netdev), '-device', jsonOpt(device));
   });
   return args;
@@ -142,7 +75,8 @@ export function buildNicArgs(config: DomainConfig, boot: BootIndexes): string[] 
 export function buildSerialArgs(config: DomainConfig, paths: QemuRuntimePaths): string[] {
   const args: string[] = [];
   config.devices.serials.forEach((s, i) => {
-    const id = `charserial${i}`;
+    const device = buildSerialDevice(s, i);
+    const id = device.chardev as string;
     let chardev: string;
     if (s.type === 'pty') {
       chardev = `socket,id=${id},path=${escapeOpt(paths.consoleSocket)},server=on,wait=off,logfile=${escapeOpt(paths.serialLog)},logappend=on`;
@@ -152,7 +86,7 @@ export function buildSerialArgs(config: DomainConfig, paths: QemuRuntimePaths): 
       chardev = `file,id=${id},path=${escapeOpt(s.path ?? '')}`;
     }
     args.push('-chardev', chardev);
-    args.push('-device', jsonOpt({ driver: 'isa-serial', chardev: id, id: serialAlias(i), index: s.port }));
+    args.push('-device', jsonOpt(device));
   });
   return args;
 }

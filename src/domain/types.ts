@@ -46,6 +46,28 @@ export type DiskSource =
   | { kind: 'block'; dev: string }
   | { kind: 'volume'; pool: string; volume: string; resolved?: { path: string; kind: 'file' | 'block' } };
 
+/** <address type='pci'>: a slot on a PCI bus (tsvirt has only the root bus, domain 0 bus 0). */
+export interface PciAddress {
+  type: 'pci';
+  domain: number;
+  bus: number;
+  /** 0-31. */
+  slot: number;
+  /** 0-7. */
+  function: number;
+  /** multifunction='on' on function 0 of a slot whose other functions are used. */
+  multifunction?: boolean;
+}
+
+/** <address type='drive'>: where an IDE or SATA disk sits on its controller. */
+export interface DriveAddress {
+  type: 'drive';
+  controller: number;
+  bus: number;
+  target: number;
+  unit: number;
+}
+
 /** One <disk>. */
 export interface DiskConfig {
   device: 'disk' | 'cdrom';
@@ -55,6 +77,15 @@ export interface DiskConfig {
   targetDev: string;
   bus: 'virtio' | 'ide' | 'sata';
   readonly: boolean;
+  /** PCI for virtio, drive for ide and sata; assigned at define. */
+  address?: PciAddress | DriveAddress;
+  /** The device alias (qemu id): a user's ua- alias, or assigned at start (live definition only). */
+  alias?: string;
+  /**
+   * The source's block node index N of a running domain (libvirt-N-storage, libvirt-N-format), shown as
+   * <source index='N'/> in the live definition as libvirt shows it; assigned at start.
+   */
+  nodeIndex?: number;
 }
 
 /** One <interface>. */
@@ -63,6 +94,10 @@ export type InterfaceConfig = {
   model: 'virtio' | 'e1000';
   /** <rom enabled='no'/>: no option ROM (iPXE), which stalls SeaBIOS under kvm_pvm hosts. */
   romEnabled?: false;
+  /** Assigned at define. */
+  address?: PciAddress;
+  /** The device alias (netN, or a user's ua- alias); its netdev is 'host' + alias. */
+  alias?: string;
 } & ({ type: 'user' } | { type: 'bridge'; bridge: string } | { type: 'ethernet'; targetDev: string });
 
 /** One <serial> or <console> (a character device). */
@@ -75,6 +110,8 @@ export interface CharDevConfig {
   mode?: 'bind';
   /** <target port=.../>: the COM port index (0 = COM1). */
   port: number;
+  /** The device alias of a serial (serialN, or a user's ua- alias); its chardev is 'char' + alias. */
+  alias?: string;
 }
 
 /** One <graphics type='vnc'>. */
@@ -95,7 +132,14 @@ export interface DevicesConfig {
   serials: CharDevConfig[];
   consoles: CharDevConfig[];
   graphics: GraphicsConfig[];
-  memballoon?: { model: 'virtio' | 'none' };
+  memballoon?: MemballoonConfig;
+}
+
+/** <memballoon>: virtio (a PCI device) or none. */
+export interface MemballoonConfig {
+  model: 'virtio' | 'none';
+  address?: PciAddress;
+  alias?: string;
 }
 
 /** A domain definition: the typed form of libvirt's domain XML, for the subset tsvirt supports. */

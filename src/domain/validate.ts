@@ -1,5 +1,8 @@
 import { TsvirtError } from '../errors.js';
+import { validateAliases } from './aliases.js';
+import { validateDiskAddresses } from './drive-address.js';
 import { isQ35Machine } from './parse-os.js';
+import { validatePciAddresses } from './pci-address.js';
 import { isAbsolutePath, targetDevIndex } from './parse-disk.js';
 import type { DiskConfig, DomainConfig } from './types.js';
 
@@ -55,6 +58,9 @@ export function validateDomainConfig(config: DomainConfig): void {
   }
   validateNics(config);
   validateCharDevs(config);
+  validateDiskAddresses(config);
+  validatePciAddresses(config);
+  validateAliases(config);
   if (config.devices.graphics.length > 1) {
     throw unsupportedAt('domain/devices/graphics', 'more than one <graphics> is not supported; keep one', {
       element: 'graphics',
@@ -136,6 +142,8 @@ function validateDiskBus(disk: DiskConfig, machine: string): void {
       expected: ['virtio', 'sata'],
     });
   }
+  // With an address of its own a disk's position no longer comes from its target name.
+  if (disk.address !== undefined) return;
   if (disk.bus === 'ide' && index > IDE_MAX_INDEX) {
     throw unsupportedAt(path, `target '${disk.targetDev}' is past the last IDE unit (hdd)`, {
       ...fields,

@@ -337,12 +337,12 @@ describe('parseDomainXml rejects', () => {
       { attribute: 'dev', value: 'hde' },
     ],
     [
-      'a disk address',
+      'a disk address of a type tsvirt has no bus for',
       buildDomainXml({
-        devices: "<disk><source file='/a'/><target dev='vda'/><address type='pci' slot='0x05'/></disk>",
+        devices: "<disk><source file='/a'/><target dev='vda'/><address type='ccw' devno='0x0001'/></disk>",
       }),
       'ERR_NOT_SUPPORTED',
-      { element: 'address' },
+      { element: 'address', attribute: 'type', value: 'ccw' },
     ],
     [
       'interface type network',

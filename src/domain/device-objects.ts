@@ -1,0 +1,190 @@
+import { TsvirtError } from '../errors.js';
+import {
+  AHCI_ALIAS,
+  BALLOON_ALIAS,
+  VIDEO_ALIAS,
+  buildBlockNodeNames,
+  buildChardevId,
+  buildNetdevId,
+  diskAlias,
+  diskPosition,
+  nicAlias,
+  serialAlias,
+} from './aliases.js';
+import { isQ35Machine } from './parse-os.js';
+import {
+  findImplicitPciDevices,
+  formatQemuPciAddr,
+  getMachinePciFacts,
+  hasPciLayout,
+} from './pci-address.js';
+import type { CharDevConfig, DiskConfig, DomainConfig, InterfaceConfig, PciAddress } from './types.js';
+
+/** The arguments of -device and of QMP device_add: qemu's device properties. */
+export type QemuDeviceObject = { driver: string; id: string } & Record<string, unknown>;
+
+/** The arguments of -blockdev and of QMP blockdev-add: one block node. */
+export type BlockdevObject = { driver: string; 'node-name': string } & Record<string, unknown>;
+
+/** The arguments of -netdev and of QMP netdev_add: one host network backend. */
+export type NetdevObject = { type: string; id: string } & Record<string, unknown>;
+
+/** What a disk becomes in qemu: its block nodes (protocol first, then format; none for an empty cdrom) and its device. */
+export interface DiskObjects {
+  blockdevs: BlockdevObject[];
+  device: QemuDeviceObject;
+}
+
+/** What an interface becomes in qemu: its netdev backend and its device. */
+export interface NicObjects {
+  netdev: NetdevObject;
+  device: QemuDeviceObject;
+}
+
+/** bus and addr of a device on the root bus, or nothing for a device qemu may place itself. */
+export function buildPciPlacement(
+  config: DomainConfig,
+  address: PciAddress | undefined,
+): Record<string, unknown> {
+  if (address === undefined) return {};
+  return {
+    bus: getMachinePciFacts(config.os.machine).rootBus,
+    addr: formatQemuPciAddr(address),
+    ...(address.multifunction === undefined ? {} : { multifunction: address.multifunction }),
+  };
+}
+
+/** A disk source's host path and kind, after the driver resolved any volume. */
+export function resolveDiskPath(
+  config: DomainConfig,
+  disk: DiskConfig,
+): { path: string; kind: 'file' | 'block' } | undefined {
+  const src = disk.source;
+  if (src === undefined) return undefined;
+  if (src.kind === 'file') return { path: src.path, kind: 'file' };
+  if (src.kind === 'block') return { path: src.dev, kind: 'block' };
+  if (src.resolved) return src.resolved;
+  throw new TsvirtError(
+    'ERR_INVALID_ARG',
+    `domain '${config.name}': disk ${disk.targetDev} names volume '${src.volume}' of pool '${src.pool}', which is not resolved to a path; resolve volumes before building the qemu command line`,
+    { field: 'source', value: `${src.pool}/${src.volume}`, expected: 'a resolved volume path' },
+  );
+}
+
+/**
+ * A disk's block nodes (libvirt-N-storage under libvirt-N-format, N its node index) and its device (id =
+ * its alias, on its PCI address or IDE/SATA position). `position` (0-based) stands in for a missing node
+ * index, as on a fresh start.
+ */
+export function buildDiskObjects(
+  config: DomainConfig,
+  disk: DiskConfig,
+  position: number,
+  bootindex?: number,
+): DiskObjects {
+  const resolved = resolveDiskPath(config, disk);
+  const blockdevs: BlockdevObject[] = [];
+  let drive: string | undefined;
+  if (resolved) {
+    const names = buildBlockNodeNames(disk.nodeIndex ?? position + 1);
+    const ro = disk.readonly;
+    const driver = resolved.kind === 'file' ? 'file' : 'host_device';
+    blockdevs.push({ driver, filename: resolved.path, 'node-name': names.storage, 'read-only': ro });
+    blockdevs.push({ driver: disk.format, file: names.storage, 'node-name': names.format, 'read-only': ro });
+    drive = names.format;
+  }
+  return { blockdevs, device: buildDiskDevice(config, disk, drive, bootindex) };
+}
+
+function buildDiskDevice(
+  config: DomainConfig,
+  disk: DiskConfig,
+  drive: string | undefined,
+  bootindex: number | undefined,
+): QemuDeviceObject {
+  const { bus, unit } = diskPosition(disk);
+  let dev: Record<string, unknown>;
+  if (disk.bus === 'virtio') {
+    const address = disk.address?.type === 'pci' ? disk.address : undefined;
+    dev = { driver: 'virtio-blk-pci', ...buildPciPlacement(config, address) };
+  } else {
+    const driver = disk.device === 'cdrom' ? 'ide-cd' : 'ide-hd';
+    // i440FX IDE: ide.0/ide.1 with units 0-1. AHCI: one bus per port, named sata0.N, or ide.N on Q35's own.
+    if (disk.bus === 'ide') dev = { driver, bus: `ide.${bus}`, unit };
+    else dev = { driver, bus: isQ35Machine(config.os.machine) ? `ide.${unit}` : `${AHCI_ALIAS}.${unit}` };
+  }
+  if (drive !== undefined) dev.drive = drive;
+  dev.id = diskAlias(disk);
+  if (bootindex !== undefined) dev.bootindex = bootindex;
+  return dev as QemuDeviceObject;
+}
+
+/** An interface's netdev (id 'host' + alias) and device (id = alias, on its PCI address). */
+export function buildNicObjects(
+  config: DomainConfig,
+  nic: InterfaceConfig,
+  position: number,
+  bootindex?: number,
+): NicObjects {
+  const alias = nic.alias ?? nicAlias(position);
+  const id = buildNetdevId(alias);
+  const netdev: NetdevObject =
+    nic.type === 'user'
+      ? { type: 'user', id }
+      : nic.type === 'bridge'
+        ? { type: 'bridge', id, br: nic.bridge }
+        : { type: 'tap', id, ifname: nic.targetDev, script: 'no', downscript: 'no' };
+  const device: QemuDeviceObject = {
+    driver: nic.model === 'virtio' ? 'virtio-net-pci' : 'e1000',
+    ...buildPciPlacement(config, nic.address),
+    netdev: id,
+    id: alias,
+    mac: nic.mac,
+  };
+  if (nic.romEnabled === false) device.romfile = ''; // qemu loads no option ROM for an empty romfile
+  if (bootindex !== undefined) device.bootindex = bootindex;
+  return { netdev, device };
+}
+
+/** A serial's isa-serial device (id = alias) on chardev 'char' + alias at its COM port. */
+export function buildSerialDevice(serial: CharDevConfig, position: number): QemuDeviceObject {
+  const alias = serial.alias ?? serialAlias(position);
+  return { driver: 'isa-serial', chardev: buildChardevId(alias), id: alias, index: serial.port };
+}
+
+/** The devices tsvirt adds without an element of their own, in argv order: the AHCI controller, the VGA. */
+export interface ImplicitDeviceObjects {
+  ahci?: QemuDeviceObject;
+  video?: QemuDeviceObject;
+}
+
+/**
+ * The i440FX AHCI controller of SATA disks and the VGA of <graphics>, placed by the PCI layout when the
+ * definition has one (every device addressed), else left to qemu.
+ */
+export function buildImplicitDevices(config: DomainConfig): ImplicitDeviceObjects {
+  const { devices } = config;
+  const wantAhci = !isQ35Machine(config.os.machine) && devices.disks.some((d) => d.bus === 'sata');
+  const wantVideo = devices.graphics.length > 0;
+  if (!wantAhci && !wantVideo) return {};
+  const slots = hasPciLayout(config) ? findImplicitPciDevices(config) : {};
+  return {
+    ...(wantAhci
+      ? { ahci: { driver: 'ahci', id: AHCI_ALIAS, ...buildPciPlacement(config, slots.ahci) } }
+      : {}),
+    ...(wantVideo
+      ? { video: { driver: 'VGA', id: VIDEO_ALIAS, ...buildPciPlacement(config, slots.video) } }
+      : {}),
+  };
+}
+
+/** The virtio balloon device, or undefined with <memballoon model='none'/>. */
+export function buildBalloonDevice(config: DomainConfig): QemuDeviceObject | undefined {
+  const balloon = config.devices.memballoon;
+  if (balloon?.model === 'none') return undefined;
+  return {
+    driver: 'virtio-balloon-pci',
+    id: balloon?.alias ?? BALLOON_ALIAS,
+    ...buildPciPlacement(config, balloon?.address),
+  };
+}

@@ -1,0 +1,243 @@
+import { TsvirtError } from '../errors.js';
+import { isQ35Machine } from './parse-os.js';
+import type { DomainConfig, PciAddress } from './types.js';
+
+/** The last slot of a PCI bus. */
+export const PCI_SLOT_MAX = 31;
+/** The last function of a PCI slot. */
+export const PCI_FUNCTION_MAX = 7;
+
+/** The fixed PCI facts of a machine type: which root-bus slots its own devices hold. */
+export interface MachinePciFacts {
+  /** qemu's id of the root bus: pci.0 on i440FX, pcie.0 on Q35. */
+  rootBus: 'pci.0' | 'pcie.0';
+  /** Slots the chipset holds whatever the definition says, with what sits there. */
+  reserved: ReadonlyMap<number, string>;
+  /** Where the primary video device goes when it is free (qemu puts the first VGA there too). */
+  videoSlot: number;
+}
+
+const I440FX: MachinePciFacts = {
+  rootBus: 'pci.0',
+  reserved: new Map([
+    [0, 'the host bridge'],
+    [1, 'the PIIX3 ISA, IDE, USB and power management functions'],
+  ]),
+  videoSlot: 2,
+};
+
+const Q35: MachinePciFacts = {
+  rootBus: 'pcie.0',
+  reserved: new Map([
+    [0, 'the host bridge'],
+    [0x1f, 'the ICH9 LPC, SATA and SMBus functions'],
+  ]),
+  videoSlot: 1,
+};
+
+/** The PCI facts of a machine type accepted by parseOs. */
+export function getMachinePciFacts(machine: string): MachinePciFacts {
+  return isQ35Machine(machine) ? Q35 : I440FX;
+}
+
+/** What the PCI layout gives the devices tsvirt adds without an element of their own. */
+export interface ImplicitPciDevices {
+  /** The VGA of a <graphics>. */
+  video?: PciAddress;
+  /** The AHCI controller of SATA disks on i440FX (Q35 has its own at 00:1f.2). */
+  ahci?: PciAddress;
+}
+
+/** A device that plugs into the root bus, in the order addresses are handed out. */
+interface PciSlotUser {
+  label: string;
+  address: PciAddress | undefined;
+  set(address: PciAddress): void;
+}
+
+/** A root-bus address at function 0 of a slot. */
+export function buildPciAddress(slot: number): PciAddress {
+  return { type: 'pci', domain: 0, bus: 0, slot, function: 0 };
+}
+
+/** qemu's addr= of a PCI address: '0x3', or '0x3.0x1' for another function. */
+export function formatQemuPciAddr(a: PciAddress): string {
+  const slot = `0x${a.slot.toString(16)}`;
+  return a.function === 0 ? slot : `${slot}.0x${a.function.toString(16)}`;
+}
+
+/** A human name of a PCI address, as lspci writes it: 0000:00:03.0. */
+export function describePciAddress(a: PciAddress): string {
+  const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
+  return `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.slot, 2)}.${a.function}`;
+}
+
+/**
+ * The root-bus devices of a definition in the order a slot is given to those without one: the video
+ * device first (it takes the machine's video slot), then interfaces, the i440FX AHCI controller, virtio
+ * disks and the balloon; the order of libvirt's assignment for these device kinds.
+ */
+function listSlotUsers(config: DomainConfig, implicit: ImplicitPciDevices): PciSlotUser[] {
+  const { devices } = config;
+  const users: PciSlotUser[] = [];
+  if (devices.graphics.length > 0) {
+    users.push({ label: 'video video0', address: undefined, set: (a) => (implicit.video = a) });
+  }
+  for (const nic of devices.interfaces) {
+    users.push({ label: `interface ${nic.mac}`, address: nic.address, set: (a) => (nic.address = a) });
+  }
+  if (!isQ35Machine(config.os.machine) && devices.disks.some((d) => d.bus === 'sata')) {
+    users.push({ label: 'controller sata0', address: undefined, set: (a) => (implicit.ahci = a) });
+  }
+  for (const disk of devices.disks) {
+    if (disk.bus !== 'virtio') continue;
+    const address = disk.address?.type === 'pci' ? disk.address : undefined;
+    users.push({ label: `disk ${disk.targetDev}`, address, set: (a) => (disk.address = a) });
+  }
+  const balloon = devices.memballoon;
+  if (balloon && balloon.model !== 'none') {
+    users.push({ label: 'memballoon', address: balloon.address, set: (a) => (balloon.address = a) });
+  }
+  return users;
+}
+
+/**
+ * Give every root-bus device without a PCI address one, in libvirt's order (see listSlotUsers): the
+ * video device its machine slot when free, every other device the first slot no device and no chipset
+ * function uses. Mutates `config`; returns the addresses of the implicit devices. Throws
+ * ERR_OPERATION_FAILED when the bus is full.
+ */
+export function layOutPciSlots(config: DomainConfig): ImplicitPciDevices {
+  const facts = getMachinePciFacts(config.os.machine);
+  const implicit: ImplicitPciDevices = {};
+  const users = listSlotUsers(config, implicit);
+  const used = new Set<number>(facts.reserved.keys());
+  for (const u of users) if (u.address) used.add(u.address.slot);
+  for (const u of users) {
+    if (u.address) continue;
+    let slot = u.label.startsWith('video') && !used.has(facts.videoSlot) ? facts.videoSlot : 1;
+    while (used.has(slot) && slot <= PCI_SLOT_MAX) slot++;
+    if (slot > PCI_SLOT_MAX) {
+      throw new TsvirtError(
+        'ERR_OPERATION_FAILED',
+        `domain '${config.name}': ${u.label} has no free PCI slot on the root bus (slots 0-${PCI_SLOT_MAX} are used); remove a device`,
+        { device: u.label, field: 'slot', expected: `a free slot 0-${PCI_SLOT_MAX}` },
+      );
+    }
+    used.add(slot);
+    u.set(buildPciAddress(slot));
+  }
+  return implicit;
+}
+
+/**
+ * Where the implicit devices (VGA, i440FX AHCI) of a definition sit. Pure: works on a copy. For a
+ * definition whose devices all have addresses this gives the same slots at every call, which is what
+ * keeps these devices still across restarts and hosts.
+ */
+export function findImplicitPciDevices(config: DomainConfig): ImplicitPciDevices {
+  return layOutPciSlots(structuredClone(config));
+}
+
+/** Whether every root-bus device of a definition has its PCI address (a definition that went through define). */
+export function hasPciLayout(config: DomainConfig): boolean {
+  const { devices } = config;
+  return (
+    devices.interfaces.every((n) => n.address !== undefined) &&
+    devices.disks.every((d) => d.bus !== 'virtio' || d.address !== undefined) &&
+    (devices.memballoon?.model === 'none' || devices.memballoon?.address !== undefined)
+  );
+}
+
+/** ERR_XML_INVALID / ERR_NOT_SUPPORTED naming the device, the field, the value and what was expected. */
+function addressError(
+  code: 'ERR_XML_INVALID' | 'ERR_NOT_SUPPORTED',
+  device: string,
+  field: string,
+  value: number | string,
+  expected: string,
+  problem: string,
+): TsvirtError {
+  const shown = typeof value === 'number' ? `0x${value.toString(16)}` : value;
+  return new TsvirtError(
+    code,
+    `domain/devices: ${device}: address ${field}='${shown}' ${problem}; expected ${expected}`,
+    { device, element: 'address', field, attribute: field, value: shown, expected },
+  );
+}
+
+/**
+ * Check the PCI addresses a definition gives: domain 0 and bus 0 (tsvirt's single root bus), slot and
+ * function in range, not on a chipset slot, no two devices on one slot and function, and another function of a slot only beside a function 0
+ * device with multifunction='on'.
+ */
+export function validatePciAddresses(config: DomainConfig): void {
+  const facts = getMachinePciFacts(config.os.machine);
+  const users = listSlotUsers(structuredClone(config), {}).filter((u) => u.address);
+  const taken = new Map<string, string>();
+  for (const { label, address } of users) {
+    const a = address as PciAddress;
+    if (a.domain !== 0)
+      throw addressError('ERR_NOT_SUPPORTED', label, 'domain', a.domain, '0x0000', 'is not supported');
+    if (a.bus !== 0) {
+      throw addressError(
+        'ERR_NOT_SUPPORTED',
+        label,
+        'bus',
+        a.bus,
+        `0x00 (the root bus ${facts.rootBus}; tsvirt has no other)`,
+        'is not supported',
+      );
+    }
+    if (a.slot > PCI_SLOT_MAX)
+      throw addressError(
+        'ERR_XML_INVALID',
+        label,
+        'slot',
+        a.slot,
+        `0x00-0x${PCI_SLOT_MAX.toString(16)}`,
+        'is out of range',
+      );
+    if (a.function > PCI_FUNCTION_MAX)
+      throw addressError('ERR_XML_INVALID', label, 'function', a.function, '0x0-0x7', 'is out of range');
+    const holder = facts.reserved.get(a.slot);
+    if (holder !== undefined) {
+      throw addressError(
+        'ERR_XML_INVALID',
+        label,
+        'slot',
+        a.slot,
+        `a slot other than ${[...facts.reserved.keys()].map((s) => `0x${s.toString(16)}`).join(' and ')}`,
+        `is reserved for ${holder} on machine ${config.os.machine}`,
+      );
+    }
+    const key = `${a.slot}.${a.function}`;
+    const other = taken.get(key);
+    if (other !== undefined) {
+      throw addressError(
+        'ERR_XML_INVALID',
+        label,
+        'slot',
+        a.slot,
+        'a slot and function no other device uses',
+        `function ${a.function} is already used by ${other}`,
+      );
+    }
+    taken.set(key, label);
+  }
+  for (const { label, address } of users) {
+    const a = address as PciAddress;
+    if (a.function === 0) continue;
+    const head = users.find((u) => u.address?.slot === a.slot && u.address.function === 0);
+    if (!head?.address?.multifunction) {
+      throw addressError(
+        'ERR_XML_INVALID',
+        label,
+        'function',
+        a.function,
+        `a device on function 0 of slot 0x${a.slot.toString(16)} with multifunction='on'`,
+        'has no multifunction device beside it',
+      );
+    }
+  }
+}
