@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { TsvirtError, isTsvirtError } from '../errors.js';
 import { QmpDecoder, encodeCommand, type QmpMessage } from './codec.js';
+import { EventWaiters } from './event-wait.js';
 import { connectUnixSocket } from './socket.js';
 import { QMP_PROBE_TIMEOUT_MS, resolveTimeoutMs } from './timeouts.js';
-import type { QmpClientOptions, QmpEvent, QmpGreeting, QmpTrace } from './types.js';
+import type { QmpClientOptions, QmpEvent, QmpGreeting, QmpTrace, WaitForEventOptions } from './types.js';
 
 /** Default bound on connect()'s retries: qemu creates its socket within ~100 ms of spawn. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -56,11 +57,13 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
   private isClosed = false;
   private greetingValue: QmpGreeting | undefined;
   private greetingWaiter: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private readonly eventWaiters: EventWaiters;
 
   private constructor(stream: Duplex, options: QmpClientOptions) {
     super();
     this.stream = stream;
     this.label = options.label ?? 'stream';
+    this.eventWaiters = new EventWaiters(this.label);
     this.timeouts = options.timeouts;
     this.probeTimeoutMs = options.probeTimeoutMs ?? QMP_PROBE_TIMEOUT_MS;
     stream.on('data', (chunk: Buffer | string) => {
@@ -115,6 +118,59 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
   ): Promise<T> {
     const timeoutMs = options?.timeoutMs ?? resolveTimeoutMs(command, this.timeouts);
     return this.send(command, args, timeoutMs, false) as Promise<T>;
+  }
+
+  /** Number of waitForEvent() calls not yet settled. */
+  get eventWaitCount(): number {
+    return this.eventWaiters.size;
+  }
+
+  /**
+   * Waits for the next event `event` whose data `options.match` accepts. The wait is armed before this
+   * returns, so call it before the command that causes the event (device_del, then DEVICE_DELETED), or
+   * use executeAndWait(). Rejects with ERR_QMP_TIMEOUT after timeoutMs, with ERR_QMP_DISCONNECTED when the
+   * monitor closes first, and with the abort reason when `options.signal` aborts.
+   */
+  waitForEvent(event: string, options: WaitForEventOptions): Promise<QmpEvent> {
+    if (this.isClosed) {
+      const message = `wait for qmp event "${event}": monitor ${this.label} is closed`;
+      return Promise.reject(new TsvirtError('ERR_QMP_DISCONNECTED', message, { event, label: this.label }));
+    }
+    return this.eventWaiters.wait(event, options);
+  }
+
+  /**
+   * Arms a wait for `event`, sends `command`, and resolves with the command's return value and the event
+   * (which may arrive before or after the reply). When the command fails, the wait is dropped and the
+   * command's error is thrown; `options.timeoutMs` bounds the event from this call on.
+   */
+  async executeAndWait<T = unknown>(
+    command: string,
+    args: Record<string, unknown> | undefined,
+    event: string,
+    options: WaitForEventOptions & { commandTimeoutMs?: number },
+  ): Promise<{ value: T; event: QmpEvent }> {
+    const own = new AbortController();
+    const outer = options.signal;
+    const forward = (): void => own.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    else outer?.addEventListener('abort', forward, { once: true });
+    const waiting = this.waitForEvent(event, { ...options, signal: own.signal });
+    // Observed below, or deliberately dropped when the command fails.
+    waiting.catch(() => undefined);
+    try {
+      // Aborted already: the wait has rejected with the reason, and the command is not sent.
+      if (own.signal.aborted) await waiting;
+      const executeOptions =
+        options.commandTimeoutMs === undefined ? undefined : { timeoutMs: options.commandTimeoutMs };
+      const value = await this.execute<T>(command, args, executeOptions);
+      return { value, event: await waiting };
+    } catch (err) {
+      own.abort(err);
+      throw err;
+    } finally {
+      outer?.removeEventListener('abort', forward);
+    }
   }
 
   /** End the session; idempotent. Pending commands reject with ERR_QMP_DISCONNECTED. */
@@ -177,6 +233,7 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
       case 'error':
         return this.settle(message);
       case 'event':
+        this.eventWaiters.deliver(message.event);
         this.emit('event', message.event);
         return;
       case 'greeting':
@@ -302,6 +359,15 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     this.deadlineTimer = undefined;
     for (const entry of entries) entry.reject(err);
     this.greetingWaiter?.reject(err);
+    this.eventWaiters.rejectAll(
+      (event) =>
+        new TsvirtError(
+          'ERR_QMP_DISCONNECTED',
+          `qmp monitor ${this.label} ${what} while waiting for event "${event}"${remedy}`,
+          { label: this.label, event },
+          { cause: err },
+        ),
+    );
     this.stream.destroy();
     this.emit('close', byCaller ? undefined : err);
   }

@@ -34,3 +34,13 @@ export type QmpTrace =
   | { kind: 'probe-ok'; afterCommand: string; elapsedMs: number }
   /** After a timeout, QEMU did not answer the liveness check either: it looks hung. */
   | { kind: 'probe-timeout'; afterCommand: string; timeoutMs: number };
+
+/** Options of QmpClient.waitForEvent. */
+export interface WaitForEventOptions {
+  /** Accepts or skips an event of the awaited name by its data; absent, the first one is taken. */
+  match?: (data: Record<string, unknown>, event: QmpEvent) => boolean;
+  /** How long to wait, from the call, before rejecting with ERR_QMP_TIMEOUT. */
+  timeoutMs: number;
+  /** Ends the wait early: it rejects with the abort reason when that is a TsvirtError, else ERR_OPERATION_FAILED. */
+  signal?: AbortSignal;
+}
