@@ -32,6 +32,7 @@ export const RunningReason = {
 export const PausedReason = {
   UNKNOWN: 0, // the reason is unknown
   USER: 1, // paused on user request
+  MIGRATION: 2, // paused for offline migration (and while qemu waits for an incoming state)
   SHUTTING_DOWN: 8, // paused during shutdown process
   STARTING_UP: 11, // the domain is being started
 } as const;

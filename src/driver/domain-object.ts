@@ -2,7 +2,7 @@ import { DomainState, type DomainRef, type DomainStateValue } from '../connectio
 import type { DomainConfig } from '../domain/index.js';
 import type { QmpClient } from '../qmp/index.js';
 import { ShutoffReason } from '../api/domain-enums.js';
-import { JobLock } from './job-lock.js';
+import { DomainJobs } from './jobs.js';
 import type { DomainPaths } from './runtime-files.js';
 import { isActiveState, type ActionSubject } from './state-machine.js';
 
@@ -23,10 +23,6 @@ export interface DomainRuntime {
   gotShutdown: boolean;
   /** The SHUTDOWN event said the guest asked for it. */
   guestShutdown: boolean;
-  /** Set by start until it finishes: exit and RESUME events are start's own business. */
-  starting: boolean;
-  /** Set by destroy: the exit is destroy's own business. */
-  beingDestroyed: boolean;
   /** A reboot (or on_poweroff=restart) is in flight: the next guest SHUTDOWN resets instead of stopping. */
   fakeReboot: boolean;
   /** A fake reboot is resetting the machine: its STOP and RESUME events are not the user's. */
@@ -56,8 +52,6 @@ export function buildRuntime(facts: {
     qmp: undefined,
     gotShutdown: false,
     guestShutdown: false,
-    starting: false,
-    beingDestroyed: false,
     fakeReboot: false,
     rebooting: false,
     pauseReason: undefined,
@@ -68,7 +62,10 @@ export function buildRuntime(facts: {
   };
 }
 
-/** One domain in the registry: its definitions, state, runtime and job lock. */
+/**
+ * One domain in the registry: its definitions, state, runtime and jobs. Whether it is starting or being
+ * destroyed is read from its jobs (job.starting, job.destroying), not kept beside them.
+ */
 export class DomainObject {
   /** The persistent definition (etc/qemu/NAME.xml); undefined for a transient domain. */
   persistentDef: DomainConfig | undefined;
@@ -81,16 +78,15 @@ export class DomainObject {
   run: DomainRuntime | undefined;
   /** Why qemu is shown in NOSTATE: it runs but QMP does not answer. */
   monitorError: string | undefined;
-  /** How many times destroy has signalled this domain's qemu: a job that sees it change was pre-empted. */
-  destroys = 0;
-  readonly job: JobLock;
+  /** Its normal and async jobs, and the destroys that pre-empt them. */
+  readonly job: DomainJobs;
 
   constructor(
     readonly name: string,
     readonly uuid: string,
     readonly paths: DomainPaths,
   ) {
-    this.job = new JobLock(() => this.name);
+    this.job = new DomainJobs(() => this.name);
   }
 
   /** The definition that applies now: the live one while active, else the persistent one. */

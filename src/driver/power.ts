@@ -3,6 +3,10 @@ import { cont, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp
 import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
+import type { AsyncJobHandle, AsyncJobRequest, NormalJobRequest } from './jobs.js';
+import { AsyncJob } from './jobs-kinds.js';
+import { startDomain, type StartOptions } from './start.js';
+import { checkAction } from './state-machine.js';
 import { stopQemu } from './qemu-process.js';
 import { watchMonitorDuringJob } from './supervisor.js';
 import { markPaused, markResumed, markStopped } from './transitions.js';
@@ -10,11 +14,12 @@ import { markPaused, markResumed, markStopped } from './transitions.js';
 /** The monitor of an active domain; ERR_OPERATION_FAILED when it does not answer. */
 export function requireMonitor(dom: DomainObject): QmpClient {
   const qmp = dom.run?.qmp;
+  const destroying = dom.job.destroying;
   // A destroy under way, or a qemu whose monitor closed as it exits: libvirt's "domain is not running".
-  if (dom.run?.beingDestroyed || (qmp?.closed && dom.monitorError === undefined)) {
+  if (destroying || (qmp?.closed && dom.monitorError === undefined)) {
     throw new TsvirtError(
       'ERR_OPERATION_INVALID',
-      `domain '${dom.name}' is not running: it is being ${dom.run?.beingDestroyed ? 'destroyed' : 'stopped'}`,
+      `domain '${dom.name}' is not running: it is being ${destroying ? 'destroyed' : 'stopped'}`,
       { domain: dom.name },
     );
   }
@@ -107,8 +112,7 @@ export async function destroyDomain(ctx: DriverContext, dom: DomainObject, flags
   const run = dom.run;
   if (!run) return;
   const graceful = (flags & DestroyFlags.GRACEFUL) !== 0;
-  run.beingDestroyed = true;
-  dom.destroys++;
+  const endDestroy = dom.job.beginDestroy();
   try {
     const step = await stopQemu(run.pid, dom.uuid, {
       graceful,
@@ -116,16 +120,16 @@ export async function destroyDomain(ctx: DriverContext, dom: DomainObject, flags
       killWaitMs: ctx.timeouts.killWaitMs,
     });
     if (step === 'sigkill') ctx.log(`domain '${dom.name}': qemu pid ${run.pid} needed SIGKILL`);
-  } catch (err) {
-    run.beingDestroyed = false;
-    throw err;
+    // qemu is gone, so the monitor can only fail now: close it, and a job waiting on it fails at once.
+    run.qmp?.removeAllListeners();
+    run.qmp?.close();
+    // A DESTROY job runs beside any async job; it waits only for the normal job, which fails at once now.
+    await dom.job.run('destroy', ctx.timeouts.internalJobWaitMs, async () => {
+      if (dom.run === run) await markStopped(ctx, dom, 'destroyed');
+    });
+  } finally {
+    endDestroy();
   }
-  // qemu is gone, so the monitor can only fail now: close it, and a job waiting on it fails at once.
-  run.qmp?.removeAllListeners();
-  run.qmp?.close();
-  await dom.job.run('destroy', ctx.timeouts.internalJobWaitMs, async () => {
-    if (dom.run === run) await markStopped(ctx, dom, 'destroyed');
-  });
 }
 
 /** The error of a job whose domain was destroyed under it (`cause`: what the job itself met). */
@@ -145,19 +149,54 @@ export function buildDestroyedError(dom: DomainObject, job: string, cause: unkno
 export async function runDomainJob<T>(
   ctx: DriverContext,
   dom: DomainObject,
-  job: string,
+  job: string | NormalJobRequest,
   waitMs: number,
   fn: () => Promise<T>,
 ): Promise<T> {
-  return dom.job.run(job, waitMs, async () => {
-    const destroys = dom.destroys;
-    const stopWatch = watchMonitorDuringJob(ctx, dom, job);
-    try {
-      return await fn();
-    } catch (err) {
-      throw dom.destroys !== destroys ? buildDestroyedError(dom, job, err) : err;
-    } finally {
-      stopWatch();
-    }
+  const name = typeof job === 'string' ? job : job.name;
+  return dom.job.run(job, waitMs, () => watchJob(ctx, dom, name, fn));
+}
+
+/** A start, as the START async job holding the normal job too: nothing but its own work runs meanwhile. */
+export async function runStartJob(
+  ctx: DriverContext,
+  dom: DomainObject,
+  waitMs: number,
+  opts: StartOptions,
+): Promise<void> {
+  await runAsyncDomainJob(ctx, dom, { kind: AsyncJob.START, holdNormal: true }, waitMs, async () => {
+    checkAction('start', dom.subject);
+    await startDomain(ctx, dom, opts);
   });
+}
+
+/**
+ * Run `fn` as the domain's async job (save, snapshot, migration, start): the normal jobs of its mask run
+ * beside it; a destroy aborts its signal and makes it fail with ERR_DOMAIN_DESTROYED, as a normal job.
+ */
+export async function runAsyncDomainJob<T>(
+  ctx: DriverContext,
+  dom: DomainObject,
+  req: AsyncJobRequest,
+  waitMs: number,
+  fn: (job: AsyncJobHandle) => Promise<T>,
+): Promise<T> {
+  return dom.job.runAsync(req, waitMs, (handle) => watchJob(ctx, dom, handle.name, () => fn(handle)));
+}
+
+async function watchJob<T>(
+  ctx: DriverContext,
+  dom: DomainObject,
+  job: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const destroys = dom.job.destroys;
+  const stopWatch = watchMonitorDuringJob(ctx, dom, job);
+  try {
+    return await fn();
+  } catch (err) {
+    throw dom.job.destroys !== destroys ? buildDestroyedError(dom, job, err) : err;
+  } finally {
+    stopWatch();
+  }
 }

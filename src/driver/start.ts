@@ -14,14 +14,31 @@ import { buildDropPrivilegesArgv } from './qemu-user.js';
 import { lockSockets, prepareGuestFiles, restoreOwners } from './guest-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
-import { markStarted, markStopped, saveStatus } from './transitions.js';
+import { markIncoming, markStarted, markStopped, saveStatus } from './transitions.js';
+
+/** How to start a domain's qemu. */
+export interface StartOptions {
+  /** Leave the vCPUs paused (VIR_DOMAIN_START_PAUSED): paused/user. */
+  paused?: boolean;
+  /**
+   * Start qemu with `-incoming VALUE` ('defer', or a URI) for a restore or an incoming migration to feed:
+   * no `cont`, no initial balloon, state paused/migration and no lifecycle event (the feeder reports
+   * STARTED when the guest's state has arrived).
+   */
+  incoming?: string;
+}
 
 /**
- * Start a domain's qemu: -S, QMP, lifecycle actions, then `cont` unless `paused`. The caller holds the
- * domain's job lock and has checked the state. On failure qemu is killed, the runtime files are removed
- * and ERR_OPERATION_FAILED carries the end of qemu's log.
+ * Start a domain's qemu: -S, QMP, lifecycle actions, then `cont` unless paused or incoming. The caller
+ * holds the domain's START async job (runStartJob), or a MIGRATION_IN one, and has checked the state. On
+ * failure qemu is killed, the runtime files are removed and ERR_OPERATION_FAILED carries the end of
+ * qemu's log.
  */
-export async function startDomain(ctx: DriverContext, dom: DomainObject, paused: boolean): Promise<void> {
+export async function startDomain(
+  ctx: DriverContext,
+  dom: DomainObject,
+  opts: StartOptions = {},
+): Promise<void> {
   const def = structuredClone(dom.persistentDef ?? dom.liveDef) as DomainConfig;
   await resolveVolumes(ctx, def);
   const { confinement } = ctx;
@@ -41,7 +58,7 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
       serialLog: paths.serialLog,
       vncSocket: paths.vncSocket,
     },
-    { seccompSandbox: confinement.seccompSandbox },
+    { seccompSandbox: confinement.seccompSandbox, incoming: opts.incoming },
   );
   const minId = Math.max(0, ...ctx.registry.all().map((d) => d.id)) + 1;
   // Each state write is an fsync (a few ms): keep them off the path to a running guest where the
@@ -62,7 +79,6 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     exited: launch.exited,
     diskPaths: listDiskPaths(def),
   });
-  run.starting = true;
   dom.liveDef = def;
   dom.id = id;
   dom.run = run;
@@ -72,13 +88,15 @@ export async function startDomain(ctx: DriverContext, dom: DomainObject, paused:
     attachMonitor(ctx, dom, run, qmp);
     await applyLifecycleActions(dom, qmp);
     run.vncPort = await readVncPort(dom, qmp);
-    await setInitialBalloon(def, qmp);
-    await markStarted(ctx, dom, paused, () => (paused ? Promise.resolve() : cont(qmp)));
-    run.starting = false;
+    if (opts.incoming !== undefined) {
+      await markIncoming(ctx, dom);
+    } else {
+      await setInitialBalloon(def, qmp);
+      const paused = opts.paused ?? false;
+      await markStarted(ctx, dom, paused, () => (paused ? Promise.resolve() : cont(qmp)));
+    }
   } catch (err) {
     await abortStart(ctx, dom, launch, err);
-  } finally {
-    run.starting = false;
   }
   watchExit(ctx, dom, run);
 }
@@ -154,8 +172,7 @@ async function abortStart(
   launch: QemuLaunch,
   err: unknown,
 ): Promise<never> {
-  const run = dom.run;
-  if (run) run.beingDestroyed = true;
+  // The START job keeps qemu's SHUTDOWN and exit, which this kill causes, from being reported.
   await stopQemu(launch.pid, dom.uuid, {
     graceful: false,
     termWaitMs: 0,

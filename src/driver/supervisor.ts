@@ -92,7 +92,7 @@ export function watchMonitorDuringJob(ctx: DriverContext, dom: DomainObject, job
   const run = dom.run;
   const timer = setTimeout(() => {
     const qmp = run?.qmp;
-    if (!run || !qmp || qmp.closed || run.starting || dom.run !== run) return;
+    if (!run || !qmp || qmp.closed || dom.job.starting || dom.run !== run) return;
     qmp.execute('query-status', undefined, { timeoutMs: QMP_PROBE_TIMEOUT_MS }).then(
       () => recoverMonitor(ctx, dom, run),
       () => {
@@ -107,7 +107,7 @@ export function watchMonitorDuringJob(ctx: DriverContext, dom: DomainObject, job
 
 /** QMP does not answer while qemu runs: NOSTATE with the reason, as for a monitor that closed. */
 function markMonitorHung(ctx: DriverContext, dom: DomainObject, run: DomainRuntime, why: string): void {
-  if (dom.run !== run || run.beingDestroyed || run.starting || run.hungFrom || !run.qmp) return;
+  if (dom.run !== run || dom.job.destroying || dom.job.starting || run.hungFrom || !run.qmp) return;
   if (dom.state === DomainState.NOSTATE) return;
   run.hungFrom = { state: dom.state, reason: dom.reason };
   dom.monitorError = why;
@@ -121,7 +121,7 @@ async function recoverMonitor(ctx: DriverContext, dom: DomainObject, run: Domain
   const qmp = run.qmp;
   if (!from || !qmp || dom.run !== run) return;
   const status = await queryStatus(qmp).catch(() => undefined);
-  if (!status || run.hungFrom !== from || dom.run !== run || run.beingDestroyed) return;
+  if (!status || run.hungFrom !== from || dom.run !== run || dom.job.destroying) return;
   run.hungFrom = undefined;
   dom.monitorError = undefined;
   dom.setState(...mapRunStatus(status.status, from));
@@ -141,10 +141,10 @@ async function onQmpEvent(
     case 'SHUTDOWN':
       return onShutdownEvent(ctx, dom, run, e.data);
     case 'STOP':
-      if (run.starting || run.rebooting) return;
+      if (dom.job.starting || run.rebooting) return;
       return markPaused(ctx, dom, run.pauseReason ?? PausedReason.UNKNOWN);
     case 'RESUME':
-      if (run.starting || run.rebooting) return;
+      if (dom.job.starting || run.rebooting) return;
       return markResumed(ctx, dom);
     case 'BALLOON_CHANGE':
       return; // trackBalloon's
@@ -160,7 +160,8 @@ async function onShutdownEvent(
   run: DomainRuntime,
   data: Record<string, unknown>,
 ): Promise<void> {
-  if (run.beingDestroyed) return;
+  // A destroy's or a failed start's SIGTERM: the exit is theirs to report.
+  if (dom.job.destroying || dom.job.starting) return;
   const guest = typeof data['guest'] === 'boolean' ? data['guest'] : undefined;
   const poweroff = guest === true && data['reason'] === 'guest-shutdown';
   if (run.fakeReboot || (poweroff && restartsOnPoweroff(dom))) return resetAfterShutdown(ctx, dom, run);
@@ -203,7 +204,7 @@ async function onMonitorClosed(ctx: DriverContext, dom: DomainObject, run: Domai
   if (dom.run !== run || ctx.closing) return;
   run.qmp = undefined;
   if (await waitForExit(run.pid, 2_000)) return onExit(ctx, dom, run);
-  if (run.beingDestroyed || dom.run !== run) return;
+  if (dom.job.destroying || dom.run !== run) return;
   dom.monitorError = 'the QMP connection closed while qemu still runs';
   dom.setState(DomainState.NOSTATE, 0);
   ctx.log(`domain '${dom.name}': qemu pid ${run.pid} runs but its QMP monitor closed; destroy it to recover`);
@@ -223,14 +224,17 @@ export function watchExit(ctx: DriverContext, dom: DomainObject, run: DomainRunt
   run.pollTimer.unref();
 }
 
-/** qemu exited on its own: shutdown after a SHUTDOWN event, otherwise a crash (libvirt's rule). */
+/**
+ * qemu exited on its own: shutdown after a SHUTDOWN event, otherwise a crash (libvirt's rule). The
+ * cleanup job waits for a start in progress, which cleans up itself when qemu dies under it.
+ */
 async function onExit(ctx: DriverContext, dom: DomainObject, run: DomainRuntime): Promise<void> {
-  if (dom.run !== run || run.starting || run.beingDestroyed || ctx.closing) return;
+  if (dom.run !== run || dom.job.destroying || ctx.closing) return;
   clearInterval(run.pollTimer);
   run.pollTimer = undefined;
   try {
     await dom.job.run('exit-cleanup', ctx.timeouts.internalJobWaitMs, async () => {
-      if (dom.run !== run || run.beingDestroyed) return;
+      if (dom.run !== run || dom.job.destroying) return;
       if (!run.gotShutdown)
         ctx.log(`domain '${dom.name}': qemu pid ${run.pid} exited without a SHUTDOWN event`);
       await markStopped(ctx, dom, run.gotShutdown ? 'shutdown' : 'crashed');

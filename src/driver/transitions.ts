@@ -86,6 +86,15 @@ export async function markStarted(
   if (paused) emitLifecycle(ctx, dom, EventType.SUSPENDED, SuspendedDetail.PAUSED);
 }
 
+/**
+ * qemu waits for an incoming state (-incoming): paused/migration, as libvirt has it, and no event; the
+ * restore or migration that feeds it reports STARTED.
+ */
+export async function markIncoming(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  dom.setState(DomainState.PAUSED, PausedReason.MIGRATION);
+  await saveStatus(ctx, dom);
+}
+
 /** The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED. No-op unless running. */
 export async function markPaused(ctx: DriverContext, dom: DomainObject, reason: number): Promise<void> {
   if (dom.state !== DomainState.RUNNING) return;
