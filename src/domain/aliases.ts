@@ -15,7 +15,7 @@ export const BALLOON_ALIAS = 'balloon0';
 /** The alias of the video device tsvirt adds for VNC. */
 export const VIDEO_ALIAS = 'video0';
 
-/** The qemu id of the AHCI controller tsvirt adds for SATA disks on i440FX. */
+/** The alias of the SATA controller (the AHCI's qemu id on i440FX). */
 export const AHCI_ALIAS = 'sata0';
 
 /** Whether an alias is a user alias (ua-...), which a persistent definition keeps. */
@@ -83,6 +83,8 @@ export function listAliases(config: DomainConfig): string[] {
     ...d.interfaces.map((x) => x.alias),
     ...d.serials.map((x) => x.alias),
     d.memballoon?.alias,
+    d.video?.alias,
+    d.sataController?.alias,
   ].filter((a): a is string => a !== undefined);
 }
 
@@ -107,6 +109,10 @@ export function assignAliases(config: DomainConfig): DomainConfig {
   for (const serial of d.serials) serial.alias ??= takeFirstFree('serial', used);
   if (d.memballoon && d.memballoon.model !== 'none' && d.memballoon.alias === undefined) {
     d.memballoon.alias = used.has(BALLOON_ALIAS) ? takeFirstFree('balloon', used) : BALLOON_ALIAS;
+  }
+  if (d.video) d.video.alias ??= used.has(VIDEO_ALIAS) ? takeFirstFree('video', used) : VIDEO_ALIAS;
+  if (d.sataController) {
+    d.sataController.alias ??= used.has(AHCI_ALIAS) ? takeFirstFree('sata', used) : AHCI_ALIAS;
   }
   let highest = Math.max(0, ...d.disks.map((x) => x.nodeIndex ?? 0));
   d.disks.forEach((disk, i) => {
@@ -133,6 +139,8 @@ export function validateAliases(config: DomainConfig): void {
     ...d.interfaces.map((x): [string | undefined, string] => [x.alias, `interface ${x.mac}`]),
     ...d.serials.map((x): [string | undefined, string] => [x.alias, `serial ${x.port}`]),
     [d.memballoon?.alias, 'memballoon'],
+    [d.video?.alias, 'video'],
+    [d.sataController?.alias, 'controller sata'],
   ];
   const seen = new Set<string>();
   for (const [alias, device] of named) {

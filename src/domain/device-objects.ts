@@ -12,12 +12,7 @@ import {
   serialAlias,
 } from './aliases.js';
 import { isQ35Machine } from './parse-os.js';
-import {
-  findImplicitPciDevices,
-  formatQemuPciAddr,
-  getMachinePciFacts,
-  hasPciLayout,
-} from './pci-address.js';
+import { formatQemuPciAddr, getMachinePciFacts } from './pci-address.js';
 import type { CharDevConfig, DiskConfig, DomainConfig, InterfaceConfig, PciAddress } from './types.js';
 
 /** The arguments of -device and of QMP device_add: qemu's device properties. */
@@ -152,30 +147,33 @@ export function buildSerialDevice(serial: CharDevConfig, position: number): Qemu
   return { driver: 'isa-serial', chardev: buildChardevId(alias), id: alias, index: serial.port };
 }
 
-/** The devices tsvirt adds without an element of their own, in argv order: the AHCI controller, the VGA. */
+/** The VGA and the AHCI controller, which the argv places apart from the other devices. */
 export interface ImplicitDeviceObjects {
   ahci?: QemuDeviceObject;
   video?: QemuDeviceObject;
 }
 
 /**
- * The i440FX AHCI controller of SATA disks and the VGA of <graphics>, placed by the PCI layout when the
- * definition has one (every device addressed), else left to qemu.
+ * The i440FX AHCI controller of SATA disks (Q35 has its own) and the VGA of a <video>, or of a
+ * <graphics> in a definition that did not go through define, on their PCI addresses when they have them.
  */
 export function buildImplicitDevices(config: DomainConfig): ImplicitDeviceObjects {
   const { devices } = config;
   const wantAhci = !isQ35Machine(config.os.machine) && devices.disks.some((d) => d.bus === 'sata');
-  const wantVideo = devices.graphics.length > 0;
-  if (!wantAhci && !wantVideo) return {};
-  const slots = hasPciLayout(config) ? findImplicitPciDevices(config) : {};
-  return {
-    ...(wantAhci
-      ? { ahci: { driver: 'ahci', id: AHCI_ALIAS, ...buildPciPlacement(config, slots.ahci) } }
-      : {}),
-    ...(wantVideo
-      ? { video: { driver: 'VGA', id: VIDEO_ALIAS, ...buildPciPlacement(config, slots.video) } }
-      : {}),
-  };
+  const video = devices.video ?? (devices.graphics.length > 0 ? { model: 'vga' } : undefined);
+  const out: ImplicitDeviceObjects = {};
+  if (wantAhci) {
+    const sata = devices.sataController;
+    out.ahci = { driver: 'ahci', id: sata?.alias ?? AHCI_ALIAS, ...buildPciPlacement(config, sata?.address) };
+  }
+  if (video) {
+    out.video = {
+      driver: 'VGA',
+      id: video.alias ?? VIDEO_ALIAS,
+      ...buildPciPlacement(config, video.address),
+    };
+  }
+  return out;
 }
 
 /** The virtio balloon device, or undefined with <memballoon model='none'/>. */

@@ -1,4 +1,5 @@
 import { assignAliases } from './aliases.js';
+import { VGA_VRAM_KIB } from './parse-pci-devices.js';
 import type {
   CharDevConfig,
   DiskConfig,
@@ -139,11 +140,35 @@ function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): 
     [
       d.emulator !== undefined && el('emulator', [], d.emulator),
       ...d.disks.map((disk) => buildDisk(disk)),
+      d.sataController &&
+        el(
+          'controller',
+          [
+            ['type', 'sata'],
+            ['index', 0],
+          ],
+          [alias(d.sataController.alias), address(d.sataController.address)],
+        ),
       ...d.interfaces.map((nic) => buildInterface(nic)),
       ...d.serials.map((s) => buildCharDev('serial', s, live, s.alias)),
       // A console is the serial it stands for and shows that serial's alias.
       ...d.consoles.map((c) => buildCharDev('console', c, live, d.serials[serialIndex(c.port)]?.alias)),
       ...d.graphics.map((g) => buildGraphics(g, live)),
+      d.video &&
+        el(
+          'video',
+          [],
+          [
+            el('model', [
+              ['type', d.video.model],
+              ['vram', VGA_VRAM_KIB],
+              ['heads', 1],
+              ['primary', 'yes'],
+            ]),
+            alias(d.video.alias),
+            address(d.video.address),
+          ],
+        ),
       d.memballoon &&
         el(
           'memballoon',

@@ -55,6 +55,13 @@ export function readAddress(
   return address;
 }
 
+/** A PCI device's <address type='pci'> and <alias>, as optional fields. */
+export function readPciIdentity(r: ElementReader): { address?: PciAddress; alias?: string } {
+  const address = readAddress(r, ['pci']) as PciAddress | undefined;
+  const alias = readAlias(r);
+  return { ...(address ? { address } : {}), ...(alias === undefined ? {} : { alias }) };
+}
+
 /** Read a device's <alias name='...'/>, or undefined without one. */
 export function readAlias(parent: ElementReader): string | undefined {
   const r = parent.child('alias');

@@ -1,9 +1,10 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateMac, normalizeMac } from './identity.js';
-import { readAddress, readAlias } from './parse-address.js';
+import { readPciIdentity as readIdentity } from './parse-address.js';
+import { readSataController, readVideo } from './parse-pci-devices.js';
 import { parseCharDev, parseGraphics } from './parse-chardev.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
-import type { CharDevConfig, DevicesConfig, InterfaceConfig, PciAddress } from './types.js';
+import type { CharDevConfig, DevicesConfig, InterfaceConfig } from './types.js';
 
 /** Host interface names (bridges, taps): Linux allows at most 15 bytes. */
 export const IFNAME_PATTERN = /^[A-Za-z0-9_.:-]{1,15}$/;
@@ -16,6 +17,8 @@ const DEVICE_ELEMENTS = [
   'console',
   'graphics',
   'memballoon',
+  'video',
+  'controller',
 ] as const;
 
 /** Read <devices>; any device element outside the supported set is an error naming it. */
@@ -46,6 +49,10 @@ export function parseDevices(r: ElementReader | undefined): DevicesConfig {
     // libvirt adds a virtio balloon when the XML names none.
     memballoon: readMemballoon(r, els.memballoon),
   };
+  const video = readVideo(r, els.video);
+  if (video) devices.video = video;
+  const sata = readSataController(els.controller);
+  if (sata) devices.sataController = sata;
   // libvirt gives a console without a serial the serial it stands for (on x86 both are COM1).
   if (devices.serials.length === 0) devices.serials = devices.consoles.map((c) => ({ ...c }));
   const emulator = readEmulator(r, els.emulator);
@@ -124,13 +131,6 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
   Object.assign(nic, readIdentity(r));
   r.finish();
   return nic;
-}
-
-/** A PCI device's <address type='pci'> and <alias>, as optional fields. */
-function readIdentity(r: ElementReader): { address?: PciAddress; alias?: string } {
-  const address = readAddress(r, ['pci']) as PciAddress | undefined;
-  const alias = readAlias(r);
-  return { ...(address ? { address } : {}), ...(alias === undefined ? {} : { alias }) };
 }
 
 function readIfname(r: ElementReader, attribute: string): string {

@@ -73,6 +73,8 @@ function dropRuntimeIdentities(config: DomainConfig): void {
     ...d.serials,
     ...d.consoles,
     ...(d.memballoon ? [d.memballoon] : []),
+    ...(d.video ? [d.video] : []),
+    ...(d.sataController ? [d.sataController] : []),
   ]) {
     if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
   }

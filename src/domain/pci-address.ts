@@ -40,13 +40,8 @@ export function getMachinePciFacts(machine: string): MachinePciFacts {
   return isQ35Machine(machine) ? Q35 : I440FX;
 }
 
-/** What the PCI layout gives the devices tsvirt adds without an element of their own. */
-export interface ImplicitPciDevices {
-  /** The VGA of a <graphics>. */
-  video?: PciAddress;
-  /** The AHCI controller of SATA disks on i440FX (Q35 has its own at 00:1f.2). */
-  ahci?: PciAddress;
-}
+/** Where Q35's own AHCI controller sits: 00:1f.2. */
+export const Q35_SATA_ADDRESS: PciAddress = { type: 'pci', domain: 0, bus: 0, slot: 0x1f, function: 2 };
 
 /** A device that plugs into the root bus, in the order addresses are handed out. */
 interface PciSlotUser {
@@ -74,20 +69,20 @@ export function describePciAddress(a: PciAddress): string {
 
 /**
  * The root-bus devices of a definition in the order a slot is given to those without one: the video
- * device first (it takes the machine's video slot), then interfaces, the i440FX AHCI controller, virtio
- * disks and the balloon; the order of libvirt's assignment for these device kinds.
+ * device first (it takes the machine's video slot), then interfaces, the i440FX SATA controller, virtio
+ * disks and the balloon; libvirt's order of assignment for these device kinds.
  */
-function listSlotUsers(config: DomainConfig, implicit: ImplicitPciDevices): PciSlotUser[] {
+function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   const { devices } = config;
   const users: PciSlotUser[] = [];
-  if (devices.graphics.length > 0) {
-    users.push({ label: 'video video0', address: undefined, set: (a) => (implicit.video = a) });
-  }
+  const video = devices.video;
+  if (video) users.push({ label: 'video', address: video.address, set: (a) => (video.address = a) });
   for (const nic of devices.interfaces) {
     users.push({ label: `interface ${nic.mac}`, address: nic.address, set: (a) => (nic.address = a) });
   }
-  if (!isQ35Machine(config.os.machine) && devices.disks.some((d) => d.bus === 'sata')) {
-    users.push({ label: 'controller sata0', address: undefined, set: (a) => (implicit.ahci = a) });
+  const sata = devices.sataController;
+  if (sata && !isQ35Machine(config.os.machine)) {
+    users.push({ label: 'controller sata', address: sata.address, set: (a) => (sata.address = a) });
   }
   for (const disk of devices.disks) {
     if (disk.bus !== 'virtio') continue;
@@ -102,20 +97,31 @@ function listSlotUsers(config: DomainConfig, implicit: ImplicitPciDevices): PciS
 }
 
 /**
+ * Add the devices libvirt adds to a definition: a VGA <video> for a <graphics>, and the SATA controller
+ * for SATA disks (at 00:1f.2 on Q35, where it is built in). Mutates.
+ */
+export function addImplicitDevices(config: DomainConfig): void {
+  const d = config.devices;
+  if (d.graphics.length > 0 && !d.video) d.video = { model: 'vga' };
+  if (d.disks.some((disk) => disk.bus === 'sata') && !d.sataController) d.sataController = {};
+  if (d.sataController && isQ35Machine(config.os.machine))
+    d.sataController.address ??= { ...Q35_SATA_ADDRESS };
+}
+
+/**
  * Give every root-bus device without a PCI address one, in libvirt's order (see listSlotUsers): the
  * video device its machine slot when free, every other device the first slot no device and no chipset
- * function uses. Mutates `config`; returns the addresses of the implicit devices. Throws
- * ERR_OPERATION_FAILED when the bus is full.
+ * function uses. Devices that have an address keep it. Mutates. Throws ERR_OPERATION_FAILED when the
+ * bus is full.
  */
-export function layOutPciSlots(config: DomainConfig): ImplicitPciDevices {
+export function layOutPciSlots(config: DomainConfig): void {
   const facts = getMachinePciFacts(config.os.machine);
-  const implicit: ImplicitPciDevices = {};
-  const users = listSlotUsers(config, implicit);
+  const users = listSlotUsers(config);
   const used = new Set<number>(facts.reserved.keys());
   for (const u of users) if (u.address) used.add(u.address.slot);
   for (const u of users) {
     if (u.address) continue;
-    let slot = u.label.startsWith('video') && !used.has(facts.videoSlot) ? facts.videoSlot : 1;
+    let slot = u.label === 'video' && !used.has(facts.videoSlot) ? facts.videoSlot : 1;
     while (used.has(slot) && slot <= PCI_SLOT_MAX) slot++;
     if (slot > PCI_SLOT_MAX) {
       throw new TsvirtError(
@@ -127,26 +133,11 @@ export function layOutPciSlots(config: DomainConfig): ImplicitPciDevices {
     used.add(slot);
     u.set(buildPciAddress(slot));
   }
-  return implicit;
-}
-
-/**
- * Where the implicit devices (VGA, i440FX AHCI) of a definition sit. Pure: works on a copy. For a
- * definition whose devices all have addresses this gives the same slots at every call, which is what
- * keeps these devices still across restarts and hosts.
- */
-export function findImplicitPciDevices(config: DomainConfig): ImplicitPciDevices {
-  return layOutPciSlots(structuredClone(config));
 }
 
 /** Whether every root-bus device of a definition has its PCI address (a definition that went through define). */
 export function hasPciLayout(config: DomainConfig): boolean {
-  const { devices } = config;
-  return (
-    devices.interfaces.every((n) => n.address !== undefined) &&
-    devices.disks.every((d) => d.bus !== 'virtio' || d.address !== undefined) &&
-    (devices.memballoon?.model === 'none' || devices.memballoon?.address !== undefined)
-  );
+  return listSlotUsers(config).every((u) => u.address !== undefined);
 }
 
 /** ERR_XML_INVALID / ERR_NOT_SUPPORTED naming the device, the field, the value and what was expected. */
@@ -173,7 +164,8 @@ function addressError(
  */
 export function validatePciAddresses(config: DomainConfig): void {
   const facts = getMachinePciFacts(config.os.machine);
-  const users = listSlotUsers(structuredClone(config), {}).filter((u) => u.address);
+  validateQ35Sata(config);
+  const users = listSlotUsers(config).filter((u) => u.address);
   const taken = new Map<string, string>();
   for (const { label, address } of users) {
     const a = address as PciAddress;
@@ -239,5 +231,22 @@ export function validatePciAddresses(config: DomainConfig): void {
         'has no multifunction device beside it',
       );
     }
+  }
+}
+
+/** Q35's SATA controller is built in: it can only be where it is. */
+function validateQ35Sata(config: DomainConfig): void {
+  const a = config.devices.sataController?.address;
+  if (!a || !isQ35Machine(config.os.machine)) return;
+  const q = Q35_SATA_ADDRESS;
+  if (a.domain !== q.domain || a.bus !== q.bus || a.slot !== q.slot || a.function !== q.function) {
+    throw addressError(
+      'ERR_XML_INVALID',
+      'controller sata',
+      'slot',
+      a.slot,
+      `0000:00:1f.2, where machine ${config.os.machine} has its own SATA controller`,
+      `(${describePciAddress(a)}) is not where the built-in controller is`,
+    );
   }
 }

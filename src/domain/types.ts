@@ -133,6 +133,23 @@ export interface DevicesConfig {
   consoles: CharDevConfig[];
   graphics: GraphicsConfig[];
   memballoon?: MemballoonConfig;
+  /** <video>: the VGA; define adds one for a <graphics>, as libvirt does. */
+  video?: VideoConfig;
+  /** <controller type='sata' index='0'>: the AHCI controller; define adds one for SATA disks. */
+  sataController?: SataControllerConfig;
+}
+
+/** One <video>: tsvirt's model is qemu's standard VGA with 16 MiB of video memory and one head. */
+export interface VideoConfig {
+  model: 'vga';
+  address?: PciAddress;
+  alias?: string;
+}
+
+/** The SATA (AHCI) controller: a PCI device on i440FX, built into Q35 at 00:1f.2. */
+export interface SataControllerConfig {
+  address?: PciAddress;
+  alias?: string;
 }
 
 /** <memballoon>: virtio (a PCI device) or none. */

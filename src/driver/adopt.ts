@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { DomainState, type DomainStateValue } from '../connection.js';
-import { formatDomainXml, parseDomainXml, type DomainConfig } from '../domain/index.js';
+import {
+  assignDeviceAddresses,
+  formatDomainXml,
+  parseDomainXml,
+  type DomainConfig,
+} from '../domain/index.js';
 import { QmpClient, queryStatus } from '../qmp/index.js';
 import { DefinedDetail, EventType, ShutoffReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
@@ -96,7 +101,8 @@ async function readDefinition(
   name: string,
 ): Promise<DomainConfig | undefined> {
   try {
-    const def = parseDomainXml((await readIfExists(paths.config)) ?? '');
+    // A definition kept before tsvirt assigned addresses gets them here, as libvirt's load does.
+    const def = assignDeviceAddresses(parseDomainXml((await readIfExists(paths.config)) ?? ''));
     if (def.name !== name) throw new Error(`it defines domain '${def.name}', not '${name}'`);
     return def;
   } catch (err) {
@@ -133,7 +139,8 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   const statusText = (await readIfExists(paths.status)) ?? '';
   const status = parseStatusXml(statusText, paths.status);
   const known = ctx.registry.findByName(name);
-  const live: DomainConfig = parseDomainXml(status.domainXml);
+  // The live definition keeps the aliases and block node names this qemu runs with.
+  const live: DomainConfig = parseDomainXml(status.domainXml, { live: true });
   const dom = known ?? new DomainObject(name, live.uuid, paths);
   if (dom.uuid !== live.uuid)
     throw new Error(`${paths.status} has uuid ${live.uuid}, the definition ${dom.uuid}`);

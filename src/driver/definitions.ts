@@ -1,5 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import {
+  assignDeviceAddresses,
   formatDomainXml,
   parseDomainXml,
   parseDomainXmlOffThread,
@@ -20,7 +21,8 @@ import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
  * so bad XML changes nothing. A running domain keeps its live definition until it stops.
  */
 export async function defineDomain(ctx: DriverContext, xml: string): Promise<DomainObject> {
-  const def = await parseDomainXmlOffThread(xml); // a large document off the event loop
+  // A large document is parsed off the event loop; devices get their addresses once, here, as in libvirt.
+  const def = assignDeviceAddresses(await parseDomainXmlOffThread(xml));
   await checkEmulator(def.name, def.devices.emulator, buildDropPrivilegesArgv(ctx.confinement));
   ctx.registry.checkFree(def.name, def.uuid);
   const existing = ctx.registry.findByName(def.name);
@@ -59,7 +61,7 @@ export async function defineDomain(ctx: DriverContext, xml: string): Promise<Dom
 
 /** A transient domain object for domainCreateXML; the caller starts it (and drops it if that fails). */
 export function registerTransient(ctx: DriverContext, xml: string): DomainObject {
-  const def: DomainConfig = parseDomainXml(xml);
+  const def: DomainConfig = assignDeviceAddresses(parseDomainXml(xml));
   if (ctx.registry.findByName(def.name) || findUuid(ctx, def.uuid)) {
     throw new TsvirtError(
       'ERR_DOMAIN_EXISTS',

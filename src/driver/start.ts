@@ -1,6 +1,6 @@
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { buildQemuArgv, type DomainConfig } from '../domain/index.js';
+import { assignLiveIdentities, buildQemuArgv, type DomainConfig } from '../domain/index.js';
 import { QmpClient, balloon, cont } from '../qmp/index.js';
 import { PausedReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
@@ -39,7 +39,8 @@ export async function startDomain(
   dom: DomainObject,
   opts: StartOptions = {},
 ): Promise<void> {
-  const def = structuredClone(dom.persistentDef ?? dom.liveDef) as DomainConfig;
+  // Aliases and block node names of this run, kept in the live definition (and so in the status file).
+  const def = assignLiveIdentities((dom.persistentDef ?? dom.liveDef) as DomainConfig);
   await resolveVolumes(ctx, def);
   const { confinement } = ctx;
   const dropPrivileges = buildDropPrivilegesArgv(confinement);

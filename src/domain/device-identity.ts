@@ -1,0 +1,30 @@
+import { assignAliases } from './aliases.js';
+import { assignDriveAddresses, validateDiskAddresses } from './drive-address.js';
+import { addImplicitDevices, layOutPciSlots, validatePciAddresses } from './pci-address.js';
+import type { DomainConfig } from './types.js';
+
+/**
+ * What define (and create) does to a parsed definition before keeping it, as libvirt does: add the
+ * devices libvirt adds (a VGA <video> for a <graphics>, the SATA controller of SATA disks) and give every
+ * device without an address one (PCI slots in libvirt's order, drive addresses from target names).
+ * Addresses already there are kept. Pure: returns a new definition. Throws ERR_OPERATION_FAILED when
+ * the root bus is full.
+ */
+export function assignDeviceAddresses(config: DomainConfig): DomainConfig {
+  const out = structuredClone(config);
+  addImplicitDevices(out);
+  assignDriveAddresses(out);
+  layOutPciSlots(out);
+  validateDiskAddresses(out);
+  validatePciAddresses(out);
+  return out;
+}
+
+/**
+ * The live definition of a starting domain: addresses for any device still without one (a definition
+ * kept before tsvirt assigned them), then the aliases and block node indexes of this run (see
+ * assignAliases). Pure.
+ */
+export function assignLiveIdentities(config: DomainConfig): DomainConfig {
+  return assignAliases(assignDeviceAddresses(config));
+}
