@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assignLiveIdentities,
+  buildBalloonDevice,
+  buildDiskObjects,
+  buildImplicitDevices,
+  buildNicObjects,
+  buildQemuArgv,
+  buildSerialDevice,
+  parseDomainXml,
+  type DomainConfig,
+  type QemuHostFacts,
+  type QemuRuntimePaths,
+} from '../../src/domain/index.js';
+import { buildDomainXml } from './fixtures.js';
+
+const HOST: QemuHostFacts = {
+  qemuBinary: '/usr/bin/qemu-system-x86_64',
+  kvm: { usable: false, reason: 'none here' },
+};
+const PATHS: QemuRuntimePaths = {
+  qmpSocket: '/r/g.qmp',
+  consoleSocket: '/r/g.console',
+  serialLog: '/r/g.serial.log',
+};
+
+const DEVICES = `
+  <disk type='file'><source file='/i/root.qcow2'/><driver name='qemu' type='qcow2'/><target dev='vda'/></disk>
+  <disk type='file'><source file='/i/data.img'/><target dev='sda' bus='sata'/></disk>
+  <interface type='user'><mac address='52:54:00:00:00:01'/></interface>
+  <interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='br0'/><alias name='ua-lan'/></interface>
+  <serial type='pty'/>
+  <graphics type='vnc'/>`;
+
+/** A definition as the driver starts it: addresses from define, aliases and node indexes from start. */
+function startConfig(devices = DEVICES, os = '<type>hvm</type>'): DomainConfig {
+  return assignLiveIdentities(parseDomainXml(buildDomainXml({ os, devices })));
+}
+
+/** The JSON values that follow each `flag` in an argv. */
+function jsonAfter(argv: string[], flag: string): unknown[] {
+  return argv.flatMap((a, i) => (argv[i - 1] === flag && a.startsWith('{') ? [JSON.parse(a)] : []));
+}
+
+describe('device objects', () => {
+  it('give a virtio disk its block nodes and a device on its PCI address, named by its alias', () => {
+    const config = startConfig();
+    const disk = config.devices.disks[0]!;
+    expect(buildDiskObjects(config, disk, 0, 1)).toEqual({
+      blockdevs: [
+        { driver: 'file', filename: '/i/root.qcow2', 'node-name': 'libvirt-1-storage', 'read-only': false },
+        { driver: 'qcow2', file: 'libvirt-1-storage', 'node-name': 'libvirt-1-format', 'read-only': false },
+      ],
+      device: {
+        driver: 'virtio-blk-pci',
+        bus: 'pci.0',
+        addr: '0x6',
+        drive: 'libvirt-1-format',
+        id: 'virtio-disk0',
+        bootindex: 1,
+      },
+    });
+  });
+
+  it('name block nodes by the kept node index, not by the position', () => {
+    const config = startConfig();
+    const disk = { ...config.devices.disks[1]!, nodeIndex: 7 };
+    const { blockdevs, device } = buildDiskObjects(config, disk, 0);
+    expect(blockdevs.map((b) => b['node-name'])).toEqual(['libvirt-7-storage', 'libvirt-7-format']);
+    expect(device).toEqual({ driver: 'ide-hd', bus: 'sata0.0', drive: 'libvirt-7-format', id: 'sata0-0-0' });
+  });
+
+  it('give an interface a netdev named host + alias and a device on its PCI address', () => {
+    const config = startConfig();
+    const [first, second] = config.devices.interfaces;
+    expect(buildNicObjects(config, first!, 0)).toEqual({
+      netdev: { type: 'user', id: 'hostnet0' },
+      device: {
+        driver: 'virtio-net-pci',
+        bus: 'pci.0',
+        addr: '0x3',
+        netdev: 'hostnet0',
+        id: 'net0',
+        mac: '52:54:00:00:00:01',
+      },
+    });
+    expect(buildNicObjects(config, second!, 1).netdev).toEqual({
+      type: 'bridge',
+      id: 'hostua-lan',
+      br: 'br0',
+    });
+  });
+
+  it('give the serial, the balloon, the VGA and the AHCI controller their aliases and slots', () => {
+    const config = startConfig();
+    expect(buildSerialDevice(config.devices.serials[0]!, 0)).toEqual({
+      driver: 'isa-serial',
+      chardev: 'charserial0',
+      id: 'serial0',
+      index: 0,
+    });
+    expect(buildBalloonDevice(config)).toEqual({
+      driver: 'virtio-balloon-pci',
+      id: 'balloon0',
+      bus: 'pci.0',
+      addr: '0x7',
+    });
+    expect(buildImplicitDevices(config)).toEqual({
+      ahci: { driver: 'ahci', id: 'sata0', bus: 'pci.0', addr: '0x5' },
+      video: { driver: 'VGA', id: 'video0', bus: 'pci.0', addr: '0x2' },
+    });
+  });
+
+  it("place devices on Q35's pcie.0, with qemu's addr form for another function", () => {
+    const config = startConfig(
+      `<disk type='file'><source file='/i/a'/><target dev='vda'/><address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0' multifunction='on'/></disk>
+       <disk type='file'><source file='/i/b'/><target dev='vdb'/><address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x3'/></disk>`,
+      "<type machine='q35'>hvm</type>",
+    );
+    const [a, b] = config.devices.disks;
+    expect(buildDiskObjects(config, a!, 0).device).toMatchObject({
+      bus: 'pcie.0',
+      addr: '0x4',
+      multifunction: true,
+    });
+    expect(buildDiskObjects(config, b!, 1).device).toMatchObject({ bus: 'pcie.0', addr: '0x4.0x3' });
+  });
+});
+
+describe('buildQemuArgv from the device objects', () => {
+  it('emits exactly the objects the builders give, in the argv order', () => {
+    const config = startConfig();
+    const argv = buildQemuArgv(config, HOST, PATHS);
+    const disks = config.devices.disks.map((d, i) => buildDiskObjects(config, d, i, i === 0 ? 1 : undefined));
+    const nics = config.devices.interfaces.map((n, i) => buildNicObjects(config, n, i));
+    const implicit = buildImplicitDevices(config);
+    expect(jsonAfter(argv, '-blockdev')).toEqual(disks.flatMap((d) => d.blockdevs));
+    expect(jsonAfter(argv, '-netdev')).toEqual(nics.map((n) => n.netdev));
+    expect(jsonAfter(argv, '-device')).toEqual([
+      implicit.ahci,
+      ...disks.map((d) => d.device),
+      ...nics.map((n) => n.device),
+      buildSerialDevice(config.devices.serials[0]!, 0),
+      implicit.video,
+      buildBalloonDevice(config),
+    ]);
+    expect(argv).toContain('-chardev');
+    expect(argv.find((a) => a.startsWith('socket,id=charserial0,'))).toBeDefined();
+  });
+
+  it('gives a fresh definition the same names the positional scheme gave', () => {
+    const fresh = parseDomainXml(buildDomainXml({ devices: DEVICES }));
+    const ids = jsonAfter(buildQemuArgv(fresh, HOST, PATHS), '-device').map((d) => (d as { id: string }).id);
+    expect(ids).toEqual([
+      'sata0',
+      'virtio-disk0',
+      'sata0-0-0',
+      'net0',
+      'ua-lan',
+      'serial0',
+      'video0',
+      'balloon0',
+    ]);
+  });
+
+  it('adds -incoming with its value at the end, and keeps -S', () => {
+    const argv = buildQemuArgv(startConfig(), HOST, PATHS, { incoming: 'defer' });
+    expect(argv.slice(-2)).toEqual(['-incoming', 'defer']);
+    expect(argv).toContain('-S');
+    expect(buildQemuArgv(startConfig(), HOST, PATHS)).not.toContain('-incoming');
+  });
+});
