@@ -33,7 +33,7 @@ import { removeStaleTempFiles } from '../fs/atomic-write.js';
 import { RootLock } from './root-lock.js';
 import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-files.js';
 import type { StartOptions } from './start.js';
-import type { AsyncJobHandle, AsyncJobRequest } from './jobs.js';
+import type { AsyncJobHandle, AsyncJobRequest } from './jobs-records.js';
 import { openRootToQemu } from './guest-files.js';
 import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
 import { checkAction, isStateAction, type DomainAction } from './state-machine.js';

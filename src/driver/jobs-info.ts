@@ -1,4 +1,5 @@
-import type { DomainJobs, JobProgress } from './jobs.js';
+import type { DomainJobs } from './jobs.js';
+import type { JobProgress } from './jobs-records.js';
 import { JobOperation } from './jobs-kinds.js';
 
 /** virDomainJobType: what kind of job domjobinfo describes. */

@@ -8,74 +8,14 @@ import {
   type AsyncJobKind,
   type NormalJobKind,
 } from './jobs-kinds.js';
-
-/** How far an async job has got, in bytes and milliseconds (what domjobinfo shows). */
-export interface JobProgress {
-  /** The totals are known (libvirt's BOUNDED job) rather than still growing (UNBOUNDED). */
-  bounded: boolean;
-  dataTotal: bigint;
-  dataProcessed: bigint;
-  dataRemaining: bigint;
-  memTotal: bigint;
-  memProcessed: bigint;
-  memRemaining: bigint;
-  timeRemainingMs: bigint;
-}
-
-/** The async job of a domain, as it runs. */
-export interface AsyncJobState {
-  readonly kind: AsyncJobKind;
-  /** The name errors give ("busy with save"). */
-  readonly name: string;
-  /** virDomainJobOperation. */
-  readonly operation: number;
-  /** Date.now() when it began. */
-  readonly startedAtMs: number;
-  /** Where the job is, in its own words ("perform", "writing memory"); '' until it says. */
-  phase: string;
-  /** The normal jobs it lets run beside it. */
-  mask: ReadonlySet<NormalJobKind>;
-  progress: JobProgress;
-  /** Set when an abort was asked for; the job decides what to do with it. */
-  readonly abortController: AbortController;
-}
-
-/** An async job that ended, kept for `domjobinfo --completed`. */
-export interface EndedAsyncJob {
-  job: AsyncJobState;
-  endedAtMs: number;
-  outcome: 'completed' | 'failed' | 'cancelled';
-  error: string | undefined;
-}
-
-/** What an async job's body is given: its abort signal and the setters of what domjobinfo shows. */
-export interface AsyncJobHandle {
-  readonly kind: AsyncJobKind;
-  readonly name: string;
-  /** Aborted when a caller asks to abort the job, or when a destroy kills its qemu. */
-  readonly signal: AbortSignal;
-  setPhase(phase: string): void;
-  setProgress(progress: Partial<JobProgress>): void;
-  /** Change which normal jobs may run beside it (DESTROY always may). */
-  setMask(kinds: readonly NormalJobKind[]): void;
-}
-
-/** A normal job: its name (for errors) and its kind (default: the driver's table, see kindOfJob). */
-export interface NormalJobRequest {
-  name: string;
-  kind?: NormalJobKind;
-}
-
-/** An async job to begin. */
-export interface AsyncJobRequest {
-  kind: AsyncJobKind;
-  /** Default: the kind. */
-  name?: string;
-  /** virDomainJobOperation; default: the kind's own. */
-  operation?: number;
-  /** Also hold the normal job for the whole run (a START: not even a destroy's cleanup runs beside it). */
-  holdNormal?: boolean;
-}
+import {
+  buildEmptyProgress,
+  type AsyncJobHandle,
+  type AsyncJobRequest,
+  type AsyncJobState,
+  type EndedAsyncJob,
+  type NormalJobRequest,
+} from './jobs-records.js';
 
 interface NormalHolder {
   name: string;
@@ -88,20 +28,6 @@ interface Waiter {
   req: Request;
   grant: () => void;
   timer: NodeJS.Timeout;
-}
-
-/** A progress record with nothing known. */
-export function buildEmptyProgress(): JobProgress {
-  return {
-    bounded: false,
-    dataTotal: 0n,
-    dataProcessed: 0n,
-    dataRemaining: 0n,
-    memTotal: 0n,
-    memProcessed: 0n,
-    memRemaining: 0n,
-    timeRemainingMs: 0n,
-  };
 }
 
 /**
@@ -327,7 +253,8 @@ export class DomainJobs {
         req,
         grant: resolve,
         timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
           reject(this.busy(req, waitMs));
         }, waitMs),
       };

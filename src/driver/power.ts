@@ -3,7 +3,7 @@ import { cont, stop, systemPowerdown, systemReset, type QmpClient } from '../qmp
 import { CreateFlags, DestroyFlags, PausedReason, PowerFlags } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
-import type { AsyncJobHandle, AsyncJobRequest, NormalJobRequest } from './jobs.js';
+import type { AsyncJobHandle, AsyncJobRequest, NormalJobRequest } from './jobs-records.js';
 import { AsyncJob } from './jobs-kinds.js';
 import { startDomain, type StartOptions } from './start.js';
 import { checkAction } from './state-machine.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomainState } from '../../src/connection.js';
 import { PausedReason, RunningReason, ShutoffReason } from '../../src/driver/index.js';
-import type { AsyncJobHandle } from '../../src/driver/jobs.js';
+import type { AsyncJobHandle } from '../../src/driver/jobs-records.js';
 import type { AsyncJobKind } from '../../src/driver/jobs-kinds.js';
 import { QmpClient } from '../../src/qmp/index.js';
 import type { QemuDriver } from '../../src/driver/index.js';

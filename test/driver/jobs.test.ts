@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DomainJobs, type AsyncJobHandle } from '../../src/driver/jobs.js';
+import { DomainJobs } from '../../src/driver/jobs.js';
+import type { AsyncJobHandle } from '../../src/driver/jobs-records.js';
 import {
   ASYNC_JOB_MASKS,
   JobOperation,
