@@ -1,4 +1,4 @@
-import { TsvirtError } from '../errors.js';
+import { TsvirtError, isTsvirtError } from '../errors.js';
 import {
   ASYNC_JOB_MASKS,
   AsyncJob,
@@ -107,11 +107,14 @@ export class DomainJobs {
     try {
       return await fn(this.buildHandle(state));
     } catch (err) {
-      outcome = state.abortController.signal.aborted ? 'cancelled' : 'failed';
-      error = (err as Error).message;
+      const reason: unknown = state.abortController.signal.reason;
+      outcome = isTsvirtError(reason) && reason.fields['aborted'] === true ? 'cancelled' : 'failed';
+      error = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
-      this.lastEnded = { job: state, endedAtMs: Date.now(), outcome, error };
+      // A start is no job domjobinfo --completed reports (libvirt keeps save, dump, migration, backup).
+      if (full.kind !== AsyncJob.START)
+        this.lastEnded = { job: state, endedAtMs: Date.now(), outcome, error };
       this.asyncJob = undefined;
       if (full.holdNormal && this.normalJob?.kind === NormalJob.ASYNC_NESTED) this.normalJob = undefined;
       this.grantWaiters();
