@@ -42,8 +42,9 @@ export function parseCharDev(r: ElementReader, console: boolean): CharDevConfig 
     if (!console) readSerialModel(target);
     target.finish();
   }
+  // A console shows the alias of the serial it stands for; only a serial keeps its own.
   const alias = readAlias(r);
-  if (alias !== undefined) dev.alias = alias;
+  if (alias !== undefined && !console) dev.alias = alias;
   r.finish();
   return dev;
 }

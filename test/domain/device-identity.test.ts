@@ -287,3 +287,18 @@ describe('parse -> format -> parse with addresses and aliases', () => {
     expect(inactive).toEqual(define(devices));
   });
 });
+
+describe('a live definition with a console', () => {
+  it("shows the serial's alias on the console and reads back equal", () => {
+    const live = assignLiveIdentities(
+      parseDomainXml(
+        buildDomainXml({
+          devices: "<serial type='pty'/><console type='pty'><target type='serial' port='0'/></console>",
+        }),
+      ),
+    );
+    const xml = formatDomainXml(live);
+    expect(xml.match(/<alias name='serial0'\/>/g)).toHaveLength(2);
+    expect(parseDomainXml(xml, { live: true })).toEqual(live);
+  });
+});
