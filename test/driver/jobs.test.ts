@@ -265,6 +265,24 @@ describe('the async job and its mask', () => {
   });
 });
 
+describe('the completed job', () => {
+  it('keeps no start, and calls a job that a destroy ended failed rather than cancelled', async () => {
+    const jobs = new DomainJobs(() => 'vm');
+    await jobs.runAsync({ kind: 'start', holdNormal: true }, 0, async () => undefined);
+    expect(buildJobInfo(jobs, { completed: true }).type).toBe(JobType.NONE);
+    const save = jobs.runAsync({ kind: 'save' }, 0, async (job) => {
+      await new Promise((_, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason)));
+    });
+    save.catch(() => undefined);
+    jobs.beginDestroy()();
+    await expect(save).rejects.toMatchObject({ code: 'ERR_DOMAIN_DESTROYED' });
+    expect(buildJobInfo(jobs, { completed: true })).toMatchObject({
+      type: JobType.FAILED,
+      errmsg: "domain 'vm' was destroyed while save was in progress",
+    });
+  });
+});
+
 describe('aborting the async job', () => {
   it('aborts its signal as an ABORT job; the job decides, and ends as CANCELLED', async () => {
     const jobs = new DomainJobs(() => 'vm');
