@@ -1,6 +1,7 @@
 import { assignAliases } from './aliases.js';
 import { assignDriveAddresses, validateDiskAddresses } from './drive-address.js';
-import { addImplicitDevices, layOutPciSlots, validatePciAddresses } from './pci-address.js';
+import { addImplicitDevices, layOutPciSlots } from './pci-address.js';
+import { validatePciAddresses } from './pci-address-check.js';
 import type { DomainConfig } from './types.js';
 
 /**

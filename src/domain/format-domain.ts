@@ -1,5 +1,10 @@
 import { assignAliases } from './aliases.js';
-import { VGA_VRAM_KIB } from './parse-pci-devices.js';
+import {
+  buildAddressNode as address,
+  buildAliasNode as alias,
+  buildSataController,
+  buildVideo,
+} from './format-identity.js';
 import type {
   CharDevConfig,
   DiskConfig,
@@ -7,8 +12,6 @@ import type {
   DomainLiveFacts,
   GraphicsConfig,
   InterfaceConfig,
-  DriveAddress,
-  PciAddress,
 } from './types.js';
 import { formatCpuset } from './units.js';
 import { el, renderXml, type XmlNode } from './xml-writer.js';
@@ -102,35 +105,6 @@ function buildCpu(config: DomainConfig): XmlNode | undefined {
   ]);
 }
 
-function alias(name: string | undefined): XmlNode | undefined {
-  return name === undefined ? undefined : el('alias', [['name', name]]);
-}
-
-function hex(n: number, width: number): string {
-  return `0x${n.toString(16).padStart(width, '0')}`;
-}
-
-function address(a: PciAddress | DriveAddress | undefined): XmlNode | undefined {
-  if (a === undefined) return undefined;
-  if (a.type === 'drive') {
-    return el('address', [
-      ['type', 'drive'],
-      ['controller', a.controller],
-      ['bus', a.bus],
-      ['target', a.target],
-      ['unit', a.unit],
-    ]);
-  }
-  return el('address', [
-    ['type', 'pci'],
-    ['domain', hex(a.domain, 4)],
-    ['bus', hex(a.bus, 2)],
-    ['slot', hex(a.slot, 2)],
-    ['function', hex(a.function, 1)],
-    ['multifunction', a.multifunction === undefined ? undefined : a.multifunction ? 'on' : 'off'],
-  ]);
-}
-
 function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): XmlNode {
   const d = config.devices;
   const serialIndex = (port: number): number => d.serials.findIndex((s) => s.port === port);
@@ -140,35 +114,13 @@ function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): 
     [
       d.emulator !== undefined && el('emulator', [], d.emulator),
       ...d.disks.map((disk) => buildDisk(disk)),
-      d.sataController &&
-        el(
-          'controller',
-          [
-            ['type', 'sata'],
-            ['index', 0],
-          ],
-          [alias(d.sataController.alias), address(d.sataController.address)],
-        ),
+      d.sataController && buildSataController(d.sataController),
       ...d.interfaces.map((nic) => buildInterface(nic)),
       ...d.serials.map((s) => buildCharDev('serial', s, live, s.alias)),
       // A console is the serial it stands for and shows that serial's alias.
       ...d.consoles.map((c) => buildCharDev('console', c, live, d.serials[serialIndex(c.port)]?.alias)),
       ...d.graphics.map((g) => buildGraphics(g, live)),
-      d.video &&
-        el(
-          'video',
-          [],
-          [
-            el('model', [
-              ['type', d.video.model],
-              ['vram', VGA_VRAM_KIB],
-              ['heads', 1],
-              ['primary', 'yes'],
-            ]),
-            alias(d.video.alias),
-            address(d.video.address),
-          ],
-        ),
+      d.video && buildVideo(d.video),
       d.memballoon &&
         el(
           'memballoon',

@@ -60,12 +60,13 @@ export {
   getMachinePciFacts,
   hasPciLayout,
   layOutPciSlots,
-  validatePciAddresses,
+  listSlotUsers,
   PCI_FUNCTION_MAX,
   PCI_SLOT_MAX,
   Q35_SATA_ADDRESS,
 } from './pci-address.js';
-export type { MachinePciFacts } from './pci-address.js';
+export type { MachinePciFacts, PciSlotUser } from './pci-address.js';
+export { validatePciAddresses } from './pci-address-check.js';
 export { buildDriveAddress, findDriveAddress } from './drive-address.js';
 export {
   buildBalloonDevice,

@@ -44,7 +44,8 @@ export function getMachinePciFacts(machine: string): MachinePciFacts {
 export const Q35_SATA_ADDRESS: PciAddress = { type: 'pci', domain: 0, bus: 0, slot: 0x1f, function: 2 };
 
 /** A device that plugs into the root bus, in the order addresses are handed out. */
-interface PciSlotUser {
+export interface PciSlotUser {
+  /** How errors name it: 'disk vda', 'interface 52:54:00:...', 'memballoon'. */
   label: string;
   address: PciAddress | undefined;
   set(address: PciAddress): void;
@@ -72,7 +73,7 @@ export function describePciAddress(a: PciAddress): string {
  * device first (it takes the machine's video slot), then interfaces, the i440FX SATA controller, virtio
  * disks and the balloon; libvirt's order of assignment for these device kinds.
  */
-function listSlotUsers(config: DomainConfig): PciSlotUser[] {
+export function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   const { devices } = config;
   const users: PciSlotUser[] = [];
   const video = devices.video;
@@ -138,115 +139,4 @@ export function layOutPciSlots(config: DomainConfig): void {
 /** Whether every root-bus device of a definition has its PCI address (a definition that went through define). */
 export function hasPciLayout(config: DomainConfig): boolean {
   return listSlotUsers(config).every((u) => u.address !== undefined);
-}
-
-/** ERR_XML_INVALID / ERR_NOT_SUPPORTED naming the device, the field, the value and what was expected. */
-function addressError(
-  code: 'ERR_XML_INVALID' | 'ERR_NOT_SUPPORTED',
-  device: string,
-  field: string,
-  value: number | string,
-  expected: string,
-  problem: string,
-): TsvirtError {
-  const shown = typeof value === 'number' ? `0x${value.toString(16)}` : value;
-  return new TsvirtError(
-    code,
-    `domain/devices: ${device}: address ${field}='${shown}' ${problem}; expected ${expected}`,
-    { device, element: 'address', field, attribute: field, value: shown, expected },
-  );
-}
-
-/**
- * Check the PCI addresses a definition gives: domain 0 and bus 0 (tsvirt's single root bus), slot and
- * function in range, not on a chipset slot, no two devices on one slot and function, and another function of a slot only beside a function 0
- * device with multifunction='on'.
- */
-export function validatePciAddresses(config: DomainConfig): void {
-  const facts = getMachinePciFacts(config.os.machine);
-  validateQ35Sata(config);
-  const users = listSlotUsers(config).filter((u) => u.address);
-  const taken = new Map<string, string>();
-  for (const { label, address } of users) {
-    const a = address as PciAddress;
-    if (a.domain !== 0)
-      throw addressError('ERR_NOT_SUPPORTED', label, 'domain', a.domain, '0x0000', 'is not supported');
-    if (a.bus !== 0) {
-      throw addressError(
-        'ERR_NOT_SUPPORTED',
-        label,
-        'bus',
-        a.bus,
-        `0x00 (the root bus ${facts.rootBus}; tsvirt has no other)`,
-        'is not supported',
-      );
-    }
-    if (a.slot > PCI_SLOT_MAX)
-      throw addressError(
-        'ERR_XML_INVALID',
-        label,
-        'slot',
-        a.slot,
-        `0x00-0x${PCI_SLOT_MAX.toString(16)}`,
-        'is out of range',
-      );
-    if (a.function > PCI_FUNCTION_MAX)
-      throw addressError('ERR_XML_INVALID', label, 'function', a.function, '0x0-0x7', 'is out of range');
-    const holder = facts.reserved.get(a.slot);
-    if (holder !== undefined) {
-      throw addressError(
-        'ERR_XML_INVALID',
-        label,
-        'slot',
-        a.slot,
-        `a slot other than ${[...facts.reserved.keys()].map((s) => `0x${s.toString(16)}`).join(' and ')}`,
-        `is reserved for ${holder} on machine ${config.os.machine}`,
-      );
-    }
-    const key = `${a.slot}.${a.function}`;
-    const other = taken.get(key);
-    if (other !== undefined) {
-      throw addressError(
-        'ERR_XML_INVALID',
-        label,
-        'slot',
-        a.slot,
-        'a slot and function no other device uses',
-        `function ${a.function} is already used by ${other}`,
-      );
-    }
-    taken.set(key, label);
-  }
-  for (const { label, address } of users) {
-    const a = address as PciAddress;
-    if (a.function === 0) continue;
-    const head = users.find((u) => u.address?.slot === a.slot && u.address.function === 0);
-    if (!head?.address?.multifunction) {
-      throw addressError(
-        'ERR_XML_INVALID',
-        label,
-        'function',
-        a.function,
-        `a device on function 0 of slot 0x${a.slot.toString(16)} with multifunction='on'`,
-        'has no multifunction device beside it',
-      );
-    }
-  }
-}
-
-/** Q35's SATA controller is built in: it can only be where it is. */
-function validateQ35Sata(config: DomainConfig): void {
-  const a = config.devices.sataController?.address;
-  if (!a || !isQ35Machine(config.os.machine)) return;
-  const q = Q35_SATA_ADDRESS;
-  if (a.domain !== q.domain || a.bus !== q.bus || a.slot !== q.slot || a.function !== q.function) {
-    throw addressError(
-      'ERR_XML_INVALID',
-      'controller sata',
-      'slot',
-      a.slot,
-      `0000:00:1f.2, where machine ${config.os.machine} has its own SATA controller`,
-      `(${describePciAddress(a)}) is not where the built-in controller is`,
-    );
-  }
 }

@@ -2,7 +2,7 @@ import { TsvirtError } from '../errors.js';
 import { validateAliases } from './aliases.js';
 import { validateDiskAddresses } from './drive-address.js';
 import { isQ35Machine } from './parse-os.js';
-import { validatePciAddresses } from './pci-address.js';
+import { validatePciAddresses } from './pci-address-check.js';
 import { isAbsolutePath, targetDevIndex } from './parse-disk.js';
 import type { DiskConfig, DomainConfig } from './types.js';
 

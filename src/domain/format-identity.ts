@@ -1,0 +1,57 @@
+import { VGA_VRAM_KIB } from './parse-pci-devices.js';
+import type { DriveAddress, PciAddress, SataControllerConfig, VideoConfig } from './types.js';
+import { el, type XmlNode } from './xml-writer.js';
+
+/** <alias name='...'/>, or nothing for a device without one. */
+export function buildAliasNode(name: string | undefined): XmlNode | undefined {
+  return name === undefined ? undefined : el('alias', [['name', name]]);
+}
+
+function hex(n: number, width: number): string {
+  return `0x${n.toString(16).padStart(width, '0')}`;
+}
+
+/** <address>, as libvirt writes it: a PCI one in hex (domain 4 digits, bus and slot 2), a drive one in decimal. */
+export function buildAddressNode(a: PciAddress | DriveAddress | undefined): XmlNode | undefined {
+  if (a === undefined) return undefined;
+  if (a.type === 'drive') {
+    return el('address', [
+      ['type', 'drive'],
+      ['controller', a.controller],
+      ['bus', a.bus],
+      ['target', a.target],
+      ['unit', a.unit],
+    ]);
+  }
+  return el('address', [
+    ['type', 'pci'],
+    ['domain', hex(a.domain, 4)],
+    ['bus', hex(a.bus, 2)],
+    ['slot', hex(a.slot, 2)],
+    ['function', hex(a.function, 1)],
+    ['multifunction', a.multifunction === undefined ? undefined : a.multifunction ? 'on' : 'off'],
+  ]);
+}
+
+/** <controller type='sata' index='0'> with its alias and address. */
+export function buildSataController(sata: SataControllerConfig): XmlNode {
+  return el(
+    'controller',
+    [
+      ['type', 'sata'],
+      ['index', 0],
+    ],
+    [buildAliasNode(sata.alias), buildAddressNode(sata.address)],
+  );
+}
+
+/** <video> with libvirt's full VGA model line, its alias and address. */
+export function buildVideo(video: VideoConfig): XmlNode {
+  const model = el('model', [
+    ['type', video.model],
+    ['vram', VGA_VRAM_KIB],
+    ['heads', 1],
+    ['primary', 'yes'],
+  ]);
+  return el('video', [], [model, buildAliasNode(video.alias), buildAddressNode(video.address)]);
+}
