@@ -1,6 +1,6 @@
 /**
  * Wire constants of libvirt's RPC (virnetprotocol.x, virkeepaliveprotocol.x, remote_protocol.x).
- * Procedure numbers were checked against remote_protocol.x / go-libvirt's generated constants.
+ * Procedure numbers live in src/api/catalogue/procedure-numbers.ts (checked against remote_protocol.x).
  */
 
 /** Program numbers and versions carried in every packet header. */
@@ -61,118 +61,7 @@ export const MIN_PACKET_BYTES = Limit.LEN_SIZE + Limit.HEADER_SIZE;
 /** Largest valid length word: VIR_NET_MESSAGE_MAX plus the length word. */
 export const MAX_PACKET_BYTES = Limit.MESSAGE_MAX + Limit.LEN_SIZE;
 
-/** REMOTE_PROGRAM procedure numbers (REMOTE_PROC_*) used by tsvirt. */
-export const Procedure = {
-  CONNECT_OPEN: 1, // remote_string name; uint flags -> void
-  CONNECT_CLOSE: 2, // void -> void
-  CONNECT_GET_TYPE: 3, // void -> string type
-  CONNECT_GET_VERSION: 4, // void -> uhyper hv_ver
-  CONNECT_GET_MAX_VCPUS: 5, // remote_string type -> int max_vcpus
-  NODE_GET_INFO: 6, // void -> char model[32]; uhyper memory; int cpus, mhz, nodes, sockets, cores, threads
-  CONNECT_GET_CAPABILITIES: 7, // void -> string capabilities
-  DOMAIN_CREATE: 9, // dom -> void
-  DOMAIN_CREATE_XML: 10, // string xml_desc; uint flags -> dom
-  DOMAIN_DEFINE_XML: 11, // string xml -> dom
-  DOMAIN_DESTROY: 12, // dom -> void
-  DOMAIN_GET_XML_DESC: 14, // dom; uint flags -> string xml
-  DOMAIN_GET_AUTOSTART: 15, // dom -> int autostart
-  DOMAIN_GET_INFO: 16, // dom -> uchar state; uhyper maxMem, memory; ushort nrVirtCpu; uhyper cpuTime
-  DOMAIN_GET_OS_TYPE: 19, // dom -> string type
-  DOMAIN_GET_VCPUS: 20, // dom; int maxinfo; int maplen -> vcpu_info info<>; opaque cpumaps<>
-  CONNECT_LIST_DEFINED_DOMAINS: 21, // int maxnames -> string names<16384> (legacy listing)
-  DOMAIN_LOOKUP_BY_ID: 22, // int id -> dom
-  DOMAIN_LOOKUP_BY_NAME: 23, // string name -> dom
-  DOMAIN_LOOKUP_BY_UUID: 24, // uuid -> dom
-  CONNECT_NUM_OF_DEFINED_DOMAINS: 25, // void -> int num (legacy listing)
-  DOMAIN_PIN_VCPU: 26, // dom; uint vcpu; opaque cpumap<> -> void
-  DOMAIN_REBOOT: 27, // dom; uint flags -> void
-  DOMAIN_RESUME: 28, // dom -> void
-  DOMAIN_SET_AUTOSTART: 29, // dom; int autostart -> void
-  DOMAIN_SET_MEMORY: 31, // dom; uhyper memory -> void
-  DOMAIN_SHUTDOWN: 33, // dom -> void
-  DOMAIN_SUSPEND: 34, // dom -> void
-  DOMAIN_UNDEFINE: 35, // dom -> void
-  CONNECT_LIST_DOMAINS: 37, // int maxids -> int ids<16384> (legacy listing)
-  CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
-  CONNECT_GET_HOSTNAME: 59, // void -> string hostname
-  CONNECT_SUPPORTS_FEATURE: 60, // int feature -> int supported
-  AUTH_LIST: 66, // void -> remote_auth_type types<20>
-  CONNECT_NUM_OF_STORAGE_POOLS: 71, // void -> int num (legacy listing)
-  CONNECT_LIST_STORAGE_POOLS: 72, // int maxnames -> string names<16384>
-  CONNECT_NUM_OF_DEFINED_STORAGE_POOLS: 73, // void -> int num
-  CONNECT_LIST_DEFINED_STORAGE_POOLS: 74, // int maxnames -> string names<16384>
-  STORAGE_POOL_CREATE_XML: 76, // string xml; uint flags -> pool
-  STORAGE_POOL_DEFINE_XML: 77, // string xml; uint flags -> pool
-  STORAGE_POOL_CREATE: 78, // pool; uint flags -> void
-  STORAGE_POOL_BUILD: 79, // pool; uint flags -> void
-  STORAGE_POOL_DESTROY: 80, // pool -> void
-  STORAGE_POOL_DELETE: 81, // pool; uint flags -> void
-  STORAGE_POOL_UNDEFINE: 82, // pool -> void
-  STORAGE_POOL_REFRESH: 83, // pool; uint flags -> void
-  STORAGE_POOL_LOOKUP_BY_NAME: 84, // string name -> pool
-  STORAGE_POOL_LOOKUP_BY_UUID: 85, // uuid -> pool
-  STORAGE_POOL_LOOKUP_BY_VOLUME: 86, // vol -> pool
-  STORAGE_POOL_GET_INFO: 87, // pool -> uchar state; uhyper capacity, allocation, available
-  STORAGE_POOL_GET_XML_DESC: 88, // pool; uint flags -> string xml
-  STORAGE_POOL_GET_AUTOSTART: 89, // pool -> int autostart
-  STORAGE_POOL_SET_AUTOSTART: 90, // pool; int autostart -> void
-  STORAGE_POOL_NUM_OF_VOLUMES: 91, // pool -> int num (legacy listing)
-  STORAGE_POOL_LIST_VOLUMES: 92, // pool; int maxnames -> string names<16384>
-  STORAGE_VOL_CREATE_XML: 93, // pool; string xml; uint flags -> vol
-  STORAGE_VOL_DELETE: 94, // vol; uint flags -> void
-  STORAGE_VOL_LOOKUP_BY_NAME: 95, // pool; string name -> vol
-  STORAGE_VOL_LOOKUP_BY_KEY: 96, // string key -> vol
-  STORAGE_VOL_LOOKUP_BY_PATH: 97, // string path -> vol
-  STORAGE_VOL_GET_INFO: 98, // vol -> char type; uhyper capacity, allocation
-  STORAGE_VOL_GET_XML_DESC: 99, // vol; uint flags -> string xml
-  STORAGE_VOL_GET_PATH: 100, // vol -> string name
-  DOMAIN_EVENT_LIFECYCLE: 107, // MESSAGE (legacy): dom; int event; int detail
-  CONNECT_GET_URI: 110, // void -> string uri
-  DOMAIN_GET_SECURITY_LABEL: 121, // dom -> char label<4097>; int enforcing
-  NODE_GET_SECURITY_MODEL: 122, // void -> char model<257>; char doi<257>
-  STORAGE_VOL_CREATE_XML_FROM: 125, // pool; string xml; vol clonevol; uint flags -> vol
-  DOMAIN_IS_ACTIVE: 150, // dom -> int active
-  DOMAIN_IS_PERSISTENT: 151, // dom -> int persistent
-  STORAGE_POOL_IS_ACTIVE: 154, // pool -> int active
-  STORAGE_POOL_IS_PERSISTENT: 155, // pool -> int persistent
-  CONNECT_GET_LIB_VERSION: 157, // void -> uhyper lib_ver
-  DOMAIN_MEMORY_STATS: 159, // dom; uint maxStats; uint flags -> memory_stat stats<1024>
-  STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
-  CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
-  CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
-  DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
-  DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
-  DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
-  DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
-  DOMAIN_OPEN_CONSOLE: 201, // dom; remote_string dev_name; uint flags -> void, then STREAM packets
-  DOMAIN_SET_MEMORY_FLAGS: 204, // dom; uhyper memory; uint flags -> void
-  STORAGE_VOL_UPLOAD: 208, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets in
-  STORAGE_VOL_DOWNLOAD: 209, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets out
-  DOMAIN_GET_STATE: 212, // dom; uint flags -> int state; int reason
-  DOMAIN_PIN_VCPU_FLAGS: 225, // dom; uint vcpu; opaque cpumap<>; uint flags -> void
-  DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
-  DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
-  DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
-  DOMAIN_RESET: 245, // dom; uint flags -> void
-  DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
-  STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
-  CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
-  CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
-  STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
-  NODE_GET_CPU_MAP: 293, // int need_map; int need_online; uint flags -> opaque cpumap<>; uint online; int ret
-  CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
-  CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
-  DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
-  DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
-  CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
-  CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
-  CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
-  CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
-  STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
-  DOMAIN_GET_MESSAGES: 426, // dom; uint flags -> string msgs<2048>
-} as const;
-/** One REMOTE_PROGRAM procedure number. */
-export type ProcedureNumber = (typeof Procedure)[keyof typeof Procedure];
+export { Procedure, type ProcedureNumber } from '../api/catalogue/procedure-numbers.js';
 
 /** virDrvFeature values asked with CONNECT_SUPPORTS_FEATURE. */
 export const Feature = {

@@ -1,9 +1,9 @@
 /**
- * The core of RemoteConnection: the session, the handshake, typed calls, event routing and the host
- * methods. Domain and storage methods are added by the subclasses in remote-domains.ts and
- * remote-connection.ts.
+ * The core of RemoteConnection: the session, the handshake, typed calls and event routing. The
+ * call-and-reply methods come from the API catalogue (remote-connection.ts installs them).
  */
-import type { DomainLifecycleEvent, NodeInfo, PoolLifecycleEvent } from '../connection.js';
+import type { Connection, DomainLifecycleEvent, PoolLifecycleEvent } from '../connection.js';
+import type { Entry, RemoteCalls } from '../api/catalogue/index.js';
 import { isTsvirtError, TsvirtError } from '../errors.js';
 import { AuthType, Feature, OpenFlag, Procedure as P } from './protocol.js';
 import type { RpcSession } from './rpc-session.js';
@@ -15,12 +15,13 @@ import {
   type KnownProcedure,
   type RetOf,
 } from './structs.js';
+import { decodeWith, encodeWith } from './xdr-codec.js';
 import { CallbackEvents } from './callback-events.js';
 
 /** Receives anything unexpected that is not an error of a call. */
 export type WarningSink = (message: string, fields: Record<string, unknown>) => void;
 
-/** Session, handshake, typed calls, events and host methods of a libvirt-protocol client. */
+/** Session, handshake, typed calls and events of a libvirt-protocol client. */
 export abstract class RemoteBase {
   protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
   protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
@@ -80,6 +81,18 @@ export abstract class RemoteBase {
     return decodeRet(proc, await this.session.call(proc, encodeArgs(proc, args)));
   }
 
+  /** Sends one catalogue entry's procedure and decodes its ret. */
+  private async callEntry<A, R>(entry: Entry<number, A, R>, args: A): Promise<R> {
+    return decodeWith(entry.ret, await this.session.call(entry.proc, encodeWith(entry.args, args)));
+  }
+
+  /** What the catalogue's client functions use: calls, the host CPU count, and this connection. */
+  protected readonly remoteCalls: RemoteCalls = {
+    call: (entry, args) => this.callEntry(entry, args),
+    hostCpuCount: () => this.hostCpuCount(),
+    conn: this as unknown as Connection,
+  };
+
   /** CONNECT_CLOSE, then the socket closes. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -98,36 +111,12 @@ export abstract class RemoteBase {
     );
   }
 
-  // host
-
-  async getType(): Promise<string> {
-    return (await this.call(P.CONNECT_GET_TYPE, undefined)).type;
-  }
-  async getVersion(): Promise<bigint> {
-    return (await this.call(P.CONNECT_GET_VERSION, undefined)).hv_ver;
-  }
-  async getLibVersion(): Promise<bigint> {
-    return (await this.call(P.CONNECT_GET_LIB_VERSION, undefined)).lib_ver;
-  }
-  async getHostname(): Promise<string> {
-    return (await this.call(P.CONNECT_GET_HOSTNAME, undefined)).hostname;
-  }
-  async getCapabilities(): Promise<string> {
-    return (await this.call(P.CONNECT_GET_CAPABILITIES, undefined)).capabilities;
-  }
-  async getNodeInfo(): Promise<NodeInfo> {
-    return this.call(P.NODE_GET_INFO, undefined);
-  }
-  async getMaxVcpus(type?: string): Promise<number> {
-    return (await this.call(P.CONNECT_GET_MAX_VCPUS, { type: type ?? null })).max_vcpus;
-  }
-
   /** Host CPU count from NODE_GET_CPU_MAP (293), else NODE_GET_INFO (6), as virsh does. */
   protected async hostCpuCount(): Promise<number> {
     if (this.hostCpus === undefined) {
       this.hostCpus = await this.call(P.NODE_GET_CPU_MAP, { need_map: 0, need_online: 0, flags: 0 })
         .then((r) => r.ret)
-        .catch(async () => (await this.getNodeInfo()).cpus);
+        .catch(async () => (await this.call(P.NODE_GET_INFO, undefined)).cpus);
     }
     return this.hostCpus;
   }

@@ -1,48 +1,30 @@
 /**
- * The procedure table: for each REMOTE_PROGRAM procedure tsvirt speaks, the codec of its *_args and of
- * its *_ret, so a client encodes args / decodes rets and a server decodes args / encodes rets with the
- * same declaration. Asynchronous MESSAGE bodies (events) have their own table.
+ * Codec lookups by procedure number: for each REMOTE_PROGRAM procedure tsvirt speaks, the codec of its
+ * *_args and of its *_ret, so a client encodes args / decodes rets and a server decodes args / encodes
+ * rets with the same declaration. The declarations are the API catalogue's (src/api/catalogue/); the
+ * shared structs (object refs, remote_error) are in structs-common.ts. MESSAGE bodies have their own table.
  */
-import { Procedure } from './protocol.js';
-import { decodeWith, encodeWith, type Codec, type ValueOf } from './xdr-codec.js';
-import { hostProcedures } from './structs-host.js';
 import {
-  domainEventCallbackLifecycleMsg,
-  domainEventLifecycleMsg,
-  domainProcedures,
-} from './structs-domain.js';
-import { poolEventLifecycleMsg, storageProcedures } from './structs-storage.js';
-import { legacyProcedures } from './structs-legacy.js';
-import { streamProcedures } from './structs-stream.js';
+  CATALOGUE,
+  messageCodecs,
+  type CatalogueArgs,
+  type CatalogueProcedure,
+  type CatalogueRet,
+} from '../api/catalogue/index.js';
+import { decodeWith, encodeWith, type Codec, type ValueOf } from './xdr-codec.js';
 
 export * from './structs-common.js';
-export * from './structs-host.js';
-export * from './structs-domain.js';
-export * from './structs-storage.js';
-export * from './structs-legacy.js';
-export * from './structs-stream.js';
+export { messageCodecs };
 
-/** Codecs of every call-and-reply procedure, keyed by procedure number. */
-export const procedureCodecs = {
-  ...hostProcedures,
-  ...domainProcedures,
-  ...storageProcedures,
-  ...legacyProcedures,
-  ...streamProcedures,
-} as const;
+/** Codecs of every call-and-reply procedure (the catalogue entries), keyed by procedure number. */
+export const procedureCodecs = CATALOGUE;
 /** A procedure number that has codecs in the table. */
-export type KnownProcedure = keyof typeof procedureCodecs;
+export type KnownProcedure = CatalogueProcedure;
 /** The decoded *_args value of procedure P. */
-export type ArgsOf<P extends KnownProcedure> = ValueOf<(typeof procedureCodecs)[P]['args']>;
+export type ArgsOf<P extends KnownProcedure> = CatalogueArgs<P>;
 /** The decoded *_ret value of procedure P. */
-export type RetOf<P extends KnownProcedure> = ValueOf<(typeof procedureCodecs)[P]['ret']>;
+export type RetOf<P extends KnownProcedure> = CatalogueRet<P>;
 
-/** Codecs of the MESSAGE (event) bodies, keyed by procedure number. */
-export const messageCodecs = {
-  [Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE]: domainEventCallbackLifecycleMsg,
-  [Procedure.DOMAIN_EVENT_LIFECYCLE]: domainEventLifecycleMsg,
-  [Procedure.STORAGE_POOL_EVENT_LIFECYCLE]: poolEventLifecycleMsg,
-} as const;
 /** A MESSAGE procedure number with a codec. */
 export type KnownMessage = keyof typeof messageCodecs;
 /** The decoded body of MESSAGE procedure P. */

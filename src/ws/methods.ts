@@ -1,11 +1,13 @@
 /**
- * The one table between JSON-RPC method names on ws://ADDR:PORT/api and Connection methods. Each row
- * says which Connection method a name calls, how its target (domain, pool or volume) is resolved from
+ * The one table between JSON-RPC method names on ws://ADDR:PORT/api and Connection methods, derived
+ * from the API catalogue (src/api/catalogue/, each entry's `ws`). Each row says which Connection method a name calls, how its target (domain, pool or volume) is resolved from
  * the params, which further params it takes in the method's argument order, and which parts of its result
  * are bigints (sent as decimal strings, revived by the client). Pure data: the server and WsConnection
  * (Node.js and browser) both read it.
  */
 import type { Connection } from '../connection.js';
+import { ENTRIES, type AnyEntry } from '../api/catalogue/index.js';
+import { TsvirtError } from '../errors.js';
 
 /**
  * How a method finds its first argument:
@@ -40,97 +42,26 @@ export interface MethodSpec {
   bigints?: BigintShape;
 }
 
-const flags: ParamSpec = { name: 'flags', type: 'int', optional: true };
-const xml: ParamSpec = { name: 'xml', type: 'string' };
-
-function row(
-  call: keyof Connection,
-  target: TargetKind,
-  params: readonly ParamSpec[] = [],
-  bigints?: BigintShape,
-): MethodSpec {
-  return bigints === undefined ? { call, target, params } : { call, target, params, bigints };
-}
-
-/** JSON-RPC method name → Connection method. `subscribe` and `unsubscribe` are the session's own. */
-export const METHODS: Readonly<Record<string, MethodSpec>> = {
-  // host
-  getType: row('getType', 'none'),
-  getVersion: row('getVersion', 'none', [], 'value'),
-  getLibVersion: row('getLibVersion', 'none', [], 'value'),
-  getHostname: row('getHostname', 'none'),
-  getCapabilities: row('getCapabilities', 'none'),
-  getNodeInfo: row('getNodeInfo', 'none', [], ['memoryKiB']),
-  getMaxVcpus: row('getMaxVcpus', 'none', [{ name: 'type', type: 'string', optional: true }]),
-  // domains
-  listAllDomains: row('listAllDomains', 'none', [flags]),
-  'domain.lookupByName': row('lookupDomainByName', 'none', [{ name: 'name', type: 'string' }]),
-  'domain.lookupByUUID': row('lookupDomainByUUID', 'none', [{ name: 'uuid', type: 'string' }]),
-  'domain.lookupByID': row('lookupDomainByID', 'none', [{ name: 'id', type: 'int' }]),
-  'domain.defineXML': row('domainDefineXML', 'none', [xml, flags]),
-  'domain.createXML': row('domainCreateXML', 'none', [xml, flags]),
-  'domain.undefine': row('domainUndefine', 'domain', [flags]),
-  'domain.create': row('domainCreate', 'domain', [flags]),
-  'domain.shutdown': row('domainShutdown', 'domain', [flags]),
-  'domain.destroy': row('domainDestroy', 'domain', [flags]),
-  'domain.reboot': row('domainReboot', 'domain', [flags]),
-  'domain.reset': row('domainReset', 'domain', [flags]),
-  'domain.suspend': row('domainSuspend', 'domain'),
-  'domain.resume': row('domainResume', 'domain'),
-  'domain.getInfo': row('domainGetInfo', 'domain', [], ['maxMemKiB', 'memoryKiB', 'cpuTimeNs']),
-  'domain.getState': row('domainGetState', 'domain'),
-  'domain.getXMLDesc': row('domainGetXMLDesc', 'domain', [flags]),
-  'domain.getOSType': row('domainGetOSType', 'domain'),
-  'domain.isActive': row('domainIsActive', 'domain'),
-  'domain.isPersistent': row('domainIsPersistent', 'domain'),
-  'domain.getAutostart': row('domainGetAutostart', 'domain'),
-  'domain.setAutostart': row('domainSetAutostart', 'domain', [{ name: 'autostart', type: 'boolean' }]),
-  'domain.getVcpus': row('domainGetVcpus', 'domain', [], ['cpuTimeNs']),
-  'domain.pinVcpu': row('domainPinVcpu', 'domain', [
-    { name: 'vcpu', type: 'int' },
-    { name: 'cpus', type: 'int[]' },
-    flags,
-  ]),
-  'domain.getVcpuPinInfo': row('domainGetVcpuPinInfo', 'domain', [flags]),
-  'domain.setMemory': row('domainSetMemory', 'domain', [{ name: 'memoryKiB', type: 'bigint' }, flags]),
-  'domain.memoryStats': row('domainMemoryStats', 'domain', [], ['val']),
-  // storage pools
-  listAllStoragePools: row('listAllStoragePools', 'none', [flags]),
-  'pool.lookupByName': row('lookupStoragePoolByName', 'none', [{ name: 'name', type: 'string' }]),
-  'pool.lookupByUUID': row('lookupStoragePoolByUUID', 'none', [{ name: 'uuid', type: 'string' }]),
-  'pool.lookupByVolume': row('lookupStoragePoolByVolume', 'volume'),
-  'pool.defineXML': row('storagePoolDefineXML', 'none', [xml, flags]),
-  'pool.createXML': row('storagePoolCreateXML', 'none', [xml, flags]),
-  'pool.build': row('storagePoolBuild', 'pool', [flags]),
-  'pool.create': row('storagePoolCreate', 'pool', [flags]),
-  'pool.destroy': row('storagePoolDestroy', 'pool'),
-  'pool.delete': row('storagePoolDelete', 'pool', [flags]),
-  'pool.undefine': row('storagePoolUndefine', 'pool'),
-  'pool.refresh': row('storagePoolRefresh', 'pool', [flags]),
-  'pool.getInfo': row('storagePoolGetInfo', 'pool', [], ['capacity', 'allocation', 'available']),
-  'pool.getXMLDesc': row('storagePoolGetXMLDesc', 'pool', [flags]),
-  'pool.isActive': row('storagePoolIsActive', 'pool'),
-  'pool.isPersistent': row('storagePoolIsPersistent', 'pool'),
-  'pool.getAutostart': row('storagePoolGetAutostart', 'pool'),
-  'pool.setAutostart': row('storagePoolSetAutostart', 'pool', [{ name: 'autostart', type: 'boolean' }]),
-  'pool.listAllVolumes': row('storagePoolListAllVolumes', 'pool', [flags]),
-  // storage volumes
-  'volume.lookupByName': row('storageVolLookupByName', 'poolOf', [{ name: 'name', type: 'string' }]),
-  'volume.lookupByKey': row('storageVolLookupByKey', 'none', [{ name: 'key', type: 'string' }]),
-  'volume.lookupByPath': row('storageVolLookupByPath', 'none', [{ name: 'path', type: 'string' }]),
-  'volume.createXML': row('storageVolCreateXML', 'poolOf', [xml, flags]),
-  'volume.createXMLFrom': row('storageVolCreateXMLFrom', 'poolOf', [
-    xml,
-    { name: 'source', type: 'volume' },
-    flags,
-  ]),
-  'volume.delete': row('storageVolDelete', 'volume', [flags]),
-  'volume.wipe': row('storageVolWipe', 'volume', [flags]),
-  'volume.resize': row('storageVolResize', 'volume', [{ name: 'capacity', type: 'bigint' }, flags]),
-  'volume.getInfo': row('storageVolGetInfo', 'volume', [], ['capacity', 'allocation']),
-  'volume.getXMLDesc': row('storageVolGetXMLDesc', 'volume', [flags]),
-  'volume.getPath': row('storageVolGetPath', 'volume'),
-};
+/** JSON-RPC method name → Connection method, from the API catalogue's `ws` exposures. `subscribe` and
+ * `unsubscribe` are the session's own. */
+export const METHODS: Readonly<Record<string, MethodSpec>> = Object.fromEntries(
+  (ENTRIES as readonly AnyEntry[]).flatMap((entry) => {
+    const { ws, method } = entry;
+    if (ws === undefined) return [];
+    if (method === undefined) {
+      throw new TsvirtError(
+        'ERR_INTERNAL',
+        `catalogue: procedure ${entry.proc} has a WebSocket row but no method`,
+        {
+          field: 'method',
+          value: entry.proc,
+        },
+      );
+    }
+    const spec: MethodSpec = { call: method, target: ws.target, params: ws.params };
+    return [[ws.name, ws.bigints === undefined ? spec : { ...spec, bigints: ws.bigints }]];
+  }),
+);
 
 /** Connection methods the listener offers outside the JSON-RPC table (byte streams, event listeners). */
 export const NOT_IN_TABLE = [

@@ -1,0 +1,99 @@
+/**
+ * Catalogue: event registration procedures and the MESSAGE bodies events arrive in. Registrations act
+ * on the client's session (server/events.ts); RemoteConnection's side is its event plumbing.
+ */
+import { xdrInt, xdrStruct, xdrVoid } from '../../remote/xdr-codec.js';
+import {
+  callbackIdStruct,
+  remoteDomain,
+  remoteOptDomain,
+  remoteOptPool,
+  remotePool,
+} from '../../remote/structs-common.js';
+import { Procedure as P } from './procedure-numbers.js';
+import { served } from './bind.js';
+
+/** remote_connect_domain_event_callback_register_any_args: dom NULL means every domain. */
+export const domainEventRegisterArgs = xdrStruct({ eventID: xdrInt, dom: remoteOptDomain });
+/** remote_connect_domain_event_(de)register_any_args (legacy: one registration per event id). */
+export const legacyEventArgs = xdrStruct({ eventID: xdrInt });
+/** remote_connect_storage_pool_event_register_any_args: pool NULL means every pool. */
+export const poolEventRegisterArgs = xdrStruct({ eventID: xdrInt, pool: remoteOptPool });
+
+/** remote_domain_event_callback_lifecycle_msg (callbackID, then remote_domain_event_lifecycle_msg). */
+export const domainEventCallbackLifecycleMsg = xdrStruct({
+  callbackID: xdrInt,
+  dom: remoteDomain,
+  event: xdrInt,
+  detail: xdrInt,
+});
+/** remote_domain_event_lifecycle_msg (legacy, procedure 107). */
+export const domainEventLifecycleMsg = xdrStruct({ dom: remoteDomain, event: xdrInt, detail: xdrInt });
+/** remote_storage_pool_event_lifecycle_msg. */
+export const poolEventLifecycleMsg = xdrStruct({
+  callbackID: xdrInt,
+  pool: remotePool,
+  event: xdrInt,
+  detail: xdrInt,
+});
+
+/** MESSAGE (event) bodies, keyed by procedure number. */
+export const messageCodecs = {
+  [P.DOMAIN_EVENT_CALLBACK_LIFECYCLE]: domainEventCallbackLifecycleMsg,
+  [P.DOMAIN_EVENT_LIFECYCLE]: domainEventLifecycleMsg,
+  [P.STORAGE_POOL_EVENT_LIFECYCLE]: poolEventLifecycleMsg,
+} as const;
+
+/** Event registration procedures. */
+export const eventEntries = [
+  served(P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, {
+    api: 'virConnectDomainEventRegisterAny',
+    access: 'read',
+    args: domainEventRegisterArgs,
+    ret: callbackIdStruct,
+    method: 'onDomainLifecycle',
+    serve: async (ctx, { eventID, dom }) => {
+      const callbackID = await ctx.client.events.registerDomain(eventID, dom);
+      ctx.client.log('debug', `domain event ${eventID} registered as callback ${callbackID}`);
+      return { callbackID };
+    },
+  }),
+  served(P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, {
+    api: 'virConnectDomainEventDeregisterAny',
+    access: 'read',
+    args: callbackIdStruct,
+    ret: xdrVoid,
+    serve: async (ctx, { callbackID }) => ctx.client.events.deregisterDomain(callbackID),
+  }),
+  served(P.CONNECT_DOMAIN_EVENT_REGISTER_ANY, {
+    api: 'virConnectDomainEventRegisterAny',
+    access: 'read',
+    args: legacyEventArgs,
+    ret: xdrVoid,
+    serve: async (ctx, { eventID }) => ctx.client.events.registerLegacy(eventID),
+  }),
+  served(P.CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, {
+    api: 'virConnectDomainEventDeregisterAny',
+    access: 'read',
+    args: legacyEventArgs,
+    ret: xdrVoid,
+    serve: async (ctx, { eventID }) => ctx.client.events.deregisterLegacy(eventID),
+  }),
+  served(P.CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, {
+    api: 'virConnectStoragePoolEventRegisterAny',
+    access: 'read',
+    args: poolEventRegisterArgs,
+    ret: callbackIdStruct,
+    method: 'onStoragePoolLifecycle',
+    serve: async (ctx, { eventID, pool }) => ({
+      callbackID: await ctx.client.events.registerPool(eventID, pool),
+    }),
+  }),
+  served(P.CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, {
+    api: 'virConnectStoragePoolEventDeregisterAny',
+    access: 'read',
+    args: callbackIdStruct,
+    ret: xdrVoid,
+    serve: async (ctx, { callbackID }) => ctx.client.events.deregisterPool(callbackID),
+  }),
+] as const;
