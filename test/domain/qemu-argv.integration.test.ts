@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
-import { buildQemuArgv, parseDomainXml, type QemuRuntimePaths } from '../../src/domain/index.js';
+import {
+  assignLiveIdentities,
+  buildQemuArgv,
+  parseDomainXml,
+  type QemuRuntimePaths,
+} from '../../src/domain/index.js';
 import { buildDomainXml } from './fixtures.js';
 
 const QEMU = '/usr/bin/qemu-system-x86_64';
@@ -148,6 +153,46 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
         paths,
       );
       expect(argv).toContain('kvm');
+      await startAndCheck(argv, paths);
+    },
+  );
+
+  it.skipIf(!hasQemu).each(['pc', 'q35'])(
+    'starts paused on %s with every device at the address define gave it (bus and addr on each -device)',
+    async (machine) => {
+      const [vda, vdb, sdc] = ['vda.img', 'vdb.img', 'sdc.iso'].map((f) => join(dir, f)) as [
+        string,
+        string,
+        string,
+      ];
+      for (const img of [vda, vdb, sdc]) {
+        await run(['qemu-img', 'create', '-f', 'raw', img, '1M'], { timeoutMs: 30_000 });
+      }
+      const xml = buildDomainXml({
+        os: `<type arch='x86_64' machine='${machine}'>hvm</type>`,
+        devices: `
+        <disk type='file'><source file='${vda}'/><target dev='vda' bus='virtio'/></disk>
+        <disk type='file'><source file='${vdb}'/><target dev='vdb' bus='virtio'/>
+          <address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0' multifunction='on'/></disk>
+        <disk type='file' device='cdrom'><source file='${sdc}'/><target dev='sdc' bus='sata'/></disk>
+        <interface type='user'><model type='e1000'/><rom enabled='no'/>
+          <address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x1'/></interface>
+        <interface type='user'><rom enabled='no'/></interface>
+        <serial type='pty'/>
+        <graphics type='vnc'><listen type='socket'/></graphics>`,
+      });
+      const paths = runtimePaths();
+      const config = assignLiveIdentities(parseDomainXml(xml));
+      const argv = buildQemuArgv(
+        config,
+        { qemuBinary: QEMU, kvm: { usable: false, reason: 'not asked' } },
+        paths,
+      );
+      const bus = machine === 'q35' ? 'pcie.0' : 'pci.0';
+      expect(argv).toContain(
+        `{"driver":"VGA","id":"video0","bus":"${bus}","addr":"${machine === 'q35' ? '0x1' : '0x2'}"}`,
+      );
+      expect(argv.filter((a) => a.includes(`"bus":"${bus}"`))).toHaveLength(machine === 'q35' ? 6 : 7);
       await startAndCheck(argv, paths);
     },
   );
