@@ -274,6 +274,7 @@ describe('the completed job', () => {
       await new Promise((_, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason)));
     });
     save.catch(() => undefined);
+    await Promise.resolve(); // the job's body is listening now
     jobs.beginDestroy()();
     await expect(save).rejects.toMatchObject({ code: 'ERR_DOMAIN_DESTROYED' });
     expect(buildJobInfo(jobs, { completed: true })).toMatchObject({
