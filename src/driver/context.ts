@@ -29,7 +29,7 @@ export interface DriverTimeouts {
   gracefulWaitMs: number;
   /** /proc poll period for the exit of a qemu the driver did not spawn. */
   exitPollMs: number;
-  /** How long internal work (exit cleanup) waits for a domain's job lock. */
+  /** How long internal work (exit cleanup) waits for a domain's normal job. */
   internalJobWaitMs: number;
 }
 
@@ -52,7 +52,7 @@ export interface DriverContext {
   registry: DomainRegistry;
   events: DomainEventBus;
   log: (line: string) => void;
-  /** How long a public operation waits for a domain's job lock (0: fail at once with ERR_DOMAIN_BUSY). */
+  /** How long a public operation waits for a domain's job (0: fail at once with ERR_DOMAIN_BUSY). */
   jobWaitMs: number;
   timeouts: DriverTimeouts;
   hostFacts: () => Promise<HostFacts>;

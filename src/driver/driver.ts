@@ -69,7 +69,7 @@ export interface QemuDriverOptions {
 }
 
 /**
- * The QEMU hypervisor driver: domain registry, lifecycle state machine, per-domain job lock, qemu
+ * The QEMU hypervisor driver: domain registry, lifecycle state machine, per-domain jobs, qemu
  * supervision and re-adoption, under one root that only this driver owns. Its domain methods are the
  * domain part of the Connection interface, with the same names and signatures.
  */

@@ -184,6 +184,7 @@ export async function runAsyncDomainJob<T>(
   return dom.job.runAsync(req, waitMs, (handle) => watchJob(ctx, dom, handle.name, () => fn(handle)));
 }
 
+/** Run a job's body: checked for a mute monitor when it runs long, and failed as destroyed when pre-empted. */
 async function watchJob<T>(
   ctx: DriverContext,
   dom: DomainObject,
