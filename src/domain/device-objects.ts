@@ -154,12 +154,14 @@ export interface ImplicitDeviceObjects {
 }
 
 /**
- * The i440FX AHCI controller of SATA disks (Q35 has its own) and the VGA of a <video>, or of a
+ * The i440FX AHCI controller of a SATA <controller> or SATA disks (Q35 has its own) and the VGA of a <video>, or of a
  * <graphics> in a definition that did not go through define, on their PCI addresses when they have them.
  */
 export function buildImplicitDevices(config: DomainConfig): ImplicitDeviceObjects {
   const { devices } = config;
-  const wantAhci = !isQ35Machine(config.os.machine) && devices.disks.some((d) => d.bus === 'sata');
+  const wantAhci =
+    !isQ35Machine(config.os.machine) &&
+    (devices.sataController !== undefined || devices.disks.some((d) => d.bus === 'sata'));
   const video = devices.video ?? (devices.graphics.length > 0 ? { model: 'vga' } : undefined);
   const out: ImplicitDeviceObjects = {};
   if (wantAhci) {
