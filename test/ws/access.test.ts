@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection.js';
+import { ENTRIES, entryOf } from '../../src/api/catalogue/index.js';
 import { MUTATING_PROCEDURES } from '../../src/remote/server/index.js';
 import { MUTATING_METHODS, isDeniedReadOnly } from '../../src/ws/access.js';
 import { METHODS, NOT_IN_TABLE, RPC_NAME_OF } from '../../src/ws/methods.js';
@@ -19,6 +20,17 @@ describe('ws method table and read-only list', () => {
   it('denies read-only clients the same APIs as the read-only libvirt socket', () => {
     const fromProcedures = new Set([...MUTATING_PROCEDURES.values()].map(methodOfApi));
     expect([...fromProcedures].sort()).toEqual([...MUTATING_METHODS].sort());
+  });
+
+  it('denies the method of every procedure the read-only libvirt socket refuses, both from the catalogue', () => {
+    for (const [proc, api] of MUTATING_PROCEDURES) {
+      const method = entryOf(proc)?.method;
+      expect([proc, api, method !== undefined && isDeniedReadOnly(method)]).toEqual([proc, api, true]);
+    }
+    for (const method of MUTATING_METHODS) {
+      const procs = ENTRIES.filter((e) => e.method === method).map((e) => e.proc);
+      expect([method, procs.some((p) => MUTATING_PROCEDURES.has(p))]).toEqual([method, true]);
+    }
   });
 
   it('refuses the secure XML to read-only clients, as libvirt does', () => {
