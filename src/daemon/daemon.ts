@@ -7,11 +7,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { EmbeddedConnection, type DefinitionsReloaded } from '../embedded/embedded-connection.js';
 import { lookupGroupId } from './group.js';
-import { clearSocketPath, closeServer, listenTcp, listenTls, listenUnix, peerOf } from './listeners.js';
+import { clearSocketPath, closeServer, listenTcp, listenUnix, peerOf } from './listeners.js';
 import type { DaemonLog } from './log.js';
 import { clientBudgetFor, raiseNofileLimit, reservedDescriptors } from './nofile.js';
 import { checkPidFileFree, removePidFile, writePidFile } from './pidfile.js';
 import { createClientServer, type ClientServer, type SocketOrigin } from './rpc-server.js';
+import { settleHeapForIdle } from './v8-tuning.js';
 import type { DaemonSettings, ServerLimits } from './settings.js';
 
 /** How long a start waits for another process that holds the root. */
@@ -59,6 +60,7 @@ export class Daemon {
       throw err;
     }
     daemon.startIdleTimer();
+    settleHeapForIdle();
     return daemon;
   }
 
@@ -127,6 +129,8 @@ export class Daemon {
       const refused = (peer: string, reason: string): void =>
         this.log.warn(`tls client ${peer} refused: ${reason}`);
       const where = `tls ${s.tls.host ?? '*'}:${s.tls.port}`;
+      // node:tls and the certificate checks load only for a daemon that listens with TLS.
+      const { listenTls } = await import('./tls-listener.js');
       this.listeners.push(
         watch(await listenTls(s.tls, accept({ readOnly: false, transport: 'tls' }), refused), where),
       );

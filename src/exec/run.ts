@@ -1,4 +1,4 @@
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { CommandFailedError, type CommandOutcome } from './command-failed-error.js';
 
 /** Default bound on any child process, so that a hung tool never hangs tsvirt. */
@@ -52,6 +52,8 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   if (argv.length === 0 || !argv[0]) throw new TypeError('run: argv must name a program');
   const fullArgv = buildLimitedArgv(argv, options.limits);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // execa's hundred modules load on the first run, not at import: an idle daemon runs no tool.
+  const { execa } = await import('execa');
   const started = performance.now();
   const execaOptions: Options = {
     reject: false,

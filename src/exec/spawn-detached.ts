@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { closeSync, fchmodSync, openSync } from 'node:fs';
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { buildChildEnv } from './run.js';
 import { CommandFailedError } from './command-failed-error.js';
 
@@ -30,6 +30,7 @@ export async function spawnDetached(
   options: DetachedOptions,
 ): Promise<DetachedChild> {
   if (argv.length === 0 || !argv[0]) throw new TypeError('spawnDetached: argv must name a program');
+  const { execa } = await import('execa'); // loaded on first use, as in run()
   // A raw fd, not execa's {file} form: that one pipes the output through this process, which then
   // cannot exit while the child runs, and the log stops when this process dies.
   const fd = openSync(options.logFile, 'a', 0o600);
