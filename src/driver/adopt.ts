@@ -23,6 +23,7 @@ import { parseStatusXml, type DomainStatus } from './status-file.js';
 import { restoreOwners } from './guest-files.js';
 import { mapRunStatus } from './state-machine.js';
 import { attachMonitor, watchExit } from './supervisor.js';
+import { reclaimResources, releaseResources } from './guest-resources.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
@@ -145,6 +146,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   if (dom.uuid !== live.uuid)
     throw new Error(`${paths.status} has uuid ${live.uuid}, the definition ${dom.uuid}`);
   if (!isSameProcess(status, dom.uuid)) {
+    await releaseResources(ctx.resources, live, ctx.log);
     await restoreOwners(ctx, paths, dom);
     await removeRuntimeFiles(paths);
     dom.setState(DomainState.SHUTOFF, ShutoffReason.CRASHED);
@@ -155,6 +157,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   const { pid, startTicks, startedAt, diskPaths } = status;
   const run = buildRuntime({ pid, startTicks, startedAt, diskPaths, exited: undefined });
   dom.liveDef = live;
+  await reclaimResources(ctx.resources, live, ctx.log);
   dom.id = status.id;
   dom.run = run;
   dom.setState(status.state as DomainStateValue, status.reason);

@@ -1,3 +1,4 @@
+import type { GuestResourceProvider } from './guest-resources.js';
 import type { DomainEventBus } from './events.js';
 import type { QemuConfinement } from './qemu-user.js';
 import type { DomainRegistry } from './registry.js';
@@ -9,12 +10,6 @@ export interface HostFacts {
   kvm: { usable: boolean; reason: string };
   cpuHostWorks?: boolean;
 }
-
-/** Resolves a `<source pool= volume=>` disk to a path (given by the storage layer). */
-export type VolumeResolver = (
-  pool: string,
-  volume: string,
-) => Promise<{ path: string; kind: 'file' | 'block'; format: string }>;
 
 /** Bounded waits of the driver, in milliseconds. */
 export interface DriverTimeouts {
@@ -56,7 +51,8 @@ export interface DriverContext {
   jobWaitMs: number;
   timeouts: DriverTimeouts;
   hostFacts: () => Promise<HostFacts>;
-  resolveVolume: VolumeResolver | undefined;
+  /** What other drivers hand a starting guest and take back at its stop (storage, later network). */
+  resources: readonly GuestResourceProvider[];
   /** Hands out domain ids (serialized; at least `minId`). */
   allocateId: (minId: number) => Promise<number>;
   /** Set by close(): exits seen after it are left for the next driver to find. */

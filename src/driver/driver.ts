@@ -14,13 +14,8 @@ import { openConsole } from './console.js';
 import { adoptRunning, loadDefinitions, reloadDefinitions, type ReloadReport } from './adopt.js';
 import { CreateFlags } from '../api/domain-enums.js';
 import type { DomainApi } from '../api/domain-api.js';
-import {
-  DEFAULT_TIMEOUTS,
-  type DriverContext,
-  type DriverTimeouts,
-  type HostFacts,
-  type VolumeResolver,
-} from './context.js';
+import type { GuestResourceProvider } from './guest-resources.js';
+import { DEFAULT_TIMEOUTS, type DriverContext, type DriverTimeouts, type HostFacts } from './context.js';
 import { defineDomain, registerTransient, setAutostart, undefineDomain } from './definitions.js';
 import type { DomainObject } from './domain-object.js';
 import { DomainEventBus } from './events.js';
@@ -54,8 +49,11 @@ export interface QemuDriverOptions {
   lockTimeoutMs?: number;
   /** How long an operation waits for a busy domain before ERR_DOMAIN_BUSY (default 30 s, as libvirt; 0: fail at once). */
   jobWaitMs?: number;
-  /** Resolves `<source pool= volume=>` disks (given by the storage layer). */
-  resolveVolume?: VolumeResolver;
+  /**
+   * What other drivers hand a starting guest, in order: the storage driver resolves volume disks,
+   * a network driver gives NICs their ports. Without a storage provider, volume disks cannot start.
+   */
+  resources?: readonly GuestResourceProvider[];
   /** Host facts for buildQemuArgv (default: the KVM probe of src/kvm, run once). */
   hostProbe?: () => Promise<HostFacts>;
   /** Warnings and notices (overcommit, crashed guests, unknown QMP events). */
@@ -99,7 +97,7 @@ export class QemuDriver implements DomainApi {
       jobWaitMs: opts.jobWaitMs ?? DEFAULT_JOB_WAIT_MS,
       timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
       hostFacts: memoizeAsync(opts.hostProbe ?? probeHostFacts),
-      resolveVolume: opts.resolveVolume,
+      resources: opts.resources ?? [],
       allocateId: createIdAllocator(dirs),
       closing: false,
       confinement: await resolveConfinement(opts.qemuConf ?? DEFAULT_QEMU_CONFINEMENT, log).catch(

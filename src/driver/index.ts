@@ -1,7 +1,9 @@
 export { DEFAULT_JOB_WAIT_MS, QemuDriver } from './driver.js';
 export type { QemuDriverOptions } from './driver.js';
 export type { ReloadReport } from './adopt.js';
-export type { DriverTimeouts, HostFacts, VolumeResolver } from './context.js';
+export type { DriverTimeouts, HostFacts } from './context.js';
+export type { GuestResourceProvider } from './guest-resources.js';
+export { RevertStack } from './revert-stack.js';
 export {
   EventType,
   DefinedDetail,

@@ -15,6 +15,8 @@ import { lockSockets, prepareGuestFiles, restoreOwners } from './guest-files.js'
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
 import { markIncoming, markStarted, markStopped, saveStatus } from './transitions.js';
+import { prepareResources } from './guest-resources.js';
+import { RevertStack } from './revert-stack.js';
 
 /** How to start a domain's qemu. */
 export interface StartOptions {
@@ -41,7 +43,51 @@ export async function startDomain(
 ): Promise<void> {
   // Aliases and block node names of this run, kept in the live definition (and so in the status file).
   const def = assignLiveIdentities((dom.persistentDef ?? dom.liveDef) as DomainConfig);
-  await resolveVolumes(ctx, def);
+  // Until qemu runs, each step's undo waits here; after, the domain's stop gives everything back.
+  const revert = new RevertStack((line) => ctx.log(`domain '${dom.name}': ${line}`));
+  const launch = await revert.run(() => prepareAndLaunch(ctx, dom, def, opts, revert));
+  const run = buildRuntime({
+    pid: launch.pid,
+    startTicks: launch.startTicks,
+    startedAt: new Date().toISOString(),
+    exited: launch.exited,
+    diskPaths: listDiskPaths(def),
+  });
+  dom.liveDef = def;
+  dom.id = launch.id;
+  dom.run = run;
+  dom.setState(DomainState.PAUSED, PausedReason.STARTING_UP);
+  try {
+    const qmp = await connectWhileSaving(ctx, dom, launch);
+    attachMonitor(ctx, dom, run, qmp);
+    await applyLifecycleActions(dom, qmp);
+    run.vncPort = await readVncPort(dom, qmp);
+    if (opts.incoming !== undefined) {
+      await markIncoming(ctx, dom);
+    } else {
+      await setInitialBalloon(def, qmp);
+      const paused = opts.paused ?? false;
+      await markStarted(ctx, dom, paused, () => (paused ? Promise.resolve() : cont(qmp)));
+    }
+  } catch (err) {
+    await abortStart(ctx, dom, launch, err);
+  }
+  watchExit(ctx, dom, run);
+}
+
+/**
+ * The steps up to a spawned qemu: resources from the other drivers, the command line, a domain id,
+ * the guest's files handed to qemu's user, then the spawn. Each pushes its undo onto `revert`.
+ */
+async function prepareAndLaunch(
+  ctx: DriverContext,
+  dom: DomainObject,
+  def: DomainConfig,
+  opts: StartOptions,
+  revert: RevertStack,
+): Promise<QemuLaunch & { id: number }> {
+  await prepareResources(ctx.resources, def, revert);
+  checkVolumesResolved(def);
   const { confinement } = ctx;
   const dropPrivileges = buildDropPrivilegesArgv(confinement);
   const [host] = await Promise.all([
@@ -65,41 +111,9 @@ export async function startDomain(
   // Each state write is an fsync (a few ms): keep them off the path to a running guest where the
   // order allows, here and while qemu creates its monitor socket below.
   const [id] = await Promise.all([ctx.allocateId(minId), removeRuntimeFiles(paths)]);
+  revert.push('the hand-over of its files to qemu', () => restoreOwners(ctx, dom.paths, dom));
   await prepareGuestFiles(ctx, dom, def);
-  let launch: QemuLaunch;
-  try {
-    launch = await launchQemu([...dropPrivileges, ...argv], paths.log);
-  } catch (err) {
-    await restoreOwners(ctx, dom.paths, dom);
-    throw err;
-  }
-  const run = buildRuntime({
-    pid: launch.pid,
-    startTicks: launch.startTicks,
-    startedAt: new Date().toISOString(),
-    exited: launch.exited,
-    diskPaths: listDiskPaths(def),
-  });
-  dom.liveDef = def;
-  dom.id = id;
-  dom.run = run;
-  dom.setState(DomainState.PAUSED, PausedReason.STARTING_UP);
-  try {
-    const qmp = await connectWhileSaving(ctx, dom, launch);
-    attachMonitor(ctx, dom, run, qmp);
-    await applyLifecycleActions(dom, qmp);
-    run.vncPort = await readVncPort(dom, qmp);
-    if (opts.incoming !== undefined) {
-      await markIncoming(ctx, dom);
-    } else {
-      await setInitialBalloon(def, qmp);
-      const paused = opts.paused ?? false;
-      await markStarted(ctx, dom, paused, () => (paused ? Promise.resolve() : cont(qmp)));
-    }
-  } catch (err) {
-    await abortStart(ctx, dom, launch, err);
-  }
-  watchExit(ctx, dom, run);
+  return { ...(await launchQemu([...dropPrivileges, ...argv], paths.log)), id };
 }
 
 /** The status file (so that a restarted driver finds this qemu) written while QMP connects. */
@@ -189,20 +203,16 @@ async function abortStart(
   );
 }
 
-/** Give every `<source pool= volume=>` disk its path through the storage layer. */
-async function resolveVolumes(ctx: DriverContext, def: DomainConfig): Promise<void> {
+/** Every `<source pool= volume=>` disk has its path from the storage driver (the first resource provider). */
+function checkVolumesResolved(def: DomainConfig): void {
   for (const disk of def.devices.disks) {
     const source = disk.source;
-    if (source?.kind !== 'volume') continue;
-    if (!ctx.resolveVolume) {
-      throw new TsvirtError(
-        'ERR_NOT_SUPPORTED',
-        `domain '${def.name}': disk ${disk.targetDev} names volume '${source.volume}' of pool '${source.pool}', but this driver has no storage; give the file path instead`,
-        { disk: disk.targetDev },
-      );
-    }
-    const vol = await ctx.resolveVolume(source.pool, source.volume);
-    source.resolved = { path: vol.path, kind: vol.kind };
+    if (source?.kind !== 'volume' || source.resolved) continue;
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `domain '${def.name}': disk ${disk.targetDev} names volume '${source.volume}' of pool '${source.pool}', but this driver has no storage; give the file path instead`,
+      { disk: disk.targetDev },
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import type { DomainObject } from './domain-object.js';
 import { removeRuntimeFiles } from './runtime-files.js';
 import { restoreOwners } from './guest-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { releaseResources } from './guest-resources.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
@@ -136,11 +137,13 @@ export async function markStopped(ctx: DriverContext, dom: DomainObject, kind: S
     run.qmp?.removeAllListeners();
     run.qmp?.close();
   }
+  const live = dom.liveDef;
   dom.run = undefined;
   dom.liveDef = undefined;
   dom.monitorError = undefined;
   const [reason, detail] = STOP_TABLE[kind];
   await pendingWrites.get(dom);
+  if (live) await releaseResources(ctx.resources, live, ctx.log);
   await restoreOwners(ctx, dom.paths, dom).catch((err: unknown) =>
     ctx.log(`domain '${dom.name}': cannot give its files back: ${String(err)}`),
   );

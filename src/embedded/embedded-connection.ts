@@ -7,6 +7,7 @@ import { StorageDriver } from '../storage/index.js';
 import { loadQemuConf } from './qemu-conf.js';
 import { buildCachedHostProbe } from './host-facts-cache.js';
 import { HostDriver } from './host-driver.js';
+import { buildStorageResources } from './storage-resources.js';
 
 /** Options of EmbeddedConnection.open. */
 export interface EmbeddedOptions {
@@ -73,7 +74,9 @@ export class EmbeddedConnection implements Connection {
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),
-      resolveVolume: async (pool, volume) => (await pools.get()).resolveVolume(pool, volume),
+      resources: [
+        buildStorageResources(async (pool, volume) => (await pools.get()).resolveVolume(pool, volume)),
+      ],
     });
     const pools = new StorageOnDemand(() =>
       StorageDriver.open({

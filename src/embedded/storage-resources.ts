@@ -5,7 +5,12 @@
  */
 import type { DomainConfig } from '../domain/index.js';
 import type { GuestResourceProvider } from '../driver/guest-resources.js';
-import type { VolumeResolver } from '../driver/context.js';
+
+/** Resolves a `<source pool= volume=>` disk to a path (the storage driver's resolveVolume). */
+export type VolumeResolver = (
+  pool: string,
+  volume: string,
+) => Promise<{ path: string; kind: 'file' | 'block'; format: string }>;
 
 /** A provider that resolves volume disks through `resolve` (the storage driver, loaded on first use). */
 export function buildStorageResources(resolve: VolumeResolver): GuestResourceProvider {
