@@ -1,20 +1,57 @@
 #!/usr/bin/env bash
-# Installs what tsvirt and its tests need, only where it is missing: Debian packages, npm packages, the
-# build, and the test guests. Safe to run again; the README's two commands run it first.
+# Installs what one of the README's commands needs, only where it is missing. Safe to run again.
+#   scripts/setup.sh start   what running tsvirt needs (npm start): the Debian packages of RUN_PACKAGES,
+#                            the qemu user and group, npm ci, the build
+#   scripts/setup.sh test    that, and what only the tests and benchmarks need (npm test, npm run bench):
+#                            TEST_PACKAGES and the test guests (the default)
+#   --dry-run                prints the mode's packages, the missing ones and the steps; changes nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the hypervisor and storage tools tsvirt drives, and libvirt's own clients for tests
-# (openssl makes the TLS tests' certificates).
-packages=(
-  qemu-system-x86 qemu-utils lvm2 busybox-static cpio util-linux
-  libvirt-clients python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu
-  chromium openssl
+# What running tsvirt needs: qemu and qemu-img, LVM for logical pools, util-linux's setpriv (qemu runs
+# through it) and prlimit (the daemon's open-file limit). The demo guest is a boot sector of our own.
+RUN_PACKAGES=(qemu-system-x86 qemu-utils lvm2 util-linux)
+
+# What only the tests and benchmarks need. New test-only packages go here, one line each with its reason.
+TEST_PACKAGES=(
+  busybox-static cpio        # the Linux test guest's initramfs
+  openssl                    # the TLS tests' certificates
+  chromium                   # the page's tests, headless
+  libvirt-clients            # the real virsh, as a client of tsvirtd
+  python3-libvirt            # libvirt-python, for tests and benchmarks
+  libvirt-daemon             # the reference libvirtd of the benchmarks and the client's tests
+  libvirt-daemon-driver-qemu # (its qemu driver)
 )
+
+mode=test
+dry_run=0
+for arg in "$@"; do
+  case "$arg" in
+    start | test) mode=$arg ;;
+    --dry-run) dry_run=1 ;;
+    *)
+      echo "setup: unknown argument '$arg'; usage: scripts/setup.sh [start|test] [--dry-run]" >&2
+      exit 2
+      ;;
+  esac
+done
+
+packages=("${RUN_PACKAGES[@]}")
+[ "$mode" = test ] && packages+=("${TEST_PACKAGES[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+
+if [ "$dry_run" -eq 1 ]; then
+  echo "setup ($mode): Debian packages: ${packages[*]}"
+  echo "setup ($mode): missing: ${missing[*]:-none}"
+  steps="the qemu user and group (as root), npm ci (when node_modules is stale), the build"
+  [ "$mode" = test ] && steps="$steps, the test guests"
+  echo "setup ($mode): then $steps"
+  exit 0
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
@@ -50,5 +87,7 @@ npx tsc -p tsconfig.build.json
 npx tsc -p web/tsconfig.json
 bash scripts/bundle-cli.sh
 
-echo "setup: test guests"
-node dist/scripts/build-guests.js
+if [ "$mode" = test ]; then
+  echo "setup: test guests"
+  node dist/scripts/build-guests.js
+fi
