@@ -85,6 +85,7 @@ export function listAliases(config: DomainConfig): string[] {
     d.memballoon?.alias,
     d.video?.alias,
     d.sataController?.alias,
+    ...(d.rootPorts ?? []).map((x) => x.alias),
   ].filter((a): a is string => a !== undefined);
 }
 
@@ -110,6 +111,7 @@ export function assignAliases(config: DomainConfig): DomainConfig {
   if (d.memballoon && d.memballoon.model !== 'none' && d.memballoon.alias === undefined) {
     d.memballoon.alias = used.has(BALLOON_ALIAS) ? takeFirstFree('balloon', used) : BALLOON_ALIAS;
   }
+  for (const port of d.rootPorts ?? []) port.alias ??= `pci.${port.index}`; // libvirt's alias of a PCI controller
   if (d.video) d.video.alias ??= used.has(VIDEO_ALIAS) ? takeFirstFree('video', used) : VIDEO_ALIAS;
   if (d.sataController) {
     d.sataController.alias ??= used.has(AHCI_ALIAS) ? takeFirstFree('sata', used) : AHCI_ALIAS;
@@ -141,6 +143,7 @@ export function validateAliases(config: DomainConfig): void {
     [d.memballoon?.alias, 'memballoon'],
     [d.video?.alias, 'video'],
     [d.sataController?.alias, 'controller sata'],
+    ...(d.rootPorts ?? []).map((x): [string | undefined, string] => [x.alias, `controller pci.${x.index}`]),
   ];
   const seen = new Set<string>();
   for (const [alias, device] of named) {

@@ -1,13 +1,14 @@
 import { assignAliases } from './aliases.js';
 import { assignDriveAddresses, validateDiskAddresses } from './drive-address.js';
-import { addImplicitDevices, layOutPciSlots } from './pci-address.js';
+import { addImplicitDevices, addSpareRootPort, layOutPciSlots } from './pci-address.js';
 import { validatePciAddresses } from './pci-address-check.js';
 import type { DomainConfig } from './types.js';
 
 /**
  * What define (and create) does to a parsed definition before keeping it, as libvirt does: add the
- * devices libvirt adds (a VGA <video> for a <graphics>, the SATA controller of SATA disks) and give every
- * device without an address one (PCI slots in libvirt's order, drive addresses from target names).
+ * devices libvirt adds (the PCI root, a VGA <video> for a <graphics>, the SATA controller of SATA disks)
+ * and give every device without an address one (PCI slots in libvirt's order, on Q35 a pcie-root-port
+ * per PCIe device plus one spare for hotplug; drive addresses from target names).
  * Addresses already there are kept. Pure: returns a new definition. Throws ERR_OPERATION_FAILED when
  * the root bus is full.
  */
@@ -15,7 +16,7 @@ export function assignDeviceAddresses(config: DomainConfig): DomainConfig {
   const out = structuredClone(config);
   addImplicitDevices(out);
   assignDriveAddresses(out);
-  layOutPciSlots(out);
+  if (layOutPciSlots(out) > 0) addSpareRootPort(out);
   validateDiskAddresses(out);
   validatePciAddresses(out);
   return out;

@@ -36,14 +36,21 @@ export interface NicObjects {
   device: QemuDeviceObject;
 }
 
-/** bus and addr of a device on the root bus, or nothing for a device qemu may place itself. */
+/** qemu's id of the bus an address names: the root bus, or the root port with that index. */
+export function findPciBusId(config: DomainConfig, bus: number): string {
+  if (bus === 0) return getMachinePciFacts(config.os.machine).rootBus;
+  const port = config.devices.rootPorts?.find((p) => p.index === bus);
+  return port?.alias ?? `pci.${bus}`;
+}
+
+/** bus and addr of a device, or nothing for a device qemu may place itself. */
 export function buildPciPlacement(
   config: DomainConfig,
   address: PciAddress | undefined,
 ): Record<string, unknown> {
   if (address === undefined) return {};
   return {
-    bus: getMachinePciFacts(config.os.machine).rootBus,
+    bus: findPciBusId(config, address.bus),
     addr: formatQemuPciAddr(address),
     ...(address.multifunction === undefined ? {} : { multifunction: address.multifunction }),
   };
@@ -176,6 +183,17 @@ export function buildImplicitDevices(config: DomainConfig): ImplicitDeviceObject
     };
   }
   return out;
+}
+
+/** Q35's pcie-root-ports (id = alias, pci.N), each on its root-bus address; they come before any device. */
+export function buildRootPortDevices(config: DomainConfig): QemuDeviceObject[] {
+  return (config.devices.rootPorts ?? []).map((p) => ({
+    driver: 'pcie-root-port',
+    port: p.port,
+    chassis: p.chassis,
+    id: p.alias ?? `pci.${p.index}`,
+    ...buildPciPlacement(config, p.address),
+  }));
 }
 
 /** The virtio balloon device, or undefined with <memballoon model='none'/>. */

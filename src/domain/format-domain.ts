@@ -2,6 +2,7 @@ import { assignAliases } from './aliases.js';
 import {
   buildAddressNode as address,
   buildAliasNode as alias,
+  buildPciControllers,
   buildSataController,
   buildVideo,
 } from './format-identity.js';
@@ -115,6 +116,7 @@ function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): 
       d.emulator !== undefined && el('emulator', [], d.emulator),
       ...d.disks.map((disk) => buildDisk(disk)),
       d.sataController && buildSataController(d.sataController),
+      ...buildPciControllers(d),
       ...d.interfaces.map((nic) => buildInterface(nic)),
       ...d.serials.map((s) => buildCharDev('serial', s, live, s.alias)),
       // A console is the serial it stands for and shows that serial's alias.

@@ -1,5 +1,12 @@
 import { VGA_VRAM_KIB } from './parse-pci-devices.js';
-import type { DriveAddress, PciAddress, SataControllerConfig, VideoConfig } from './types.js';
+import type {
+  DevicesConfig,
+  DriveAddress,
+  PciAddress,
+  RootPortConfig,
+  SataControllerConfig,
+  VideoConfig,
+} from './types.js';
 import { el, type XmlNode } from './xml-writer.js';
 
 /** <alias name='...'/>, or nothing for a device without one. */
@@ -54,4 +61,37 @@ export function buildVideo(video: VideoConfig): XmlNode {
     ['primary', 'yes'],
   ]);
   return el('video', [], [model, buildAliasNode(video.alias), buildAddressNode(video.address)]);
+}
+
+/** The PCI controllers as libvirt lists them: the root (index 0), then each pcie-root-port by index. */
+export function buildPciControllers(d: DevicesConfig): XmlNode[] {
+  const root =
+    d.pciRoot &&
+    el('controller', [
+      ['type', 'pci'],
+      ['index', 0],
+      ['model', d.pciRoot],
+    ]);
+  const ports = [...(d.rootPorts ?? [])].sort((a, b) => a.index - b.index).map(buildRootPort);
+  return root ? [root, ...ports] : ports;
+}
+
+function buildRootPort(p: RootPortConfig): XmlNode {
+  return el(
+    'controller',
+    [
+      ['type', 'pci'],
+      ['index', p.index],
+      ['model', 'pcie-root-port'],
+    ],
+    [
+      el('model', [['name', 'pcie-root-port']]),
+      el('target', [
+        ['chassis', p.chassis],
+        ['port', `0x${p.port.toString(16)}`],
+      ]),
+      buildAliasNode(p.alias),
+      buildAddressNode(p.address),
+    ],
+  );
 }

@@ -18,6 +18,7 @@ export type {
   MemballoonConfig,
   VideoConfig,
   SataControllerConfig,
+  RootPortConfig,
 } from './types.js';
 export { parseDomainXml } from './parse-domain.js';
 export type { ParseDomainOptions } from './parse-domain.js';
@@ -54,6 +55,7 @@ export {
 export { assignDeviceAddresses, assignLiveIdentities } from './device-identity.js';
 export {
   addImplicitDevices,
+  addSpareRootPort,
   buildPciAddress,
   describePciAddress,
   formatQemuPciAddr,
@@ -74,6 +76,8 @@ export {
   buildImplicitDevices,
   buildNicObjects,
   buildPciPlacement,
+  buildRootPortDevices,
+  findPciBusId,
   buildSerialDevice,
   resolveDiskPath,
 } from './device-objects.js';

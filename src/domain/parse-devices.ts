@@ -1,7 +1,7 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateMac, normalizeMac } from './identity.js';
 import { readPciIdentity as readIdentity } from './parse-address.js';
-import { readSataController, readVideo } from './parse-pci-devices.js';
+import { readControllers, readVideo } from './parse-pci-devices.js';
 import { parseCharDev, parseGraphics } from './parse-chardev.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
 import type { CharDevConfig, DevicesConfig, InterfaceConfig } from './types.js';
@@ -51,8 +51,7 @@ export function parseDevices(r: ElementReader | undefined): DevicesConfig {
   };
   const video = readVideo(r, els.video);
   if (video) devices.video = video;
-  const sata = readSataController(els.controller);
-  if (sata) devices.sataController = sata;
+  Object.assign(devices, readControllers(els.controller));
   // libvirt gives a console without a serial the serial it stands for (on x86 both are COM1).
   if (devices.serials.length === 0) devices.serials = devices.consoles.map((c) => ({ ...c }));
   const emulator = readEmulator(r, els.emulator);

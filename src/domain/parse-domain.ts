@@ -75,6 +75,7 @@ function dropRuntimeIdentities(config: DomainConfig): void {
     ...(d.memballoon ? [d.memballoon] : []),
     ...(d.video ? [d.video] : []),
     ...(d.sataController ? [d.sataController] : []),
+    ...(d.rootPorts ?? []),
   ]) {
     if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
   }

@@ -1,6 +1,6 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { readPciIdentity } from './parse-address.js';
-import type { SataControllerConfig, VideoConfig } from './types.js';
+import type { RootPortConfig, SataControllerConfig, VideoConfig } from './types.js';
 
 /** The VGA's video memory in KiB as libvirt writes it: qemu's default of 16 MiB. */
 export const VGA_VRAM_KIB = 16384;
@@ -26,25 +26,82 @@ export function readVideo(parent: ElementReader, els: ElementReader[]): VideoCon
   return video;
 }
 
-/** Read <controller> elements: only the SATA controller with index 0 is in tsvirt's subset. */
-export function readSataController(els: ElementReader[]): SataControllerConfig | undefined {
-  let sata: SataControllerConfig | undefined;
+/** What the <controller> elements of a definition give. */
+export interface ControllersRead {
+  sataController?: SataControllerConfig;
+  pciRoot?: 'pci-root' | 'pcie-root';
+  rootPorts?: RootPortConfig[];
+}
+
+const PCI_MODELS = ['pci-root', 'pcie-root', 'pcie-root-port'] as const;
+
+/**
+ * Read <controller> elements: the SATA controller (index 0), the PCI root (pci-root, or pcie-root on Q35)
+ * and Q35's pcie-root-ports; other controllers are not in tsvirt's subset.
+ */
+export function readControllers(els: ElementReader[]): ControllersRead {
+  const out: ControllersRead = {};
   for (const r of els) {
     const type = r.attr('type');
     if (type === undefined) {
-      throw invalid(r.el, "attribute 'type' is missing", { attribute: 'type', expected: 'sata' });
+      throw invalid(r.el, "attribute 'type' is missing", { attribute: 'type', expected: 'sata or pci' });
     }
-    if (type !== 'sata') throw notSupported(r.el, { attribute: 'type', value: type, expected: ['sata'] });
+    if (type !== 'sata' && type !== 'pci') {
+      throw notSupported(r.el, { attribute: 'type', value: type, expected: ['sata', 'pci'] });
+    }
     const index = r.uintAttr('index') ?? 0;
-    if (index !== 0 || sata) {
-      throw notSupported(r.el, {
-        attribute: 'index',
-        value: String(index),
-        expected: ['0 (one SATA controller)'],
-      });
+    if (type === 'sata') {
+      if (index !== 0 || out.sataController) throw twice(r, index, '0 (one SATA controller)');
+      out.sataController = readPciIdentity(r);
+    } else {
+      const model = r.enumAttr('model', PCI_MODELS);
+      if (model === undefined) {
+        throw invalid(r.el, "attribute 'model' is missing", {
+          attribute: 'model',
+          expected: PCI_MODELS.join(', '),
+        });
+      }
+      if (model === 'pcie-root-port') (out.rootPorts ??= []).push(readRootPort(r, index));
+      else if (index !== 0 || out.pciRoot) throw twice(r, index, `0 (one ${model})`);
+      else out.pciRoot = model;
     }
-    sata = readPciIdentity(r);
     r.finish();
   }
-  return sata;
+  return out;
+}
+
+function twice(r: ElementReader, index: number, expected: string): Error {
+  return notSupported(r.el, { attribute: 'index', value: String(index), expected: [expected] });
+}
+
+function readRootPort(r: ElementReader, index: number): RootPortConfig {
+  if (index === 0) throw twice(r, index, '1 or more (0 is the root bus)');
+  const model = r.child('model');
+  if (model) {
+    model.enumAttr('name', ['pcie-root-port']);
+    model.finish();
+  }
+  const target = r.child('target');
+  const port: RootPortConfig = {
+    index,
+    chassis: target?.uintAttr('chassis') ?? index,
+    port: readHexAttr(target, 'port') ?? 0,
+    ...readPciIdentity(r),
+  };
+  target?.finish();
+  return port;
+}
+
+/** A number written 0x10 or 16. */
+function readHexAttr(r: ElementReader | undefined, name: string): number | undefined {
+  const text = r?.attr(name);
+  if (text === undefined || r === undefined) return undefined;
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) {
+    throw invalid(r.el, `'${text}' is not a number`, {
+      attribute: name,
+      value: text,
+      expected: 'a number such as 0x10',
+    });
+  }
+  return Number(text);
 }

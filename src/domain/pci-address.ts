@@ -1,6 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { isQ35Machine } from './parse-os.js';
-import type { DomainConfig, PciAddress } from './types.js';
+import type { DomainConfig, PciAddress, RootPortConfig } from './types.js';
 
 /** The last slot of a PCI bus. */
 export const PCI_SLOT_MAX = 31;
@@ -47,6 +47,8 @@ export const Q35_SATA_ADDRESS: PciAddress = { type: 'pci', domain: 0, bus: 0, sl
 export interface PciSlotUser {
   /** How errors name it: 'disk vda', 'interface 52:54:00:...', 'memballoon'. */
   label: string;
+  /** A PCIe device (virtio): on Q35 it goes behind a root port of its own. */
+  pcie: boolean;
   address: PciAddress | undefined;
   set(address: PciAddress): void;
 }
@@ -69,74 +71,155 @@ export function describePciAddress(a: PciAddress): string {
 }
 
 /**
- * The root-bus devices of a definition in the order a slot is given to those without one: the video
- * device first (it takes the machine's video slot), then interfaces, the i440FX SATA controller, virtio
- * disks and the balloon; libvirt's order of assignment for these device kinds.
+ * The devices of a definition that take a PCI address, in the order an address is given to those
+ * without one: the video device first (it takes the machine's video slot), then interfaces, the i440FX
+ * SATA controller, virtio disks and the balloon; libvirt's order of assignment for these device kinds.
+ * Root ports are not in it: they are placed as the PCIe devices need them.
  */
 export function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   const { devices } = config;
   const users: PciSlotUser[] = [];
-  const video = devices.video;
-  if (video) users.push({ label: 'video', address: video.address, set: (a) => (video.address = a) });
-  for (const nic of devices.interfaces) {
-    users.push({ label: `interface ${nic.mac}`, address: nic.address, set: (a) => (nic.address = a) });
-  }
+  const add = (label: string, pcie: boolean, dev: { address?: PciAddress }): void => {
+    users.push({ label, pcie, address: dev.address, set: (a) => (dev.address = a) });
+  };
+  if (devices.video) add('video', false, devices.video);
+  for (const nic of devices.interfaces) add(`interface ${nic.mac}`, nic.model === 'virtio', nic);
   const sata = devices.sataController;
-  if (sata && !isQ35Machine(config.os.machine)) {
-    users.push({ label: 'controller sata', address: sata.address, set: (a) => (sata.address = a) });
-  }
+  if (sata && !isQ35Machine(config.os.machine)) add('controller sata', false, sata);
   for (const disk of devices.disks) {
     if (disk.bus !== 'virtio') continue;
     const address = disk.address?.type === 'pci' ? disk.address : undefined;
-    users.push({ label: `disk ${disk.targetDev}`, address, set: (a) => (disk.address = a) });
+    users.push({ label: `disk ${disk.targetDev}`, pcie: true, address, set: (a) => (disk.address = a) });
   }
   const balloon = devices.memballoon;
-  if (balloon && balloon.model !== 'none') {
-    users.push({ label: 'memballoon', address: balloon.address, set: (a) => (balloon.address = a) });
-  }
+  if (balloon && balloon.model !== 'none') add('memballoon', true, balloon);
   return users;
 }
 
 /**
- * Add the devices libvirt adds to a definition: a VGA <video> for a <graphics>, and the SATA controller
- * for SATA disks (at 00:1f.2 on Q35, where it is built in). Mutates.
+ * Add the devices libvirt adds to a definition: the PCI root controller, a VGA <video> for a
+ * <graphics>, and the SATA controller for SATA disks (at 00:1f.2 on Q35, where it is built in). Mutates.
  */
 export function addImplicitDevices(config: DomainConfig): void {
   const d = config.devices;
+  const q35 = isQ35Machine(config.os.machine);
+  d.pciRoot ??= q35 ? 'pcie-root' : 'pci-root';
   if (d.graphics.length > 0 && !d.video) d.video = { model: 'vga' };
   if (d.disks.some((disk) => disk.bus === 'sata') && !d.sataController) d.sataController = {};
-  if (d.sataController && isQ35Machine(config.os.machine))
-    d.sataController.address ??= { ...Q35_SATA_ADDRESS };
+  if (d.sataController && q35) d.sataController.address ??= { ...Q35_SATA_ADDRESS };
 }
 
-/**
- * Give every root-bus device without a PCI address one, in libvirt's order (see listSlotUsers): the
- * video device its machine slot when free, every other device the first slot no device and no chipset
- * function uses. Devices that have an address keep it. Mutates. Throws ERR_OPERATION_FAILED when the
- * bus is full.
- */
-export function layOutPciSlots(config: DomainConfig): void {
-  const facts = getMachinePciFacts(config.os.machine);
-  const users = listSlotUsers(config);
-  const used = new Set<number>(facts.reserved.keys());
-  for (const u of users) if (u.address) used.add(u.address.slot);
-  for (const u of users) {
-    if (u.address) continue;
-    let slot = u.label === 'video' && !used.has(facts.videoSlot) ? facts.videoSlot : 1;
-    while (used.has(slot) && slot <= PCI_SLOT_MAX) slot++;
+/** The root bus's free slots and the root ports, while a layout is being made. */
+class RootBusPlan {
+  private readonly used = new Set<number>();
+  private readonly busy = new Set<number>();
+
+  constructor(
+    private readonly config: DomainConfig,
+    users: PciSlotUser[],
+  ) {
+    const facts = getMachinePciFacts(config.os.machine);
+    for (const slot of facts.reserved.keys()) this.used.add(slot);
+    for (const u of users) if (u.address) this.mark(u.address);
+    for (const port of this.ports) if (port.address) this.used.add(port.address.slot);
+  }
+
+  private get ports(): RootPortConfig[] {
+    return this.config.devices.rootPorts ?? [];
+  }
+
+  private mark(a: PciAddress): void {
+    if (a.bus === 0) this.used.add(a.slot);
+    else this.busy.add(a.bus);
+  }
+
+  /** The first slot no device and no chipset function uses (`preferred` when it is free). */
+  takeSlot(label: string, preferred = 1): PciAddress {
+    let slot = this.used.has(preferred) ? 1 : preferred;
+    while (this.used.has(slot) && slot <= PCI_SLOT_MAX) slot++;
     if (slot > PCI_SLOT_MAX) {
       throw new TsvirtError(
         'ERR_OPERATION_FAILED',
-        `domain '${config.name}': ${u.label} has no free PCI slot on the root bus (slots 0-${PCI_SLOT_MAX} are used); remove a device`,
-        { device: u.label, field: 'slot', expected: `a free slot 0-${PCI_SLOT_MAX}` },
+        `domain '${this.config.name}': ${label} has no free PCI slot on the root bus (slots 0-${PCI_SLOT_MAX} are used); remove a device`,
+        { device: label, field: 'slot', expected: `a free slot 0-${PCI_SLOT_MAX}` },
       );
     }
-    used.add(slot);
-    u.set(buildPciAddress(slot));
+    this.used.add(slot);
+    return buildPciAddress(slot);
+  }
+
+  /** Slot 0 of an empty root port (a new one when none is empty), as libvirt places a Q35 PCIe device. */
+  takeRootPort(label: string): PciAddress {
+    const port = this.ports.find((p) => !this.busy.has(p.index)) ?? this.addRootPort(label);
+    this.busy.add(port.index);
+    return { type: 'pci', domain: 0, bus: port.index, slot: 0, function: 0 };
+  }
+
+  /** A new pcie-root-port on the next function of the root ports' slot, or function 0 of a free slot. */
+  addRootPort(label: string): RootPortConfig {
+    const ports = (this.config.devices.rootPorts ??= []);
+    const placed = ports.flatMap((p) => (p.address?.bus === 0 ? [p.address] : []));
+    const last = placed.reduce<PciAddress | undefined>(
+      (a, b) => (!a || b.slot > a.slot || (b.slot === a.slot && b.function > a.function) ? b : a),
+      undefined,
+    );
+    const fits =
+      last &&
+      last.function < PCI_FUNCTION_MAX &&
+      !placed.some((a) => a.slot === last.slot && a.function === last.function + 1);
+    const address = fits
+      ? { ...buildPciAddress(last.slot), function: last.function + 1 }
+      : { ...this.takeSlot(label), multifunction: true };
+    const index = Math.max(0, ...ports.map((p) => p.index)) + 1;
+    const port: RootPortConfig = {
+      index,
+      chassis: index,
+      port: (address.slot << 3) + address.function,
+      address,
+    };
+    ports.push(port);
+    return port;
+  }
+
+  /** Give a root port from the definition that has no address one. */
+  placeRootPort(port: RootPortConfig): void {
+    const ports = this.config.devices.rootPorts ?? [];
+    const { address } = this.addRootPort(`controller pci.${port.index}`);
+    ports.pop(); // addRootPort appended a new port; only its address is wanted
+    port.address = address;
   }
 }
 
-/** Whether every root-bus device of a definition has its PCI address (a definition that went through define). */
+/**
+ * Give every device without a PCI address one, in libvirt's order (see listSlotUsers): the video device
+ * its machine slot when free; on Q35 every PCIe device (virtio) slot 0 of a pcie-root-port of its own,
+ * added on 00:02.0, 00:02.1, ... as needed; every other device the first slot no device and no chipset
+ * function uses. Devices that have an address keep it. Mutates; returns how many root ports it added.
+ * Throws ERR_OPERATION_FAILED when the root bus is full.
+ */
+export function layOutPciSlots(config: DomainConfig): number {
+  const q35 = isQ35Machine(config.os.machine);
+  const users = listSlotUsers(config);
+  const plan = new RootBusPlan(config, users);
+  for (const port of config.devices.rootPorts ?? []) if (!port.address) plan.placeRootPort(port);
+  const before = config.devices.rootPorts?.length ?? 0;
+  const videoSlot = getMachinePciFacts(config.os.machine).videoSlot;
+  for (const u of users) {
+    if (u.address) continue;
+    if (q35 && u.pcie) u.set(plan.takeRootPort(u.label));
+    else u.set(plan.takeSlot(u.label, u.label === 'video' ? videoSlot : 1));
+  }
+  return (config.devices.rootPorts?.length ?? 0) - before;
+}
+
+/** A root port without a device, for hotplug: libvirt leaves one on a Q35 guest whose ports it added. */
+export function addSpareRootPort(config: DomainConfig): void {
+  const users = listSlotUsers(config);
+  new RootBusPlan(config, users).addRootPort('a spare pcie-root-port');
+}
+
+/** Whether every device of a definition has its PCI address (a definition that went through define). */
 export function hasPciLayout(config: DomainConfig): boolean {
-  return listSlotUsers(config).every((u) => u.address !== undefined);
+  const ports = config.devices.rootPorts ?? [];
+  return listSlotUsers(config).every((u) => u.address !== undefined) && ports.every((p) => p.address);
 }

@@ -2,6 +2,7 @@ import {
   buildDiskObjects,
   buildImplicitDevices,
   buildNicObjects,
+  buildRootPortDevices,
   buildSerialDevice,
 } from './device-objects.js';
 import type { QemuRuntimePaths } from './qemu-argv.js';
@@ -43,9 +44,13 @@ export function computeBootIndexes(config: DomainConfig): BootIndexes {
   return boot;
 }
 
-/** -blockdev (protocol node, then format node) and -device for every disk, plus the AHCI controller on i440FX. */
+/**
+ * Q35's root ports first (devices plug into them), then -blockdev (protocol node, then format node) and
+ * -device for every disk, with the AHCI controller on i440FX before them.
+ */
 export function buildDiskArgs(config: DomainConfig, boot: BootIndexes): string[] {
   const args: string[] = [];
+  for (const port of buildRootPortDevices(config)) args.push('-device', jsonOpt(port));
   const { ahci } = buildImplicitDevices(config);
   if (ahci) args.push('-device', jsonOpt(ahci));
   config.devices.disks.forEach((disk, i) => {

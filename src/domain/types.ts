@@ -137,6 +137,22 @@ export interface DevicesConfig {
   video?: VideoConfig;
   /** <controller type='sata' index='0'>: the AHCI controller; define adds one for SATA disks. */
   sataController?: SataControllerConfig;
+  /** <controller type='pci' index='0' model=.../>: the root bus (pci-root on i440FX, pcie-root on Q35), as define writes it. */
+  pciRoot?: 'pci-root' | 'pcie-root';
+  /** Q35's PCIe root ports (<controller type='pci' model='pcie-root-port'>), one PCIe device behind each. */
+  rootPorts?: RootPortConfig[];
+}
+
+/** One pcie-root-port: bus `index` of a Q35 guest, which holds one device at slot 0 and takes hotplug. */
+export interface RootPortConfig {
+  /** The controller index, which is also the bus number its device's address names. */
+  index: number;
+  /** <target chassis=...>: the index, as libvirt picks it. */
+  chassis: number;
+  /** <target port=...>: (slot << 3) + function of the port's own address, as libvirt picks it. */
+  port: number;
+  address?: PciAddress;
+  alias?: string;
 }
 
 /** One <video>: tsvirt's model is qemu's standard VGA with 16 MiB of video memory and one head. */

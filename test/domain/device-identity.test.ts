@@ -100,13 +100,51 @@ describe('assignDeviceAddresses on i440FX (pc)', () => {
 describe('assignDeviceAddresses on Q35', () => {
   const q35 = "<type machine='q35'>hvm</type>";
 
-  it('puts the video on slot 1, the devices from slot 2, and the SATA controller at 00:1f.2', () => {
+  /** bus:slot.function of each device, as lspci would show it. */
+  function where(config: DomainConfig): Record<string, string> {
+    const d = config.devices;
+    const at = (a: PciAddress | undefined): string =>
+      a ? `${a.bus}:${a.slot.toString(16)}.${a.function}` : 'none';
+    const out: Record<string, string> = {};
+    if (d.video) out.video = at(d.video.address);
+    d.interfaces.forEach((n) => (out[n.mac.slice(-2)] = at(n.address)));
+    for (const x of d.disks) if (x.bus === 'virtio') out[x.targetDev] = at(x.address as PciAddress);
+    if (d.sataController) out.sata = at(d.sataController.address);
+    out.balloon = at(d.memballoon?.address);
+    for (const p of d.rootPorts ?? [])
+      out[`pci.${p.index}`] = `${at(p.address)} port 0x${p.port.toString(16)}`;
+    return out;
+  }
+
+  it('puts the video on slot 1, each PCIe device behind a root port of its own on 00:02.x, one spare port, and SATA at 00:1f.2', () => {
     const config = define(
-      `${disk('vda')}<disk device='cdrom'><target dev='sdb' bus='sata'/></disk>${nic(1)}<graphics type='vnc'/>`,
+      `${disk('vda')}<disk device='cdrom'><target dev='sdb' bus='sata'/></disk>${nic(1)}${nic(2, "<model type='e1000'/>")}<graphics type='vnc'/>`,
       q35,
     );
-    expect(slots(config)).toEqual({ video: 1, '01': 2, sata: 0x1f, vda: 3, balloon: 4 });
-    expect(config.devices.sataController?.address).toEqual(pci(0x1f, 2));
+    expect(where(config)).toEqual({
+      video: '0:1.0',
+      '01': '1:0.0',
+      '02': '0:3.0',
+      vda: '2:0.0',
+      sata: '0:1f.2',
+      balloon: '3:0.0',
+      'pci.1': '0:2.0 port 0x10',
+      'pci.2': '0:2.1 port 0x11',
+      'pci.3': '0:2.2 port 0x12',
+      'pci.4': '0:2.3 port 0x13',
+    });
+    expect(config.devices.rootPorts?.[0]?.address?.multifunction).toBe(true);
+    expect(config.devices.pciRoot).toBe('pcie-root');
+  });
+
+  it('gives a PCIe device added later the spare root port, and adds no port at a start that has them all', () => {
+    const defined = define(nic(1), q35);
+    expect(assignDeviceAddresses(defined)).toEqual(defined);
+    const added = structuredClone(defined);
+    added.devices.interfaces.push({ type: 'user', mac: '52:54:00:00:00:09', model: 'virtio' });
+    const after = assignDeviceAddresses(added);
+    expect(after.devices.interfaces.map((n) => n.address?.bus)).toEqual([1, 3]);
+    expect(after.devices.rootPorts?.map((p) => p.index)).toEqual([1, 2, 3]);
   });
 
   it('skips the chipset slot 0x1f when handing out slots, and says so when the bus is full', () => {
@@ -114,16 +152,40 @@ describe('assignDeviceAddresses on Q35', () => {
       Array.from(
         { length: count },
         (_, i) =>
-          `<interface type='user'><mac address='52:54:00:00:01:${i.toString(16).padStart(2, '0')}'/></interface>`,
+          `<interface type='user'><mac address='52:54:00:00:01:${i.toString(16).padStart(2, '0')}'/><model type='e1000'/></interface>`,
       ).join('');
     const full = define(nics(29), q35);
     expect(full.devices.interfaces.map((n) => n.address?.slot)).toEqual(
       Array.from({ length: 29 }, (_, i) => i + 1),
     );
-    expect(full.devices.memballoon?.address).toEqual(pci(0x1e));
+    expect(full.devices.rootPorts?.map((p) => p.address)).toEqual([
+      { ...pci(0x1e), multifunction: true },
+      pci(0x1e, 1),
+    ]);
     const err = defineError(nics(30), q35);
     expect(err.code).toBe('ERR_OPERATION_FAILED');
     expect(err.fields).toMatchObject({ device: 'memballoon', field: 'slot' });
+  });
+
+  it('keeps root ports and the addresses behind them through format and parse', () => {
+    const defined = define(`${disk('vda')}${nic(1)}`, q35);
+    const xml = formatDomainXml(defined);
+    expect(xml).toContain(
+      "<controller type='pci' index='1' model='pcie-root-port'>\n      <model name='pcie-root-port'/>\n      <target chassis='1' port='0x8'/>",
+    );
+    expect(xml).toContain("<controller type='pci' index='0' model='pcie-root'/>");
+    expect(parseDomainXml(xml)).toEqual(defined);
+  });
+
+  it('refuses an address on a bus no root port has, and a root port on i440FX', () => {
+    const missing = defineError(
+      disk('vda', "<address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/>"),
+      q35,
+    );
+    expect(missing.fields).toMatchObject({ device: 'disk vda', field: 'bus', value: '0x7' });
+    const onPc = defineError("<controller type='pci' index='1' model='pcie-root-port'/>");
+    expect(onPc.code).toBe('ERR_NOT_SUPPORTED');
+    expect(onPc.fields).toMatchObject({ device: 'controller pci.1', field: 'model' });
   });
 
   it('refuses a SATA controller anywhere but 00:1f.2', () => {
@@ -172,9 +234,9 @@ describe('PCI address checks', () => {
   it.each([
     ['domain', "<address type='pci' domain='0x0001' bus='0x00' slot='0x05' function='0x0'/>"],
     ['bus', "<address type='pci' domain='0x0000' bus='0x01' slot='0x05' function='0x0'/>"],
-  ])('refuses a PCI %s other than 0 (tsvirt has one root bus)', (field, address) => {
+  ])('refuses a PCI %s other than 0 on i440FX (one root bus)', (field, address) => {
     const err = catchTsvirtError(() => parseDomainXml(buildDomainXml({ devices: disk('vda', address) })));
-    expect(err.code).toBe('ERR_NOT_SUPPORTED');
+    expect(err.code).toBe(field === 'domain' ? 'ERR_NOT_SUPPORTED' : 'ERR_XML_INVALID');
     expect(err.fields).toMatchObject({ device: 'disk vda', field, value: '0x1' });
   });
 

@@ -6,6 +6,7 @@ import {
   buildImplicitDevices,
   buildNicObjects,
   buildQemuArgv,
+  buildRootPortDevices,
   buildSerialDevice,
   parseDomainXml,
   type DomainConfig,
@@ -124,6 +125,35 @@ describe('device objects', () => {
       multifunction: true,
     });
     expect(buildDiskObjects(config, b!, 1).device).toMatchObject({ bus: 'pcie.0', addr: '0x4.0x3' });
+  });
+});
+
+describe('Q35 root ports', () => {
+  it('come first in the argv, and put each PCIe device on its own port', () => {
+    const config = startConfig(
+      "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>",
+      "<type machine='q35'>hvm</type>",
+    );
+    expect(buildRootPortDevices(config)).toEqual([
+      {
+        driver: 'pcie-root-port',
+        port: 8,
+        chassis: 1,
+        id: 'pci.1',
+        bus: 'pcie.0',
+        addr: '0x1',
+        multifunction: true,
+      },
+      { driver: 'pcie-root-port', port: 9, chassis: 2, id: 'pci.2', bus: 'pcie.0', addr: '0x1.0x1' },
+      { driver: 'pcie-root-port', port: 10, chassis: 3, id: 'pci.3', bus: 'pcie.0', addr: '0x1.0x2' },
+    ]);
+    expect(buildNicObjects(config, config.devices.interfaces[0]!, 0).device).toMatchObject({
+      bus: 'pci.1',
+      addr: '0x0',
+    });
+    expect(buildBalloonDevice(config)).toMatchObject({ bus: 'pci.2', addr: '0x0' });
+    const devices = jsonAfter(buildQemuArgv(config, HOST, PATHS), '-device') as Array<{ id: string }>;
+    expect(devices.slice(0, 3).map((d) => d.id)).toEqual(['pci.1', 'pci.2', 'pci.3']);
   });
 });
 
