@@ -10,7 +10,7 @@ import { hostEntries } from './host.js';
 import { domainEntries } from './domain.js';
 import { domainLifecycleEntries } from './domain-lifecycle.js';
 import { domainVcpuEntries } from './domain-vcpus.js';
-import { domainStubEntries } from './domain-stubs.js';
+import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { legacyEntries } from './legacy.js';
@@ -29,7 +29,7 @@ export const ENTRIES = [
   ...domainEntries,
   ...domainLifecycleEntries,
   ...domainVcpuEntries,
-  ...domainStubEntries,
+  ...domainFixedAnswerEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...legacyEntries,

@@ -23,7 +23,7 @@ export const domainGetMessagesRet = xdrStruct({
 });
 
 /** Fixed-answer domain procedures. */
-export const domainStubEntries = [
+export const domainFixedAnswerEntries = [
   served(P.DOMAIN_HAS_MANAGED_SAVE_IMAGE, {
     api: 'virDomainHasManagedSaveImage',
     access: 'read',
