@@ -3,10 +3,15 @@ import { copyFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { XmlFlags } from '../../src/api/domain-enums.js';
-import { parseDomainXml, type DomainConfig } from '../../src/domain/index.js';
+import {
+  assignLiveIdentities,
+  buildNicObjects,
+  parseDomainXml,
+  type DomainConfig,
+} from '../../src/domain/index.js';
 import { parseStatusXml } from '../../src/driver/status-file.js';
 import { QmpClient } from '../../src/qmp/index.js';
-import { openDriver, readPidFile } from './helpers.js';
+import { isAlive, openDriver, readPidFile, waitUntil } from './helpers.js';
 import { useDriverHarness } from './harness.js';
 
 /** What query-pci says of one device on bus 0. */
@@ -16,19 +21,27 @@ interface PciDeviceInfo {
   qdev_id: string;
 }
 
-/** Two disks (IDE boot disk, virtio data disk with an address and a user alias) and two NICs. */
-function buildXml(image: string, data: string): string {
-  return `<domain type='qemu'>
-  <name>ids</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='hda' bus='ide'/></disk>
-    <disk type='file' device='disk'>
+/**
+ * On pc: two disks (IDE boot disk, virtio data disk with an address and a user alias) and two NICs. On
+ * q35 (no IDE there): the boot disk on SATA, no data disk.
+ */
+function buildXml(image: string, data: string | undefined, machine: 'pc' | 'q35' = 'pc'): string {
+  const bootDisk = machine === 'pc' ? "dev='hda' bus='ide'" : "dev='sda' bus='sata'";
+  const dataDisk =
+    data === undefined
+      ? ''
+      : `<disk type='file' device='disk'>
       <driver name='qemu' type='raw'/><source file='${data}'/><target dev='vdb' bus='virtio'/>
       <alias name='ua-data'/>
       <address type='pci' domain='0x0000' bus='0x00' slot='0x0a' function='0x0'/>
-    </disk>
+    </disk>`;
+  return `<domain type='qemu'>
+  <name>ids</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='${machine}'>hvm</type><boot dev='hd'/></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target ${bootDisk}/></disk>
+    ${dataDisk}
     <interface type='user'><mac address='52:54:00:00:00:11'/><rom enabled='no'/></interface>
     <interface type='user'><mac address='52:54:00:00:00:12'/><model type='e1000'/><rom enabled='no'/><alias name='ua-lan'/></interface>
     <serial type='pty'><target port='0'/></serial>
@@ -85,6 +98,44 @@ describe('device identity with a real qemu (TCG)', () => {
     const again = await second.lookupDomainByName('ids');
     expect(await second.domainGetXMLDesc(again, 0)).toBe(liveXml);
     await second.domainDestroy(again);
+  }, 60_000);
+
+  it('hot-plugs a NIC on Q35 into the spare root port with the objects the argv builder uses', async () => {
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildXml(h.image, undefined, 'q35'));
+    await driver.domainCreate(dom);
+    const pid = readPidFile(h.root, 'ids');
+    h.pids.push(pid);
+    const live = parseDomainXml(await driver.domainGetXMLDesc(dom, 0), { live: true });
+    expect(live.devices.interfaces.map((n) => [n.alias, n.address?.bus])).toEqual([
+      ['net0', 1],
+      ['ua-lan', 0],
+    ]);
+    const statusPath = join(h.root, 'run', 'qemu', 'ids.xml');
+    const { qmpSocket } = parseStatusXml(readFileSync(statusPath, 'utf8'), statusPath);
+    await driver.close();
+
+    // What a hotplug does to the live definition: a new device, then the identities of this run.
+    const next = structuredClone(live);
+    next.devices.interfaces.push({ type: 'user', mac: '52:54:00:00:00:13', model: 'virtio' });
+    const after = assignLiveIdentities(next);
+    const added = after.devices.interfaces[2]!;
+    expect([added.alias, added.address?.bus]).toEqual(['net1', 3]);
+    const { netdev, device } = buildNicObjects(after, added, 2);
+    const qmp = await QmpClient.connect(qmpSocket);
+    try {
+      await qmp.execute('netdev_add', netdev);
+      await qmp.execute('device_add', device);
+      const bus = await qmp.execute('qom-get', { path: '/machine/peripheral/net1', property: 'parent_bus' });
+      expect(bus).toMatch(/\/pci\.3\/pci\.3$/);
+      expect(await qmp.execute('qom-get', { path: '/machine/peripheral/net1', property: 'netdev' })).toBe(
+        'hostnet1',
+      );
+      await qmp.execute('quit');
+    } finally {
+      qmp.close();
+    }
+    await waitUntil(() => !isAlive(pid), 10_000, 'qemu to exit after quit');
   }, 60_000);
 });
 
