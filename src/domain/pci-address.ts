@@ -155,21 +155,22 @@ class RootBusPlan {
     return { type: 'pci', domain: 0, bus: port.index, slot: 0, function: 0 };
   }
 
-  /** A new pcie-root-port on the next function of the root ports' slot, or function 0 of a free slot. */
-  addRootPort(label: string): RootPortConfig {
-    const ports = (this.config.devices.rootPorts ??= []);
-    const placed = ports.flatMap((p) => (p.address?.bus === 0 ? [p.address] : []));
+  /** Where the next root port goes: the function after the last root port's, or function 0 of a free slot. */
+  private nextRootPortAddress(label: string): PciAddress {
+    const placed = this.ports.flatMap((p) => (p.address?.bus === 0 ? [p.address] : []));
     const last = placed.reduce<PciAddress | undefined>(
       (a, b) => (!a || b.slot > a.slot || (b.slot === a.slot && b.function > a.function) ? b : a),
       undefined,
     );
-    const fits =
-      last &&
-      last.function < PCI_FUNCTION_MAX &&
-      !placed.some((a) => a.slot === last.slot && a.function === last.function + 1);
-    const address = fits
-      ? { ...buildPciAddress(last.slot), function: last.function + 1 }
-      : { ...this.takeSlot(label), multifunction: true };
+    if (last && last.function < PCI_FUNCTION_MAX)
+      return { ...buildPciAddress(last.slot), function: last.function + 1 };
+    return { ...this.takeSlot(label), multifunction: true };
+  }
+
+  /** A new pcie-root-port with the next index (chassis = index, port = (slot << 3) + function, as libvirt picks them). */
+  addRootPort(label: string): RootPortConfig {
+    const address = this.nextRootPortAddress(label);
+    const ports = (this.config.devices.rootPorts ??= []);
     const index = Math.max(0, ...ports.map((p) => p.index)) + 1;
     const port: RootPortConfig = {
       index,
@@ -183,17 +184,15 @@ class RootBusPlan {
 
   /** Give a root port from the definition that has no address one. */
   placeRootPort(port: RootPortConfig): void {
-    const ports = this.config.devices.rootPorts ?? [];
-    const { address } = this.addRootPort(`controller pci.${port.index}`);
-    ports.pop(); // addRootPort appended a new port; only its address is wanted
-    port.address = address;
+    port.address = this.nextRootPortAddress(`controller pci.${port.index}`);
   }
 }
 
 /**
  * Give every device without a PCI address one, in libvirt's order (see listSlotUsers): the video device
  * its machine slot when free; on Q35 every PCIe device (virtio) slot 0 of a pcie-root-port of its own,
- * added on 00:02.0, 00:02.1, ... as needed; every other device the first slot no device and no chipset
+ * added on the next function of the root ports' slot (00:02.0, 00:02.1, ... behind a video on 00:01.0)
+ * as needed; every other device the first slot no device and no chipset
  * function uses. Devices that have an address keep it. Mutates; returns how many root ports it added.
  * Throws ERR_OPERATION_FAILED when the root bus is full.
  */
