@@ -40,6 +40,8 @@ export function countStrings(shape: CodecShape): number {
       return 1;
     case 'optional':
       return countStrings(shape.of);
+    case 'union':
+      return countStrings(shape.arms[0]?.[1] ?? { kind: 'void' });
     case 'struct':
       return shape.fields.reduce((n, [, s]) => n + countStrings(s), 0);
     default:
@@ -59,7 +61,13 @@ export function encodeRawShape(shape: CodecShape, fill: (i: number) => Buffer): 
         return [];
       case 'hyper':
       case 'uhyper':
+      case 'double':
         return [Buffer.alloc(8)];
+      case 'union': {
+        // The first arm, with its discriminant.
+        const [tag, arm] = s.arms[0] ?? [0, { kind: 'void' }];
+        return [uint(tag), ...walk(arm)];
+      }
       case 'uuid':
         return [Buffer.alloc(16)];
       case 'string':

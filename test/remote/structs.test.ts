@@ -28,6 +28,12 @@ function sample(shape: CodecShape, variant: number): unknown {
       return -(2n ** 40n);
     case 'uhyper':
       return 2n ** 63n + 5n;
+    case 'double':
+      return -0.15625;
+    case 'union': {
+      const [tag, arm] = shape.arms[variant % shape.arms.length] ?? [0, { kind: 'void' as const }];
+      return { tag, value: sample(arm, variant) };
+    }
     case 'intBool':
       return true;
     case 'uuid':

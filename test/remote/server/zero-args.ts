@@ -12,6 +12,12 @@ export function zeroValue(shape: CodecShape): unknown {
     case 'hyper':
     case 'uhyper':
       return 0n;
+    case 'double':
+      return 0;
+    case 'union': {
+      const [tag, arm] = shape.arms[0] ?? [0, { kind: 'void' as const }];
+      return { tag, value: zeroValue(arm) };
+    }
     case 'intBool':
       return false;
     case 'uuid':
