@@ -151,6 +151,24 @@ export const XmlFlags = {
   INACTIVE: 2, // dump the persistent definition
 } as const;
 
+/** virDomainDefineFlags. */
+export const DefineFlags = {
+  VALIDATE: 1, // check the XML against the schema
+} as const;
+
+/** virDomainVcpuFlags. */
+export const VcpuFlags = {
+  LIVE: 1, // the running domain
+  CONFIG: 2, // the persistent definition
+  MAXIMUM: 4, // the maximum vCPU count rather than the current one
+} as const;
+
+/** virDomainConsoleFlags. */
+export const ConsoleFlags = {
+  FORCE: 1, // take the console over from another user
+  SAFE: 2, // only with safe handling of concurrent users (always so in tsvirt)
+} as const;
+
 /** virDomainModificationImpact (and virDomainMemoryModFlags, which adds MAXIMUM). */
 export const ModificationImpact = {
   CURRENT: 0, // the current state: live if running, else config

@@ -5,6 +5,7 @@
  * (run/qemu/NAME.console-holder), which other processes find and, with FORCE, use to make the
  * holder close its console.
  */
+import { ConsoleFlags } from '../api/domain-enums.js';
 import { unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,12 +13,6 @@ import { findConsoleSocket } from '../domain/index.js';
 import { TsvirtError } from '../errors.js';
 import type { DomainObject } from './domain-object.js';
 import { checkAction } from './state-machine.js';
-
-/** virDomainConsoleFlags. */
-export const ConsoleFlags = {
-  FORCE: 1, // VIR_DOMAIN_CONSOLE_FORCE: take the console over from another user
-  SAFE: 2, // VIR_DOMAIN_CONSOLE_SAFE: only with safe handling of concurrent users (always so here)
-} as const;
 
 /** The byte a take-over client sends to make the holder let go. */
 const TAKE_OVER = 0x6b; // 'k'

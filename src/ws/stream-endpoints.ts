@@ -3,15 +3,13 @@
  * one user at a time, `?force=1` takes it over) and /vnc/NAME (the domain's VNC server, found in its live
  * XML, for noVNC: RFB bytes in binary frames, as websockify carries them).
  */
+import { ConsoleFlags } from '../api/domain-enums.js';
 import { createConnection, type Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Connection } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { checkAccess } from './access.js';
 import { bridgeStream, closeForError } from './byte-bridge.js';
-
-/** virDomainConsoleFlags FORCE. */
-const CONSOLE_FORCE = 1;
 
 /** Serve /console/NAME on an upgraded socket. */
 export async function serveConsole(
@@ -23,7 +21,7 @@ export async function serveConsole(
   try {
     checkAccess('domainOpenConsole', opts.readOnly, `/console/${name}`);
     const dom = await conn.lookupDomainByName(name);
-    const stream = await conn.domainOpenConsole(dom, undefined, opts.force ? CONSOLE_FORCE : 0);
+    const stream = await conn.domainOpenConsole(dom, undefined, opts.force ? ConsoleFlags.FORCE : 0);
     if (ws.readyState !== ws.OPEN) {
       stream.destroy();
       return;

@@ -2,6 +2,7 @@
  * Catalogue: vCPU information and pinning. CPU lists travel as libvirt's bitmaps (cpumap.ts), one per
  * vCPU, each `maplen` bytes; the client sizes them from the server's host CPU count.
  */
+import { VcpuFlags, XmlFlags } from '../domain-enums.js';
 import type { Connection, DomainRef } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { Limit } from '../../remote/protocol.js';
@@ -54,11 +55,6 @@ export const domainGetVcpuPinInfoArgs = xdrStruct({
 /** remote_domain_get_vcpu_pin_info_ret: `num` bitmaps of maplen bytes each. */
 export const domainGetVcpuPinInfoRet = xdrStruct({ cpumaps: xdrVarOpaque(Limit.CPUMAPS_MAX), num: xdrInt });
 
-/** virDomainVcpuFlags VIR_DOMAIN_VCPU_MAXIMUM. */
-const VCPU_MAXIMUM = 4;
-/** virDomainXMLFlags VIR_DOMAIN_XML_INACTIVE (also virDomainModificationImpact CONFIG = 2). */
-const XML_INACTIVE = 2;
-
 /** Rejects a requested map size as libvirtd does before it allocates anything. */
 function checkMapSize(count: number, maplen: number, maxCount: number, what: string): void {
   if (count < 0 || maplen < 0 || count > maxCount || count * maplen > Limit.CPUMAPS_MAX) {
@@ -83,12 +79,12 @@ function packCpuMaps(lists: number[][], count: number, maplen: number): Buffer {
 
 /** virDomainGetVcpusFlags from the domain XML: `<vcpu current='C'>MAX</vcpu>`. */
 async function countVcpus(conn: Connection, dom: DomainRef, flags: number): Promise<number> {
-  const xml = await conn.domainGetXMLDesc(dom, flags & XML_INACTIVE);
+  const xml = await conn.domainGetXMLDesc(dom, flags & XmlFlags.INACTIVE);
   const m = /<vcpu\b([^>]*)>\s*(\d+)\s*<\/vcpu>/.exec(xml);
   if (!m) return (await conn.domainGetInfo(dom)).nrVirtCpu;
   const max = Number(m[2]);
   const current = /current=['"](\d+)['"]/.exec(m[1] ?? '');
-  return flags & VCPU_MAXIMUM || !current ? max : Number(current[1]);
+  return flags & VcpuFlags.MAXIMUM || !current ? max : Number(current[1]);
 }
 
 /** A pin bitmap as wide as the host's CPUs, or wider when a CPU beyond them is named. */
@@ -183,7 +179,7 @@ export const domainVcpuEntries = [
     },
     // DOMAIN_GET_VCPUS_FLAGS (maximum) for the count first.
     client: async (c, dom, flags = 0) => {
-      const { num: ncpumaps } = await c.call(getVcpusFlags, { dom, flags: flags | VCPU_MAXIMUM });
+      const { num: ncpumaps } = await c.call(getVcpusFlags, { dom, flags: flags | VcpuFlags.MAXIMUM });
       const maplen = cpuMapLength(await c.hostCpuCount());
       const r = await c.send({ dom, ncpumaps, maplen, flags });
       return splitCpuMaps(r.cpumaps, maplen, r.num);

@@ -1,4 +1,5 @@
 /** Catalogue: listing and looking up domains, and their info, state, XML, autostart and memory. */
+import { XmlFlags } from '../domain-enums.js';
 import type { DomainStateValue } from '../../connection.js';
 import { Limit } from '../../remote/protocol.js';
 import {
@@ -65,8 +66,6 @@ export const domainMemoryStatsRet = xdrStruct({
 
 /** VIR_DOMAIN_MEMORY_STAT_NR in libvirt 9.x: the number of memory stat tags the client asks for. */
 const MEMORY_STAT_NR = 13;
-/** virDomainXMLFlags VIR_DOMAIN_XML_SECURE: the XML with secrets, refused read-only. */
-const XML_SECURE = 1;
 
 /** Domain queries and settings. */
 export const domainEntries = [
@@ -142,7 +141,7 @@ export const domainEntries = [
   }),
   bound(P.DOMAIN_GET_XML_DESC, {
     api: 'virDomainGetXMLDesc',
-    access: { readUnlessFlag: XML_SECURE, flagName: 'secure flag' },
+    access: { readUnlessFlag: XmlFlags.SECURE, flagName: 'secure flag' },
     args: domFlagsArgs,
     ret: xmlRet,
     method: 'domainGetXMLDesc',

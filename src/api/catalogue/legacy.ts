@@ -2,6 +2,8 @@
  * Catalogue: the pre-1.0 listing procedures virsh falls back to when the list-all calls fail. Each is
  * answered from one list-all call; none has a Connection method of its own.
  */
+import { ListFlags } from '../domain-enums.js';
+import { ListPoolsFlags } from '../storage-enums.js';
 import { TsvirtError } from '../../errors.js';
 import { Limit } from '../../remote/protocol.js';
 import { xdrArray, xdrInt, xdrNonnullString, xdrStruct, xdrVoid } from '../../remote/xdr-codec.js';
@@ -33,11 +35,7 @@ export const poolListVolumesRet = xdrStruct({
 });
 
 /** virConnectListAllDomains flags ACTIVE=1, INACTIVE=2. */
-const DOMAINS_ACTIVE = 1;
-const DOMAINS_INACTIVE = 2;
 /** virConnectListAllStoragePools flags INACTIVE=1, ACTIVE=2 (the opposite order to domains). */
-const POOLS_INACTIVE = 1;
-const POOLS_ACTIVE = 2;
 
 /** libvirtd refuses a `max` over the list limit before it calls the driver. */
 function checkMax(value: number, limit: number, field: string): void {
@@ -56,7 +54,7 @@ export const legacyEntries = [
     access: 'read',
     args: xdrVoid,
     ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllDomains(DOMAINS_ACTIVE)).length }),
+    serve: async (ctx) => ({ num: (await ctx.conn.listAllDomains(ListFlags.ACTIVE)).length }),
   }),
   served(P.CONNECT_LIST_DOMAINS, {
     api: 'virConnectListDomains',
@@ -65,7 +63,7 @@ export const legacyEntries = [
     ret: listDomainsRet,
     serve: async (ctx, { maxids }) => {
       checkMax(maxids, Limit.DOMAIN_LIST_MAX, 'maxids');
-      const doms = await ctx.conn.listAllDomains(DOMAINS_ACTIVE);
+      const doms = await ctx.conn.listAllDomains(ListFlags.ACTIVE);
       return { ids: doms.slice(0, maxids).map((d) => d.id) };
     },
   }),
@@ -74,7 +72,7 @@ export const legacyEntries = [
     access: 'read',
     args: xdrVoid,
     ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllDomains(DOMAINS_INACTIVE)).length }),
+    serve: async (ctx) => ({ num: (await ctx.conn.listAllDomains(ListFlags.INACTIVE)).length }),
   }),
   served(P.CONNECT_LIST_DEFINED_DOMAINS, {
     api: 'virConnectListDefinedDomains',
@@ -83,7 +81,7 @@ export const legacyEntries = [
     ret: listDefinedDomainsRet,
     serve: async (ctx, { maxnames }) => {
       checkMax(maxnames, Limit.DOMAIN_LIST_MAX, 'maxnames');
-      const doms = await ctx.conn.listAllDomains(DOMAINS_INACTIVE);
+      const doms = await ctx.conn.listAllDomains(ListFlags.INACTIVE);
       return { names: doms.slice(0, maxnames).map((d) => d.name) };
     },
   }),
@@ -92,7 +90,7 @@ export const legacyEntries = [
     access: 'read',
     args: xdrVoid,
     ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllStoragePools(POOLS_ACTIVE)).length }),
+    serve: async (ctx) => ({ num: (await ctx.conn.listAllStoragePools(ListPoolsFlags.ACTIVE)).length }),
   }),
   served(P.CONNECT_LIST_STORAGE_POOLS, {
     api: 'virConnectListStoragePools',
@@ -101,7 +99,7 @@ export const legacyEntries = [
     ret: listPoolNamesRet,
     serve: async (ctx, { maxnames }) => {
       checkMax(maxnames, Limit.STORAGE_POOL_LIST_MAX, 'maxnames');
-      const pools = await ctx.conn.listAllStoragePools(POOLS_ACTIVE);
+      const pools = await ctx.conn.listAllStoragePools(ListPoolsFlags.ACTIVE);
       return { names: pools.slice(0, maxnames).map((p) => p.name) };
     },
   }),
@@ -110,7 +108,7 @@ export const legacyEntries = [
     access: 'read',
     args: xdrVoid,
     ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllStoragePools(POOLS_INACTIVE)).length }),
+    serve: async (ctx) => ({ num: (await ctx.conn.listAllStoragePools(ListPoolsFlags.INACTIVE)).length }),
   }),
   served(P.CONNECT_LIST_DEFINED_STORAGE_POOLS, {
     api: 'virConnectListDefinedStoragePools',
@@ -119,7 +117,7 @@ export const legacyEntries = [
     ret: listPoolNamesRet,
     serve: async (ctx, { maxnames }) => {
       checkMax(maxnames, Limit.STORAGE_POOL_LIST_MAX, 'maxnames');
-      const pools = await ctx.conn.listAllStoragePools(POOLS_INACTIVE);
+      const pools = await ctx.conn.listAllStoragePools(ListPoolsFlags.INACTIVE);
       return { names: pools.slice(0, maxnames).map((p) => p.name) };
     },
   }),

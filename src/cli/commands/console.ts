@@ -1,13 +1,11 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { ConsoleFlags } from '../../api/domain-enums.js';
 import type { Command } from '../command.js';
 import { parseVerbArgs, req } from '../args.js';
 import { lookupDomain } from '../lookup.js';
 
 /** Ctrl-], virsh's escape character: it leaves the console. */
 export const ESCAPE_BYTE = 0x1d;
-/** virDomainConsoleFlags as virsh sets them from --force and --safe. */
-const FORCE = 1;
-const SAFE = 2;
 /** Without a terminal, after Ctrl-] the guest's answer to the piped input is still copied until it is quiet this long. */
 const DRAIN_QUIET_MS = 750;
 /** ...but never longer than this. */
@@ -96,7 +94,8 @@ export const consoleCommand: Command = {
     });
     const conn = await ctx.connect();
     const dom = await lookupDomain(conn, req(a, 'domain'));
-    const flags = (a.flags.has('force') ? FORCE : 0) | (a.flags.has('safe') ? SAFE : 0);
+    const flags =
+      (a.flags.has('force') ? ConsoleFlags.FORCE : 0) | (a.flags.has('safe') ? ConsoleFlags.SAFE : 0);
     const con = await conn.domainOpenConsole(dom, a.opts.devname, flags);
     // The embedded driver's console is a socket of its own: let the root go, so that other commands
     // (and a console --force) can run meanwhile.

@@ -4,10 +4,7 @@ import { parseVerbArgs, req, type VerbSpec } from '../args.js';
 import { lookupDomain } from '../lookup.js';
 import { DomainState, type Connection, type DomainRef } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
-import { CreateFlags, DestroyFlags, PowerFlags } from '../../api/domain-enums.js';
-
-/** virDomainDefineFlags VALIDATE: check the XML against libvirt's schema (virsh define --validate). */
-const DEFINE_VALIDATE = 1;
+import { CreateFlags, DefineFlags, DestroyFlags, PowerFlags } from '../../api/domain-enums.js';
 
 /** virsh prints "error: Failed to <verb> domain 'X'" before the cause. */
 async function withFailure<T>(ctx: CommandContext, what: string, fn: () => Promise<T>): Promise<T> {
@@ -147,7 +144,7 @@ const define: Command = {
     const xml = await readFile(file, 'utf8');
     const conn = await ctx.connect();
     const dom = await withFailure(ctx, `define domain from ${file}`, () =>
-      conn.domainDefineXML(xml, a.flags.has('validate') ? DEFINE_VALIDATE : 0),
+      conn.domainDefineXML(xml, a.flags.has('validate') ? DefineFlags.VALIDATE : 0),
     );
     ctx.print(ctx.json ? JSON.stringify(dom) : `Domain '${dom.name}' defined from ${file}\n`);
     return 0;
