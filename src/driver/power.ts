@@ -114,7 +114,7 @@ export async function destroyDomain(ctx: DriverContext, dom: DomainObject, flags
   const graceful = (flags & DestroyFlags.GRACEFUL) !== 0;
   const endDestroy = dom.job.beginDestroy();
   try {
-    const step = await stopQemu(run.pid, dom.uuid, {
+    const step = await stopQemu(run, dom.uuid, {
       graceful,
       termWaitMs: graceful ? ctx.timeouts.gracefulWaitMs : ctx.timeouts.termWaitMs,
       killWaitMs: ctx.timeouts.killWaitMs,

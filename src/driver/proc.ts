@@ -38,9 +38,16 @@ export function readCmdline(pid: number): string[] | undefined {
   }
 }
 
-/** Whether `pid` is a live qemu process started for the domain with this uuid (STYLE point 8). */
-export function isQemuOfDomain(pid: number, uuid: string): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 1 || !isProcessAlive(pid)) return false;
+/**
+ * Whether `pid` is a live qemu process started for the domain with this uuid (STYLE point 8). With the
+ * `startTicks` recorded when this driver spawned it, a process that started at that very tick is ours
+ * whatever its command line shows: between setpriv and qemu, an exec in progress can show none.
+ */
+export function isQemuOfDomain(pid: number, uuid: string, startTicks?: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return false;
+  const stat = readProcStat(pid);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
+  if (startTicks !== undefined && startTicks > 0 && stat.startTicks === startTicks) return true;
   let argv = readCmdline(pid);
   // Just after spawn the process may still be setpriv, about to execute this qemu in place: it is ours.
   if (argv && basename(argv[0] ?? '') === 'setpriv' && argv.includes('--'))
@@ -51,8 +58,8 @@ export function isQemuOfDomain(pid: number, uuid: string): boolean {
 }
 
 /** Send a signal after checking that `pid` is still the domain's qemu; false when it is not (or gone). */
-export function signalQemu(pid: number, uuid: string, signal: NodeJS.Signals): boolean {
-  if (!isQemuOfDomain(pid, uuid)) return false;
+export function signalQemu(pid: number, uuid: string, signal: NodeJS.Signals, startTicks?: number): boolean {
+  if (!isQemuOfDomain(pid, uuid, startTicks)) return false;
   try {
     process.kill(pid, signal);
     return true;

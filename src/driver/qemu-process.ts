@@ -56,13 +56,19 @@ export type StopStep = 'gone' | 'sigterm' | 'sigkill';
 /**
  * Stop a qemu: SIGTERM, then SIGKILL (unless graceful), each followed by a bounded wait.
  * SIGCONT follows SIGTERM: a stopped (SIGSTOP) process acts on SIGTERM only once continued. Every
- * signal is sent only after /proc/PID/cmdline shows this domain's qemu. Throws ERR_OPERATION_FAILED
- * when the process survives the last step.
+ * signal is sent only after the process shows to be this domain's qemu: the one spawned at
+ * `startTicks`, or one whose /proc/PID/cmdline names the uuid. Throws ERR_OPERATION_FAILED when the
+ * process survives the last step.
  */
-export async function stopQemu(pid: number, uuid: string, ladder: StopLadder): Promise<StopStep> {
-  if (!isQemuOfDomain(pid, uuid)) return 'gone';
-  if (!signalQemu(pid, uuid, 'SIGTERM')) return 'gone';
-  signalQemu(pid, uuid, 'SIGCONT');
+export async function stopQemu(
+  proc: { pid: number; startTicks?: number },
+  uuid: string,
+  ladder: StopLadder,
+): Promise<StopStep> {
+  const { pid, startTicks } = proc;
+  if (!isQemuOfDomain(pid, uuid, startTicks)) return 'gone';
+  if (!signalQemu(pid, uuid, 'SIGTERM', startTicks)) return 'gone';
+  signalQemu(pid, uuid, 'SIGCONT', startTicks);
   if (await waitForExit(pid, ladder.termWaitMs)) return 'sigterm';
   if (ladder.graceful) {
     throw new TsvirtError(
@@ -71,7 +77,7 @@ export async function stopQemu(pid: number, uuid: string, ladder: StopLadder): P
       { pid, step: 'sigterm', waitMs: ladder.termWaitMs },
     );
   }
-  if (!signalQemu(pid, uuid, 'SIGKILL')) return 'gone';
+  if (!signalQemu(pid, uuid, 'SIGKILL', startTicks)) return 'gone';
   if (await waitForExit(pid, ladder.killWaitMs)) return 'sigkill';
   throw new TsvirtError(
     'ERR_OPERATION_FAILED',

@@ -188,7 +188,7 @@ async function abortStart(
   err: unknown,
 ): Promise<never> {
   // The START job keeps qemu's SHUTDOWN and exit, which this kill causes, from being reported.
-  await stopQemu(launch.pid, dom.uuid, {
+  await stopQemu(launch, dom.uuid, {
     graceful: false,
     termWaitMs: 0,
     killWaitMs: 5_000,

@@ -219,7 +219,7 @@ export function watchExit(ctx: DriverContext, dom: DomainObject, run: DomainRunt
   }
   if (run.pollTimer) return;
   run.pollTimer = setInterval(() => {
-    if (!isQemuOfDomain(run.pid, dom.uuid)) void onExit(ctx, dom, run);
+    if (!isQemuOfDomain(run.pid, dom.uuid, run.startTicks)) void onExit(ctx, dom, run);
   }, ctx.timeouts.exitPollMs);
   run.pollTimer.unref();
 }
