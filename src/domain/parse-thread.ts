@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { TsvirtError, type ErrorCode, type ErrorFields } from '../errors.js';
 import { parseDomainXml } from './parse-domain.js';
 import type { DomainConfig } from './types.js';
@@ -41,6 +41,8 @@ interface Pending {
 }
 
 let worker: Worker | undefined;
+/** node:worker_threads, loaded with the first large document. */
+let workerModule: Promise<typeof import('node:worker_threads')> | undefined;
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
@@ -49,7 +51,9 @@ export async function parseDomainXmlOffThread(xml: string): Promise<DomainConfig
   if (typeof xml !== 'string' || xml.length < OFF_THREAD_MIN_CHARS || !hasParseThread) {
     return parseDomainXml(xml);
   }
-  const w = worker ?? startWorker();
+  workerModule ??= import('node:worker_threads');
+  const { Worker } = await workerModule;
+  const w = worker ?? startWorker(Worker);
   const id = nextId++;
   return new Promise<DomainConfig>((resolve, reject) => {
     pending.set(id, { resolve, reject });
@@ -58,7 +62,7 @@ export async function parseDomainXmlOffThread(xml: string): Promise<DomainConfig
   });
 }
 
-function startWorker(): Worker {
+function startWorker(Worker: typeof import('node:worker_threads').Worker): Worker {
   const w = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
   w.unref();
   w.on('message', (reply: ParseReply) => {

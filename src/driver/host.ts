@@ -1,12 +1,15 @@
 import { totalmem } from 'node:os';
 import { TsvirtError } from '../errors.js';
 import { run } from '../exec/index.js';
-import { findQemuBinary, getHostCpuCount, probeAccel } from '../kvm/index.js';
+import { getHostCpuCount } from '../kvm/affinity.js';
+import { findQemuBinary } from '../kvm/qemu-probe.js';
 import type { DomainConfig } from '../domain/index.js';
 import type { HostFacts } from './context.js';
 
 /** The host facts from the KVM probe, shaped for buildQemuArgv. */
 export async function probeHostFacts(): Promise<HostFacts> {
+  // The KVM probe loads with the first start, not with the driver: an idle daemon never runs it.
+  const { probeAccel } = await import('../kvm/host-probe.js');
   const probe = await probeAccel();
   if (!probe.qemuBinary) {
     throw new TsvirtError(

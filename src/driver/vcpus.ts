@@ -1,7 +1,8 @@
 import type { VcpuInfo } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import type { DomainConfig } from '../domain/index.js';
-import { getHostCpuCount, getThreadAffinity, readThreadCpuStats, setThreadAffinity } from '../kvm/index.js';
+import { getHostCpuCount, getThreadAffinity, setThreadAffinity } from '../kvm/affinity.js';
+import { readThreadCpuStats } from '../kvm/thread-stat.js';
 import { queryCpusFast } from '../qmp/index.js';
 import { VcpuState } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';

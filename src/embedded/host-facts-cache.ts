@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { probeHostFacts } from '../driver/host.js';
 import type { HostFacts } from '../driver/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { findQemuBinary } from '../kvm/index.js';
+import { findQemuBinary } from '../kvm/qemu-probe.js';
 
 /** What the facts depend on: the qemu binary as a file, /dev/kvm, and the boot (kvm modules, kernel). */
 async function buildProbeKey(): Promise<string> {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { createHash } from 'node:crypto';
 import type { NodeInfo } from '../connection.js';
-import { findQemuBinary, getHostCpuCount, probeAccel } from '../kvm/index.js';
+import { getHostCpuCount } from '../kvm/affinity.js';
+import { findQemuBinary } from '../kvm/qemu-probe.js';
 import { parseCpuinfo } from '../kvm/cpuinfo.js';
 import { buildNodeInfo, parseMemTotalKiB } from './node-info.js';
 import { buildCapabilitiesXml } from './capabilities.js';
@@ -24,7 +24,10 @@ export async function readNodeInfo(): Promise<NodeInfo> {
 async function readHostUuid(): Promise<string> {
   const id = await readFile('/etc/machine-id', 'utf8').then(
     (t) => t.trim(),
-    () => createHash('sha256').update(hostname()).digest('hex').slice(0, 32),
+    async () => {
+      const { createHash } = await import('node:crypto'); // only without a machine id
+      return createHash('sha256').update(hostname()).digest('hex').slice(0, 32);
+    },
   );
   return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
 }
@@ -36,7 +39,8 @@ async function readHostUuid(): Promise<string> {
 export async function readCapabilities(): Promise<string> {
   const [cpuinfoText, accel, node, hostUuid] = await Promise.all([
     readFile('/proc/cpuinfo', 'utf8'),
-    probeAccel({ skipSelfTest: true }),
+    // The KVM probe (ioctls, the self-test's guest image) loads when a client first asks.
+    import('../kvm/host-probe.js').then(({ probeAccel }) => probeAccel({ skipSelfTest: true })),
     readNodeInfo(),
     readHostUuid(),
   ]);
