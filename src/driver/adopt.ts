@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
 import { DomainState, type DomainStateValue } from '../connection.js';
-import {
-  assignDeviceAddresses,
-  formatDomainXml,
-  parseDomainXml,
-  type DomainConfig,
-} from '../domain/index.js';
+import { assignDeviceAddresses } from '../domain/device-identity.js';
+import { formatDomainXml } from '../domain/format-domain.js';
+import { parseDomainXml } from '../domain/parse-domain.js';
+import type { DomainConfig } from '../domain/types.js';
 import { QmpClient, queryStatus } from '../qmp/index.js';
 import { DefinedDetail, EventType, ShutoffReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';

@@ -9,7 +9,7 @@ import { ConsoleFlags } from '../api/domain-enums.js';
 import { unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { findConsoleSocket } from '../domain/index.js';
+import { findConsoleSocket } from '../domain/console-socket.js';
 import { TsvirtError } from '../errors.js';
 import type { DomainObject } from './domain-object.js';
 import { checkAction } from './state-machine.js';

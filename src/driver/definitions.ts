@@ -1,11 +1,9 @@
 import { TsvirtError } from '../errors.js';
-import {
-  assignDeviceAddresses,
-  formatDomainXml,
-  parseDomainXml,
-  parseDomainXmlOffThread,
-  type DomainConfig,
-} from '../domain/index.js';
+import { assignDeviceAddresses } from '../domain/device-identity.js';
+import { formatDomainXml } from '../domain/format-domain.js';
+import { parseDomainXml } from '../domain/parse-domain.js';
+import { parseDomainXmlOffThread } from '../domain/parse-thread.js';
+import type { DomainConfig } from '../domain/types.js';
 import { DefinedDetail, EventType, UndefinedDetail } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import { DomainObject } from './domain-object.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { DomainInfo } from '../connection.js';
-import { formatDomainXml } from '../domain/index.js';
+import { formatDomainXml } from '../domain/format-domain.js';
 import { XmlFlags } from '../api/domain-enums.js';
 import type { QmpClient } from '../qmp/index.js';
 import type { DomainObject } from './domain-object.js';

@@ -1,6 +1,7 @@
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import { assignLiveIdentities, buildQemuArgv, type DomainConfig } from '../domain/index.js';
+import { assignLiveIdentities } from '../domain/device-identity.js';
+import type { DomainConfig } from '../domain/types.js';
 import { QmpClient, balloon, cont } from '../qmp/index.js';
 import { PausedReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
@@ -96,6 +97,8 @@ async function prepareAndLaunch(
   ]);
   for (const warning of findOvercommit(def)) ctx.log(`warning: ${warning}`);
   const { paths } = dom;
+  // The argv builder and its device objects load with the first start: an idle daemon never runs them.
+  const { buildQemuArgv } = await import('../domain/qemu-argv.js');
   const argv = buildQemuArgv(
     def,
     host,

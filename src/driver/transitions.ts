@@ -1,5 +1,5 @@
 import { DomainState } from '../connection.js';
-import { formatDomainXml } from '../domain/index.js';
+import { formatDomainXml } from '../domain/format-domain.js';
 import {
   EventType,
   PausedReason,
