@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateRandomUuid, readKernelRandom } from '../fs/kernel-random.js';
 import { TsvirtError } from '../errors.js';
 
 /** Longest domain name accepted, in UTF-8 bytes: the name becomes file names such as NAME.console under run/qemu/. */
@@ -6,12 +6,12 @@ export const MAX_DOMAIN_NAME_LENGTH = 200;
 
 /** A new random (v4) UUID in lower case; impure, called when the XML has no <uuid>. */
 export function generateUuid(): string {
-  return randomUUID();
+  return generateRandomUuid();
 }
 
 /** A new random MAC address in qemu's locally administered range 52:54:00:xx:xx:xx; impure. */
 export function generateMac(): string {
-  const tail = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
+  const tail = [...readKernelRandom(3)].map((b) => b.toString(16).padStart(2, '0'));
   return ['52', '54', '00', ...tail].join(':');
 }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { generateRandomUuid } from '../fs/kernel-random.js';
 import type { PoolLifecycleEvent, PoolRef, Subscription } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import type { PoolBackend } from './backend.js';
@@ -189,7 +189,7 @@ export class PoolRegistry {
     return {
       type: 'dir',
       name: 'default',
-      uuid: randomUUID(),
+      uuid: generateRandomUuid(),
       source: { devices: [] },
       target: { path: join(this.root, 'images'), permissions: { mode: '0711' } },
     };

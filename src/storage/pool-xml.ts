@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateRandomUuid } from '../fs/kernel-random.js';
 import { isAbsolute } from 'node:path';
 import { TsvirtError } from '../errors.js';
 import { validateName } from './names.js';
@@ -82,7 +82,7 @@ export function parsePoolXml(xml: string): PoolDef {
 }
 
 function parseUuid(text: string | undefined): string {
-  if (text === undefined) return randomUUID();
+  if (text === undefined) return generateRandomUuid();
   if (!UUID_RE.test(text))
     throw invalid(
       'pool.uuid',
