@@ -1,5 +1,5 @@
 /** The demo guest of `npm start`: the boot-sector guest, defined and started through a Connection. */
-import { copyFile, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from '../src/connection.js';
@@ -44,7 +44,8 @@ export async function ensureDemoGuest(
       await mkdir(join(root, 'images'), { recursive: true });
       // Made here when npm test has not built the test guests (their Linux guest needs busybox).
       if (existsSync(guestPaths().bootSectorImage)) await copyFile(guestPaths().bootSectorImage, image);
-      else await writeFile(image, buildBootImage());
+      else await writeFile(image, buildBootImage(), { mode: 0o600 });
+      await chmod(image, 0o600); // a guest's disk is its owner's alone, whatever the umask
     }
     dom = await conn.domainDefineXML(buildDemoXml(type, image));
   }

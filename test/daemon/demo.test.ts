@@ -1,5 +1,5 @@
 /** `npm start`'s demo (dist/scripts/demo.js --once) in a temp folder: marker, hints, and re-adoption. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,8 @@ describe.skipIf(why !== undefined)('npm start demo', () => {
     const pid = Number(/qemu pid (\d+)/.exec(out)?.[1]);
     expect(isAlive(pid)).toBe(true);
     expect(existsSync(sock)).toBe(false);
+    // The guest's disk is made private whatever the umask (qemu's user holds it while it runs).
+    expect(statSync(join(dir, 'var', 'images', 'demo-boot.img')).mode & 0o777).toBe(0o600);
 
     const again = await runDemo(dir);
     expect(again).toContain(`the demo guest is already running (re-adopted, qemu pid ${pid})`);
