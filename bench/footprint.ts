@@ -12,6 +12,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildDemoConf } from '../scripts/demo-conf.js';
 import { freePort, isAlive, killAndWait, waitFor } from '../scripts/loopback-daemon.js';
 import { spawnDetached } from '../src/exec/index.js';
 import type { BenchDaemon } from './libvirtd/daemon.js';
@@ -115,7 +116,7 @@ async function startChild(argv: string[], dir: string, name: string): Promise<Ch
 async function startIdlePair(dir: string): Promise<{ tsvirtd: Child; bare: Child }> {
   const conf = join(dir, 'tsvirtd.conf');
   const pidFile = join(dir, 'tsvirtd.pid');
-  await writeFile(conf, buildNpmStartConf(await freePort()));
+  await writeFile(conf, buildDemoConf(await freePort()));
   const tsvirtd = await startChild(
     [process.execPath, TSVIRTD_ENTRY, '-f', conf, '--listen', '--root', join(dir, 'root'), '-p', pidFile],
     dir,
@@ -131,21 +132,6 @@ async function startIdlePair(dir: string): Promise<{ tsvirtd: Child; bare: Child
     throw new Error(`tsvirtd did not come up for the idle comparison:\n${log.slice(-2000)}`);
   }
   return { tsvirtd, bare };
-}
-
-/** The listener keys scripts/demo.ts writes for npm start. */
-function buildNpmStartConf(port: number): string {
-  return [
-    'listen_tls = 0',
-    'listen_tcp = 1',
-    'listen_addr = "127.0.0.1"',
-    `tcp_port = "${port}"`,
-    'auth_unix_ro = "none"',
-    'auth_unix_rw = "none"',
-    'auth_tcp = "none"',
-    'unix_sock_rw_perms = "0700"',
-    '',
-  ].join('\n');
 }
 
 type BareCheck = keyof typeof BARE_CHECKS_S;

@@ -17,6 +17,7 @@ import { probeHost } from '../src/kvm/index.js';
 import { isAllowed, listAncestors } from '../src/driver/file-access.js';
 import { DEFAULT_QEMU_GROUP, DEFAULT_QEMU_USER, lookupUser } from '../src/driver/qemu-user.js';
 import { connectRemote } from '../src/remote/index.js';
+import { buildDemoConf } from './demo-conf.js';
 import { DEMO_NAME, ensureDemoGuest, followSerial } from './demo-guest.js';
 
 const LIBVIRTD_PORT = 16509;
@@ -44,18 +45,7 @@ function pickPort(wanted: number): Promise<{ port: number; wantedTaken: boolean 
 
 async function writeDemoConf(root: string, port: number): Promise<string> {
   const path = join(root, 'tsvirtd.conf');
-  const text = [
-    '# Written by npm start (scripts/demo.ts): libvirtd.conf keys, loopback only, no auth.',
-    'listen_tls = 0',
-    'listen_tcp = 1',
-    'listen_addr = "127.0.0.1"',
-    `tcp_port = "${port}"`,
-    'auth_unix_ro = "none"',
-    'auth_unix_rw = "none"',
-    'auth_tcp = "none"',
-    'unix_sock_rw_perms = "0700"',
-    '',
-  ].join('\n');
+  const text = buildDemoConf(port);
   await writeFile(path, text, { mode: 0o600 });
   return path;
 }
