@@ -1,8 +1,10 @@
 /** The domain part of a Connection (libvirt's virDomain* calls); the QEMU driver implements it. */
 import type { Duplex } from 'node:stream';
 import type { DomainStateValue } from './domain-enums.js';
+import type { TypedParam } from '../remote/typed-params.js';
 import type {
   DomainInfo,
+  DomainJobInfo,
   DomainLifecycleEvent,
   DomainRef,
   MemoryStat,
@@ -42,6 +44,15 @@ export interface DomainApi {
   /** Set the balloon target in KiB; flags as virDomainModificationImpact. */
   domainSetMemory(dom: DomainRef, memoryKiB: bigint, flags?: number): Promise<void>;
   domainMemoryStats(dom: DomainRef): Promise<MemoryStat[]>;
+  /** virDomainGetJobInfo: the async job now (type NONE without one); never waits behind other jobs. */
+  domainGetJobInfo(dom: DomainRef): Promise<DomainJobInfo>;
+  /**
+   * virDomainGetJobStats: the same as typed parameters (libvirt's VIR_DOMAIN_JOB_* names); flags as
+   * DomainJobStatsFlags (COMPLETED: the job that ended last, cleared unless KEEP_COMPLETED).
+   */
+  domainGetJobStats(dom: DomainRef, flags?: number): Promise<{ type: number; params: TypedParam[] }>;
+  /** virDomainAbortJob: ask the async job to stop; ERR_OPERATION_INVALID without one. No flags yet. */
+  domainAbortJob(dom: DomainRef, flags?: number): Promise<void>;
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
   /** virDomainOpenConsole: the domain's serial console as a byte stream. flags: 1 FORCE (take it over from another user), 2 SAFE. */
   domainOpenConsole(dom: DomainRef, devName?: string, flags?: number): Promise<Duplex>;

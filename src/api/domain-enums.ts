@@ -163,6 +163,12 @@ export const VcpuFlags = {
   MAXIMUM: 4, // the maximum vCPU count rather than the current one
 } as const;
 
+/** virDomainGetJobStatsFlags. */
+export const DomainJobStatsFlags = {
+  COMPLETED: 1, // the job that ended last rather than the one running
+  KEEP_COMPLETED: 2, // with COMPLETED: keep that record for the next call instead of clearing it
+} as const;
+
 /** virDomainConsoleFlags. */
 export const ConsoleFlags = {
   FORCE: 1, // take the console over from another user

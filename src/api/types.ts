@@ -83,6 +83,25 @@ export interface MemoryStat {
   val: bigint;
 }
 
+/**
+ * virDomainJobInfo: the domain's background job. `type` is virDomainJobType (0 none, 1 bounded,
+ * 2 unbounded, 3 completed, 4 failed, 5 cancelled); times in milliseconds, sizes in bytes, as libvirt.
+ */
+export interface DomainJobInfo {
+  type: number;
+  timeElapsed: bigint;
+  timeRemaining: bigint;
+  dataTotal: bigint;
+  dataProcessed: bigint;
+  dataRemaining: bigint;
+  memTotal: bigint;
+  memProcessed: bigint;
+  memRemaining: bigint;
+  fileTotal: bigint;
+  fileProcessed: bigint;
+  fileRemaining: bigint;
+}
+
 /** A domain lifecycle event (virDomainEventType and its detail). */
 export interface DomainLifecycleEvent {
   dom: DomainRef;

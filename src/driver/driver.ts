@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type {
   DomainInfo,
+  DomainJobInfo,
   DomainLifecycleEvent,
   DomainRef,
   DomainStateValue,
@@ -33,6 +34,8 @@ import { openRootToQemu } from './guest-files.js';
 import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
 import { checkAction, isStateAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
+import { abortJob, getJobInfo, getJobStats } from './jobs-query.js';
+import type { TypedParam } from '../remote/typed-params.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -359,6 +362,22 @@ export class QemuDriver implements DomainApi {
   /** virDomainMemoryStats: actual balloon (6) and rss (7), in KiB. */
   async domainMemoryStats(ref: DomainRef): Promise<MemoryStat[]> {
     return memoryStats(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainGetJobInfo: the async job's progress; reads the job records, waits for no job. */
+  async domainGetJobInfo(ref: DomainRef): Promise<DomainJobInfo> {
+    return getJobInfo(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainGetJobStats: as typed parameters; COMPLETED (1) for the last ended job, KEEP_COMPLETED (2). */
+  async domainGetJobStats(ref: DomainRef, flags = 0): Promise<{ type: number; params: TypedParam[] }> {
+    return getJobStats(this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainAbortJob: aborts the async job's signal, as an ABORT job. */
+  async domainAbortJob(ref: DomainRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await abortJob(this.ctx.registry.resolve(ref), flags, this.ctx.jobWaitMs);
   }
 
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */

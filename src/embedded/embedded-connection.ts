@@ -151,6 +151,9 @@ export class EmbeddedConnection implements Connection {
   domainGetVcpuPinInfo: DomainApi['domainGetVcpuPinInfo'] = (...a) => this.qemu.domainGetVcpuPinInfo(...a);
   domainSetMemory: DomainApi['domainSetMemory'] = (...a) => this.qemu.domainSetMemory(...a);
   domainMemoryStats: DomainApi['domainMemoryStats'] = (...a) => this.qemu.domainMemoryStats(...a);
+  domainGetJobInfo: DomainApi['domainGetJobInfo'] = (...a) => this.qemu.domainGetJobInfo(...a);
+  domainGetJobStats: DomainApi['domainGetJobStats'] = (...a) => this.qemu.domainGetJobStats(...a);
+  domainAbortJob: DomainApi['domainAbortJob'] = (...a) => this.qemu.domainAbortJob(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
 

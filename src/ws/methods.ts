@@ -30,8 +30,11 @@ export interface ParamSpec {
   optional?: boolean;
 }
 
-/** Where a result holds bigints: the whole value, or these keys of the object (or of each array item). */
-export type BigintShape = 'value' | readonly string[];
+/**
+ * Where a result holds bigints: the whole value, these keys of the object (or of each array item), or
+ * the llong and ullong values of the typed-parameter list under one key.
+ */
+export type BigintShape = 'value' | readonly string[] | { readonly typedParams: string };
 
 /** One row of the table. */
 export interface MethodSpec {
@@ -89,8 +92,20 @@ export function reviveBigints(value: unknown, shape: BigintShape | undefined): u
   if (Array.isArray(value)) return value.map((item) => reviveBigints(item, shape));
   if (typeof value !== 'object') return value;
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  if ('typedParams' in shape) {
+    const list = out[shape.typedParams];
+    if (Array.isArray(list)) out[shape.typedParams] = list.map(reviveTypedParam);
+    return out;
+  }
   for (const key of shape) if (key in out) out[key] = toBigint(out[key]);
   return out;
+}
+
+/** A typed parameter `{ name, type, value }` whose llong or ullong value came as a decimal string. */
+function reviveTypedParam(param: unknown): unknown {
+  if (typeof param !== 'object' || param === null) return param;
+  const { type, value } = param as { type?: unknown; value?: unknown };
+  return type === 'llong' || type === 'ullong' ? { ...param, value: toBigint(value) } : param;
 }
 
 function toBigint(value: unknown): unknown {

@@ -10,6 +10,7 @@ import { hostEntries } from './host.js';
 import { domainEntries } from './domain.js';
 import { domainLifecycleEntries } from './domain-lifecycle.js';
 import { domainVcpuEntries } from './domain-vcpus.js';
+import { domainJobEntries } from './domain-jobs.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
@@ -29,6 +30,7 @@ export const ENTRIES = [
   ...domainEntries,
   ...domainLifecycleEntries,
   ...domainVcpuEntries,
+  ...domainJobEntries,
   ...domainFixedAnswerEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,

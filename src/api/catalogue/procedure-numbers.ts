@@ -80,6 +80,8 @@ export const Procedure = {
   STORAGE_POOL_IS_PERSISTENT: 155, // pool -> int persistent
   CONNECT_GET_LIB_VERSION: 157, // void -> uhyper lib_ver
   DOMAIN_MEMORY_STATS: 159, // dom; uint maxStats; uint flags -> memory_stat stats<1024>
+  DOMAIN_GET_JOB_INFO: 163, // dom -> int type; uhyper timeElapsed, timeRemaining, data*, mem*, file* (11 uhypers)
+  DOMAIN_ABORT_JOB: 164, // dom -> void
   STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
   CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
@@ -103,6 +105,7 @@ export const Procedure = {
   CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
   STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
   NODE_GET_CPU_MAP: 293, // int need_map; int need_online; uint flags -> opaque cpumap<>; uint online; int ret
+  DOMAIN_GET_JOB_STATS: 298, // dom; uint flags -> int type; typed_param params<64>
   CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
