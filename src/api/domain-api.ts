@@ -1,7 +1,7 @@
 /** The domain part of a Connection (libvirt's virDomain* calls); the QEMU driver implements it. */
 import type { Duplex } from 'node:stream';
 import type { DomainStateValue } from './domain-enums.js';
-import type { TypedParam } from '../remote/typed-params.js';
+import type { TypedParam } from './types.js';
 import type {
   DomainInfo,
   DomainJobInfo,

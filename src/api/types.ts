@@ -122,3 +122,25 @@ export interface PoolLifecycleEvent {
 export interface Subscription {
   unsubscribe(): void;
 }
+
+/**
+ * The seven types of libvirt's typed parameters (virTypedParameter) by name, as the API passes them;
+ * src/remote/typed-params.ts puts them on the wire.
+ */
+export type TypedParamTypeName = 'int' | 'uint' | 'llong' | 'ullong' | 'double' | 'boolean' | 'string';
+
+/** The TypeScript value of each type. */
+export interface TypedParamValues {
+  int: number;
+  uint: number;
+  llong: bigint;
+  ullong: bigint;
+  double: number;
+  boolean: boolean;
+  string: string;
+}
+
+/** One typed parameter in friendly form: `{ name: 'bandwidth', type: 'ullong', value: 100n }`. */
+export type TypedParam = {
+  [K in TypedParamTypeName]: { name: string; type: K; value: TypedParamValues[K] };
+}[TypedParamTypeName];

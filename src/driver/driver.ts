@@ -35,7 +35,7 @@ import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf 
 import { checkAction, isStateAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 import { abortJob, getJobInfo, getJobStats } from './jobs-query.js';
-import type { TypedParam } from '../remote/typed-params.js';
+import type { TypedParam } from '../api/types.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s

@@ -5,7 +5,7 @@
 import type { DomainJobInfo } from '../api/types.js';
 import { DomainJobStatsFlags } from '../api/domain-enums.js';
 import { TsvirtError } from '../errors.js';
-import type { TypedParam } from '../remote/typed-params.js';
+import type { TypedParam } from '../api/types.js';
 import type { DomainObject } from './domain-object.js';
 import { JobType, buildJobInfo, buildNoJobInfo, type JobInfo } from './jobs-info.js';
 

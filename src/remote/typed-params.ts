@@ -7,6 +7,7 @@
  */
 import { TsvirtError } from '../errors.js';
 import { Limit } from './protocol.js';
+import type { TypedParam, TypedParamTypeName, TypedParamValues } from '../api/types.js';
 import {
   xdrArray,
   xdrDouble,
@@ -126,24 +127,7 @@ export function xdrTypedParams(max: number): Codec<WireTypedParam[]> {
   return xdrArray(xdrTypedParam, max);
 }
 
-/** The seven types by name, as the friendly form spells them. */
-export type TypedParamTypeName = 'int' | 'uint' | 'llong' | 'ullong' | 'double' | 'boolean' | 'string';
-
-/** The TypeScript value of each type. */
-export interface TypedParamValues {
-  int: number;
-  uint: number;
-  llong: bigint;
-  ullong: bigint;
-  double: number;
-  boolean: boolean;
-  string: string;
-}
-
-/** One typed parameter in friendly form: `{ name: 'bandwidth', type: 'ullong', value: 100n }`. */
-export type TypedParam = {
-  [K in TypedParamTypeName]: { name: string; type: K; value: TypedParamValues[K] };
-}[TypedParamTypeName];
+export type { TypedParam, TypedParamTypeName, TypedParamValues } from '../api/types.js';
 
 /** Parameters by name; a record cannot say int from uint, so building one into a list needs a schema. */
 export type TypedParamRecord = Record<string, TypedParamValues[TypedParamTypeName]>;
