@@ -122,7 +122,10 @@ export function xdrVarOpaque(max: number): Codec<Buffer> {
   };
 }
 
-/** `T *`: a 4-byte 0 for NULL, or 1 followed by the value. */
+/**
+ * `T *`: a 4-byte 0 for NULL, or 1 followed by the value. Read as libvirt's own decoder reads the flag
+ * (an XDR bool): any non-zero word means present, as protocol clients outside libvirt's C library send.
+ */
 export function xdrOptional<T>(inner: Codec<T>): Codec<T | null> {
   return {
     write: (w, v) => {
@@ -130,15 +133,7 @@ export function xdrOptional<T>(inner: Codec<T>): Codec<T | null> {
       if (v !== null) inner.write(w, v);
     },
     read: (r) => {
-      const present = r.readUint();
-      if (present > 1) {
-        throw new TsvirtError('ERR_RPC', `xdr: optional ${r.path.join('.') || 'value'} has flag ${present}`, {
-          field: r.path.join('.'),
-          value: present,
-          expected: '0 or 1',
-        });
-      }
-      return present === 1 ? inner.read(r) : null;
+      return r.readUint() !== 0 ? inner.read(r) : null;
     },
     shape: { kind: 'optional', of: inner.shape },
   };

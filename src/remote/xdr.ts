@@ -140,15 +140,13 @@ export class XdrReader {
     return n;
   }
 
-  /** Fixed-length opaque of `len` bytes plus padding; padding must be zero. */
+  /**
+   * Fixed-length opaque of `len` bytes plus padding. The padding's bytes are skipped unread, as libvirt's
+   * decoder skips them: a peer that leaves them unzeroed is still understood.
+   */
   readFixedOpaque(len: number): Buffer {
     const at = this.take(len);
-    const pad = padLength(len);
-    const padAt = this.take(pad);
-    for (let i = 0; i < pad; i++) {
-      if (this.buf[padAt + i] !== 0)
-        this.fail('has non-zero padding', { value: this.buf[padAt + i], expected: 0 });
-    }
+    this.take(padLength(len));
     return Buffer.from(this.buf.subarray(at, at + len));
   }
 

@@ -58,8 +58,8 @@ describe('XDR strings', () => {
     expect(err.message).toContain('4194304');
   });
 
-  it('rejects non-zero padding', () => {
-    rpcError(() => decodeWith(xdrNonnullString, hex('00000003 666f6f01')));
+  it('reads past non-zero padding, as libvirt does', () => {
+    expect(decodeWith(xdrNonnullString, hex('00000003 666f6f01'))).toBe('foo');
   });
 
   it('rejects a string cut short', () => {
@@ -80,8 +80,17 @@ describe('XDR optional values', () => {
     );
   });
 
-  it('rejects a presence flag other than 0 or 1', () => {
-    rpcError(() => decodeWith(xdrOptString, hex('00000002')));
+  it('takes any non-zero presence flag for present, as libvirt decodes an XDR bool', () => {
+    expect(decodeWith(xdrOptString, hex('01000000 00000001 41000000'))).toBe('A');
+    expect(decodeWith(xdrOptString, hex('ffffffff 00000000'))).toBe('');
+    expect(decodeWith(xdrOptString, hex('00000000'))).toBeNull();
+    rpcError(() => decodeWith(xdrOptString, hex('00000002'))); // present, but no string follows
+  });
+
+  it('skips the padding of strings and opaques unread, and still writes it as zeros', () => {
+    expect(decodeWith(xdrOptString, hex('00000001 00000001 41ffeedd'))).toBe('A');
+    expect(encodeWith(xdrOptString, 'A')).toEqual(hex('00000001 00000001 41000000'));
+    rpcError(() => decodeWith(xdrOptString, hex('00000001 00000001 41ffee'))); // the padding is still owed
   });
 });
 
