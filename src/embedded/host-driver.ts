@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import type { HostApi } from '../api/host-api.js';
 import type { NodeInfo } from '../api/types.js';
-import { VERSION } from '../version.js';
+import { LIBVIRT_API_VERSION, versionNumber } from '../version.js';
 import { readCapabilities, readNodeInfo } from './host-facts.js';
 
 /** What the host driver asks of the hypervisor driver. */
@@ -23,9 +23,9 @@ export class HostDriver implements HostApi {
     return this.hypervisor.getVersion();
   }
 
+  /** The libvirt API level tsvirt implements (LIBVIRT_API_VERSION), which clients gate features on. */
   async getLibVersion(): Promise<bigint> {
-    const [major = 0, minor = 0, micro = 0] = VERSION.split('.').map(Number);
-    return BigInt(major * 1_000_000 + minor * 1_000 + micro);
+    return versionNumber(LIBVIRT_API_VERSION);
   }
 
   async getHostname(): Promise<string> {

@@ -4,6 +4,7 @@ import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
 import { hostValidateCommand } from './host-validate.js';
+import { versionCommand } from './version.js';
 import { poolCommands } from './pool.js';
 import { volumeCommands } from './volume.js';
 import { volumeTransferCommands } from './volume-transfer.js';
@@ -18,4 +19,5 @@ export const commands: Command[] = [
   ...volumeCommands,
   ...volumeTransferCommands,
   hostValidateCommand,
+  versionCommand,
 ];
