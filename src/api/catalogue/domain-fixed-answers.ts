@@ -4,10 +4,19 @@
  * that does not exist.
  */
 import { Limit } from '../../remote/protocol.js';
-import { xdrArray, xdrCharVar, xdrInt, xdrNonnullString, xdrStruct } from '../../remote/xdr-codec.js';
+import type { DomainRef } from '../../connection.js';
+import {
+  xdrArray,
+  xdrCharVar,
+  xdrInt,
+  xdrNonnullString,
+  xdrStruct,
+  type Codec,
+} from '../../remote/xdr-codec.js';
 import { domArgs, domFlagsArgs } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { served } from './bind.js';
+import type { Entry } from './entry.js';
 import { numRet } from './legacy.js';
 
 /** remote_domain_get_security_label_ret: char array, one 4-byte unit per char, NUL counted. */
@@ -22,46 +31,49 @@ export const domainGetMessagesRet = xdrStruct({
   msgs: xdrArray(xdrNonnullString, Limit.DOMAIN_MESSAGES_MAX),
 });
 
+/** A read-only query of a domain that exists, answered with `answer` (what tsvirt keeps for it). */
+function fixedAnswer<const N extends number, A extends { dom: DomainRef }, R>(
+  proc: N,
+  api: string,
+  args: Codec<A>,
+  ret: Codec<R>,
+  answer: () => R,
+): Entry<N, A, R> {
+  return served(proc, {
+    api,
+    access: 'read',
+    args,
+    ret,
+    serve: async (ctx, { dom }) => {
+      await ctx.conn.lookupDomainByUUID(dom.uuid); // an unknown domain is still an error
+      return answer();
+    },
+  });
+}
+
 /** Fixed-answer domain procedures. */
 export const domainFixedAnswerEntries = [
-  served(P.DOMAIN_HAS_MANAGED_SAVE_IMAGE, {
-    api: 'virDomainHasManagedSaveImage',
-    access: 'read',
-    args: domFlagsArgs,
-    ret: hasManagedSaveRet,
-    serve: async (ctx, { dom }) => {
-      await ctx.conn.lookupDomainByUUID(dom.uuid);
-      return { result: 0 };
-    },
-  }),
-  served(P.DOMAIN_SNAPSHOT_NUM, {
-    api: 'virDomainSnapshotNum',
-    access: 'read',
-    args: domFlagsArgs,
-    ret: numRet,
-    serve: async (ctx, { dom }) => {
-      await ctx.conn.lookupDomainByUUID(dom.uuid);
-      return { num: 0 };
-    },
-  }),
-  served(P.DOMAIN_GET_SECURITY_LABEL, {
-    api: 'virDomainGetSecurityLabel',
-    access: 'read',
-    args: domArgs,
-    ret: domainGetSecurityLabelRet,
-    serve: async (ctx, { dom }) => {
-      await ctx.conn.lookupDomainByUUID(dom.uuid);
-      return { label: '', enforcing: 0 };
-    },
-  }),
-  served(P.DOMAIN_GET_MESSAGES, {
-    api: 'virDomainGetMessages',
-    access: 'read',
-    args: domFlagsArgs,
-    ret: domainGetMessagesRet,
-    serve: async (ctx, { dom }) => {
-      await ctx.conn.lookupDomainByUUID(dom.uuid);
-      return { msgs: [] };
-    },
-  }),
+  fixedAnswer(
+    P.DOMAIN_HAS_MANAGED_SAVE_IMAGE,
+    'virDomainHasManagedSaveImage',
+    domFlagsArgs,
+    hasManagedSaveRet,
+    () => ({
+      result: 0,
+    }),
+  ),
+  fixedAnswer(P.DOMAIN_SNAPSHOT_NUM, 'virDomainSnapshotNum', domFlagsArgs, numRet, () => ({ num: 0 })),
+  fixedAnswer(
+    P.DOMAIN_GET_SECURITY_LABEL,
+    'virDomainGetSecurityLabel',
+    domArgs,
+    domainGetSecurityLabelRet,
+    () => ({
+      label: '',
+      enforcing: 0,
+    }),
+  ),
+  fixedAnswer(P.DOMAIN_GET_MESSAGES, 'virDomainGetMessages', domFlagsArgs, domainGetMessagesRet, () => ({
+    msgs: [],
+  })),
 ] as const;

@@ -4,12 +4,21 @@
  */
 import { ListFlags } from '../domain-enums.js';
 import { ListPoolsFlags } from '../storage-enums.js';
+import type { Connection } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { Limit } from '../../remote/protocol.js';
-import { xdrArray, xdrInt, xdrNonnullString, xdrStruct, xdrVoid } from '../../remote/xdr-codec.js';
+import {
+  xdrArray,
+  xdrInt,
+  xdrNonnullString,
+  xdrStruct,
+  xdrVoid,
+  type Codec,
+} from '../../remote/xdr-codec.js';
 import { poolArgs, remotePool } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { served } from './bind.js';
+import type { Entry } from './entry.js';
 
 /** { int num } (the *_num_of_* rets). */
 export const numRet = xdrStruct({ num: xdrInt });
@@ -34,9 +43,6 @@ export const poolListVolumesRet = xdrStruct({
   names: xdrArray(xdrNonnullString, Limit.STORAGE_VOL_LIST_MAX),
 });
 
-/** virConnectListAllDomains flags ACTIVE=1, INACTIVE=2. */
-/** virConnectListAllStoragePools flags INACTIVE=1, ACTIVE=2 (the opposite order to domains). */
-
 /** libvirtd refuses a `max` over the list limit before it calls the driver. */
 function checkMax(value: number, limit: number, field: string): void {
   if (value >= 0 && value <= limit) return;
@@ -47,15 +53,48 @@ function checkMax(value: number, limit: number, field: string): void {
   });
 }
 
+/** A NUM_OF_* procedure: how many items the list-all call `list` gives. */
+function countEntry<const N extends number, A>(
+  proc: N,
+  api: string,
+  args: Codec<A>,
+  list: (conn: Connection, args: A) => Promise<readonly unknown[]>,
+): Entry<N, A, { num: number }> {
+  return served(proc, {
+    api,
+    access: 'read',
+    args,
+    ret: numRet,
+    serve: async (ctx, a) => ({ num: (await list(ctx.conn, a)).length }),
+  });
+}
+
+/** A LIST_* procedure of names: the first `maxnames` items of the list-all call `list`. */
+function namesEntry<const N extends number, A extends { maxnames: number }>(
+  proc: N,
+  api: string,
+  args: Codec<A>,
+  ret: Codec<{ names: string[] }>,
+  limit: number,
+  list: (conn: Connection, args: A) => Promise<readonly { name: string }[]>,
+): Entry<N, A, { names: string[] }> {
+  return served(proc, {
+    api,
+    access: 'read',
+    args,
+    ret,
+    serve: async (ctx, a) => {
+      checkMax(a.maxnames, limit, 'maxnames');
+      return { names: (await list(ctx.conn, a)).slice(0, a.maxnames).map((item) => item.name) };
+    },
+  });
+}
+
 /** Legacy listing procedures. */
 export const legacyEntries = [
-  served(P.CONNECT_NUM_OF_DOMAINS, {
-    api: 'virConnectNumOfDomains',
-    access: 'read',
-    args: xdrVoid,
-    ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllDomains(ListFlags.ACTIVE)).length }),
-  }),
+  countEntry(P.CONNECT_NUM_OF_DOMAINS, 'virConnectNumOfDomains', xdrVoid, (c) =>
+    c.listAllDomains(ListFlags.ACTIVE),
+  ),
   served(P.CONNECT_LIST_DOMAINS, {
     api: 'virConnectListDomains',
     access: 'read',
@@ -67,76 +106,48 @@ export const legacyEntries = [
       return { ids: doms.slice(0, maxids).map((d) => d.id) };
     },
   }),
-  served(P.CONNECT_NUM_OF_DEFINED_DOMAINS, {
-    api: 'virConnectNumOfDefinedDomains',
-    access: 'read',
-    args: xdrVoid,
-    ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllDomains(ListFlags.INACTIVE)).length }),
-  }),
-  served(P.CONNECT_LIST_DEFINED_DOMAINS, {
-    api: 'virConnectListDefinedDomains',
-    access: 'read',
-    args: maxNamesArgs,
-    ret: listDefinedDomainsRet,
-    serve: async (ctx, { maxnames }) => {
-      checkMax(maxnames, Limit.DOMAIN_LIST_MAX, 'maxnames');
-      const doms = await ctx.conn.listAllDomains(ListFlags.INACTIVE);
-      return { names: doms.slice(0, maxnames).map((d) => d.name) };
-    },
-  }),
-  served(P.CONNECT_NUM_OF_STORAGE_POOLS, {
-    api: 'virConnectNumOfStoragePools',
-    access: 'read',
-    args: xdrVoid,
-    ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllStoragePools(ListPoolsFlags.ACTIVE)).length }),
-  }),
-  served(P.CONNECT_LIST_STORAGE_POOLS, {
-    api: 'virConnectListStoragePools',
-    access: 'read',
-    args: maxNamesArgs,
-    ret: listPoolNamesRet,
-    serve: async (ctx, { maxnames }) => {
-      checkMax(maxnames, Limit.STORAGE_POOL_LIST_MAX, 'maxnames');
-      const pools = await ctx.conn.listAllStoragePools(ListPoolsFlags.ACTIVE);
-      return { names: pools.slice(0, maxnames).map((p) => p.name) };
-    },
-  }),
-  served(P.CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, {
-    api: 'virConnectNumOfDefinedStoragePools',
-    access: 'read',
-    args: xdrVoid,
-    ret: numRet,
-    serve: async (ctx) => ({ num: (await ctx.conn.listAllStoragePools(ListPoolsFlags.INACTIVE)).length }),
-  }),
-  served(P.CONNECT_LIST_DEFINED_STORAGE_POOLS, {
-    api: 'virConnectListDefinedStoragePools',
-    access: 'read',
-    args: maxNamesArgs,
-    ret: listPoolNamesRet,
-    serve: async (ctx, { maxnames }) => {
-      checkMax(maxnames, Limit.STORAGE_POOL_LIST_MAX, 'maxnames');
-      const pools = await ctx.conn.listAllStoragePools(ListPoolsFlags.INACTIVE);
-      return { names: pools.slice(0, maxnames).map((p) => p.name) };
-    },
-  }),
-  served(P.STORAGE_POOL_NUM_OF_VOLUMES, {
-    api: 'virStoragePoolNumOfVolumes',
-    access: 'read',
-    args: poolArgs,
-    ret: numRet,
-    serve: async (ctx, { pool }) => ({ num: (await ctx.conn.storagePoolListAllVolumes(pool)).length }),
-  }),
-  served(P.STORAGE_POOL_LIST_VOLUMES, {
-    api: 'virStoragePoolListVolumes',
-    access: 'read',
-    args: poolListVolumesArgs,
-    ret: poolListVolumesRet,
-    serve: async (ctx, { pool, maxnames }) => {
-      checkMax(maxnames, Limit.STORAGE_VOL_LIST_MAX, 'maxnames');
-      const vols = await ctx.conn.storagePoolListAllVolumes(pool);
-      return { names: vols.slice(0, maxnames).map((v) => v.name) };
-    },
-  }),
+  countEntry(P.CONNECT_NUM_OF_DEFINED_DOMAINS, 'virConnectNumOfDefinedDomains', xdrVoid, (c) =>
+    c.listAllDomains(ListFlags.INACTIVE),
+  ),
+  namesEntry(
+    P.CONNECT_LIST_DEFINED_DOMAINS,
+    'virConnectListDefinedDomains',
+    maxNamesArgs,
+    listDefinedDomainsRet,
+    Limit.DOMAIN_LIST_MAX,
+    (c) => c.listAllDomains(ListFlags.INACTIVE),
+  ),
+  countEntry(P.CONNECT_NUM_OF_STORAGE_POOLS, 'virConnectNumOfStoragePools', xdrVoid, (c) =>
+    c.listAllStoragePools(ListPoolsFlags.ACTIVE),
+  ),
+  namesEntry(
+    P.CONNECT_LIST_STORAGE_POOLS,
+    'virConnectListStoragePools',
+    maxNamesArgs,
+    listPoolNamesRet,
+    Limit.STORAGE_POOL_LIST_MAX,
+    (c) => c.listAllStoragePools(ListPoolsFlags.ACTIVE),
+  ),
+  countEntry(P.CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, 'virConnectNumOfDefinedStoragePools', xdrVoid, (c) =>
+    c.listAllStoragePools(ListPoolsFlags.INACTIVE),
+  ),
+  namesEntry(
+    P.CONNECT_LIST_DEFINED_STORAGE_POOLS,
+    'virConnectListDefinedStoragePools',
+    maxNamesArgs,
+    listPoolNamesRet,
+    Limit.STORAGE_POOL_LIST_MAX,
+    (c) => c.listAllStoragePools(ListPoolsFlags.INACTIVE),
+  ),
+  countEntry(P.STORAGE_POOL_NUM_OF_VOLUMES, 'virStoragePoolNumOfVolumes', poolArgs, (c, { pool }) =>
+    c.storagePoolListAllVolumes(pool),
+  ),
+  namesEntry(
+    P.STORAGE_POOL_LIST_VOLUMES,
+    'virStoragePoolListVolumes',
+    poolListVolumesArgs,
+    poolListVolumesRet,
+    Limit.STORAGE_VOL_LIST_MAX,
+    (c, { pool }) => c.storagePoolListAllVolumes(pool),
+  ),
 ] as const;
