@@ -204,3 +204,28 @@ export const VcpuState = {
   RUNNING: 1,
   BLOCKED: 2,
 } as const;
+
+/** virDomainJobType: what kind of job domjobinfo describes. */
+export const JobType = {
+  NONE: 0, // no job
+  BOUNDED: 1, // the totals are known
+  UNBOUNDED: 2, // the totals are still growing
+  COMPLETED: 3, // the job finished (--completed)
+  FAILED: 4, // the job failed (--completed)
+  CANCELLED: 5, // the job was aborted (--completed)
+} as const;
+
+/** virDomainJobOperation: what an async job is doing, as domjobinfo reports it. */
+export const JobOperation = {
+  UNKNOWN: 0,
+  START: 1,
+  SAVE: 2,
+  RESTORE: 3,
+  MIGRATION_IN: 4,
+  MIGRATION_OUT: 5,
+  SNAPSHOT: 6,
+  SNAPSHOT_REVERT: 7,
+  DUMP: 8,
+  BACKUP: 9,
+  SNAPSHOT_DELETE: 10,
+} as const;

@@ -1,8 +1,10 @@
 import { totalmem } from 'node:os';
 import { TsvirtError } from '../errors.js';
+import { versionNumber } from '../version.js';
 import { run } from '../exec/index.js';
 import { getHostCpuCount } from '../kvm/affinity.js';
 import { findQemuBinary } from '../kvm/qemu-probe.js';
+import { parseQemuVersion as parseQemuVersionText } from '../kvm/qemu-output.js';
 import type { DomainConfig } from '../domain/index.js';
 import type { HostFacts } from './context.js';
 
@@ -52,13 +54,13 @@ export async function readQemuVersion(binary: string | undefined): Promise<bigin
 
 /** Parse "QEMU emulator version 7.2.22 (Debian ...)" into libvirt's number (7002022). */
 export function parseQemuVersion(text: string): bigint {
-  const m = /version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  if (!m) {
+  const version = parseQemuVersionText(text);
+  if (version === null) {
     throw new TsvirtError('ERR_INTERNAL', `qemu --version printed no version: ${text.slice(0, 200)}`, {
       text,
     });
   }
-  return BigInt(Number(m[1]) * 1_000_000 + Number(m[2]) * 1_000 + Number(m[3] ?? 0));
+  return versionNumber(version);
 }
 
 /** Overcommit is allowed: vCPUs beyond host CPUs and memory beyond host RAM give warnings, not errors. */

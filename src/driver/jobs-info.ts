@@ -1,16 +1,6 @@
 import type { DomainJobs } from './jobs.js';
 import type { JobProgress } from './jobs-records.js';
-import { JobOperation } from './jobs-kinds.js';
-
-/** virDomainJobType: what kind of job domjobinfo describes. */
-export const JobType = {
-  NONE: 0, // no job
-  BOUNDED: 1, // the totals are known
-  UNBOUNDED: 2, // the totals are still growing
-  COMPLETED: 3, // the job finished (--completed)
-  FAILED: 4, // the job failed (--completed)
-  CANCELLED: 5, // the job was aborted (--completed)
-} as const;
+import { JobOperation, JobType } from '../api/domain-enums.js';
 
 /**
  * A domain's job as virDomainGetJobInfo (type, times, data/memory/file totals) and virDomainGetJobStats

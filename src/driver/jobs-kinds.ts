@@ -3,6 +3,7 @@
  * time, and async jobs (virDomainAsyncJob), long operations of which one runs at a time and beside which
  * the normal jobs of its mask may run.
  */
+import { JobOperation } from '../api/domain-enums.js';
 
 /** Normal job kinds (virDomainJob), as tsvirt names them. */
 export const NormalJob = {
@@ -55,21 +56,6 @@ export const ASYNC_JOB_MASKS: Record<AsyncJobKind, readonly NormalJobKind[]> = {
 
 /** What a snapshot that saves the guest's memory allows: it may be aborted, and the guest paused. */
 export const SNAPSHOT_MEMORY_MASK: readonly NormalJobKind[] = [...DEFAULT_JOB_MASK, SUSPEND, MIGRATION_OP];
-
-/** virDomainJobOperation: what an async job is doing, as domjobinfo reports it. */
-export const JobOperation = {
-  UNKNOWN: 0,
-  START: 1,
-  SAVE: 2,
-  RESTORE: 3,
-  MIGRATION_IN: 4,
-  MIGRATION_OUT: 5,
-  SNAPSHOT: 6,
-  SNAPSHOT_REVERT: 7,
-  DUMP: 8,
-  BACKUP: 9,
-  SNAPSHOT_DELETE: 10,
-} as const;
 
 /** The operation an async job reports unless its caller names another (a restore runs as START). */
 export const DEFAULT_OPERATION: Record<AsyncJobKind, number> = {

@@ -7,7 +7,8 @@ import { DomainJobStatsFlags } from '../api/domain-enums.js';
 import { TsvirtError } from '../errors.js';
 import type { TypedParam } from '../api/types.js';
 import type { DomainObject } from './domain-object.js';
-import { JobType, buildJobInfo, buildNoJobInfo, type JobInfo } from './jobs-info.js';
+import { JobType } from '../api/domain-enums.js';
+import { buildJobInfo, buildNoJobInfo, type JobInfo } from './jobs-info.js';
 
 const STATS_FLAGS = DomainJobStatsFlags.COMPLETED | DomainJobStatsFlags.KEEP_COMPLETED;
 

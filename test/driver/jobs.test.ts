@@ -1,14 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomainJobs } from '../../src/driver/jobs.js';
 import type { AsyncJobHandle } from '../../src/driver/jobs-records.js';
-import {
-  ASYNC_JOB_MASKS,
-  JobOperation,
-  NormalJob,
-  SNAPSHOT_MEMORY_MASK,
-  kindOfJob,
-} from '../../src/driver/jobs-kinds.js';
-import { JobType, buildJobInfo } from '../../src/driver/jobs-info.js';
+import { ASYNC_JOB_MASKS, NormalJob, SNAPSHOT_MEMORY_MASK, kindOfJob } from '../../src/driver/jobs-kinds.js';
+import { buildJobInfo } from '../../src/driver/jobs-info.js';
+import { JobOperation, JobType } from '../../src/api/domain-enums.js';
 import { rejectionOf } from '../tsvirt-error.js';
 
 const deferred = <T = void>() => {
