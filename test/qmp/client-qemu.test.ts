@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TsvirtError } from '../../src/errors.js';
 import {
   QmpClient,
@@ -13,26 +13,13 @@ import {
   quit,
   type QmpEvent,
 } from '../../src/qmp/index.js';
-import { probeQemu, startQemu, stopQemu, type TestQemu } from './qemu-harness.js';
+import { probeQemu, useQemuWithClient, type TestQemu } from './qemu-harness.js';
 
 const noQemu = await probeQemu();
 if (noQemu) console.warn(`skipping qmp tests against real qemu: ${noQemu}`);
 
-const started: TestQemu[] = [];
-const clients: QmpClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const q of started.splice(0)) expect(await stopQemu(q), `qemu pid ${q.pid} is gone`).toBe(true);
-});
-
-async function startNone(): Promise<{ q: TestQemu; c: QmpClient }> {
-  const q = await startQemu(['-machine', 'none', '-S']);
-  started.push(q);
-  const c = await QmpClient.connect(q.sock, { connectTimeoutMs: 10_000 });
-  clients.push(c);
-  return { q, c };
-}
+const startWithClient = useQemuWithClient();
+const startNone = (): Promise<{ q: TestQemu; c: QmpClient }> => startWithClient(['-machine', 'none', '-S']);
 
 async function errorOf(p: Promise<unknown>): Promise<TsvirtError> {
   const e = await p.then(

@@ -1,26 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TsvirtError } from '../../src/errors.js';
 import { QmpClient } from '../../src/qmp/index.js';
-import { probeQemu, startQemu, stopQemu, type TestQemu } from './qemu-harness.js';
+import { probeQemu, useQemuWithClient, type TestQemu } from './qemu-harness.js';
 
 const noQemu = await probeQemu();
 if (noQemu) console.warn(`skipping qmp event-wait tests against real qemu: ${noQemu}`);
 
-const started: TestQemu[] = [];
-const clients: QmpClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const q of started.splice(0)) expect(await stopQemu(q), `qemu pid ${q.pid} is gone`).toBe(true);
-});
-
-async function startNone(): Promise<{ q: TestQemu; c: QmpClient }> {
-  const q = await startQemu(['-machine', 'none', '-S']);
-  started.push(q);
-  const c = await QmpClient.connect(q.sock, { connectTimeoutMs: 10_000 });
-  clients.push(c);
-  return { q, c };
-}
+const startWithClient = useQemuWithClient();
+const startNone = (): Promise<{ q: TestQemu; c: QmpClient }> => startWithClient(['-machine', 'none', '-S']);
 
 describe.skipIf(noQemu)('QmpClient.waitForEvent against qemu -machine none -S', () => {
   it('sees RESUME after cont and STOP after stop when armed before each command', async () => {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { run } from '../../src/exec/index.js';
+import { QmpClient } from '../../src/qmp/index.js';
+import { afterEach, expect } from 'vitest';
 
 /** One qemu started by a test, with its temp folder and QMP socket. */
 export interface TestQemu {
@@ -56,4 +58,24 @@ export async function stopQemu(q: TestQemu): Promise<boolean> {
   await Promise.race([q.child.exited, new Promise((r) => setTimeout(r, 5_000))]);
   await rm(q.dir, { recursive: true, force: true });
   return !existsSync(`/proc/${q.pid}`);
+}
+
+/**
+ * Registers an afterEach that closes the clients and stops the qemus it handed out, and returns the
+ * function that starts one qemu with `args` and connects a QMP client to it.
+ */
+export function useQemuWithClient(): (args: readonly string[]) => Promise<{ q: TestQemu; c: QmpClient }> {
+  const started: TestQemu[] = [];
+  const clients: QmpClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const q of started.splice(0)) expect(await stopQemu(q), `qemu pid ${q.pid} is gone`).toBe(true);
+  });
+  return async (args) => {
+    const q = await startQemu(args);
+    started.push(q);
+    const c = await QmpClient.connect(q.sock, { connectTimeoutMs: 10_000 });
+    clients.push(c);
+    return { q, c };
+  };
 }
