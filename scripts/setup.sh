@@ -21,6 +21,7 @@ TEST_PACKAGES=(
   python3-libvirt            # libvirt-python, for tests and benchmarks
   libvirt-daemon             # the reference libvirtd of the benchmarks and the client's tests
   libvirt-daemon-driver-qemu # (its qemu driver)
+  virtinst                   # the real virt-install, as a client of tsvirtd
 )
 
 mode=test

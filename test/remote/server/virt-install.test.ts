@@ -1,0 +1,245 @@
+/**
+ * Debian's virt-install 4.1 against tsvirtd over qemu+tcp, as a new user runs it: each variant the
+ * tool's users start with (linux2022, win10, generic and detected guests on pc and q35; --import,
+ * --cdrom, --boot kernel=, --disk size=N and --disk vol=POOL/VOL) makes a VM that starts and runs, whose
+ * dumpxml defines back unchanged; what --print-xml prints, virsh defines.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureGuests } from '../../../scripts/guests/paths.js';
+import { LINUX_READY_MARKER } from '../../../scripts/guests/markers.js';
+import { EmbeddedConnection } from '../../../src/embedded/embedded-connection.js';
+import { run } from '../../../src/exec/index.js';
+import { RpcServer } from '../../../src/remote/server/index.js';
+import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
+import { VIRSH, virsh } from './virsh-harness.js';
+
+const VIRT_INSTALL = ['/usr/bin/virt-install'].find((p) => existsSync(p));
+const skipReason = !VIRSH
+  ? 'virsh (libvirt-clients) is not installed'
+  : !VIRT_INSTALL
+    ? 'virt-install (virtinst) is not installed; scripts/setup.sh test installs it'
+    : undefined;
+if (skipReason) console.warn(`virt-install against tsvirtd skipped: ${skipReason}`);
+
+/** One way users run virt-install, by the name of its guest. */
+interface Variant {
+  name: string;
+  args: string[];
+  /** A line the guest prints on its serial once it has booted, when it boots an OS of ours. */
+  marker?: string;
+}
+
+describe.skipIf(skipReason !== undefined)('virt-install 4.1 against tsvirtd over qemu+tcp', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-vi-'));
+  chmodSync(tmp, 0o711); // the qemu user passes through to the root below
+  const root = join(tmp, 'root');
+  let conn: EmbeddedConnection;
+  let rpc: RpcServer;
+  let listener: Server;
+  const sockets = new Set<Socket>();
+  let uri = '';
+  const sh = (...args: string[]) => virsh(uri, args, { timeoutMs: 30_000 });
+  const virtInstall = (args: string[]) =>
+    run([VIRT_INSTALL ?? 'virt-install', '--connect', uri, ...args], {
+      timeoutMs: 120_000,
+      okExitCodes: [1],
+      // virt-install keeps its log under HOME; the machine's real HOME stays untouched.
+      env: { HOME: tmp },
+    });
+
+  beforeAll(async () => {
+    conn = await EmbeddedConnection.open({ root });
+    rpc = new RpcServer(conn);
+    listener = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+      rpc.handleSocket(sock, { readOnly: false, transport: 'tcp' });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    uri = `qemu+tcp://127.0.0.1:${(listener.address() as { port: number }).port}/system`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await rpc?.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => listener?.close(resolve));
+    await conn?.close();
+    const left = await findProcessesUnder(root);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    rmSync(tmp, { recursive: true, force: true });
+    expect(left).toEqual([]);
+  });
+
+  /** The common options of every run: a small TCG guest, without a network unless asked (tsvirt has none yet). */
+  const base = (name: string, machine: string, defaultNetwork = false): string[] => [
+    '--name',
+    name,
+    '--memory',
+    '128',
+    '--vcpus',
+    '1',
+    '--machine',
+    machine,
+    '--virt-type',
+    'qemu',
+    ...(defaultNetwork ? [] : ['--network', 'none']),
+    '--noautoconsole',
+  ];
+
+  const variants = (): Variant[] => {
+    const { linuxKernel, linuxInitrd } = guestFiles;
+    const out: Variant[] = [];
+    for (const machine of ['pc', 'q35']) {
+      const m = (name: string) => `${name}-${machine}`;
+      for (const [name, osinfo] of [
+        ['lin', 'linux2022'],
+        ['win', 'win10'],
+        ['gen', 'generic'],
+        ['det', 'detect=on,require=off'],
+      ] as const) {
+        out.push({
+          name: m(name),
+          args: [...base(m(name), machine), '--osinfo', osinfo, '--disk', 'size=0.1', '--import'],
+        });
+      }
+      out.push({
+        name: m('cd'),
+        args: [...base(m('cd'), machine), '--osinfo', 'linux2022', '--disk', 'size=0.1', '--cdrom', iso],
+      });
+      out.push({
+        name: m('kern'),
+        args: [
+          ...base(m('kern'), machine),
+          '--osinfo',
+          'linux2022',
+          '--disk',
+          'size=0.1',
+          '--graphics',
+          'none',
+          '--boot',
+          `kernel=${linuxKernel},initrd=${linuxInitrd},kernel_args=console=ttyS0`,
+        ],
+        marker: LINUX_READY_MARKER,
+      });
+      out.push({
+        name: m('vol'),
+        args: [
+          ...base(m('vol'), machine),
+          '--osinfo',
+          'linux2022',
+          '--disk',
+          `vol=default/${m('vol')}.qcow2`,
+          '--import',
+        ],
+      });
+    }
+    return out;
+  };
+
+  let guestFiles: { linuxKernel: string; linuxInitrd: string };
+  const iso = join(tmp, 'install.iso');
+
+  beforeAll(async () => {
+    const g = await ensureGuests();
+    guestFiles = { linuxKernel: g.linuxKernel, linuxInitrd: g.linuxInitrd };
+    writeFileSync(iso, Buffer.alloc(2048 * 16)); // a cdrom image qemu opens; the guest finds nothing on it
+    chmodSync(iso, 0o644);
+  }, 300_000);
+
+  /** The qemu of a running domain, from the pid file tsvirtd keeps. */
+  const qemuCmdline = (name: string): string[] => {
+    const pid = Number(readFileSync(join(root, 'run', 'qemu', `${name}.pid`), 'utf8').trim());
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  };
+
+  it('makes each variant a VM that starts and runs, and whose dumpxml defines back unchanged', async () => {
+    for (const v of variants()) {
+      if (v.name.startsWith('vol-')) {
+        expect(
+          (await sh('vol-create-as', 'default', `${v.name}.qcow2`, '100M', '--format', 'qcow2')).code,
+        ).toBe(0);
+      }
+      const r = await virtInstall(v.args);
+      expect({ variant: v.name, code: r.exitCode, stderr: r.stderr }).toEqual({
+        variant: v.name,
+        code: 0,
+        stderr: '',
+      });
+      expect(r.stdout).toMatch(
+        /Domain creation completed|Domain installation still in progress|Domain is still running/,
+      );
+      expect({ variant: v.name, state: (await sh('domstate', v.name)).stdout.trim() }).toEqual({
+        variant: v.name,
+        state: 'running',
+      });
+      expect(qemuCmdline(v.name)).toContain(`guest=${v.name},debug-threads=on`);
+      if (v.marker) {
+        const log = join(root, 'log', 'qemu', `${v.name}.serial.log`);
+        await waitUntil(
+          () => existsSync(log) && readFileSync(log, 'utf8').includes(v.marker ?? ''),
+          120_000,
+          `${v.name} to print ${v.marker}`,
+        );
+      }
+
+      // dumpxml of the definition, defined again, is the same document.
+      const inactive = (await sh('dumpxml', '--inactive', v.name)).stdout;
+      const file = join(tmp, `${v.name}.xml`);
+      writeFileSync(file, inactive);
+      expect(await sh('define', file)).toMatchObject({ code: 0, stderr: '' });
+      expect({ variant: v.name, xml: (await sh('dumpxml', '--inactive', v.name)).stdout }).toEqual({
+        variant: v.name,
+        xml: inactive,
+      });
+      // The live document shows the ids qemu runs with.
+      expect((await sh('dumpxml', v.name)).stdout).toMatch(/<domain type='qemu' id='\d+'>/);
+
+      expect((await sh('destroy', v.name)).code).toBe(0);
+      expect((await sh('undefine', v.name)).code).toBe(0);
+    }
+  }, 900_000);
+
+  it('prints XML with --print-xml that virsh defines', async () => {
+    for (const machine of ['pc', 'q35']) {
+      const name = `px-${machine}`;
+      const r = await virtInstall([
+        ...base(name, machine),
+        '--osinfo',
+        'win10',
+        '--disk',
+        'size=0.1',
+        '--import',
+        '--print-xml',
+      ]);
+      expect({ code: r.exitCode, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      const file = join(tmp, `${name}.print.xml`);
+      writeFileSync(file, r.stdout);
+      expect(await sh('define', file)).toEqual({
+        code: 0,
+        stdout: `Domain '${name}' defined from ${file}\n\n`,
+        stderr: '',
+      });
+      expect((await sh('start', name)).code).toBe(0);
+      expect((await sh('destroy', name)).code).toBe(0);
+      expect((await sh('undefine', name)).code).toBe(0);
+    }
+  }, 300_000);
+
+  it("refuses virt-install's default network with an error that says what to use instead", async () => {
+    const r = await virtInstall([
+      ...base('netdefault', 'q35', true),
+      '--osinfo',
+      'linux2022',
+      '--disk',
+      'none',
+      '--import',
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/interface type 'network'.*not supported/is);
+    expect((await sh('domstate', 'netdefault')).code).toBe(1);
+  }, 120_000);
+});
