@@ -11,7 +11,7 @@ import {
   type CatalogueProcedure,
   type CatalogueRet,
 } from '../api/catalogue/index.js';
-import { decodeWith, encodeWith, type Codec, type ValueOf } from './xdr-codec.js';
+import { decodePrefix, decodeWith, encodeWith, type Codec, type ValueOf } from './xdr-codec.js';
 
 export * from './structs-common.js';
 export { messageCodecs };
@@ -40,9 +40,9 @@ export function encodeArgs<P extends KnownProcedure>(proc: P, value: ArgsOf<P>):
   return encodeWith(procedureCodecs[proc].args as never, value as never);
 }
 
-/** Decodes the *_args of procedure `proc` (server side); trailing bytes are an error. */
+/** Decodes the *_args of procedure `proc` (server side); bytes after them are ignored, as libvirtd does. */
 export function decodeArgs<P extends KnownProcedure>(proc: P, payload: Buffer): ArgsOf<P> {
-  return decodeWith(procedureCodecs[proc].args as Codec<unknown>, payload) as ArgsOf<P>;
+  return decodePrefix(procedureCodecs[proc].args as Codec<unknown>, payload) as ArgsOf<P>;
 }
 
 /** Encodes the *_ret of procedure `proc` (server side). */

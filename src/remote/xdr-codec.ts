@@ -48,6 +48,14 @@ export function decodeWith<T>(codec: Codec<T>, buf: Buffer): T {
   return value;
 }
 
+/**
+ * Decodes the value at the start of a buffer and ignores any bytes after it, as libvirt's XDR filters
+ * do (libvirtd decodes a call's arguments and never looks at what follows them).
+ */
+export function decodePrefix<T>(codec: Codec<T>, buf: Buffer): T {
+  return codec.read(new XdrReader(buf));
+}
+
 /** An empty body (void args or ret). */
 export const xdrVoid: Codec<void> = {
   write: () => undefined,
