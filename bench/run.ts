@@ -17,6 +17,7 @@ const BENCHMARKS = [
   'per-guest',
   'scale',
   'ws-latency',
+  'virt-install',
 ] as const;
 
 async function main(): Promise<number> {
