@@ -1,3 +1,11 @@
+import type {
+  BusControllerConfig,
+  ChannelConfig,
+  InputConfig,
+  RedirdevConfig,
+  UsbAddress,
+} from './bus-types.js';
+
 /** What libvirt's <on_poweroff>, <on_reboot> and <on_crash> may ask for. */
 export type LifecycleAction = 'destroy' | 'restart' | 'preserve' | 'rename-restart';
 
@@ -75,10 +83,10 @@ export interface DiskConfig {
   /** Absent only for an empty cdrom drive. */
   source?: DiskSource;
   targetDev: string;
-  bus: 'virtio' | 'ide' | 'sata';
+  bus: 'virtio' | 'ide' | 'sata' | 'scsi' | 'usb';
   readonly: boolean;
-  /** PCI for virtio, drive for ide and sata; assigned at define. */
-  address?: PciAddress | DriveAddress;
+  /** PCI for virtio, drive for ide, sata and scsi, usb for usb; assigned at define. */
+  address?: PciAddress | DriveAddress | UsbAddress;
   /** The device alias (qemu id): a user's ua- alias, or assigned at start (live definition only). */
   alias?: string;
   /**
@@ -211,3 +219,11 @@ export interface DomainLiveFacts {
   /** The VNC unix socket when the XML asked for one without a path. */
   vncSocket?: string;
 }
+  /** <controller> of types usb, virtio-serial, scsi and ide, in document order; define adds libvirt's implicit ones. */
+  controllers?: BusControllerConfig[];
+  /** <channel> elements (virtio serial ports). */
+  channels?: ChannelConfig[];
+  /** <input> elements; define adds the ps2 mouse and keyboard of every x86 guest, as libvirt does. */
+  inputs?: InputConfig[];
+  /** <redirdev> elements (USB redirection over SPICE). */
+  redirdevs?: RedirdevConfig[];

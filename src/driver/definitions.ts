@@ -57,24 +57,31 @@ export async function defineDomain(ctx: DriverContext, xml: string): Promise<Dom
   });
 }
 
-/** A transient domain object for domainCreateXML; the caller starts it (and drops it if that fails). */
-export function registerTransient(ctx: DriverContext, xml: string): DomainObject {
+/**
+ * The domain domainCreateXML starts, with the definition to run: a new transient domain object (the
+ * caller drops it if its start fails) or, as libvirt does, a defined domain that is shut off and has
+ * the same name and uuid, which then runs this definition once and keeps its persistent one.
+ */
+export function registerForCreate(
+  ctx: DriverContext,
+  xml: string,
+): { dom: DomainObject; def: DomainConfig; added: boolean } {
   const def: DomainConfig = assignDeviceAddresses(parseDomainXml(xml));
-  if (ctx.registry.findByName(def.name) || findUuid(ctx, def.uuid)) {
-    throw new TsvirtError(
-      'ERR_DOMAIN_EXISTS',
-      `domain '${def.name}' (uuid ${def.uuid}) already exists; start it, or undefine it first`,
-      { name: def.name, uuid: def.uuid },
-    );
+  ctx.registry.checkFree(def.name, def.uuid);
+  const existing = ctx.registry.findByName(def.name);
+  if (existing) {
+    if (existing.active) {
+      throw new TsvirtError('ERR_OPERATION_INVALID', `domain '${def.name}' is already active`, {
+        name: def.name,
+        uuid: def.uuid,
+      });
+    }
+    return { dom: existing, def, added: false };
   }
   const dom = new DomainObject(def.name, def.uuid, buildDomainPaths(ctx.dirs, def.name));
   dom.liveDef = def;
   ctx.registry.add(dom);
-  return dom;
-}
-
-function findUuid(ctx: DriverContext, uuid: string): boolean {
-  return ctx.registry.all().some((d) => d.uuid === uuid);
+  return { dom, def, added: true };
 }
 
 /** Remove the persistent definition and autostart mark; a running domain goes on as transient. */

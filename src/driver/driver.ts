@@ -17,7 +17,7 @@ import { CreateFlags } from '../api/domain-enums.js';
 import type { DomainApi } from '../api/domain-api.js';
 import type { GuestResourceProvider } from './guest-resources.js';
 import { DEFAULT_TIMEOUTS, type DriverContext, type DriverTimeouts, type HostFacts } from './context.js';
-import { defineDomain, registerTransient, setAutostart, undefineDomain } from './definitions.js';
+import { defineDomain, registerForCreate, setAutostart, undefineDomain } from './definitions.js';
 import type { DomainObject } from './domain-object.js';
 import { DomainEventBus } from './events.js';
 import { memoizeAsync, probeHostFacts, readQemuVersion } from './host.js';
@@ -182,14 +182,18 @@ export class QemuDriver implements DomainApi {
     return (await defineDomain(this.ctx, xml)).ref();
   }
 
-  /** virDomainCreateXML: start a transient domain (flags: PAUSED); it vanishes when it stops. */
+  /**
+   * virDomainCreateXML: start a transient domain (flags: PAUSED); it vanishes when it stops. A defined
+   * domain that is shut off, of the same name and uuid, runs this XML once (virt-install's install phase).
+   */
   async domainCreateXML(xml: string, flags = 0): Promise<DomainRef> {
     power.checkCreateFlags(flags);
-    const dom = registerTransient(this.ctx, xml);
+    const { dom, def, added } = registerForCreate(this.ctx, xml);
+    const opts = { paused: (flags & CreateFlags.PAUSED) !== 0, definition: def };
     try {
-      await power.runStartJob(this.ctx, dom, 0, { paused: (flags & CreateFlags.PAUSED) !== 0 });
+      await power.runStartJob(this.ctx, dom, added ? 0 : this.ctx.jobWaitMs, opts);
     } catch (err) {
-      if (!dom.active) this.ctx.registry.remove(dom);
+      if (added && !dom.active) this.ctx.registry.remove(dom);
       throw err;
     }
     return dom.ref();

@@ -29,6 +29,11 @@ export interface StartOptions {
    * STARTED when the guest's state has arrived).
    */
   incoming?: string;
+  /**
+   * The definition to run this time instead of the persistent one (domainCreateXML of a defined domain
+   * that is shut off); its stop brings the persistent definition back.
+   */
+  definition?: DomainConfig;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function startDomain(
   opts: StartOptions = {},
 ): Promise<void> {
   // Aliases and block node names of this run, kept in the live definition (and so in the status file).
-  const def = assignLiveIdentities((dom.persistentDef ?? dom.liveDef) as DomainConfig);
+  const def = assignLiveIdentities((opts.definition ?? dom.persistentDef ?? dom.liveDef) as DomainConfig);
   // Until qemu runs, each step's undo waits here; after, the domain's stop gives everything back.
   const revert = new RevertStack((line) => ctx.log(`domain '${dom.name}': ${line}`));
   const launch = await revert.run(() => prepareAndLaunch(ctx, dom, def, opts, revert));

@@ -172,6 +172,36 @@ describe('domain definitions', () => {
     await second.domainDestroy(dom);
   });
 
+  it('runs the XML of createXML once on a defined domain that is shut off, then keeps its definition', async () => {
+    const driver = await h.setup();
+    const dom = await driver.domainDefineXML(buildBootSectorXml('install', h.image, { uuid: UUID_A }));
+    const once = buildBootSectorXml('install', h.image, { uuid: UUID_A, memMiB: 96 });
+    const started = await driver.domainCreateXML(once);
+    h.pids.push(readPidFile(h.root, 'install'));
+    expect(started.uuid).toBe(UUID_A);
+    expect(await driver.domainIsPersistent(dom)).toBe(true);
+    expect(await driver.domainGetXMLDesc(dom)).toContain("<memory unit='KiB'>98304</memory>");
+    expect(await driver.domainGetXMLDesc(dom, 2)).toContain("<memory unit='KiB'>65536</memory>");
+    const again = (await driver.domainCreateXML(once).catch((e: unknown) => e)) as {
+      code: string;
+      message: string;
+    };
+    expect([again.code, again.message]).toEqual([
+      'ERR_OPERATION_INVALID',
+      "domain 'install' is already active",
+    ]);
+    await driver.domainDestroy(dom);
+    expect((await driver.listAllDomains()).map((d) => d.name)).toEqual(['install']);
+    expect(await driver.domainGetXMLDesc(dom)).toContain("<memory unit='KiB'>65536</memory>");
+    const otherUuid = (await driver
+      .domainCreateXML(buildBootSectorXml('install', h.image, { uuid: UUID_B }))
+      .catch((e: unknown) => e)) as { code: string; message: string };
+    expect([otherUuid.code, otherUuid.message]).toEqual([
+      'ERR_DOMAIN_EXISTS',
+      `domain 'install' already exists with uuid ${UUID_A}`,
+    ]);
+  });
+
   it('keeps an undefined running domain as transient until it stops', async () => {
     const driver = await h.setup();
     const dom = await driver.domainDefineXML(buildBootSectorXml('fleeting', h.image));
