@@ -1,3 +1,4 @@
+import type { UsbAddress, VirtioSerialAddress } from './bus-types.js';
 import { VGA_VRAM_KIB } from './parse-pci-devices.js';
 import type {
   DevicesConfig,
@@ -18,9 +19,26 @@ function hex(n: number, width: number): string {
   return `0x${n.toString(16).padStart(width, '0')}`;
 }
 
-/** <address>, as libvirt writes it: a PCI one in hex (domain 4 digits, bus and slot 2), a drive one in decimal. */
-export function buildAddressNode(a: PciAddress | DriveAddress | undefined): XmlNode | undefined {
+/** <address>, as libvirt writes it: a PCI one in hex (domain 4 digits, bus and slot 2), the others in decimal. */
+export function buildAddressNode(
+  a: PciAddress | DriveAddress | UsbAddress | VirtioSerialAddress | undefined,
+): XmlNode | undefined {
   if (a === undefined) return undefined;
+  if (a.type === 'usb') {
+    return el('address', [
+      ['type', 'usb'],
+      ['bus', a.bus],
+      ['port', a.port],
+    ]);
+  }
+  if (a.type === 'virtio-serial') {
+    return el('address', [
+      ['type', 'virtio-serial'],
+      ['controller', a.controller],
+      ['bus', a.bus],
+      ['port', a.port],
+    ]);
+  }
   if (a.type === 'drive') {
     return el('address', [
       ['type', 'drive'],

@@ -1,5 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { isQ35Machine } from './parse-os.js';
+import { addImplicitBusDevices, listControllerSlotUsers } from './bus-controllers.js';
 import type { DomainConfig, PciAddress, RootPortConfig } from './types.js';
 
 /** The last slot of a PCI bus. */
@@ -47,12 +48,22 @@ export const Q35_SATA_ADDRESS: PciAddress = { type: 'pci', domain: 0, bus: 0, sl
 export interface PciSlotUser {
   /** How errors name it: 'disk vda', 'interface 52:54:00:...', 'memballoon'. */
   label: string;
-  /** A PCIe device (virtio): on Q35 it goes behind a root port of its own. */
+  /** A PCIe device (virtio, qemu-xhci): on Q35 it goes behind a root port of its own. */
   pcie: boolean;
   address: PciAddress | undefined;
   set(address: PciAddress): void;
+  /**
+   * Where the chipset stage puts it when that slot is free, before any other device and before the
+   * root ports (libvirt's qemuDomainValidateDevicePCISlots*): the primary video, Q35's first ICH9 UHCI
+   * at 00:1d.0, Q35's ICH9 sound at 00:1b.0. Taken, the device is placed in its turn like any other.
+   */
+  preferred?: PciAddress;
+  /**
+   * Functions of one multifunction slot (an EHCI and its UHCI companions): the key they share and the
+   * function this one takes; the first of the group placed picks the slot.
+   */
+  slotGroup?: { key: string; function: number; multifunction?: boolean };
 }
-
 /** A root-bus address at function 0 of a slot. */
 export function buildPciAddress(slot: number): PciAddress {
   return { type: 'pci', domain: 0, bus: 0, slot, function: 0 };
@@ -71,28 +82,55 @@ export function describePciAddress(a: PciAddress): string {
 }
 
 /**
- * The devices of a definition that take a PCI address, in the order an address is given to those
- * without one: the video device first (it takes the machine's video slot), then interfaces, the i440FX
- * SATA controller, virtio disks and the balloon; libvirt's order of assignment for these device kinds.
- * Root ports are not in it: they are placed as the PCIe devices need them.
+ * The devices of a definition that take a PCI address, in libvirt's order of assignment
+ * (qemuDomainAssignDevicePCISlots), each kind in document order:
+ *   1. the primary video (its machine slot comes first, in the chipset stage; see `preferred`)
+ *   2. interfaces
+ *   3. sound cards (an ICH9 sound card on Q35 prefers 00:1b.0)
+ *   4. controllers other than PCI, in controller order: USB (ICH9 companions share one slot; the
+ *      i440FX's PIIX3 UHCI and IDE are built in at 00:01.2 and 00:01.1 and take no slot), SCSI, the
+ *      i440FX AHCI, virtio-serial
+ *   5. virtio disks
+ *   6. the virtio balloon
+ *   7. rng devices
+ *   8. the watchdog (i6300esb)
+ *   9. further (secondary) video devices
+ *  10. virtio inputs
+ * A new device kind takes its place in this list. Root ports are not in it: they are placed after the
+ * chipset stage and before these, and more are added as the PCIe devices need them.
  */
 export function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   const { devices } = config;
   const users: PciSlotUser[] = [];
-  const add = (label: string, pcie: boolean, dev: { address?: PciAddress }): void => {
-    users.push({ label, pcie, address: dev.address, set: (a) => (dev.address = a) });
+  const add = (label: string, pcie: boolean, dev: { address?: PciAddress }, extra = {}): void => {
+    users.push({ label, pcie, address: dev.address, set: (a) => (dev.address = a), ...extra });
   };
-  if (devices.video) add('video', false, devices.video);
+  const facts = getMachinePciFacts(config.os.machine);
+  // 1. primary video
+  if (devices.video) add('video', false, devices.video, { preferred: buildPciAddress(facts.videoSlot) });
+  // 2. interfaces
   for (const nic of devices.interfaces) add(`interface ${nic.mac}`, nic.model === 'virtio', nic);
-  const sata = devices.sataController;
-  if (sata && !isQ35Machine(config.os.machine)) add('controller sata', false, sata);
+  // 3. sound cards
+  // 4. controllers other than PCI
+  users.push(...listControllerSlotUsers(config));
+  // 5. virtio disks
   for (const disk of devices.disks) {
     if (disk.bus !== 'virtio') continue;
     const address = disk.address?.type === 'pci' ? disk.address : undefined;
     users.push({ label: `disk ${disk.targetDev}`, pcie: true, address, set: (a) => (disk.address = a) });
   }
+  // 6. balloon
   const balloon = devices.memballoon;
   if (balloon && balloon.model !== 'none') add('memballoon', true, balloon);
+  // 7. rng devices
+  // 8. watchdog
+  // 9. secondary video devices
+  // 10. virtio inputs
+  for (const [i, input] of (devices.inputs ?? []).entries()) {
+    if (input.bus !== 'virtio') continue;
+    const address = input.address?.type === 'pci' ? input.address : undefined;
+    users.push({ label: `input ${i}`, pcie: true, address, set: (a) => (input.address = a) });
+  }
   return users;
 }
 
@@ -107,6 +145,7 @@ export function addImplicitDevices(config: DomainConfig): void {
   if (d.graphics.length > 0 && !d.video) d.video = { model: 'vga' };
   if (d.disks.some((disk) => disk.bus === 'sata') && !d.sataController) d.sataController = {};
   if (d.sataController && q35) d.sataController.address ??= { ...Q35_SATA_ADDRESS };
+  addImplicitBusDevices(config);
 }
 
 /** The root bus's free slots and the root ports, while a layout is being made. */
@@ -133,9 +172,20 @@ class RootBusPlan {
     else this.busy.add(a.bus);
   }
 
-  /** The first slot no device and no chipset function uses (`preferred` when it is free). */
-  takeSlot(label: string, preferred = 1): PciAddress {
-    let slot = this.used.has(preferred) ? 1 : preferred;
+  /** Whether no device and no chipset function uses a root-bus slot. */
+  isSlotFree(slot: number): boolean {
+    return !this.used.has(slot);
+  }
+
+  /** Take a given root-bus address (the chipset stage's), marking its slot used. */
+  takeAddress(address: PciAddress): PciAddress {
+    this.used.add(address.slot);
+    return { ...address };
+  }
+
+  /** The first slot no device and no chipset function uses. */
+  takeSlot(label: string): PciAddress {
+    let slot = 1;
     while (this.used.has(slot) && slot <= PCI_SLOT_MAX) slot++;
     if (slot > PCI_SLOT_MAX) {
       throw new TsvirtError(
@@ -189,24 +239,39 @@ class RootBusPlan {
 }
 
 /**
- * Give every device without a PCI address one, in libvirt's order (see listSlotUsers): the video device
- * its machine slot when free; on Q35 every PCIe device (virtio) slot 0 of a pcie-root-port of its own,
- * added on the next function of the root ports' slot (00:02.0, 00:02.1, ... behind a video on 00:01.0)
- * as needed; every other device the first slot no device and no chipset
- * function uses. Devices that have an address keep it. Mutates; returns how many root ports it added.
- * Throws ERR_OPERATION_FAILED when the root bus is full.
+ * Give every device without a PCI address one, in libvirt's order (see listSlotUsers): first the
+ * chipset stage (each device's `preferred` address when its slot is free: the video on its machine
+ * slot, ...), then the definition's root ports without an address (on the next function of the root
+ * ports' slot: 00:02.0, 00:02.1, ... behind a video on 00:01.0), then the rest in list order: on Q35
+ * every PCIe device slot 0 of a pcie-root-port of its own (a new one when none is free), every other
+ * device the first slot no device and no chipset function uses, companions of a multifunction group
+ * their function of the group's slot. Devices that have an address keep it. Mutates; returns how many
+ * root ports it added. Throws ERR_OPERATION_FAILED when the root bus is full.
  */
 export function layOutPciSlots(config: DomainConfig): number {
   const q35 = isQ35Machine(config.os.machine);
   const users = listSlotUsers(config);
   const plan = new RootBusPlan(config, users);
+  const groups = new Map<string, number>();
+  for (const u of users) if (u.slotGroup && u.address) groups.set(u.slotGroup.key, u.address.slot);
+  for (const u of users) {
+    if (u.address || !u.preferred || !plan.isSlotFree(u.preferred.slot)) continue;
+    u.address = plan.takeAddress(u.preferred);
+    u.set(u.address);
+    if (u.slotGroup) groups.set(u.slotGroup.key, u.preferred.slot);
+  }
   for (const port of config.devices.rootPorts ?? []) if (!port.address) plan.placeRootPort(port);
   const before = config.devices.rootPorts?.length ?? 0;
-  const videoSlot = getMachinePciFacts(config.os.machine).videoSlot;
   for (const u of users) {
     if (u.address) continue;
-    if (q35 && u.pcie) u.set(plan.takeRootPort(u.label));
-    else u.set(plan.takeSlot(u.label, u.label === 'video' ? videoSlot : 1));
+    const group = u.slotGroup;
+    if (group) {
+      const slot = groups.get(group.key) ?? plan.takeSlot(u.label).slot;
+      groups.set(group.key, slot);
+      const multi = group.multifunction === undefined ? {} : { multifunction: group.multifunction };
+      u.set({ ...buildPciAddress(slot), function: group.function, ...multi });
+    } else if (q35 && u.pcie) u.set(plan.takeRootPort(u.label));
+    else u.set(plan.takeSlot(u.label));
   }
   return (config.devices.rootPorts?.length ?? 0) - before;
 }
