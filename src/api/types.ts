@@ -144,3 +144,9 @@ export interface TypedParamValues {
 export type TypedParam = {
   [K in TypedParamTypeName]: { name: string; type: K; value: TypedParamValues[K] };
 }[TypedParamTypeName];
+
+/** One field of virNodeGetCPUStats (ns) or virNodeGetMemoryStats (KiB). */
+export interface NodeStat {
+  field: string;
+  value: bigint;
+}

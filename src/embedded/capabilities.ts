@@ -1,9 +1,11 @@
-import { XMLBuilder } from 'fast-xml-parser';
+import { el, renderXml, type XmlNode } from '../domain/xml-writer.js';
+import type { MachineFact } from './qemu-caps-parse.js';
 
 /** What the capabilities document says about the host and its guests. */
 export interface CapabilitiesFacts {
   hostUuid: string;
   cpuVendor: string | null;
+  /** The host CPU as a qemu -cpu model name (pickHostCpuModel), which clients copy into domain XML. */
   cpuModel: string | null;
   cpuFlags: string[];
   sockets: number;
@@ -12,7 +14,40 @@ export interface CapabilitiesFacts {
   qemuBinary: string;
   /** Guest domain types that can run: always 'qemu' (TCG), and 'kvm' only where the host check allows it. */
   domainTypes: Array<'qemu' | 'kvm'>;
-  machines: string[];
+  /** qemu's machine types that tsvirt starts, in qemu's order. */
+  machines: MachineFact[];
+}
+
+/**
+ * The <machine> entries as libvirt lists them: qemu's default machine first, each canonical name with
+ * its vCPU limit, then its alias (pc, q35) pointing at it with canonical=.
+ */
+export function buildMachineNodes(machines: MachineFact[]): XmlNode[] {
+  const ordered = [...machines.filter((m) => m.isDefault), ...machines.filter((m) => !m.isDefault)];
+  return ordered.flatMap((m) => {
+    const deprecated = m.deprecated ? 'yes' : undefined;
+    const own = el(
+      'machine',
+      [
+        ['maxCpus', m.maxCpus],
+        ['deprecated', deprecated],
+      ],
+      m.name,
+    );
+    if (m.alias === undefined) return [own];
+    return [
+      own,
+      el(
+        'machine',
+        [
+          ['canonical', m.name],
+          ['maxCpus', m.maxCpus],
+          ['deprecated', deprecated],
+        ],
+        m.alias,
+      ),
+    ];
+  });
 }
 
 /** Builds the capabilities XML (virConnectGetCapabilities) in libvirt's format. */
@@ -23,40 +58,60 @@ export function buildCapabilitiesXml(f: CapabilitiesFacts): string {
       : f.cpuVendor === 'AuthenticAMD'
         ? 'AMD'
         : (f.cpuVendor ?? 'unknown');
-  const doc = {
-    capabilities: {
-      host: {
-        uuid: f.hostUuid,
-        cpu: {
-          arch: 'x86_64',
-          ...(f.cpuModel ? { model: f.cpuModel } : {}),
-          vendor,
-          topology: { '@_sockets': f.sockets, '@_dies': 1, '@_cores': f.cores, '@_threads': f.threads },
-          feature: f.cpuFlags.map((name) => ({ '@_name': name })),
-        },
-        // No <migration_features> until tsvirt migrates: clients take them for a promise.
-      },
-      guest: {
-        os_type: 'hvm',
-        arch: {
-          '@_name': 'x86_64',
-          wordsize: 64,
-          emulator: f.qemuBinary,
-          machine: f.machines.map((m) => ({ '@_maxCpus': 255, '#text': m })),
-          domain: f.domainTypes.map((t) => ({ '@_type': t })),
-        },
-        features: {
-          acpi: { '@_default': 'on', '@_toggle': 'yes' },
-          apic: { '@_default': 'on', '@_toggle': 'no' },
-        },
-      },
-    },
-  };
-  const builder = new XMLBuilder({
-    ignoreAttributes: false,
-    format: true,
-    indentBy: '  ',
-    suppressEmptyNode: true,
-  });
-  return builder.build(doc) as string;
+  const host = el(
+    'host',
+    [],
+    [
+      el('uuid', [], f.hostUuid),
+      el(
+        'cpu',
+        [],
+        [
+          el('arch', [], 'x86_64'),
+          f.cpuModel ? el('model', [], f.cpuModel) : undefined,
+          el('vendor', [], vendor),
+          el('topology', [
+            ['sockets', f.sockets],
+            ['dies', 1],
+            ['cores', f.cores],
+            ['threads', f.threads],
+          ]),
+          ...f.cpuFlags.map((name) => el('feature', [['name', name]])),
+        ],
+      ),
+      // No <migration_features> until tsvirt migrates: clients take them for a promise.
+    ],
+  );
+  const guest = el(
+    'guest',
+    [],
+    [
+      el('os_type', [], 'hvm'),
+      el(
+        'arch',
+        [['name', 'x86_64']],
+        [
+          el('wordsize', [], '64'),
+          el('emulator', [], f.qemuBinary),
+          ...buildMachineNodes(f.machines),
+          ...f.domainTypes.map((t) => el('domain', [['type', t]])),
+        ],
+      ),
+      el(
+        'features',
+        [],
+        [
+          el('acpi', [
+            ['default', 'on'],
+            ['toggle', 'yes'],
+          ]),
+          el('apic', [
+            ['default', 'on'],
+            ['toggle', 'no'],
+          ]),
+        ],
+      ),
+    ],
+  );
+  return renderXml(el('capabilities', [], [host, guest]));
 }

@@ -7,6 +7,9 @@ import { StorageDriver } from '../storage/index.js';
 import { loadQemuConf } from './qemu-conf.js';
 import { buildCachedHostProbe } from './host-facts-cache.js';
 import { HostDriver } from './host-driver.js';
+import type { HostProbes } from './host-facts.js';
+import { buildCachedQemuCapsProbe } from './qemu-caps.js';
+import { memoizeAsync } from '../driver/host.js';
 import { buildStorageResources } from './storage-resources.js';
 
 /** Options of EmbeddedConnection.open. */
@@ -58,8 +61,9 @@ export class EmbeddedConnection implements Connection {
     readonly uri: string,
     private readonly qemu: QemuDriver,
     private readonly pools: StorageOnDemand,
+    probes: HostProbes,
   ) {
-    this.host = new HostDriver(qemu);
+    this.host = new HostDriver(qemu, probes);
   }
 
   /** Takes the root, re-adopts running guests, loads the pools (now or on first use), then autostarts. */
@@ -67,10 +71,14 @@ export class EmbeddedConnection implements Connection {
     const cacheDir = join(opts.root, 'cache', 'qemu');
     await mkdir(cacheDir, { recursive: true });
     const qemuConf = await loadQemuConf(opts.qemuConfFile ?? join(opts.root, 'etc', 'qemu.conf'));
+    const probes: HostProbes = {
+      hostFacts: memoizeAsync(buildCachedHostProbe(join(cacheDir, 'host-facts.json'))),
+      qemuCaps: buildCachedQemuCapsProbe(join(cacheDir, 'qemu-caps.json')),
+    };
     const qemu = await QemuDriver.open({
       root: opts.root,
       qemuConf,
-      hostProbe: buildCachedHostProbe(join(cacheDir, 'host-facts.json')),
+      hostProbe: probes.hostFacts,
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),
@@ -94,7 +102,7 @@ export class EmbeddedConnection implements Connection {
       await qemu.close();
       throw err;
     }
-    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, pools);
+    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, pools, probes);
   }
 
   /**
@@ -122,6 +130,13 @@ export class EmbeddedConnection implements Connection {
   getCapabilities: HostApi['getCapabilities'] = () => this.host.getCapabilities();
   getNodeInfo: HostApi['getNodeInfo'] = () => this.host.getNodeInfo();
   getMaxVcpus: HostApi['getMaxVcpus'] = (...a) => this.host.getMaxVcpus(...a);
+  getDomainCapabilities: HostApi['getDomainCapabilities'] = (...a) => this.host.getDomainCapabilities(...a);
+  getCpuModelNames: HostApi['getCpuModelNames'] = (...a) => this.host.getCpuModelNames(...a);
+  getSysinfo: HostApi['getSysinfo'] = (...a) => this.host.getSysinfo(...a);
+  getNodeCpuStats: HostApi['getNodeCpuStats'] = (...a) => this.host.getNodeCpuStats(...a);
+  getNodeMemoryStats: HostApi['getNodeMemoryStats'] = (...a) => this.host.getNodeMemoryStats(...a);
+  getCellsFreeMemory: HostApi['getCellsFreeMemory'] = (...a) => this.host.getCellsFreeMemory(...a);
+  getFreeMemory: HostApi['getFreeMemory'] = () => this.host.getFreeMemory();
 
   // domains: QemuDriver
   listAllDomains: DomainApi['listAllDomains'] = (...a) => this.qemu.listAllDomains(...a);

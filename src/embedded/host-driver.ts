@@ -1,9 +1,20 @@
 /** The host part of an embedded connection: the machine's facts, and the hypervisor's name and version. */
 import { hostname } from 'node:os';
 import type { HostApi } from '../api/host-api.js';
-import type { NodeInfo } from '../api/types.js';
+import type { NodeInfo, NodeStat } from '../api/types.js';
+import { TsvirtError } from '../errors.js';
 import { LIBVIRT_API_VERSION, versionNumber } from '../version.js';
-import { readCapabilities, readNodeInfo } from './host-facts.js';
+import { answerDomainCapabilities } from './domain-capabilities-query.js';
+import {
+  buildUncachedHostProbes,
+  readCapabilities,
+  readHostCpuFacts,
+  readNodeInfo,
+  type HostProbes,
+} from './host-facts.js';
+import { readCellsFreeMemory, readCpuStats, readFreeMemory, readMemoryStats } from './node-stats.js';
+import { listNamedCpuModels } from './qemu-caps-parse.js';
+import { readSysinfo } from './sysinfo.js';
 
 /** What the host driver asks of the hypervisor driver. */
 export interface Hypervisor {
@@ -13,7 +24,10 @@ export interface Hypervisor {
 
 /** virConnectGet* of the host, as libvirt's QEMU driver answers them. */
 export class HostDriver implements HostApi {
-  constructor(private readonly hypervisor: Hypervisor) {}
+  constructor(
+    private readonly hypervisor: Hypervisor,
+    private readonly probes: HostProbes = buildUncachedHostProbes(),
+  ) {}
 
   getType(): Promise<string> {
     return this.hypervisor.getType();
@@ -33,7 +47,7 @@ export class HostDriver implements HostApi {
   }
 
   getCapabilities(): Promise<string> {
-    return readCapabilities();
+    return readCapabilities(this.probes);
   }
 
   getNodeInfo(): Promise<NodeInfo> {
@@ -43,5 +57,61 @@ export class HostDriver implements HostApi {
   /** The pc machine's limit, which qemu reports as 255 for x86_64. */
   async getMaxVcpus(_type?: string): Promise<number> {
     return 255;
+  }
+
+  async getDomainCapabilities(
+    emulatorbin?: string,
+    arch?: string,
+    machine?: string,
+    virttype?: string,
+    _flags?: number,
+  ): Promise<string> {
+    const host = await readHostCpuFacts(this.probes);
+    return answerDomainCapabilities(
+      { emulatorbin, arch, machine, virttype },
+      {
+        qemuBinary: host.facts.qemuBinary,
+        kvmUsable: host.facts.kvm.usable,
+        kvmReason: host.facts.kvm.reason,
+        cpuHostWorks: host.facts.cpuHostWorks,
+        hostCpuModel: host.hostCpuModel,
+        caps: host.caps,
+        // tsvirt boots no <loader>/<nvram> yet: no UEFI to offer, even where OVMF is installed.
+        firmwareImages: [],
+      },
+    );
+  }
+
+  /** qemu's named CPU models; libvirt answers for x86 arches only on an x86 host. */
+  async getCpuModelNames(arch: string, _flags?: number): Promise<string[]> {
+    if (arch !== 'x86_64' && arch !== 'i686') {
+      throw new TsvirtError('ERR_NOT_SUPPORTED', `cannot find CPU models for architecture '${arch}'`, {
+        field: 'arch',
+        value: arch,
+        expected: ['x86_64', 'i686'],
+      });
+    }
+    const host = await readHostCpuFacts(this.probes);
+    return listNamedCpuModels(host.caps).map((m) => m.name);
+  }
+
+  getSysinfo(_flags?: number): Promise<string> {
+    return readSysinfo();
+  }
+
+  getNodeCpuStats(cpuNum: number, _flags?: number): Promise<NodeStat[]> {
+    return readCpuStats(cpuNum);
+  }
+
+  getNodeMemoryStats(cellNum: number, _flags?: number): Promise<NodeStat[]> {
+    return readMemoryStats(cellNum);
+  }
+
+  getCellsFreeMemory(startCell: number, maxCells: number): Promise<bigint[]> {
+    return readCellsFreeMemory(startCell, maxCells);
+  }
+
+  getFreeMemory(): Promise<bigint> {
+    return readFreeMemory();
   }
 }

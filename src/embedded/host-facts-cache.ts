@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { findQemuBinary } from '../kvm/qemu-probe.js';
 
 /** What the facts depend on: the qemu binary as a file, /dev/kvm, and the boot (kvm modules, kernel). */
-async function buildProbeKey(): Promise<string> {
+export async function buildProbeKey(): Promise<string> {
   const binary = findQemuBinary();
   const st = binary === undefined ? undefined : statSync(binary, { throwIfNoEntry: false });
   const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();

@@ -2,10 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { NodeInfo } from '../connection.js';
 import { getHostCpuCount } from '../kvm/affinity.js';
-import { findQemuBinary } from '../kvm/qemu-probe.js';
 import { parseCpuinfo } from '../kvm/cpuinfo.js';
 import { buildNodeInfo, parseMemTotalKiB } from './node-info.js';
 import { buildCapabilitiesXml } from './capabilities.js';
+import { MACHINE_PATTERN } from '../domain/parse-os.js';
+import { memoizeAsync, probeHostFacts } from '../driver/host.js';
+import type { HostFacts } from '../driver/index.js';
+import { parseCpuSignature, pickHostCpuModel } from './host-cpu-model.js';
+import { probeQemuCaps } from './qemu-caps.js';
+import type { QemuCaps } from './qemu-caps-parse.js';
 
 /** Reads virNodeInfo from /proc. */
 export async function readNodeInfo(): Promise<NodeInfo> {
@@ -32,29 +37,68 @@ async function readHostUuid(): Promise<string> {
   return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
 }
 
+/** The cached probes the host driver reads: the host facts and qemu's machines and CPU models. */
+export interface HostProbes {
+  hostFacts: () => Promise<HostFacts>;
+  qemuCaps: (binary: string) => Promise<QemuCaps>;
+}
+
+/** The probes without a cache file (each runs once per process). */
+export function buildUncachedHostProbes(): HostProbes {
+  const hostFacts = memoizeAsync(probeHostFacts);
+  const caps = new Map<string, Promise<QemuCaps>>();
+  return {
+    hostFacts,
+    qemuCaps: (binary) => {
+      const pending = caps.get(binary) ?? probeQemuCaps(binary);
+      caps.set(binary, pending);
+      pending.catch(() => caps.delete(binary));
+      return pending;
+    },
+  };
+}
+
+/** What the capabilities and domain capabilities are built from, probed once and cached. */
+export interface HostCpuFacts {
+  facts: HostFacts;
+  caps: QemuCaps;
+  cpuinfoText: string;
+  /** The host CPU as a qemu model name (pickHostCpuModel). */
+  hostCpuModel: string;
+}
+
+/** Reads the host facts, qemu's capabilities and /proc/cpuinfo, and picks the host CPU model. */
+export async function readHostCpuFacts(probes: HostProbes): Promise<HostCpuFacts> {
+  const facts = await probes.hostFacts();
+  const [caps, cpuinfoText] = await Promise.all([
+    probes.qemuCaps(facts.qemuBinary),
+    readFile('/proc/cpuinfo', 'utf8'),
+  ]);
+  const hostCpuModel = pickHostCpuModel(parseCpuSignature(cpuinfoText), caps.cpuModels, facts.kvm.usable);
+  return { facts, caps, cpuinfoText, hostCpuModel };
+}
+
 /**
  * Builds the capabilities XML from the host probe: the guest type 'kvm' is listed only when the
- * probe says KVM is usable.
+ * probe says KVM is usable; the machines are qemu's pc and q35 ones, which tsvirt starts.
  */
-export async function readCapabilities(): Promise<string> {
-  const [cpuinfoText, accel, node, hostUuid] = await Promise.all([
-    readFile('/proc/cpuinfo', 'utf8'),
-    // The KVM probe (ioctls, the self-test's guest image) loads when a client first asks.
-    import('../kvm/host-probe.js').then(({ probeAccel }) => probeAccel({ skipSelfTest: true })),
+export async function readCapabilities(probes: HostProbes): Promise<string> {
+  const [host, node, hostUuid] = await Promise.all([
+    readHostCpuFacts(probes),
     readNodeInfo(),
     readHostUuid(),
   ]);
-  const cpu = parseCpuinfo(cpuinfoText);
+  const cpu = parseCpuinfo(host.cpuinfoText);
   return buildCapabilitiesXml({
     hostUuid,
     cpuVendor: cpu.vendor,
-    cpuModel: cpu.model,
+    cpuModel: host.hostCpuModel,
     cpuFlags: cpu.virtFlags,
     sockets: node.sockets,
     cores: node.cores,
     threads: node.threads,
-    qemuBinary: accel.qemuBinary ?? findQemuBinary() ?? '/usr/bin/qemu-system-x86_64',
-    domainTypes: accel.kvmUsable ? ['qemu', 'kvm'] : ['qemu'],
-    machines: ['pc', 'q35'],
+    qemuBinary: host.facts.qemuBinary,
+    domainTypes: host.facts.kvm.usable ? ['qemu', 'kvm'] : ['qemu'],
+    machines: host.caps.machines.filter((m) => MACHINE_PATTERN.test(m.name)),
   });
 }

@@ -7,6 +7,7 @@
  */
 import { connectEntries } from './connect.js';
 import { hostEntries } from './host.js';
+import { hostNodeEntries } from './host-node.js';
 import { domainEntries } from './domain.js';
 import { domainLifecycleEntries } from './domain-lifecycle.js';
 import { domainVcpuEntries } from './domain-vcpus.js';
@@ -27,6 +28,7 @@ export { messageCodecs } from './events.js';
 export const ENTRIES = [
   ...connectEntries,
   ...hostEntries,
+  ...hostNodeEntries,
   ...domainEntries,
   ...domainLifecycleEntries,
   ...domainVcpuEntries,

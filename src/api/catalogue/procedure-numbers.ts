@@ -69,11 +69,14 @@ export const Procedure = {
   STORAGE_VOL_GET_INFO: 98, // vol -> char type; uhyper capacity, allocation
   STORAGE_VOL_GET_XML_DESC: 99, // vol; uint flags -> string xml
   STORAGE_VOL_GET_PATH: 100, // vol -> string name
+  NODE_GET_CELLS_FREE_MEMORY: 101, // int startCell; int maxcells -> uhyper cells<1024>
+  NODE_GET_FREE_MEMORY: 102, // void -> uhyper freeMem
   DOMAIN_EVENT_LIFECYCLE: 107, // MESSAGE (legacy): dom; int event; int detail
   CONNECT_GET_URI: 110, // void -> string uri
   DOMAIN_GET_SECURITY_LABEL: 121, // dom -> char label<4097>; int enforcing
   NODE_GET_SECURITY_MODEL: 122, // void -> char model<257>; char doi<257>
   STORAGE_VOL_CREATE_XML_FROM: 125, // pool; string xml; vol clonevol; uint flags -> vol
+  CONNECT_NUM_OF_SECRETS: 139, // void -> int num (legacy listing)
   DOMAIN_IS_ACTIVE: 150, // dom -> int active
   DOMAIN_IS_PERSISTENT: 151, // dom -> int persistent
   STORAGE_POOL_IS_ACTIVE: 154, // pool -> int active
@@ -90,11 +93,14 @@ export const Procedure = {
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
   DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
   DOMAIN_OPEN_CONSOLE: 201, // dom; remote_string dev_name; uint flags -> void, then STREAM packets
+  CONNECT_GET_SYSINFO: 203, // uint flags -> string sysinfo
   DOMAIN_SET_MEMORY_FLAGS: 204, // dom; uhyper memory; uint flags -> void
   STORAGE_VOL_UPLOAD: 208, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets in
   STORAGE_VOL_DOWNLOAD: 209, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets out
   DOMAIN_GET_STATE: 212, // dom; uint flags -> int state; int reason
   DOMAIN_PIN_VCPU_FLAGS: 225, // dom; uint vcpu; opaque cpumap<>; uint flags -> void
+  NODE_GET_CPU_STATS: 227, // int cpuNum; int nparams; uint flags -> node_get_cpu_stats params<16>; int nparams
+  NODE_GET_MEMORY_STATS: 228, // int nparams; int cellNum; uint flags -> node_get_memory_stats params<16>; int nparams
   DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
   DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
   DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
@@ -104,11 +110,16 @@ export const Procedure = {
   CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
   CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
   STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
+  CONNECT_LIST_ALL_INTERFACES: 284, // int need_results; uint flags -> interface ifaces<>; uint ret
+  CONNECT_LIST_ALL_NODE_DEVICES: 285, // int need_results; uint flags -> node_device devices<>; uint ret
+  CONNECT_LIST_ALL_SECRETS: 287, // int need_results; uint flags -> secret secrets<>; uint ret
   NODE_GET_CPU_MAP: 293, // int need_map; int need_online; uint flags -> opaque cpumap<>; uint online; int ret
   DOMAIN_GET_JOB_STATS: 298, // dom; uint flags -> int type; typed_param params<64>
+  CONNECT_GET_CPU_MODEL_NAMES: 312, // string arch; int need_results; uint flags -> string models<8192>; int ret
   CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
+  CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
   DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
