@@ -12,6 +12,8 @@ import {
   serialAlias,
 } from './aliases.js';
 import { isQ35Machine } from './parse-os.js';
+import { buildDiskBlockProps } from './disk-block-options.js';
+import { NIC_QEMU_DEVICES } from './nic-models.js';
 import { formatQemuPciAddr, getMachinePciFacts } from './pci-address.js';
 import type { CharDevConfig, DiskConfig, DomainConfig, InterfaceConfig, PciAddress } from './types.js';
 
@@ -91,8 +93,9 @@ export function buildDiskObjects(
     const names = buildBlockNodeNames(disk.nodeIndex ?? position + 1);
     const ro = disk.readonly;
     const driver = resolved.kind === 'file' ? 'file' : 'host_device';
-    blockdevs.push({ driver, filename: resolved.path, 'node-name': names.storage, 'read-only': ro });
-    blockdevs.push({ driver: disk.format, file: names.storage, 'node-name': names.format, 'read-only': ro });
+    const props = buildDiskBlockProps(disk);
+    blockdevs.push({ driver, filename: resolved.path, 'node-name': names.storage, 'read-only': ro, ...props.storage });
+    blockdevs.push({ driver: disk.format, file: names.storage, 'node-name': names.format, 'read-only': ro, ...props.format });
     drive = names.format;
   }
   return { blockdevs, device: buildDiskDevice(config, disk, drive, bootindex) };
@@ -117,6 +120,7 @@ function buildDiskDevice(
   }
   if (drive !== undefined) dev.drive = drive;
   dev.id = diskAlias(disk);
+  Object.assign(dev, buildDiskBlockProps(disk).device);
   if (bootindex !== undefined) dev.bootindex = bootindex;
   return dev as QemuDeviceObject;
 }
@@ -137,7 +141,7 @@ export function buildNicObjects(
         ? { type: 'bridge', id, br: nic.bridge }
         : { type: 'tap', id, ifname: nic.targetDev, script: 'no', downscript: 'no' };
   const device: QemuDeviceObject = {
-    driver: nic.model === 'virtio' ? 'virtio-net-pci' : 'e1000',
+    driver: NIC_QEMU_DEVICES[nic.model],
     ...buildPciPlacement(config, nic.address),
     netdev: id,
     id: alias,

@@ -15,6 +15,9 @@ import type {
   InterfaceConfig,
 } from './types.js';
 import { formatCpuset } from './units.js';
+import { buildClockNode, buildCpuChildren, buildFeaturesNode, buildPmNode } from './format-features.js';
+import { buildBootOrderNode, buildDiskDriverAttrs } from './format-disk-options.js';
+import { buildMetadataNode, buildNamespaceAttrs, buildQemuCommandlineNode } from './format-namespaces.js';
 import { el, renderXml, type XmlNode } from './xml-writer.js';
 
 /**
@@ -29,12 +32,14 @@ export function formatDomainXml(definition: DomainConfig, live?: DomainLiveFacts
     [
       ['type', config.type],
       ['id', live?.id],
+      ...buildNamespaceAttrs(config),
     ],
     [
       el('name', [], config.name),
       el('uuid', [], config.uuid),
       config.title !== undefined && el('title', [], config.title),
       config.description !== undefined && el('description', [], config.description),
+      buildMetadataNode(config),
       el('memory', [['unit', 'KiB']], String(config.memoryKiB)),
       el('currentMemory', [['unit', 'KiB']], String(config.currentMemoryKiB)),
       el(
@@ -57,14 +62,15 @@ export function formatDomainXml(definition: DomainConfig, live?: DomainLiveFacts
           ),
         ),
       buildOs(config),
-      (config.features.acpi || config.features.apic) &&
-        el('features', [], [config.features.acpi && el('acpi'), config.features.apic && el('apic')]),
+      buildFeaturesNode(config),
       buildCpu(config),
-      config.clock && el('clock', [['offset', config.clock.offset]]),
+      buildClockNode(config),
       el('on_poweroff', [], config.onPoweroff),
       el('on_reboot', [], config.onReboot),
       el('on_crash', [], config.onCrash),
+      buildPmNode(config),
       buildDevices(config, live),
+      buildQemuCommandlineNode(config),
     ],
   );
   return renderXml(root);
@@ -103,6 +109,7 @@ function buildCpu(config: DomainConfig): XmlNode | undefined {
   ];
   return el('cpu', attrs, [
     cpu.model !== undefined && el('model', [['fallback', cpu.modelFallback]], cpu.model),
+    ...buildCpuChildren(config),
   ]);
 }
 
@@ -155,6 +162,7 @@ function buildDisk(disk: DiskConfig): XmlNode {
       el('driver', [
         ['name', 'qemu'],
         ['type', disk.format],
+        ...buildDiskDriverAttrs(disk),
       ]),
       source,
       el('target', [
@@ -162,6 +170,9 @@ function buildDisk(disk: DiskConfig): XmlNode {
         ['bus', disk.bus],
       ]),
       disk.readonly && el('readonly'),
+      disk.shareable === true && el('shareable'),
+      disk.serial !== undefined && el('serial', [], disk.serial),
+      buildBootOrderNode(disk.bootOrder),
       alias(disk.alias),
       address(disk.address),
     ],
@@ -177,6 +188,7 @@ function buildInterface(nic: InterfaceConfig): XmlNode {
       nic.type === 'bridge' && el('source', [['bridge', nic.bridge]]),
       nic.type === 'ethernet' && el('target', [['dev', nic.targetDev]]),
       el('model', [['type', nic.model]]),
+      buildBootOrderNode(nic.bootOrder),
       nic.romEnabled === false && el('rom', [['enabled', 'no']]),
       alias(nic.alias),
       address(nic.address),

@@ -4,6 +4,8 @@ import { readPciIdentity as readIdentity } from './parse-address.js';
 import { readControllers, readVideo } from './parse-pci-devices.js';
 import { parseCharDev, parseGraphics } from './parse-chardev.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
+import { readBootOrder } from './parse-disk-options.js';
+import { buildNetworkTypeError, NIC_MODELS } from './nic-models.js';
 import type { CharDevConfig, DevicesConfig, InterfaceConfig } from './types.js';
 
 /** Host interface names (bridges, taps): Linux allows at most 15 bytes. */
@@ -105,6 +107,7 @@ function readMemballoon(parent: ElementReader, els: ElementReader[]): DevicesCon
 
 /** Read one <interface> of type user, bridge or ethernet (a tap named by <target dev=.../>). */
 export function parseInterface(r: ElementReader): InterfaceConfig {
+  if (r.el.attrs.type === 'network') throw buildNetworkTypeError(r.el);
   const type = r.enumAttr('type', ['user', 'bridge', 'ethernet']);
   if (type === undefined)
     throw invalid(r.el, "attribute 'type' is missing", {
@@ -128,6 +131,8 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
     nic = { ...common, type };
   }
   Object.assign(nic, readIdentity(r));
+  const bootOrder = readBootOrder(r);
+  if (bootOrder !== undefined) nic.bootOrder = bootOrder;
   r.finish();
   return nic;
 }
@@ -172,7 +177,7 @@ function readMac(r: ElementReader | undefined): string {
 function readModel(r: ElementReader | undefined): InterfaceConfig['model'] {
   // libvirt's own default is rtl8139, which tsvirt does not drive; virtio is written into the definition.
   if (!r) return 'virtio';
-  const model = r.enumAttr('type', ['virtio', 'e1000'], 'virtio');
+  const model = r.enumAttr('type', NIC_MODELS, 'virtio');
   r.finish();
   return model;
 }

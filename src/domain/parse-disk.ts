@@ -1,5 +1,6 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { readAddress, readAlias } from './parse-address.js';
+import { readDiskDriverOptions, readDiskExtras } from './parse-disk-options.js';
 import type { DiskConfig, DiskSource } from './types.js';
 
 const DISK_BUSES = ['virtio', 'ide', 'sata'] as const;
@@ -24,7 +25,9 @@ export function isAbsolutePath(text: string): boolean {
 export function parseDisk(r: ElementReader): DiskConfig {
   const type = r.enumAttr('type', ['file', 'block', 'volume'], 'file');
   const device = r.enumAttr('device', ['disk', 'cdrom'], 'disk');
-  const format = readDriver(r.child('driver'));
+  const driverEl = r.child('driver');
+  const driver = readDiskDriverOptions(driverEl);
+  const format = readDriver(driverEl);
   const sourceEl = r.child('source');
   // index='N': the block node index of a running domain's source (live XML), kept for re-adoption.
   const nodeIndex = sourceEl?.uintAttr('index');
@@ -40,6 +43,7 @@ export function parseDisk(r: ElementReader): DiskConfig {
   const { targetDev, bus } = readTarget(targetEl);
   const readonlyEl = r.child('readonly');
   readonlyEl?.finish();
+  const extras = readDiskExtras(r);
   const address = readAddress(r, ['pci', 'drive']);
   const alias = readAlias(r);
   r.finish();
@@ -54,6 +58,8 @@ export function parseDisk(r: ElementReader): DiskConfig {
     ...(address ? { address } : {}),
     ...(alias === undefined ? {} : { alias }),
     ...(source && nodeIndex !== undefined && nodeIndex > 0 ? { nodeIndex } : {}),
+    ...(driver ? { driver } : {}),
+    ...extras,
   };
 }
 

@@ -3,8 +3,17 @@ import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateUuid, normalizeUuid, validateDomainName } from './identity.js';
 import { isUserAlias } from './aliases.js';
 import { parseDevices } from './parse-devices.js';
-import { parseCpu, parseFeatures, parseOs } from './parse-os.js';
-import type { ClockConfig, DomainConfig, LifecycleAction } from './types.js';
+import { parseOs } from './parse-os.js';
+import { parseCpu, validateCpuTopology } from './parse-cpu.js';
+import { parseClock, parseFeatures, parsePm } from './parse-features.js';
+import { applyDeviceBootOrder } from './boot-order.js';
+import {
+  parseMetadata,
+  parseQemuCommandline,
+  readNamespaceDecls,
+  skipNamespaceDecls,
+} from './parse-namespaces.js';
+import type { DomainConfig, LifecycleAction } from './types.js';
 import { parseCpuset, parseSizeToKiB } from './units.js';
 import { validateDomainConfig } from './validate.js';
 import { parseXmlTree } from './xml-tree.js';
@@ -36,6 +45,8 @@ export function parseDomainXml(xml: string, options: ParseDomainOptions = {}): D
   if (type === undefined)
     throw invalid(root, "attribute 'type' is missing", { attribute: 'type', expected: 'kvm or qemu' });
   r.skip({ attrs: ['id'] }); // the id of a running domain (dumpxml output); a definition has none
+  skipNamespaceDecls(r);
+  const rootDecls = readNamespaceDecls(root);
   const name = readName(r);
   const memory = readSize(r, 'memory', true) as number;
   const vcpu = readVcpu(r);
@@ -45,6 +56,7 @@ export function parseDomainXml(xml: string, options: ParseDomainOptions = {}): D
     uuid: readUuid(r),
     ...optionalText(r, 'title'),
     ...optionalText(r, 'description'),
+    ...optional('metadata', parseMetadata(r.child('metadata'), rootDecls)),
     memoryKiB: memory,
     currentMemoryKiB: readSize(r, 'currentMemory', false) ?? memory,
     ...vcpu,
@@ -52,13 +64,17 @@ export function parseDomainXml(xml: string, options: ParseDomainOptions = {}): D
     os: parseOs(r.child('os'), root),
     features: parseFeatures(r.child('features')),
     ...optional('cpu', parseCpu(r.child('cpu'))),
-    ...optional('clock', readClock(r.child('clock'))),
+    ...optional('clock', parseClock(r.child('clock'))),
     onPoweroff: readLifecycle(r, 'on_poweroff', 'destroy'),
     onReboot: readLifecycle(r, 'on_reboot', 'restart'),
     onCrash: readLifecycle(r, 'on_crash', 'destroy'),
+    ...optional('pm', parsePm(r.child('pm'))),
     devices: parseDevices(r.child('devices')),
+    ...optional('qemuCommandline', parseQemuCommandline(r, rootDecls)),
   };
   r.finish();
+  applyDeviceBootOrder(config, root);
+  validateCpuTopology(config);
   if (!options.live) dropRuntimeIdentities(config);
   validateDomainConfig(config);
   return config;
@@ -189,13 +205,6 @@ function readCputune(r: ElementReader): DomainConfig['vcpupin'] {
   });
   tune.finish();
   return pins;
-}
-
-function readClock(r: ElementReader | undefined): ClockConfig | undefined {
-  if (!r) return undefined;
-  const offset = r.enumAttr('offset', ['utc', 'localtime'], 'utc');
-  r.finish();
-  return { offset };
 }
 
 function readLifecycle(r: ElementReader, name: string, fallback: LifecycleAction): LifecycleAction {

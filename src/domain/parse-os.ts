@@ -1,5 +1,5 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
-import type { BootDevice, CpuConfig, FeaturesConfig, OsConfig } from './types.js';
+import type { BootDevice, OsConfig } from './types.js';
 import type { XmlElement } from './xml-tree.js';
 
 /** Machine types of qemu-system-x86_64 7.2 that tsvirt drives: i440FX ("pc") and Q35 with versions. */
@@ -66,49 +66,4 @@ function dedupe(boot: BootDevice[], r: ElementReader): BootDevice[] {
     seen.add(dev);
   }
   return boot;
-}
-
-/** Read <features>: the acpi and apic flags; any other feature is not supported. */
-export function parseFeatures(r: ElementReader | undefined): FeaturesConfig {
-  if (!r) return { acpi: false, apic: false };
-  const flag = (name: string): boolean => {
-    const child = r.child(name);
-    child?.finish();
-    return child !== undefined;
-  };
-  const features = { acpi: flag('acpi'), apic: flag('apic') };
-  r.finish();
-  return features;
-}
-
-/** Read <cpu>: host-passthrough, host-model, or custom with a model name. */
-export function parseCpu(r: ElementReader | undefined): CpuConfig | undefined {
-  if (!r) return undefined;
-  const cpu: CpuConfig = { mode: r.enumAttr('mode', ['host-passthrough', 'host-model', 'custom'], 'custom') };
-  const match = r.enumAttr('match', ['minimum', 'exact', 'strict']);
-  const check = r.enumAttr('check', ['none', 'partial', 'full']);
-  const migratable = r.boolAttr('migratable', ['on', 'off']);
-  if (match !== undefined) cpu.match = match;
-  if (check !== undefined) cpu.check = check;
-  if (migratable !== undefined) cpu.migratable = migratable;
-  if (cpu.mode === 'custom') {
-    const model = r.child('model');
-    if (!model)
-      throw invalid(r.el, "element <model> is missing for mode='custom'", {
-        expected: '<model>qemu64</model>',
-      });
-    const fallback = model.enumAttr('fallback', ['allow', 'forbid']);
-    if (fallback !== undefined) cpu.modelFallback = fallback;
-    model.finish();
-    cpu.model = model.requireText('a CPU model name such as qemu64');
-    // The name goes into qemu's -cpu option: keep it to qemu's model-name alphabet.
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(cpu.model)) {
-      throw invalid(model.el, `'${cpu.model}' is not a CPU model name`, {
-        value: cpu.model,
-        expected: 'letters, digits, _ . -',
-      });
-    }
-  }
-  r.finish();
-  return cpu;
 }

@@ -1,5 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { isQ35Machine } from './parse-os.js';
+import { isPcieNicModel } from './nic-models.js';
 import { addImplicitBusDevices, listControllerSlotUsers } from './bus-controllers.js';
 import type { DomainConfig, PciAddress, RootPortConfig } from './types.js';
 
@@ -109,7 +110,7 @@ export function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   // 1. primary video
   if (devices.video) add('video', false, devices.video, { preferred: buildPciAddress(facts.videoSlot) });
   // 2. interfaces
-  for (const nic of devices.interfaces) add(`interface ${nic.mac}`, nic.model === 'virtio', nic);
+  for (const nic of devices.interfaces) add(`interface ${nic.mac}`, isPcieNicModel(nic.model), nic);
   // 3. sound cards
   // 4. controllers other than PCI
   users.push(...listControllerSlotUsers(config));

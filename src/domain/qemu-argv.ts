@@ -10,6 +10,13 @@ import {
 import { assignAliases } from './aliases.js';
 import { buildBalloonDevice, buildImplicitDevices } from './device-objects.js';
 import type { DomainConfig } from './types.js';
+import {
+  buildClockArgs,
+  buildCpuArg,
+  buildMachineProps,
+  buildPmArgs,
+  buildSmpArg,
+} from './qemu-platform-args.js';
 
 /** What buildQemuArgv needs to know about the host (from src/kvm's probe). */
 export interface QemuHostFacts {
@@ -70,15 +77,18 @@ export function buildQemuArgv(
   const argv = [config.devices.emulator ?? host.qemuBinary];
   argv.push('-name', `guest=${escapeQemuOpt(config.name)},debug-threads=on`);
   argv.push('-uuid', config.uuid, '-no-user-config', '-nodefaults', '-S');
-  argv.push('-machine', `${config.os.machine},acpi=${config.features.acpi ? 'on' : 'off'}`);
+  argv.push(
+    '-machine',
+    `${config.os.machine},acpi=${config.features.acpi ? 'on' : 'off'}${buildMachineProps(config)}`,
+  );
   argv.push('-accel', buildAccel(config, host));
-  const cpu = buildCpuModel(config, host);
+  const cpu = buildCpuArg(config, buildCpuModel(config, host));
   if (cpu !== undefined) argv.push('-cpu', cpu);
-  argv.push('-m', `size=${formatMemory(config.memoryKiB)}`, '-smp', String(config.vcpus));
+  argv.push('-m', `size=${formatMemory(config.memoryKiB)}`, '-smp', buildSmpArg(config));
   argv.push('-chardev', `socket,id=charmonitor,path=${escapeQemuOpt(paths.qmpSocket)},server=on,wait=off`);
   argv.push('-mon', 'chardev=charmonitor,id=monitor,mode=control');
   if (options.seccompSandbox) argv.push('-sandbox', SANDBOX_ARG);
-  if (config.clock) argv.push('-rtc', `base=${config.clock.offset}`);
+  argv.push(...buildClockArgs(config), ...buildPmArgs(config));
   // on_reboot=destroy: a guest reboot ends qemu. on_poweroff=preserve: qemu stays after a guest poweroff.
   // restart on poweroff and on_crash are the driver's to carry out when it sees qemu's events.
   if (config.onReboot === 'destroy') argv.push('-no-reboot');
@@ -91,6 +101,8 @@ export function buildQemuArgv(
   const balloon = buildBalloonDevice(config);
   if (balloon) argv.push('-device', jsonOpt(balloon));
   if (options.incoming !== undefined) argv.push('-incoming', options.incoming);
+  // <qemu:commandline>: appended last, as libvirt does; its environment is the driver's to set.
+  argv.push(...(config.qemuCommandline?.args ?? []));
   return argv;
 }
 

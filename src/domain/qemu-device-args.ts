@@ -7,6 +7,7 @@ import {
 } from './device-objects.js';
 import type { QemuRuntimePaths } from './qemu-argv.js';
 import type { DomainConfig } from './types.js';
+import { hasDeviceBootOrder } from './boot-order.js';
 
 /** Boot indexes (1 = first) of devices picked by <os><boot dev=.../>, keyed by disk or NIC position. */
 export interface BootIndexes {
@@ -30,6 +31,12 @@ function escapeOpt(value: string): string {
  */
 export function computeBootIndexes(config: DomainConfig): BootIndexes {
   const boot: BootIndexes = { disks: new Map(), nics: new Map() };
+  // Per-device <boot order=.../> is the bootindex itself (define refuses it alongside <os><boot>).
+  if (hasDeviceBootOrder(config)) {
+    config.devices.disks.forEach((d, i) => d.bootOrder !== undefined && boot.disks.set(i, d.bootOrder));
+    config.devices.interfaces.forEach((n, i) => n.bootOrder !== undefined && boot.nics.set(i, n.bootOrder));
+    return boot;
+  }
   if (config.os.kernel !== undefined) return boot;
   let next = 1;
   for (const dev of config.os.boot) {

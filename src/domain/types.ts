@@ -29,6 +29,61 @@ export interface OsConfig {
 export interface FeaturesConfig {
   acpi: boolean;
   apic: boolean;
+  /** <pae/>: kept for dumpxml; qemu64 and every x86_64 model have PAE anyway. */
+  pae?: boolean;
+  /** <hyperv mode='custom'>: Hyper-V enlightenments given to the guest's CPU. */
+  hyperv?: HypervConfig;
+  /** <vmport state=.../>: the VMware I/O port (-machine vmport=on|off). */
+  vmport?: boolean;
+  /** <kvm><hidden state=.../></kvm>: hide the KVM signature from the guest (-cpu kvm=off). */
+  kvmHidden?: boolean;
+}
+
+/** Hyper-V enlightenments of <hyperv>, in libvirt's names (qemu's are hv-NAME). */
+export const HYPERV_FEATURES = [
+  'relaxed',
+  'vapic',
+  'spinlocks',
+  'vpindex',
+  'runtime',
+  'synic',
+  'stimer',
+  'reset',
+  'frequencies',
+  'tlbflush',
+  'ipi',
+] as const;
+
+/** One Hyper-V enlightenment's name. */
+export type HypervFeature = (typeof HYPERV_FEATURES)[number];
+
+/** <hyperv mode='custom'>: each listed enlightenment's state, and the spinlock retry count. */
+export interface HypervConfig {
+  mode: 'custom';
+  features: Partial<Record<HypervFeature, boolean>>;
+  /** <spinlocks retries=.../>: at least 4095 (libvirt's lower bound). */
+  spinlockRetries?: number;
+}
+
+/** <pm>: whether the guest may suspend to RAM (S3) and to disk (S4); absent leaves qemu's default. */
+export interface PmConfig {
+  suspendToMem?: boolean;
+  suspendToDisk?: boolean;
+}
+
+/** One <metadata> element as written: qualified name, attributes in order, and children or text. */
+export interface MetadataElement {
+  name: string;
+  attrs: Array<[string, string]>;
+  children: MetadataElement[];
+  /** The text of an element without child elements. */
+  text?: string;
+}
+
+/** <qemu:commandline>: extra qemu arguments and environment, which taint the domain (custom-argv). */
+export interface QemuCommandline {
+  args: string[];
+  env: Array<{ name: string; value?: string }>;
 }
 
 /** The <cpu> element. */
@@ -41,11 +96,27 @@ export interface CpuConfig {
   match?: 'minimum' | 'exact' | 'strict';
   check?: 'none' | 'partial' | 'full';
   migratable?: boolean;
+  /** <feature policy=... name=.../>: CPU flags required (on) or disabled (off), in document order. */
+  features?: Array<{ policy: 'require' | 'disable'; name: string }>;
+  /** <topology>: how the vCPUs are arranged; their product is the vCPU count. */
+  topology?: { sockets: number; dies: number; cores: number; threads: number };
 }
+
 
 /** The <clock> element. */
 export interface ClockConfig {
   offset: 'utc' | 'localtime';
+  /** <timer> children in document order. */
+  timers?: ClockTimer[];
+}
+
+/** One <clock><timer>. */
+export interface ClockTimer {
+  name: 'rtc' | 'pit' | 'hpet' | 'kvmclock' | 'hypervclock' | 'tsc';
+  tickpolicy?: 'delay' | 'catchup' | 'merge' | 'discard';
+  present?: boolean;
+  /** The TSC frequency in Hz (tsc only). */
+  frequency?: number;
 }
 
 /** Where a disk's bytes live. A volume is resolved to a path by the driver before argv is built. */
@@ -94,12 +165,30 @@ export interface DiskConfig {
    * <source index='N'/> in the live definition as libvirt shows it; assigned at start.
    */
   nodeIndex?: number;
+  /** <driver cache= io= discard= detect_zeroes=>: how qemu's block layer treats the image. */
+  driver?: DiskDriverOptions;
+  /** <serial>: the serial number the guest sees. */
+  serial?: string;
+  /** <shareable/>: other guests may write the image at the same time. */
+  shareable?: boolean;
+  /** <boot order='N'/>: this device's place in the boot order (instead of <os><boot dev=.../>). */
+  bootOrder?: number;
+}
+
+/** The block-layer options of a disk's <driver>. */
+export interface DiskDriverOptions {
+  cache?: 'default' | 'none' | 'writethrough' | 'writeback' | 'directsync' | 'unsafe';
+  io?: 'native' | 'threads' | 'io_uring';
+  discard?: 'unmap' | 'ignore';
+  detectZeroes?: 'off' | 'on' | 'unmap';
 }
 
 /** One <interface>. */
 export type InterfaceConfig = {
   mac: string;
-  model: 'virtio' | 'e1000';
+  model: 'virtio' | 'e1000' | 'e1000e' | 'rtl8139';
+  /** <boot order='N'/>: this NIC's place in the boot order. */
+  bootOrder?: number;
   /** <rom enabled='no'/>: no option ROM (iPXE), which stalls SeaBIOS under kvm_pvm hosts. */
   romEnabled?: false;
   /** Assigned at define. */
@@ -205,7 +294,13 @@ export interface DomainConfig {
   onPoweroff: LifecycleAction;
   onReboot: LifecycleAction;
   onCrash: LifecycleAction;
+  /** <pm>: the guest's suspend states. */
+  pm?: PmConfig;
   devices: DevicesConfig;
+  /** <metadata>'s child elements, kept as written (namespaced applications' own data). */
+  metadata?: MetadataElement[];
+  /** <qemu:commandline> of the qemu namespace. */
+  qemuCommandline?: QemuCommandline;
 }
 
 /** Facts of a running domain that dumpxml adds to the definition, as libvirt does. */

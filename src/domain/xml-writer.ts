@@ -4,6 +4,8 @@ export interface XmlNode {
   attrs?: Array<[string, string | number | undefined]>;
   children?: Array<XmlNode | undefined | false>;
   text?: string;
+  /** Writes the element itself, given its depth (for content that keeps its own serialization). */
+  render?: (depth: number) => string;
 }
 
 /** Build an XmlNode; children that are undefined or false are left out. */
@@ -55,6 +57,7 @@ export function escapeXmlAttribute(text: string): string {
 
 /** Write a node as libvirt does: single-quoted attributes, two-space indent, one element per line. */
 export function renderXml(node: XmlNode, depth = 0): string {
+  if (node.render) return node.render(depth);
   const pad = '  '.repeat(depth);
   const attrs = (node.attrs ?? [])
     .filter((a): a is [string, string | number] => a[1] !== undefined)

@@ -1,5 +1,5 @@
-import { XMLBuilder } from 'fast-xml-parser';
 import { parseXmlTree, type XmlElement } from '../domain/xml-tree.js';
+import { el, renderXml, type XmlNode as WriterNode } from '../domain/xml-writer.js';
 import { TsvirtError } from '../errors.js';
 
 /** A parsed XML element: attributes under `@_name`, text under `#text`, children by tag. */
@@ -7,14 +7,6 @@ export type XmlNode = Record<string, unknown>;
 
 /** Elements that are always a list, even when there is one (dotted paths from the root). */
 const LIST_PATHS: ReadonlySet<string> = new Set(['pool.source.device']);
-
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  format: true,
-  indentBy: '  ',
-  suppressEmptyNode: true,
-});
 
 /**
  * Parse a document whose root element must be `root`. The document goes through the domain XML's
@@ -63,9 +55,29 @@ function toNode(el: XmlElement, path: string): XmlNode | string {
   return node;
 }
 
-/** Serialize one root element with two-space indentation. */
+/**
+ * Serialize one root element as libvirt writes it (the domain XML's writer): single-quoted
+ * attributes, two-space indentation, an element without content as `<name/>`. Keys of `node` are
+ * written in their order; undefined values are left out and an array is one element per item.
+ */
 export function buildRoot(root: string, node: XmlNode): string {
-  return builder.build({ [root]: node }) as string;
+  return renderXml(toWriterNode(root, node));
+}
+
+function toWriterNode(name: string, value: unknown): WriterNode {
+  if (typeof value !== 'object' || value === null) return el(name, [], String(value));
+  const node = value as XmlNode;
+  const attrs: Array<[string, string | undefined]> = [];
+  const kids: WriterNode[] = [];
+  let text: string | undefined;
+  for (const [key, v] of Object.entries(node)) {
+    if (v === undefined) continue;
+    if (key === '#text') text = String(v);
+    else if (key.startsWith('@_')) attrs.push([key.slice(2), String(v)]);
+    else if (Array.isArray(v)) kids.push(...v.map((item) => toWriterNode(key, item)));
+    else kids.push(toWriterNode(key, v));
+  }
+  return text !== undefined && kids.length === 0 ? el(name, attrs, text) : el(name, attrs, kids);
 }
 
 /** A child element, when it is present and single. */

@@ -174,10 +174,10 @@ describe('parseDomainXml rejects', () => {
       { element: 'initrd' },
     ],
     [
-      'feature pae',
-      buildDomainXml({ top: '<features><pae/></features>' }),
+      'feature smm',
+      buildDomainXml({ top: "<features><smm state='on'/></features>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'pae', path: 'domain/features/pae' },
+      { element: 'smm', path: 'domain/features/smm' },
     ],
     [
       'cpu mode maximum',
@@ -198,10 +198,10 @@ describe('parseDomainXml rejects', () => {
       { element: 'model', value: 'qemu64,+vmx' },
     ],
     [
-      'cpu topology',
-      buildDomainXml({ top: "<cpu mode='host-model'><topology sockets='1' cores='2' threads='1'/></cpu>" }),
+      'cpu feature policy force',
+      buildDomainXml({ top: "<cpu><model>qemu64</model><feature policy='force' name='avx'/></cpu>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'topology' },
+      { element: 'feature', attribute: 'policy', value: 'force' },
     ],
     [
       'clock offset variable',
@@ -210,10 +210,10 @@ describe('parseDomainXml rejects', () => {
       { element: 'clock', attribute: 'offset', value: 'variable' },
     ],
     [
-      'a clock timer',
-      buildDomainXml({ top: "<clock offset='utc'><timer name='rtc'/></clock>" }),
+      'a clock timer qemu has not',
+      buildDomainXml({ top: "<clock offset='utc'><timer name='platform'/></clock>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'timer' },
+      { element: 'timer', attribute: 'name', value: 'platform' },
     ],
     [
       'on_crash coredump-destroy',
@@ -266,13 +266,13 @@ describe('parseDomainXml rejects', () => {
       { element: 'driver', attribute: 'type', value: 'vdi' },
     ],
     [
-      'a driver cache attribute',
+      'a driver error_policy attribute',
       buildDomainXml({
         devices:
-          "<disk><driver name='qemu' type='raw' cache='none'/><source file='/a'/><target dev='vda'/></disk>",
+          "<disk><driver name='qemu' type='raw' error_policy='stop'/><source file='/a'/><target dev='vda'/></disk>",
       }),
       'ERR_NOT_SUPPORTED',
-      { element: 'driver', attribute: 'cache' },
+      { element: 'driver', attribute: 'error_policy' },
     ],
     [
       'a disk without a source',

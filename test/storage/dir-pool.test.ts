@@ -52,7 +52,7 @@ describe('dir pool, with the real qemu-img', () => {
     expect(info.state).toBe(2);
     expect(info.capacity).toBeGreaterThan(info.available);
     expect(await driver.storagePoolGetXMLDesc(pool)).toMatch(
-      /<pool type="dir">[\s\S]*<capacity unit="bytes">\d+<\/capacity>/,
+      /<pool type='dir'>[\s\S]*<capacity unit='bytes'>\d+<\/capacity>/,
     );
   });
 
@@ -100,7 +100,7 @@ describe('dir pool, with the real qemu-img', () => {
     });
     expect(statSync(join(images, 'c.qcow2')).size).toBeGreaterThan(statSync(join(images, 'a.qcow2')).size);
     const xml = await driver.storageVolGetXMLDesc(await driver.storageVolLookupByName(pool, 'a.qcow2'));
-    expect(xml).toContain('<format type="qcow2"/>');
+    expect(xml).toContain("<format type='qcow2'/>");
     const names = (await driver.storagePoolListAllVolumes(pool)).map((v) => v.name).sort();
     expect(names).toEqual(['a.qcow2', 'b.vmdk', 'c.qcow2']);
   });

@@ -108,7 +108,7 @@ describe.skipIf(skipReason !== undefined)('logical pool on a loop device, with t
       allocation: 100n * MiB,
     });
     expect(await driver.storageVolGetPath(newlv)).toBe(`/dev/${vg}/newlv`);
-    expect(await driver.storageVolGetXMLDesc(newlv)).toContain('<volume type="block">');
+    expect(await driver.storageVolGetXMLDesc(newlv)).toContain("<volume type='block'>");
     expect((await driver.storagePoolGetInfo(pool)).allocation).toBe(100n * MiB);
   });
 

@@ -57,8 +57,8 @@ describe('pool XML', () => {
 
   it('writes sizes in bytes when asked', () => {
     const xml = formatPoolXml(parsePoolXml(LOGICAL), { capacity: 10n, allocation: 4n, available: 6n });
-    expect(xml).toContain('<capacity unit="bytes">10</capacity>');
-    expect(xml).toContain('<available unit="bytes">6</available>');
+    expect(xml).toContain("<capacity unit='bytes'>10</capacity>");
+    expect(xml).toContain("<available unit='bytes'>6</available>");
   });
 
   it('refuses pool types libvirt has but tsvirt does not, by name', () => {

@@ -1,0 +1,39 @@
+import { TsvirtError } from '../errors.js';
+import type { InterfaceConfig } from './types.js';
+import type { XmlElement } from './xml-tree.js';
+
+/** The NIC models tsvirt drives, each with its qemu device (libvirt's model names are qemu's). */
+export const NIC_QEMU_DEVICES = {
+  /** virtio-net: paravirtual, PCIe on Q35. */
+  virtio: 'virtio-net-pci',
+  /** Intel 82540EM: conventional PCI. */
+  e1000: 'e1000',
+  /** Intel 82574L: PCIe on Q35 (behind a root port). */
+  e1000e: 'e1000e',
+  /** Realtek 8139: conventional PCI. */
+  rtl8139: 'rtl8139',
+} as const satisfies Record<InterfaceConfig['model'], string>;
+
+/** The model names of <model type=.../>. */
+export const NIC_MODELS = Object.keys(NIC_QEMU_DEVICES) as Array<InterfaceConfig['model']>;
+
+/** Whether a NIC model is a PCI Express device, placed behind a pcie-root-port on Q35. */
+export function isPcieNicModel(model: InterfaceConfig['model']): boolean {
+  return model === 'virtio' || model === 'e1000e';
+}
+
+/** ERR_NOT_SUPPORTED for <interface type='network'>: tsvirt has no virtual networks yet. */
+export function buildNetworkTypeError(el: XmlElement): TsvirtError {
+  const network = el.children.find((c) => c.name === 'source')?.attrs.network;
+  return new TsvirtError(
+    'ERR_NOT_SUPPORTED',
+    `${el.path}: <interface type='network'>${network === undefined ? '' : ` (network '${network}')`} is not supported: virtual networks are not available in tsvirt yet; use type='bridge' with <source bridge=.../>, type='user', or virt-install --network none`,
+    {
+      element: 'interface',
+      path: el.path,
+      attribute: 'type',
+      value: 'network',
+      expected: ['user', 'bridge', 'ethernet'],
+    },
+  );
+}
