@@ -27,5 +27,12 @@ export function listMediaAliasHolders(config: DomainConfig): MediaAliasHolder[] 
 
 /** Give each of those devices without an alias the first free one of its prefix. Mutates. */
 export function assignMediaAliases(config: DomainConfig, take: (prefix: string) => string): void {
-  for (const h of listMediaAliasHolders(config)) h.dev.alias ??= take(h.prefix);
+  // The primary video's alias may not be among the taken ones yet: a secondary never gets it.
+  const primary = config.devices.video?.alias;
+  const takeOther = (prefix: string): string => {
+    let alias = take(prefix);
+    while (alias === primary) alias = take(prefix);
+    return alias;
+  };
+  for (const h of listMediaAliasHolders(config)) h.dev.alias ??= takeOther(h.prefix);
 }

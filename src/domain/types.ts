@@ -238,6 +238,14 @@ export interface DevicesConfig {
   pciRoot?: 'pci-root' | 'pcie-root';
   /** Q35's PCIe root ports (<controller type='pci' model='pcie-root-port'>), one PCIe device behind each. */
   rootPorts?: RootPortConfig[];
+  /** <controller> of types usb, virtio-serial, scsi and ide, in document order; define adds libvirt's implicit ones. */
+  controllers?: BusControllerConfig[];
+  /** <channel> elements (virtio serial ports). */
+  channels?: ChannelConfig[];
+  /** <input> elements; define adds the ps2 mouse and keyboard of every x86 guest, as libvirt does. */
+  inputs?: InputConfig[];
+  /** <redirdev> elements (USB redirection over SPICE). */
+  redirdevs?: RedirdevConfig[];
 }
 
 /** One pcie-root-port: bus `index` of a Q35 guest, which holds one device at slot 0 and takes hotplug. */
@@ -313,12 +321,8 @@ export interface DomainLiveFacts {
   consoleSocket?: string;
   /** The VNC unix socket when the XML asked for one without a path. */
   vncSocket?: string;
+  /** The folder of the unix channels that name no path (the domain's socket folder). */
+  channelDir?: string;
+  /** The SPICE TCP port qemu listens on (query-spice). */
+  spicePort?: number;
 }
-  /** <controller> of types usb, virtio-serial, scsi and ide, in document order; define adds libvirt's implicit ones. */
-  controllers?: BusControllerConfig[];
-  /** <channel> elements (virtio serial ports). */
-  channels?: ChannelConfig[];
-  /** <input> elements; define adds the ps2 mouse and keyboard of every x86 guest, as libvirt does. */
-  inputs?: InputConfig[];
-  /** <redirdev> elements (USB redirection over SPICE). */
-  redirdevs?: RedirdevConfig[];
