@@ -1,7 +1,10 @@
 import { TsvirtError } from '../errors.js';
+import { assignBusAliases, listBusAliasHolders } from './bus-aliases.js';
 import { findDriveAddress } from './drive-address.js';
+import { isQ35Machine } from './parse-os.js';
 import { targetDevIndex } from './parse-disk.js';
 import type { DiskConfig, DomainConfig } from './types.js';
+import { assignMediaAliases, listMediaAliasHolders } from './media-aliases.js';
 
 /** libvirt's prefix of a user-chosen alias; only these survive in a persistent definition. */
 export const USER_ALIAS_PREFIX = 'ua-';
@@ -32,7 +35,9 @@ export function diskPosition(disk: DiskConfig): { bus: number; unit: number } {
 /** libvirt's alias of a disk: virtio-disk0 from the target name, ide0-1-0 and sata0-0-2 from the drive address. */
 export function buildDiskAlias(disk: DiskConfig): string {
   if (disk.bus === 'virtio') return `virtio-disk${targetDevIndex(disk.targetDev)}`;
+  if (disk.bus === 'usb') return `usb-disk${targetDevIndex(disk.targetDev)}`;
   const a = findDriveAddress(disk);
+  if (disk.bus === 'scsi') return `scsi${a.controller}-${a.bus}-${a.target}-${a.unit}`;
   return `${disk.bus}${a.controller}-${a.bus}-${a.unit}`;
 }
 
@@ -86,6 +91,8 @@ export function listAliases(config: DomainConfig): string[] {
     d.video?.alias,
     d.sataController?.alias,
     ...(d.rootPorts ?? []).map((x) => x.alias),
+    ...listBusAliasHolders(config).map((h) => h.dev.alias),
+    ...listMediaAliasHolders(config).map((h) => h.dev.alias),
   ].filter((a): a is string => a !== undefined);
 }
 
@@ -112,10 +119,15 @@ export function assignAliases(config: DomainConfig): DomainConfig {
     d.memballoon.alias = used.has(BALLOON_ALIAS) ? takeFirstFree('balloon', used) : BALLOON_ALIAS;
   }
   for (const port of d.rootPorts ?? []) port.alias ??= `pci.${port.index}`; // libvirt's alias of a PCI controller
-  if (d.video) d.video.alias ??= used.has(VIDEO_ALIAS) ? takeFirstFree('video', used) : VIDEO_ALIAS;
+  if (d.video && d.video.model !== 'none')
+    d.video.alias ??= used.has(VIDEO_ALIAS) ? takeFirstFree('video', used) : VIDEO_ALIAS;
   if (d.sataController) {
+    // Q35's built-in AHCI is qemu's 'ide' bus, and libvirt names it so.
+    if (isQ35Machine(out.os.machine)) d.sataController.alias ??= 'ide';
     d.sataController.alias ??= used.has(AHCI_ALIAS) ? takeFirstFree('sata', used) : AHCI_ALIAS;
   }
+  assignBusAliases(out, (prefix) => takeFirstFree(prefix, used));
+  assignMediaAliases(out, (prefix) => takeFirstFree(prefix, used));
   let highest = Math.max(0, ...d.disks.map((x) => x.nodeIndex ?? 0));
   d.disks.forEach((disk, i) => {
     if (disk.source === undefined || disk.nodeIndex !== undefined) return;
@@ -144,6 +156,8 @@ export function validateAliases(config: DomainConfig): void {
     [d.video?.alias, 'video'],
     [d.sataController?.alias, 'controller sata'],
     ...(d.rootPorts ?? []).map((x): [string | undefined, string] => [x.alias, `controller pci.${x.index}`]),
+    ...listBusAliasHolders(config).map((h): [string | undefined, string] => [h.dev.alias, h.device]),
+    ...listMediaAliasHolders(config).map((h): [string | undefined, string] => [h.dev.alias, h.device]),
   ];
   const seen = new Set<string>();
   for (const [alias, device] of named) {

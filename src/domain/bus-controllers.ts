@@ -3,6 +3,7 @@
  * chipset holds them and how they take PCI slots.
  */
 import { TsvirtError } from '../errors.js';
+import { findDriveAddress } from './drive-address.js';
 import type { BusControllerConfig, UsbControllerConfig, UsbControllerModel } from './bus-types.js';
 import { isQ35Machine } from './parse-os.js';
 import type { PciSlotUser } from './pci-address.js';
@@ -95,7 +96,7 @@ export function addImplicitBusDevices(config: DomainConfig): void {
   }
   const scsiIndexes = new Set<number>();
   for (const disk of d.disks) {
-    if (disk.bus === 'scsi') scsiIndexes.add(disk.address?.type === 'drive' ? disk.address.controller : 0);
+    if (disk.bus === 'scsi') scsiIndexes.add(findDriveAddress(disk).controller);
   }
   for (const index of [...scsiIndexes].sort((a, b) => a - b)) {
     if (!has('scsi', index)) controllers.push({ type: 'scsi', index, model: 'virtio-scsi' });

@@ -1,4 +1,6 @@
 import { assignAliases } from './aliases.js';
+import { assignBusAddresses, validateSpiceDevices } from './bus-addresses.js';
+import { validateBusControllers } from './bus-controllers.js';
 import { assignDriveAddresses, validateDiskAddresses } from './drive-address.js';
 import { addImplicitDevices, addSpareRootPort, layOutPciSlots } from './pci-address.js';
 import { validatePciAddresses } from './pci-address-check.js';
@@ -16,6 +18,9 @@ export function assignDeviceAddresses(config: DomainConfig): DomainConfig {
   const out = structuredClone(config);
   addImplicitDevices(out);
   assignDriveAddresses(out);
+  validateBusControllers(out);
+  validateSpiceDevices(out);
+  assignBusAddresses(out);
   if (layOutPciSlots(out) > 0) addSpareRootPort(out);
   validateDiskAddresses(out);
   validatePciAddresses(out);

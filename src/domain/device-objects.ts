@@ -11,11 +11,20 @@ import {
   nicAlias,
   serialAlias,
 } from './aliases.js';
+import { buildBusDiskPlacement } from './bus-device-objects.js';
 import { isQ35Machine } from './parse-os.js';
 import { buildDiskBlockProps } from './disk-block-options.js';
 import { NIC_QEMU_DEVICES } from './nic-models.js';
 import { formatQemuPciAddr, getMachinePciFacts } from './pci-address.js';
-import type { CharDevConfig, DiskConfig, DomainConfig, InterfaceConfig, PciAddress } from './types.js';
+import { buildVideoDevice } from './video-device.js';
+import type {
+  CharDevConfig,
+  DiskConfig,
+  DomainConfig,
+  InterfaceConfig,
+  PciAddress,
+  VideoConfig,
+} from './types.js';
 
 /** The arguments of -device and of QMP device_add: qemu's device properties. */
 export type QemuDeviceObject = { driver: string; id: string } & Record<string, unknown>;
@@ -45,6 +54,11 @@ export function findPciBusId(config: DomainConfig, bus: number): string {
   return port?.alias ?? `pci.${bus}`;
 }
 
+/** findPciBusId bound to a definition: qemu's id of each bus number. */
+export function busIdOf(config: DomainConfig): (bus: number) => string {
+  return (bus) => findPciBusId(config, bus);
+}
+
 /** bus and addr of a device, or nothing for a device qemu may place itself. */
 export function buildPciPlacement(
   config: DomainConfig,
@@ -53,8 +67,8 @@ export function buildPciPlacement(
   if (address === undefined) return {};
   return {
     bus: findPciBusId(config, address.bus),
-    addr: formatQemuPciAddr(address),
     ...(address.multifunction === undefined ? {} : { multifunction: address.multifunction }),
+    addr: formatQemuPciAddr(address),
   };
 }
 
@@ -112,6 +126,8 @@ function buildDiskDevice(
   if (disk.bus === 'virtio') {
     const address = disk.address?.type === 'pci' ? disk.address : undefined;
     dev = { driver: 'virtio-blk-pci', ...buildPciPlacement(config, address) };
+  } else if (disk.bus === 'scsi' || disk.bus === 'usb') {
+    dev = buildBusDiskPlacement(config, disk);
   } else {
     const driver = disk.device === 'cdrom' ? 'ide-cd' : 'ide-hd';
     // i440FX IDE: ide.0/ide.1 with units 0-1. AHCI: one bus per port, named sata0.N, or ide.N on Q35's own.
@@ -173,19 +189,17 @@ export function buildImplicitDevices(config: DomainConfig): ImplicitDeviceObject
   const wantAhci =
     !isQ35Machine(config.os.machine) &&
     (devices.sataController !== undefined || devices.disks.some((d) => d.bus === 'sata'));
-  const video = devices.video ?? (devices.graphics.length > 0 ? { model: 'vga' } : undefined);
+  const video: VideoConfig | undefined =
+    devices.video ?? (devices.graphics.length > 0 ? { model: 'vga', vramKiB: 16384, heads: 1 } : undefined);
   const out: ImplicitDeviceObjects = {};
   if (wantAhci) {
     const sata = devices.sataController;
     out.ahci = { driver: 'ahci', id: sata?.alias ?? AHCI_ALIAS, ...buildPciPlacement(config, sata?.address) };
   }
-  if (video) {
-    out.video = {
-      driver: 'VGA',
-      id: video.alias ?? VIDEO_ALIAS,
-      ...buildPciPlacement(config, video.address),
-    };
-  }
+  const videoDevice =
+    video &&
+    buildVideoDevice(video, true, video.alias ?? VIDEO_ALIAS, buildPciPlacement(config, video.address));
+  if (videoDevice) out.video = videoDevice;
   return out;
 }
 

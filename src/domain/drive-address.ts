@@ -3,15 +3,20 @@ import { targetDevIndex } from './parse-disk.js';
 import type { DiskConfig, DomainConfig, DriveAddress } from './types.js';
 
 /** IDE on i440FX: one controller, buses 0-1, units 0-1. */
-const IDE_LAST = { bus: 1, unit: 1 };
+const IDE_LAST = { bus: 1, target: 0, unit: 1 };
 /** One AHCI controller: bus 0, one unit per port 0-5. */
-const SATA_LAST = { bus: 0, unit: 5 };
+const SATA_LAST = { bus: 0, target: 0, unit: 5 };
+/** virtio-scsi: one bus, targets 0-255, LUNs 0-16383. */
+const SCSI_LAST = { bus: 0, target: 255, unit: 16383 };
 
 /** The drive address a target name implies, as libvirt derives it: hdc -> bus 1 unit 0, sdc -> unit 2. */
 export function buildDriveAddress(disk: DiskConfig): DriveAddress {
   const index = targetDevIndex(disk.targetDev);
   if (disk.bus === 'ide')
     return { type: 'drive', controller: 0, bus: index >> 1, target: 0, unit: index & 1 };
+  // SCSI: seven units per controller, as libvirt splits sdX (sdh is controller 1 unit 0).
+  if (disk.bus === 'scsi')
+    return { type: 'drive', controller: Math.floor(index / 7), bus: 0, target: 0, unit: index % 7 };
   return { type: 'drive', controller: 0, bus: 0, target: 0, unit: index };
 }
 
@@ -23,7 +28,8 @@ export function findDriveAddress(disk: DiskConfig): DriveAddress {
 /** Give every IDE and SATA disk without an address the drive address of its target name. Mutates. */
 export function assignDriveAddresses(config: DomainConfig): void {
   for (const disk of config.devices.disks) {
-    if (disk.bus !== 'virtio' && disk.address === undefined) disk.address = buildDriveAddress(disk);
+    if (disk.bus === 'virtio' || disk.bus === 'usb') continue;
+    if (disk.address === undefined) disk.address = buildDriveAddress(disk);
   }
 }
 
@@ -50,7 +56,7 @@ export function validateDiskAddresses(config: DomainConfig): void {
   const taken = new Map<string, string>();
   for (const disk of config.devices.disks) {
     const a = disk.address;
-    const wanted = disk.bus === 'virtio' ? 'pci' : 'drive';
+    const wanted = disk.bus === 'virtio' ? 'pci' : disk.bus === 'usb' ? 'usb' : 'drive';
     if (a !== undefined && a.type !== wanted) {
       throw driveError(
         disk,
@@ -60,10 +66,10 @@ export function validateDiskAddresses(config: DomainConfig): void {
         'does not fit the bus',
       );
     }
-    if (disk.bus === 'virtio') continue;
+    if (disk.bus === 'virtio' || disk.bus === 'usb') continue;
     const d = findDriveAddress(disk);
-    const last = disk.bus === 'ide' ? IDE_LAST : SATA_LAST;
-    if (d.controller !== 0)
+    const last = disk.bus === 'ide' ? IDE_LAST : disk.bus === 'scsi' ? SCSI_LAST : SATA_LAST;
+    if (d.controller !== 0 && disk.bus !== 'scsi')
       throw driveError(
         disk,
         'controller',
@@ -71,12 +77,13 @@ export function validateDiskAddresses(config: DomainConfig): void {
         '0 (tsvirt has one controller per bus kind)',
         'is not supported',
       );
-    if (d.target !== 0) throw driveError(disk, 'target', d.target, '0', 'is not supported');
+    if (d.target > last.target)
+      throw driveError(disk, 'target', d.target, `0-${last.target} on ${disk.bus}`, 'is out of range');
     if (d.bus > last.bus)
       throw driveError(disk, 'bus', d.bus, `0-${last.bus} on ${disk.bus}`, 'is out of range');
     if (d.unit > last.unit)
       throw driveError(disk, 'unit', d.unit, `0-${last.unit} on ${disk.bus}`, 'is out of range');
-    const key = `${disk.bus}:${d.bus}:${d.unit}`;
+    const key = `${disk.bus}:${d.controller}:${d.bus}:${d.target}:${d.unit}`;
     const other = taken.get(key);
     if (other !== undefined) {
       throw driveError(

@@ -1,39 +1,45 @@
 import { assignAliases } from './aliases.js';
+import { buildChannel, buildControllerNodes, buildInput, buildRedirdev } from './format-bus-devices.js';
 import {
   buildAddressNode as address,
   buildAliasNode as alias,
-  buildPciControllers,
-  buildSataController,
-  buildVideo,
 } from './format-identity.js';
-import type {
-  CharDevConfig,
-  DiskConfig,
-  DomainConfig,
-  DomainLiveFacts,
-  GraphicsConfig,
-  InterfaceConfig,
-} from './types.js';
+import {
+  buildAudio,
+  buildGraphics,
+  buildPanic,
+  buildRng,
+  buildSound,
+  buildVideo,
+  buildWatchdog,
+} from './format-media.js';
+import type { CharDevConfig, DiskConfig, DomainConfig, DomainLiveFacts, InterfaceConfig } from './types.js';
 import { formatCpuset } from './units.js';
 import { buildClockNode, buildCpuChildren, buildFeaturesNode, buildPmNode } from './format-features.js';
 import { buildBootOrderNode, buildDiskDriverAttrs } from './format-disk-options.js';
 import { buildMetadataNode, buildNamespaceAttrs, buildQemuCommandlineNode } from './format-namespaces.js';
 import { el, renderXml, type XmlNode } from './xml-writer.js';
 
+/** How formatDomainXml writes a definition. */
+export interface FormatOptions {
+  /** Include secrets (graphics passwd=), as libvirt with VIR_DOMAIN_XML_SECURE and in its own files. */
+  secure?: boolean;
+}
+
 /**
  * Write a DomainConfig as libvirt domain XML (two-space indent, libvirt's element order). With live facts
  * of a running domain it adds what libvirt's dumpxml adds: id='N', device aliases and the actual VNC port.
  */
-export function formatDomainXml(definition: DomainConfig, live?: DomainLiveFacts): string {
+export function formatDomainXml(
+  definition: DomainConfig,
+  live?: DomainLiveFacts,
+  options: FormatOptions = {},
+): string {
   // A running domain shows every alias; one recorded before aliases were kept gets those of a fresh start.
   const config = live ? assignAliases(definition) : definition;
   const root = el(
     'domain',
-    [
-      ['type', config.type],
-      ['id', live?.id],
-      ...buildNamespaceAttrs(config),
-    ],
+    [['type', config.type], ['id', live?.id], ...buildNamespaceAttrs(config)],
     [
       el('name', [], config.name),
       el('uuid', [], config.uuid),
@@ -69,7 +75,7 @@ export function formatDomainXml(definition: DomainConfig, live?: DomainLiveFacts
       el('on_reboot', [], config.onReboot),
       el('on_crash', [], config.onCrash),
       buildPmNode(config),
-      buildDevices(config, live),
+      buildDevices(config, live, options.secure ?? false),
       buildQemuCommandlineNode(config),
     ],
   );
@@ -113,7 +119,7 @@ function buildCpu(config: DomainConfig): XmlNode | undefined {
   ]);
 }
 
-function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): XmlNode {
+function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined, secure: boolean): XmlNode {
   const d = config.devices;
   const serialIndex = (port: number): number => d.serials.findIndex((s) => s.port === port);
   return el(
@@ -122,20 +128,28 @@ function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined): 
     [
       d.emulator !== undefined && el('emulator', [], d.emulator),
       ...d.disks.map((disk) => buildDisk(disk)),
-      d.sataController && buildSataController(d.sataController),
-      ...buildPciControllers(d),
+      ...buildControllerNodes(config, live !== undefined),
       ...d.interfaces.map((nic) => buildInterface(nic)),
       ...d.serials.map((s) => buildCharDev('serial', s, live, s.alias)),
       // A console is the serial it stands for and shows that serial's alias.
       ...d.consoles.map((c) => buildCharDev('console', c, live, d.serials[serialIndex(c.port)]?.alias)),
-      ...d.graphics.map((g) => buildGraphics(g, live)),
+      ...(d.channels ?? []).map((ch) => buildChannel(ch, live)),
+      ...(d.inputs ?? []).map(buildInput),
+      ...d.graphics.map((g) => buildGraphics(g, live, secure)),
+      ...(d.sounds ?? []).map(buildSound),
+      ...(d.audios ?? []).map(buildAudio),
       d.video && buildVideo(d.video),
+      ...(d.secondaryVideos ?? []).map((v) => buildVideo(v, false)),
+      ...(d.redirdevs ?? []).map(buildRedirdev),
+      d.watchdog && buildWatchdog(d.watchdog),
       d.memballoon &&
         el(
           'memballoon',
           [['model', d.memballoon.model]],
           [alias(d.memballoon.alias), address(d.memballoon.address)],
         ),
+      ...(d.rngs ?? []).map(buildRng),
+      ...(d.panics ?? []).map(buildPanic),
     ],
   );
 }
@@ -230,36 +244,4 @@ function buildCharDev(
     ['tty', kind === 'console' ? livePty : undefined],
   ];
   return el(kind, attrs, [source, target, alias(aliasName)]);
-}
-
-function buildGraphics(g: GraphicsConfig, live: DomainLiveFacts | undefined): XmlNode {
-  if (g.listen.kind === 'socket') {
-    const socket = g.listen.socket ?? live?.vncSocket;
-    return el(
-      'graphics',
-      [
-        ['type', 'vnc'],
-        ['socket', socket],
-      ],
-      [
-        el('listen', [
-          ['type', 'socket'],
-          ['socket', socket],
-        ]),
-      ],
-    );
-  }
-  const port = g.autoport ? (live?.vncPort ?? -1) : g.port;
-  const attrs: XmlNode['attrs'] = [
-    ['type', 'vnc'],
-    ['port', port],
-    ['autoport', g.autoport ? 'yes' : 'no'],
-    ['listen', g.listen.address],
-  ];
-  return el('graphics', attrs, [
-    el('listen', [
-      ['type', 'address'],
-      ['address', g.listen.address],
-    ]),
-  ]);
 }

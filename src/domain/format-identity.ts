@@ -1,12 +1,10 @@
 import type { UsbAddress, VirtioSerialAddress } from './bus-types.js';
-import { VGA_VRAM_KIB } from './parse-pci-devices.js';
 import type {
   DevicesConfig,
   DriveAddress,
   PciAddress,
   RootPortConfig,
   SataControllerConfig,
-  VideoConfig,
 } from './types.js';
 import { el, type XmlNode } from './xml-writer.js';
 
@@ -68,17 +66,6 @@ export function buildSataController(sata: SataControllerConfig): XmlNode {
     ],
     [buildAliasNode(sata.alias), buildAddressNode(sata.address)],
   );
-}
-
-/** <video> with libvirt's full VGA model line, its alias and address. */
-export function buildVideo(video: VideoConfig): XmlNode {
-  const model = el('model', [
-    ['type', video.model],
-    ['vram', VGA_VRAM_KIB],
-    ['heads', 1],
-    ['primary', 'yes'],
-  ]);
-  return el('video', [], [model, buildAliasNode(video.alias), buildAddressNode(video.address)]);
 }
 
 /** The PCI controllers as libvirt lists them: the root (index 0), then each pcie-root-port by index. */

@@ -1,8 +1,12 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateMac, normalizeMac } from './identity.js';
 import { readPciIdentity as readIdentity } from './parse-address.js';
-import { readControllers, readVideo } from './parse-pci-devices.js';
-import { parseCharDev, parseGraphics } from './parse-chardev.js';
+import { parseChannel, parseInput, parseRedirdev } from './parse-bus-devices.js';
+import { readControllers } from './parse-pci-devices.js';
+import { readMediaDevices } from './parse-media.js';
+import { readVideos } from './parse-video.js';
+import { parseCharDev } from './parse-chardev.js';
+import { parseGraphics } from './parse-graphics.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
 import { readBootOrder } from './parse-disk-options.js';
 import { buildNetworkTypeError, NIC_MODELS } from './nic-models.js';
@@ -21,6 +25,14 @@ const DEVICE_ELEMENTS = [
   'memballoon',
   'video',
   'controller',
+  'sound',
+  'audio',
+  'rng',
+  'watchdog',
+  'panic',
+  'channel',
+  'input',
+  'redirdev',
 ] as const;
 
 /** Read <devices>; any device element outside the supported set is an error naming it. */
@@ -51,9 +63,11 @@ export function parseDevices(r: ElementReader | undefined): DevicesConfig {
     // libvirt adds a virtio balloon when the XML names none.
     memballoon: readMemballoon(r, els.memballoon),
   };
-  const video = readVideo(r, els.video);
-  if (video) devices.video = video;
+  Object.assign(devices, readVideos(r, els.video), readMediaDevices(r, els));
   Object.assign(devices, readControllers(els.controller));
+  if (els.channel.length > 0) devices.channels = els.channel.map(parseChannel);
+  if (els.input.length > 0) devices.inputs = els.input.map(parseInput);
+  if (els.redirdev.length > 0) devices.redirdevs = els.redirdev.map(parseRedirdev);
   // libvirt gives a console without a serial the serial it stands for (on x86 both are COM1).
   if (devices.serials.length === 0) devices.serials = devices.consoles.map((c) => ({ ...c }));
   const emulator = readEmulator(r, els.emulator);

@@ -1,9 +1,10 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { readAddress, readAlias } from './parse-address.js';
 import { readDiskDriverOptions, readDiskExtras } from './parse-disk-options.js';
+import { readBusAddress } from './parse-bus-devices.js';
 import type { DiskConfig, DiskSource } from './types.js';
 
-const DISK_BUSES = ['virtio', 'ide', 'sata'] as const;
+const DISK_BUSES = ['virtio', 'ide', 'sata', 'scsi', 'usb'] as const;
 
 /** Target device names: vdX, hdX, sdX with one to three letters (vda, hdc, sdaa). */
 export const TARGET_DEV_PATTERN = /^(vd|hd|sd)([a-z]{1,3})$/;
@@ -44,7 +45,7 @@ export function parseDisk(r: ElementReader): DiskConfig {
   const readonlyEl = r.child('readonly');
   readonlyEl?.finish();
   const extras = readDiskExtras(r);
-  const address = readAddress(r, ['pci', 'drive']);
+  const address = bus === 'usb' ? readBusAddress(r, 'usb') : readAddress(r, ['pci', 'drive']);
   const alias = readAlias(r);
   r.finish();
   return {

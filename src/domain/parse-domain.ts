@@ -2,6 +2,7 @@ import { isTsvirtError } from '../errors.js';
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { generateUuid, normalizeUuid, validateDomainName } from './identity.js';
 import { isUserAlias } from './aliases.js';
+import { listBusDevices } from './bus-aliases.js';
 import { parseDevices } from './parse-devices.js';
 import { parseOs } from './parse-os.js';
 import { parseCpu, validateCpuTopology } from './parse-cpu.js';
@@ -90,8 +91,14 @@ function dropRuntimeIdentities(config: DomainConfig): void {
     ...d.consoles,
     ...(d.memballoon ? [d.memballoon] : []),
     ...(d.video ? [d.video] : []),
+    ...(d.secondaryVideos ?? []),
+    ...(d.sounds ?? []),
+    ...(d.rngs ?? []),
+    ...(d.watchdog ? [d.watchdog] : []),
+    ...(d.panics ?? []),
     ...(d.sataController ? [d.sataController] : []),
     ...(d.rootPorts ?? []),
+    ...listBusDevices(config),
   ]) {
     if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
   }

@@ -1,37 +1,18 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
+import type { BusControllerConfig } from './bus-types.js';
 import { readPciIdentity } from './parse-address.js';
-import type { RootPortConfig, SataControllerConfig, VideoConfig } from './types.js';
-
-/** The VGA's video memory in KiB as libvirt writes it: qemu's default of 16 MiB. */
-export const VGA_VRAM_KIB = 16384;
-
-/** Read the one <video>: model vga with qemu's default memory and one head (the primary). */
-export function readVideo(parent: ElementReader, els: ElementReader[]): VideoConfig | undefined {
-  if (els.length > 1) {
-    throw notSupported(els[1]?.el ?? parent.el, { expected: ['one <video>'] });
-  }
-  const r = els[0];
-  if (!r) return undefined;
-  const model = r.child('model');
-  if (!model) throw invalid(r.el, 'element <model> is missing', { expected: "<model type='vga'/>" });
-  if (model.enumAttr('type', ['vga']) === undefined) {
-    throw invalid(model.el, "attribute 'type' is missing", { attribute: 'type', expected: 'vga' });
-  }
-  model.enumAttr('vram', [String(VGA_VRAM_KIB)]);
-  model.enumAttr('heads', ['1']);
-  model.enumAttr('primary', ['yes']);
-  model.finish();
-  const video: VideoConfig = { model: 'vga', ...readPciIdentity(r) };
-  r.finish();
-  return video;
-}
+import { BUS_CONTROLLER_TYPES, isBusControllerType, readBusController } from './parse-bus-devices.js';
+import type { RootPortConfig, SataControllerConfig } from './types.js';
 
 /** What the <controller> elements of a definition give. */
 export interface ControllersRead {
   sataController?: SataControllerConfig;
   pciRoot?: 'pci-root' | 'pcie-root';
   rootPorts?: RootPortConfig[];
+  controllers?: BusControllerConfig[];
 }
+
+const CONTROLLER_TYPES = ['sata', 'pci', ...BUS_CONTROLLER_TYPES];
 
 const PCI_MODELS = ['pci-root', 'pcie-root', 'pcie-root-port'] as const;
 
@@ -44,12 +25,18 @@ export function readControllers(els: ElementReader[]): ControllersRead {
   for (const r of els) {
     const type = r.attr('type');
     if (type === undefined) {
-      throw invalid(r.el, "attribute 'type' is missing", { attribute: 'type', expected: 'sata or pci' });
+      throw invalid(r.el, "attribute 'type' is missing", { attribute: 'type', expected: CONTROLLER_TYPES.join(', ') });
+    }
+    if (isBusControllerType(type)) {
+      (out.controllers ??= []).push(readBusController(r, type));
+      continue;
     }
     if (type !== 'sata' && type !== 'pci') {
-      throw notSupported(r.el, { attribute: 'type', value: type, expected: ['sata', 'pci'] });
+      throw notSupported(r.el, { attribute: 'type', value: type, expected: CONTROLLER_TYPES });
     }
-    const index = r.uintAttr('index') ?? 0;
+    // A pcie-root-port without an index takes the one after the highest, as libvirt numbers them.
+    const nextIndex = Math.max(0, ...(out.rootPorts ?? []).map((p) => p.index)) + 1;
+    const index = r.uintAttr('index') ?? (r.attr('model') === 'pcie-root-port' ? nextIndex : 0);
     if (type === 'sata') {
       if (index !== 0 || out.sataController) throw twice(r, index, '0 (one SATA controller)');
       out.sataController = readPciIdentity(r);

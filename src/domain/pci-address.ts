@@ -3,6 +3,8 @@ import { isQ35Machine } from './parse-os.js';
 import { isPcieNicModel } from './nic-models.js';
 import { addImplicitBusDevices, listControllerSlotUsers } from './bus-controllers.js';
 import type { DomainConfig, PciAddress, RootPortConfig } from './types.js';
+import { addImplicitAudio } from './media-defaults.js';
+import { VIDEO_DEFAULTS } from './parse-video.js';
 
 /** The last slot of a PCI bus. */
 export const PCI_SLOT_MAX = 31;
@@ -108,10 +110,21 @@ export function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   };
   const facts = getMachinePciFacts(config.os.machine);
   // 1. primary video
-  if (devices.video) add('video', false, devices.video, { preferred: buildPciAddress(facts.videoSlot) });
+  // ramfb is a system-bus device and model none no device at all: neither takes a slot.
+  const video = devices.video && !['ramfb', 'none'].includes(devices.video.model) ? devices.video : undefined;
+  if (video) add('video', false, video, { preferred: buildPciAddress(facts.videoSlot) });
   // 2. interfaces
   for (const nic of devices.interfaces) add(`interface ${nic.mac}`, isPcieNicModel(nic.model), nic);
   // 3. sound cards
+  for (const [i, sound] of (devices.sounds ?? []).entries()) {
+    const ich9OnQ35 = sound.model === 'ich9' && isQ35Machine(config.os.machine);
+    add(
+      `sound ${i} (${sound.model})`,
+      false,
+      sound,
+      ich9OnQ35 ? { preferred: buildPciAddress(ICH9_SOUND_SLOT) } : {},
+    );
+  }
   // 4. controllers other than PCI
   users.push(...listControllerSlotUsers(config));
   // 5. virtio disks
@@ -124,8 +137,13 @@ export function listSlotUsers(config: DomainConfig): PciSlotUser[] {
   const balloon = devices.memballoon;
   if (balloon && balloon.model !== 'none') add('memballoon', true, balloon);
   // 7. rng devices
+  for (const [i, rng] of (devices.rngs ?? []).entries()) add(`rng ${i}`, true, rng);
   // 8. watchdog
-  // 9. secondary video devices
+  if (devices.watchdog?.model === 'i6300esb') add('watchdog', false, devices.watchdog);
+  // 9. secondary video devices, then a PCI pvpanic
+  for (const [i, v] of (devices.secondaryVideos ?? []).entries())
+    add(`video ${i + 1}`, v.model === 'virtio', v);
+  for (const panic of devices.panics ?? []) if (panic.model === 'pvpanic') add('panic pvpanic', false, panic);
   // 10. virtio inputs
   for (const [i, input] of (devices.inputs ?? []).entries()) {
     if (input.bus !== 'virtio') continue;
@@ -143,11 +161,15 @@ export function addImplicitDevices(config: DomainConfig): void {
   const d = config.devices;
   const q35 = isQ35Machine(config.os.machine);
   d.pciRoot ??= q35 ? 'pcie-root' : 'pci-root';
-  if (d.graphics.length > 0 && !d.video) d.video = { model: 'vga' };
+  if (d.graphics.length > 0 && !d.video) d.video = { model: 'vga', ...VIDEO_DEFAULTS.vga };
+  addImplicitAudio(config);
   if (d.disks.some((disk) => disk.bus === 'sata') && !d.sataController) d.sataController = {};
   if (d.sataController && q35) d.sataController.address ??= { ...Q35_SATA_ADDRESS };
   addImplicitBusDevices(config);
 }
+
+/** Where libvirt puts an ICH9 sound card on Q35: 00:1b.0, the ICH9's own HD Audio slot. */
+const ICH9_SOUND_SLOT = 0x1b;
 
 /** The root bus's free slots and the root ports, while a layout is being made. */
 class RootBusPlan {
@@ -235,7 +257,10 @@ class RootBusPlan {
 
   /** Give a root port from the definition that has no address one. */
   placeRootPort(port: RootPortConfig): void {
-    port.address = this.nextRootPortAddress(`controller pci.${port.index}`);
+    const address = this.nextRootPortAddress(`controller pci.${port.index}`);
+    port.address = address;
+    // A port without <target port=...> (read as 0, the host bridge's) takes (slot << 3) + function, as libvirt picks it.
+    if (port.port === 0) port.port = (address.slot << 3) + address.function;
   }
 }
 

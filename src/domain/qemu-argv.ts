@@ -1,5 +1,14 @@
 import { TsvirtError } from '../errors.js';
-import { VNC_BASE_PORT } from './parse-chardev.js';
+import { buildDisplayArgs } from './graphics-args.js';
+import {
+  buildAudiodevArgs,
+  buildPanicArgs,
+  buildRngArgs,
+  buildSecondaryVideoDevices,
+  buildSoundDevices,
+  buildWatchdogArgs,
+  addPanicCpuFlag,
+} from './media-args.js';
 import {
   buildDiskArgs,
   buildNicArgs,
@@ -8,7 +17,9 @@ import {
   jsonOpt,
 } from './qemu-device-args.js';
 import { assignAliases } from './aliases.js';
-import { buildBalloonDevice, buildImplicitDevices } from './device-objects.js';
+import { dirname } from 'node:path';
+import { buildChannelArgs, buildInputDevices, buildRedirdevArgs } from './bus-device-objects.js';
+import { buildBalloonDevice, busIdOf, buildImplicitDevices } from './device-objects.js';
 import type { DomainConfig } from './types.js';
 import {
   buildClockArgs,
@@ -36,6 +47,8 @@ export interface QemuRuntimePaths {
   serialLog: string;
   /** The VNC socket when <listen type='socket'/> names no path. */
   vncSocket?: string;
+  /** Where unix channels without a path get their socket (default: the QMP socket's folder, NAME.d/). */
+  channelDir?: string;
 }
 
 /** How the driver confines qemu. */
@@ -44,6 +57,8 @@ export interface QemuArgvOptions {
   seccompSandbox?: boolean;
   /** `-incoming VALUE`: wait for a migration stream (a URI, or 'defer' for migrate-incoming over QMP). */
   incoming?: string;
+  /** The port the driver picked for a SPICE <graphics> with autoport. */
+  spicePort?: number;
 }
 
 /**
@@ -51,9 +66,6 @@ export interface QemuArgvOptions {
  * processes and changing scheduling or resource limits are refused to the guest's process.
  */
 export const SANDBOX_ARG = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
-
-/** The last VNC display qemu may pick for autoport: ports 5900-5999. */
-const VNC_AUTOPORT_LAST_DISPLAY = 99;
 
 /** Escape a value inside qemu's key=value option syntax, where ',' is written ',,'. */
 export function escapeQemuOpt(value: string): string {
@@ -82,7 +94,7 @@ export function buildQemuArgv(
     `${config.os.machine},acpi=${config.features.acpi ? 'on' : 'off'}${buildMachineProps(config)}`,
   );
   argv.push('-accel', buildAccel(config, host));
-  const cpu = buildCpuArg(config, buildCpuModel(config, host));
+  const cpu = addPanicCpuFlag(config, buildCpuArg(config, buildCpuModel(config, host)));
   if (cpu !== undefined) argv.push('-cpu', cpu);
   argv.push('-m', `size=${formatMemory(config.memoryKiB)}`, '-smp', buildSmpArg(config));
   argv.push('-chardev', `socket,id=charmonitor,path=${escapeQemuOpt(paths.qmpSocket)},server=on,wait=off`);
@@ -93,13 +105,21 @@ export function buildQemuArgv(
   // restart on poweroff and on_crash are the driver's to carry out when it sees qemu's events.
   if (config.onReboot === 'destroy') argv.push('-no-reboot');
   if (config.onPoweroff === 'preserve') argv.push('-no-shutdown');
-  argv.push(...buildKernelArgs(config), ...buildDisplayArgs(config, paths));
+  argv.push(...buildKernelArgs(config), ...buildAudiodevArgs(config));
+  argv.push(...buildDisplayArgs(config, { vncSocket: paths.vncSocket, spicePort: options.spicePort }));
   const boot = computeBootIndexes(config);
   argv.push(...buildDiskArgs(config, boot), ...buildNicArgs(config, boot), ...buildSerialArgs(config, paths));
+  // Unix channels without a path get a socket named after the channel in the domain's socket folder.
+  argv.push(...buildChannelArgs(config, paths.channelDir ?? dirname(paths.qmpSocket)));
+  for (const dev of buildInputDevices(config, busIdOf(config))) argv.push('-device', jsonOpt(dev));
   const { video } = buildImplicitDevices(config);
   if (video) argv.push('-device', jsonOpt(video));
+  for (const dev of [...buildSecondaryVideoDevices(config), ...buildSoundDevices(config)])
+    argv.push('-device', jsonOpt(dev));
+  argv.push(...buildRedirdevArgs(config), ...buildWatchdogArgs(config));
   const balloon = buildBalloonDevice(config);
   if (balloon) argv.push('-device', jsonOpt(balloon));
+  argv.push(...buildRngArgs(config), ...buildPanicArgs(config));
   if (options.incoming !== undefined) argv.push('-incoming', options.incoming);
   // <qemu:commandline>: appended last, as libvirt does; its environment is the driver's to set.
   argv.push(...(config.qemuCommandline?.args ?? []));
@@ -164,28 +184,4 @@ function buildKernelArgs(config: DomainConfig): string[] {
   if (initrd !== undefined) args.push('-initrd', initrd);
   if (cmdline !== undefined) args.push('-append', cmdline);
   return args;
-}
-
-function buildDisplayArgs(config: DomainConfig, paths: QemuRuntimePaths): string[] {
-  const g = config.devices.graphics[0];
-  if (!g) return ['-display', 'none'];
-  if (g.listen.kind === 'socket') {
-    const socket = g.listen.socket ?? paths.vncSocket;
-    if (socket === undefined) {
-      throw new TsvirtError(
-        'ERR_INVALID_ARG',
-        `domain '${config.name}': VNC listens on a socket but no path was given; pass paths.vncSocket`,
-        {
-          field: 'vncSocket',
-          expected: 'a socket path',
-        },
-      );
-    }
-    return ['-vnc', `unix:${escapeQemuOpt(socket)}`];
-  }
-  // autoport: qemu itself takes the first free display in 0..99; the driver reads the port with query-vnc.
-  const display = g.autoport
-    ? `0,to=${VNC_AUTOPORT_LAST_DISPLAY}`
-    : String((g.port ?? VNC_BASE_PORT) - VNC_BASE_PORT);
-  return ['-vnc', `${g.listen.address}:${display}`];
 }

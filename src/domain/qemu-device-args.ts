@@ -1,4 +1,6 @@
+import { buildControllerDevices } from './bus-device-objects.js';
 import {
+  busIdOf,
   buildDiskObjects,
   buildImplicitDevices,
   buildNicObjects,
@@ -58,8 +60,11 @@ export function computeBootIndexes(config: DomainConfig): BootIndexes {
 export function buildDiskArgs(config: DomainConfig, boot: BootIndexes): string[] {
   const args: string[] = [];
   for (const port of buildRootPortDevices(config)) args.push('-device', jsonOpt(port));
+  const controllers = buildControllerDevices(config, busIdOf(config));
+  for (const dev of controllers.early) args.push('-device', jsonOpt(dev));
   const { ahci } = buildImplicitDevices(config);
   if (ahci) args.push('-device', jsonOpt(ahci));
+  for (const dev of controllers.late) args.push('-device', jsonOpt(dev));
   config.devices.disks.forEach((disk, i) => {
     const { blockdevs, device } = buildDiskObjects(config, disk, i, boot.disks.get(i));
     for (const node of blockdevs) args.push('-blockdev', jsonOpt(node));

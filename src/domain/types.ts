@@ -102,7 +102,6 @@ export interface CpuConfig {
   topology?: { sockets: number; dies: number; cores: number; threads: number };
 }
 
-
 /** The <clock> element. */
 export interface ClockConfig {
   offset: 'utc' | 'localtime';
@@ -211,14 +210,87 @@ export interface CharDevConfig {
   alias?: string;
 }
 
+/** Where a graphics server listens: a TCP address, a unix socket (VNC only), or nowhere (<listen type='none'/>). */
+export type GraphicsListen =
+  | { kind: 'address'; address: string }
+  | { kind: 'socket'; socket?: string }
+  | { kind: 'none' };
+
 /** One <graphics type='vnc'>. */
-export interface GraphicsConfig {
+export interface VncGraphicsConfig {
   type: 'vnc';
-  listen: { kind: 'address'; address: string } | { kind: 'socket'; socket?: string };
+  listen: GraphicsListen;
   /** Pick a free port from 5900 upwards at start (autoport='yes'). */
   autoport: boolean;
   /** The fixed TCP port when autoport is false. */
   port?: number;
+  /** passwd=: the VNC password, set over QMP after start; shown by dumpxml only with the secure flag. */
+  passwd?: string;
+}
+
+/** One <graphics type='spice'>: plain (non-TLS) SPICE on an address, or with <listen type='none'/>. */
+export interface SpiceGraphicsConfig {
+  type: 'spice';
+  /** An address listen without an address takes the default, 127.0.0.1, at start (as libvirt's spice_listen). */
+  listen: { kind: 'address'; address?: string } | { kind: 'none' };
+  /** Pick a free port from 5900 upwards at start (autoport='yes'). */
+  autoport: boolean;
+  /** The fixed TCP port when autoport is false. */
+  port?: number;
+  /** passwd=: the SPICE ticket, set over QMP after start; shown by dumpxml only with the secure flag. */
+  passwd?: string;
+  /** <image compression=.../>: qemu's image-compression. */
+  imageCompression?: 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'off';
+}
+
+/** One <graphics>: VNC or SPICE. */
+export type GraphicsConfig = VncGraphicsConfig | SpiceGraphicsConfig;
+
+/** A <video> model: libvirt's names (qemu's devices are in media-args). */
+export type VideoModel = 'vga' | 'cirrus' | 'qxl' | 'virtio' | 'bochs' | 'ramfb' | 'none';
+
+/** One <sound>: an emulated sound card with one codec (HDA models) on audio backend `audioId`. */
+export interface SoundConfig {
+  model: 'ich9' | 'ich6' | 'ac97';
+  /** <audio id='N'/> inside <sound>: the backend it plays to (absent: the first <audio>). */
+  audioId?: number;
+  address?: PciAddress;
+  alias?: string;
+}
+
+/** One <audio>: a qemu audiodev (id 'audio' + id). */
+export interface AudioConfig {
+  id: number;
+  type: 'none' | 'spice';
+}
+
+/** One <rng model='virtio'> reading a host device. */
+export interface RngConfig {
+  model: 'virtio';
+  backend: { model: 'random'; path: '/dev/urandom' | '/dev/random' };
+  /** <rate bytes=... period=.../>: at most `bytes` per `periodMs` (qemu's max-bytes, period). */
+  rate?: { bytes: number; periodMs?: number };
+  address?: PciAddress;
+  alias?: string;
+}
+
+/** The <watchdog>: a timer device and what qemu does when it fires. */
+export interface WatchdogConfig {
+  model: 'i6300esb' | 'ib700' | 'itco';
+  action: 'reset' | 'poweroff' | 'pause' | 'none' | 'shutdown' | 'inject-nmi';
+  /** i6300esb only: a PCI device. */
+  address?: PciAddress;
+  alias?: string;
+}
+
+/** One <panic>: a device through which the guest reports a crash. */
+export interface PanicConfig {
+  model: 'isa' | 'pvpanic' | 'hyperv';
+  /** isa: <address type='isa' iobase=.../> (0x505, qemu's default port). */
+  iobase?: number;
+  /** pvpanic: a PCI device. */
+  address?: PciAddress;
+  alias?: string;
 }
 
 /** The <devices> element. */
@@ -230,8 +302,18 @@ export interface DevicesConfig {
   consoles: CharDevConfig[];
   graphics: GraphicsConfig[];
   memballoon?: MemballoonConfig;
-  /** <video>: the VGA; define adds one for a <graphics>, as libvirt does. */
+  /** <video>: the primary video device; define adds one for a <graphics>, as libvirt does. */
   video?: VideoConfig;
+  /** Further <video> elements (never primary), in document order. */
+  secondaryVideos?: VideoConfig[];
+  /** <sound> cards. */
+  sounds?: SoundConfig[];
+  /** <audio> backends; define adds one as libvirt does (spice with SPICE graphics, none otherwise). */
+  audios?: AudioConfig[];
+  /** <rng> devices. */
+  rngs?: RngConfig[];
+  watchdog?: WatchdogConfig;
+  panics?: PanicConfig[];
   /** <controller type='sata' index='0'>: the AHCI controller; define adds one for SATA disks. */
   sataController?: SataControllerConfig;
   /** <controller type='pci' index='0' model=.../>: the root bus (pci-root on i440FX, pcie-root on Q35), as define writes it. */
@@ -260,9 +342,17 @@ export interface RootPortConfig {
   alias?: string;
 }
 
-/** One <video>: tsvirt's model is qemu's standard VGA with 16 MiB of video memory and one head. */
+/** One <video>, with the sizes libvirt fills in for its model (KiB) and its head count. */
 export interface VideoConfig {
-  model: 'vga';
+  model: VideoModel;
+  /** qxl: ram= (KiB). */
+  ramKiB?: number;
+  /** vga, cirrus, qxl, bochs: vram= (KiB). */
+  vramKiB?: number;
+  /** qxl: vgamem= (KiB). */
+  vgamemKiB?: number;
+  /** heads= (absent for model none). */
+  heads?: number;
   address?: PciAddress;
   alias?: string;
 }

@@ -24,14 +24,23 @@ export async function buildDomainInfo(dom: DomainObject): Promise<DomainInfo> {
 
 /** virDomainGetXMLDesc: the live XML with runtime facts, or the persistent one with INACTIVE (2). */
 export function buildXmlDesc(dom: DomainObject, flags: number): string {
-  if ((flags & XmlFlags.INACTIVE) !== 0 && dom.persistentDef) return formatDomainXml(dom.persistentDef);
-  if (!dom.active || !dom.liveDef) return formatDomainXml(dom.def);
-  return formatDomainXml(dom.liveDef, {
-    id: dom.id,
-    ...(dom.run?.vncPort === undefined ? {} : { vncPort: dom.run.vncPort }),
-    consoleSocket: dom.paths.consoleSocket,
-    vncSocket: dom.paths.vncSocket,
-  });
+  // SECURE (1): graphics passwords too; the catalogue lets only read-write connections ask for it.
+  const options = { secure: (flags & XmlFlags.SECURE) !== 0 };
+  if ((flags & XmlFlags.INACTIVE) !== 0 && dom.persistentDef)
+    return formatDomainXml(dom.persistentDef, undefined, options);
+  if (!dom.active || !dom.liveDef) return formatDomainXml(dom.def, undefined, options);
+  return formatDomainXml(
+    dom.liveDef,
+    {
+      id: dom.id,
+      ...(dom.run?.vncPort === undefined ? {} : { vncPort: dom.run.vncPort }),
+      ...(dom.run?.spicePort === undefined ? {} : { spicePort: dom.run.spicePort }),
+      consoleSocket: dom.paths.consoleSocket,
+      vncSocket: dom.paths.vncSocket,
+      channelDir: dom.paths.chanDir,
+    },
+    options,
+  );
 }
 
 /** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks per second). */
