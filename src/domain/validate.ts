@@ -3,6 +3,7 @@ import { validateAliases } from './aliases.js';
 import { validateDiskAddresses } from './drive-address.js';
 import { isQ35Machine } from './parse-os.js';
 import { validatePciAddresses } from './pci-address-check.js';
+import { validateMediaDevices } from './validate-media.js';
 import { isAbsolutePath, targetDevIndex } from './parse-disk.js';
 import type { DiskConfig, DomainConfig } from './types.js';
 
@@ -61,6 +62,7 @@ export function validateDomainConfig(config: DomainConfig): void {
   validateDiskAddresses(config);
   validatePciAddresses(config);
   validateAliases(config);
+  validateMediaDevices(config);
   if (config.devices.graphics.length > 1) {
     throw unsupportedAt('domain/devices/graphics', 'more than one <graphics> is not supported; keep one', {
       element: 'graphics',

@@ -9,6 +9,7 @@ import { DefinedDetail, EventType, ShutoffReason } from '../api/domain-enums.js'
 import type { DriverContext } from './context.js';
 import { DomainObject, buildRuntime } from './domain-object.js';
 import { readVncPort } from './info.js';
+import { readSpicePort } from './graphics-runtime.js';
 import { isQemuOfDomain, readProcStat } from './proc.js';
 import {
   buildDomainPaths,
@@ -73,8 +74,8 @@ export async function reloadDefinitions(ctx: DriverContext): Promise<ReloadRepor
       }
       await dom.job.run('reload', ctx.jobWaitMs, async () => {
         dom.autostart = existsSync(paths.autostart);
-        const before = dom.persistentDef && formatDomainXml(dom.persistentDef);
-        if (before === formatDomainXml(def)) return;
+        const before = dom.persistentDef && formatDomainXml(dom.persistentDef, undefined, { secure: true });
+        if (before === formatDomainXml(def, undefined, { secure: true })) return;
         // A running transient domain that gets a file becomes persistent: ADDED, as a define would say.
         const wasPersistent = dom.persistent;
         dom.persistentDef = def;
@@ -167,6 +168,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     });
     attachMonitor(ctx, dom, run, qmp);
     run.vncPort = await readVncPort(dom, qmp);
+    run.spicePort = await readSpicePort(live, qmp);
     const [state, reason] = mapRunStatus((await queryStatus(qmp)).status, dom);
     dom.setState(state, reason);
   } catch (err) {

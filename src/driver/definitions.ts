@@ -101,7 +101,10 @@ export async function undefineDomain(ctx: DriverContext, dom: DomainObject): Pro
 export async function setAutostart(dom: DomainObject, autostart: boolean): Promise<void> {
   checkAction('set-autostart', dom.subject);
   if (autostart) {
-    await writeFileAtomic(dom.paths.autostart, formatDomainXml(dom.persistentDef as DomainConfig));
+    await writeFileAtomic(
+      dom.paths.autostart,
+      formatDomainXml(dom.persistentDef as DomainConfig, undefined, { secure: true }),
+    );
   } else {
     await removeFile(dom.paths.autostart);
   }

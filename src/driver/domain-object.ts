@@ -33,6 +33,8 @@ export interface DomainRuntime {
   pollTimer: NodeJS.Timeout | undefined;
   /** The TCP port qemu picked for VNC autoport (query-vnc). */
   vncPort: number | undefined;
+  /** The TCP port of SPICE (query-spice). */
+  spicePort: number | undefined;
   /** The balloon's actual size in KiB as qemu last reported it (query-balloon, BALLOON_CHANGE). */
   balloonKiB: number | undefined;
   /** Set while QMP does not answer: the state to come back to when it does. */
@@ -57,6 +59,7 @@ export function buildRuntime(facts: {
     pauseReason: undefined,
     pollTimer: undefined,
     vncPort: undefined,
+    spicePort: undefined,
     balloonKiB: undefined,
     hungFrom: undefined,
   };

@@ -8,6 +8,7 @@ import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
 import { findOvercommit } from './host.js';
 import { readVncPort } from './info.js';
+import { applyGraphicsPasswords, readSpicePort, reserveSpicePort } from './graphics-runtime.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
 import { removeRuntimeFiles } from './runtime-files.js';
 import { checkEmulator } from './emulator.js';
@@ -68,6 +69,9 @@ export async function startDomain(
     attachMonitor(ctx, dom, run, qmp);
     await applyLifecycleActions(dom, qmp);
     run.vncPort = await readVncPort(dom, qmp);
+    run.spicePort = await readSpicePort(def, qmp);
+    launch.releasePort();
+    await applyGraphicsPasswords(def, qmp);
     if (opts.incoming !== undefined) {
       await markIncoming(ctx, dom);
     } else {
@@ -76,6 +80,7 @@ export async function startDomain(
       await markStarted(ctx, dom, paused, () => (paused ? Promise.resolve() : cont(qmp)));
     }
   } catch (err) {
+    launch.releasePort();
     await abortStart(ctx, dom, launch, err);
   }
   watchExit(ctx, dom, run);
@@ -91,7 +96,7 @@ async function prepareAndLaunch(
   def: DomainConfig,
   opts: StartOptions,
   revert: RevertStack,
-): Promise<QemuLaunch & { id: number }> {
+): Promise<QemuLaunch & { id: number; releasePort: () => void }> {
   await prepareResources(ctx.resources, def, revert);
   checkVolumesResolved(def);
   const { confinement } = ctx;
@@ -104,6 +109,9 @@ async function prepareAndLaunch(
   const { paths } = dom;
   // The argv builder and its device objects load with the first start: an idle daemon never runs them.
   const { buildQemuArgv } = await import('../domain/qemu-argv.js');
+  // A SPICE autoport is held from here until qemu has bound it (see startDomain).
+  const spice = await reserveSpicePort(def);
+  revert.push('the SPICE port it was given', () => spice.release());
   const argv = buildQemuArgv(
     def,
     host,
@@ -113,7 +121,7 @@ async function prepareAndLaunch(
       serialLog: paths.serialLog,
       vncSocket: paths.vncSocket,
     },
-    { seccompSandbox: confinement.seccompSandbox, incoming: opts.incoming },
+    { seccompSandbox: confinement.seccompSandbox, incoming: opts.incoming, spicePort: spice.port },
   );
   const minId = Math.max(0, ...ctx.registry.all().map((d) => d.id)) + 1;
   // Each state write is an fsync (a few ms): keep them off the path to a running guest where the
@@ -121,7 +129,7 @@ async function prepareAndLaunch(
   const [id] = await Promise.all([ctx.allocateId(minId), removeRuntimeFiles(paths)]);
   revert.push('the hand-over of its files to qemu', () => restoreOwners(ctx, dom.paths, dom));
   await prepareGuestFiles(ctx, dom, def);
-  return { ...(await launchQemu([...dropPrivileges, ...argv], paths.log)), id };
+  return { ...(await launchQemu([...dropPrivileges, ...argv], paths.log)), id, releasePort: spice.release };
 }
 
 /** The status file (so that a restarted driver finds this qemu) written while QMP connects. */

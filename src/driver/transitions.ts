@@ -60,7 +60,7 @@ export function saveStatus(ctx: DriverContext, dom: DomainObject, onDisk?: strin
       persistent: dom.persistent,
       qmpSocket: dom.paths.qmpSocket,
       diskPaths: run.diskPaths,
-      domainXml: formatDomainXml(dom.liveDef),
+      domainXml: formatDomainXml(dom.liveDef, undefined, { secure: true }),
     });
     if (xml !== onDisk) await writeFileAtomic(dom.paths.status, xml);
   });
@@ -158,5 +158,6 @@ export async function markStopped(ctx: DriverContext, dom: DomainObject, kind: S
 
 /** Write etc/qemu/NAME.xml from the persistent definition. */
 export async function saveConfig(dom: DomainObject): Promise<void> {
-  if (dom.persistentDef) await writeFileAtomic(dom.paths.config, formatDomainXml(dom.persistentDef));
+  if (dom.persistentDef)
+    await writeFileAtomic(dom.paths.config, formatDomainXml(dom.persistentDef, undefined, { secure: true }));
 }
