@@ -16,6 +16,43 @@ export interface CapabilitiesFacts {
   domainTypes: Array<'qemu' | 'kvm'>;
   /** qemu's machine types that tsvirt starts, in qemu's order. */
   machines: MachineFact[];
+  /** The host's NUMA cells (one, cell 0, on a host without NUMA folders). */
+  cells: CellFact[];
+}
+
+/** One NUMA cell of the host. */
+export interface CellFact {
+  id: number;
+  memoryKiB: bigint;
+  cpus: number[];
+}
+
+/** <topology>: each cell with its memory and CPUs, as libvirt lists them (clients such as freecell --all read the ids). */
+export function buildTopologyNode(cells: CellFact[]): XmlNode {
+  return el(
+    'topology',
+    [],
+    [
+      el(
+        'cells',
+        [['num', cells.length]],
+        cells.map((c) =>
+          el(
+            'cell',
+            [['id', c.id]],
+            [
+              el('memory', [['unit', 'KiB']], String(c.memoryKiB)),
+              el(
+                'cpus',
+                [['num', c.cpus.length]],
+                c.cpus.map((id) => el('cpu', [['id', id]])),
+              ),
+            ],
+          ),
+        ),
+      ),
+    ],
+  );
 }
 
 /**
@@ -80,6 +117,7 @@ export function buildCapabilitiesXml(f: CapabilitiesFacts): string {
         ],
       ),
       // No <migration_features> until tsvirt migrates: clients take them for a promise.
+      buildTopologyNode(f.cells),
     ],
   );
   const guest = el(

@@ -10,6 +10,7 @@ import { memoizeAsync, probeHostFacts } from '../driver/host.js';
 import type { HostFacts } from '../driver/index.js';
 import { parseCpuSignature, pickHostCpuModel } from './host-cpu-model.js';
 import { probeQemuCaps } from './qemu-caps.js';
+import { readCells } from './node-stats.js';
 import type { QemuCaps } from './qemu-caps-parse.js';
 
 /** Reads virNodeInfo from /proc. */
@@ -88,6 +89,7 @@ export async function readCapabilities(probes: HostProbes): Promise<string> {
     readNodeInfo(),
     readHostUuid(),
   ]);
+  const cells = await readCells(node.cpus);
   const cpu = parseCpuinfo(host.cpuinfoText);
   return buildCapabilitiesXml({
     hostUuid,
@@ -100,5 +102,6 @@ export async function readCapabilities(probes: HostProbes): Promise<string> {
     qemuBinary: host.facts.qemuBinary,
     domainTypes: host.facts.kvm.usable ? ['qemu', 'kvm'] : ['qemu'],
     machines: host.caps.machines.filter((m) => MACHINE_PATTERN.test(m.name)),
+    cells,
   });
 }

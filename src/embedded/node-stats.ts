@@ -147,3 +147,40 @@ export async function readFreeMemory(paths = HOST_PATHS): Promise<bigint> {
   const free = await readCellsFreeMemory(0, Math.max(1, cells.length), paths);
   return free.reduce((a, b) => a + b, 0n);
 }
+
+/** Parses a kernel CPU list such as "0-3,8,10-11". */
+export function parseCpuList(text: string): number[] {
+  return text
+    .trim()
+    .split(',')
+    .filter((part) => part !== '')
+    .flatMap((part) => {
+      const [from, to] = part.split('-').map(Number) as [number, number | undefined];
+      return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
+    });
+}
+
+/** The host's NUMA cells with their total memory (KiB) and CPUs; one cell 0 where the kernel lists none. */
+export async function readCells(
+  onlineCpus: number,
+  paths = HOST_PATHS,
+): Promise<Array<{ id: number; memoryKiB: bigint; cpus: number[] }>> {
+  const ids = await listCells(paths);
+  const all = Array.from({ length: onlineCpus }, (_, i) => i);
+  if (ids.length === 0) {
+    const total = parseMeminfoKiB(await readFile(paths.procMeminfo, 'utf8')).get('MemTotal') ?? 0n;
+    return [{ id: 0, memoryKiB: total, cpus: all }];
+  }
+  return Promise.all(
+    ids.map(async (id) => {
+      const dir = join(paths.nodeDir, `node${id}`);
+      const meminfo = parseMeminfoKiB(await readFile(join(dir, 'meminfo'), 'utf8').catch(() => ''));
+      const cpulist = await readFile(join(dir, 'cpulist'), 'utf8').catch(() => undefined);
+      return {
+        id,
+        memoryKiB: meminfo.get('MemTotal') ?? 0n,
+        cpus: cpulist === undefined ? all : parseCpuList(cpulist),
+      };
+    }),
+  );
+}

@@ -6,7 +6,12 @@ import {
   type DomainCapsHost,
 } from '../../src/embedded/domain-capabilities-query.js';
 import { parseCpuSignature, pickHostCpuModel } from '../../src/embedded/host-cpu-model.js';
-import { buildMemoryStats, parseCpuStats, parseMeminfoKiB } from '../../src/embedded/node-stats.js';
+import {
+  buildMemoryStats,
+  parseCpuList,
+  parseCpuStats,
+  parseMeminfoKiB,
+} from '../../src/embedded/node-stats.js';
 import { listNamedCpuModels, parseQemuCapsOutput } from '../../src/embedded/qemu-caps-parse.js';
 import { buildSysinfoXml } from '../../src/embedded/sysinfo.js';
 import { renderXml } from '../../src/domain/xml-writer.js';
@@ -160,6 +165,13 @@ describe('node statistics', () => {
       { field: 'total', value: 24683772n },
       { field: 'free', value: 23150000n },
     ]);
+  });
+});
+
+describe('NUMA cells', () => {
+  it("reads the kernel's CPU list ranges", () => {
+    expect(parseCpuList('0-3,8,10-11\n')).toEqual([0, 1, 2, 3, 8, 10, 11]);
+    expect(parseCpuList('\n')).toEqual([]);
   });
 });
 

@@ -136,10 +136,14 @@ describe.skipIf(why !== undefined)('host procedures through virsh', () => {
     expect(mem).toMatch(/free\s*:\s+\d+ KiB\nbuffers:\s+\d+ KiB\ncached\s*:\s+\d+ KiB/);
   });
 
-  it('freecell gives the free memory of the host from /proc/meminfo', async () => {
+  it('freecell gives the free memory of the host, and --all each cell the capabilities list', async () => {
     const total = Number(/Total:\s+(\d+) KiB/.exec(await virsh('freecell'))?.[1]);
     const free = meminfoKiB(await readFile('/proc/meminfo', 'utf8'), 'MemFree');
     expect(Math.abs(total - free)).toBeLessThan(free / 10);
+    const all = await virsh('freecell', '--all');
+    expect(all).toMatch(/^\s+0: +\d+ KiB\n/);
+    const allTotal = Number(/Total:\s+(\d+) KiB/.exec(all)?.[1]);
+    expect(Math.abs(allTotal - free)).toBeLessThan(free / 10);
   });
 
   it('secret-list, nodedev-list and iface-list are empty', async () => {
