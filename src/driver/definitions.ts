@@ -1,5 +1,6 @@
 import { TsvirtError } from '../errors.js';
 import { assignDeviceAddresses } from '../domain/device-identity.js';
+import { canonicalizeMachine } from './machine-canonical.js';
 import { formatDomainXml } from '../domain/format-domain.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
 import { parseDomainXmlOffThread } from '../domain/parse-thread.js';
@@ -20,7 +21,11 @@ import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
  */
 export async function defineDomain(ctx: DriverContext, xml: string): Promise<DomainObject> {
   // A large document is parsed off the event loop; devices get their addresses once, here, as in libvirt.
-  const def = assignDeviceAddresses(await parseDomainXmlOffThread(xml));
+  const parsed = await parseDomainXmlOffThread(xml);
+  const binary = parsed.devices.emulator ?? (await ctx.hostFacts().catch(() => undefined))?.qemuBinary;
+  const def = assignDeviceAddresses(
+    binary === undefined ? parsed : await canonicalizeMachine(parsed, binary, ctx.log),
+  );
   await checkEmulator(def.name, def.devices.emulator, buildDropPrivilegesArgv(ctx.confinement));
   ctx.registry.checkFree(def.name, def.uuid);
   const existing = ctx.registry.findByName(def.name);
