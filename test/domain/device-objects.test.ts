@@ -108,7 +108,7 @@ describe('device objects', () => {
     });
     expect(buildImplicitDevices(config)).toEqual({
       ahci: { driver: 'ahci', id: 'sata0', bus: 'pci.0', addr: '0x5' },
-      video: { driver: 'VGA', id: 'video0', bus: 'pci.0', addr: '0x2' },
+      video: { driver: 'VGA', id: 'video0', vgamem_mb: 16, bus: 'pci.0', addr: '0x2' },
     });
   });
 

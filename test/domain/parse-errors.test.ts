@@ -228,10 +228,10 @@ describe('parseDomainXml rejects', () => {
       { element: 'on_poweroff', value: 'rename-restart' },
     ],
     [
-      'an unknown device <sound>',
-      buildDomainXml({ devices: "<sound model='ich6'/>" }),
+      'an unknown device <smartcard>',
+      buildDomainXml({ devices: "<smartcard mode='passthrough' type='spicevmc'/>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'sound', path: 'domain/devices/sound' },
+      { element: 'smartcard', path: 'domain/devices/smartcard' },
     ],
     [
       'disk bus scsi',
@@ -426,22 +426,27 @@ describe('parseDomainXml rejects', () => {
       { element: 'console', value: 'pty' },
     ],
     [
-      'graphics spice',
-      buildDomainXml({ devices: "<graphics type='spice'/>" }),
+      'graphics sdl',
+      buildDomainXml({ devices: "<graphics type='sdl'/>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'graphics', attribute: 'type', value: 'spice', expected: ['vnc'] },
+      { element: 'graphics', attribute: 'type', value: 'sdl', expected: ['vnc', 'spice'] },
     ],
     [
       'vnc on 0.0.0.0',
       buildDomainXml({ devices: "<graphics type='vnc' listen='0.0.0.0'/>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'graphics', attribute: 'listen', value: '0.0.0.0', expected: ['127.0.0.1'] },
+      {
+        element: 'graphics',
+        attribute: 'listen',
+        value: '0.0.0.0',
+        expected: ['127.0.0.1', 'another address only with passwd= set'],
+      },
     ],
     [
-      'a vnc password',
-      buildDomainXml({ devices: "<graphics type='vnc' passwd='x'/>" }),
+      'a fixed spice TLS port',
+      buildDomainXml({ devices: "<graphics type='spice' autoport='yes' tlsPort='5901'/>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'graphics', attribute: 'passwd' },
+      { element: 'graphics', attribute: 'tlsPort', value: '5901' },
     ],
     [
       'a vnc port below 5900',
@@ -480,8 +485,10 @@ describe('parseDomainXml rejects', () => {
   });
 
   it('names an unknown element in its message, subject first', () => {
-    const err = parseError(buildDomainXml({ devices: "<sound model='ich6'/>" }));
-    expect(err.message).toBe('domain/devices/sound: element <sound> is not supported by tsvirt; remove it');
+    const err = parseError(buildDomainXml({ devices: "<smartcard mode='passthrough'/>" }));
+    expect(err.message).toBe(
+      'domain/devices/smartcard: element <smartcard> is not supported by tsvirt; remove it',
+    );
   });
 });
 

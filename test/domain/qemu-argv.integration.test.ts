@@ -190,7 +190,7 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
       );
       const bus = machine === 'q35' ? 'pcie.0' : 'pci.0';
       expect(argv).toContain(
-        `{"driver":"VGA","id":"video0","bus":"${bus}","addr":"${machine === 'q35' ? '0x1' : '0x2'}"}`,
+        `{"driver":"VGA","id":"video0","vgamem_mb":16,"bus":"${bus}","addr":"${machine === 'q35' ? '0x1' : '0x2'}"}`,
       );
       // pc: VGA, AHCI, both virtio disks, both NICs and the balloon on pci.0. q35: VGA, the e1000, vdb
       // (given slot 9) and four root ports on pcie.0; vda, the virtio NIC and the balloon behind ports.

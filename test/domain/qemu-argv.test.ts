@@ -183,7 +183,7 @@ describe('buildQemuArgv', () => {
       '-device',
       '{"driver":"isa-serial","chardev":"charserial2","id":"serial2","index":2}',
       '-device',
-      '{"driver":"VGA","id":"video0"}',
+      '{"driver":"VGA","id":"video0","vgamem_mb":16}',
       '-device',
       '{"driver":"virtio-balloon-pci","id":"balloon0"}',
     ]);
