@@ -11,16 +11,35 @@ export interface QemuLaunch {
   exited: Promise<{ exitCode: number | undefined; signal: string | undefined }>;
 }
 
+/** What a launch adds to qemu's environment and to the log after the command line. */
+export interface LaunchOptions {
+  /** Variables set for qemu on top of the driver's own (<qemu:env>); the log shows them before the argv. */
+  env?: Record<string, string>;
+  /** Lines logged after the command line, each with the time (a taint, as libvirt logs it). */
+  notes?: string[];
+}
+
 /**
  * Start qemu in its own session (it outlives the driver), its stdout and stderr appended to the log
  * (mode 0600) after a header line with the time and the argv, as libvirt's qemu log has them. qemu
  * starts with umask 077, so the sockets and files it makes are its user's alone.
  */
-export async function launchQemu(argv: readonly string[], logFile: string): Promise<QemuLaunch> {
-  await appendFile(logFile, `${new Date().toISOString()}: starting up\n${formatArgv(argv)}\n`, {
+export async function launchQemu(
+  argv: readonly string[],
+  logFile: string,
+  options: LaunchOptions = {},
+): Promise<QemuLaunch> {
+  const now = new Date().toISOString();
+  const env = Object.entries(options.env ?? {}).map(([k, v]) => formatArgv([`${k}=${v}`]) + ' ');
+  const notes = (options.notes ?? []).map((line) => `${now}: ${line}\n`).join('');
+  await appendFile(logFile, `${now}: starting up\n${env.join('')}${formatArgv(argv)}\n${notes}`, {
     mode: 0o600,
   });
-  const child = await spawnDetached(argv, { logFile, umask: 0o077 });
+  const child = await spawnDetached(argv, {
+    logFile,
+    umask: 0o077,
+    ...(options.env ? { env: options.env } : {}),
+  });
   return { pid: child.pid, startTicks: readProcStat(child.pid)?.startTicks ?? 0, exited: child.exited };
 }
 

@@ -10,6 +10,7 @@ import { findOvercommit } from './host.js';
 import { readVncPort } from './info.js';
 import { applyGraphicsPasswords, readSpicePort, reserveSpicePort } from './graphics-runtime.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
+import { buildCustomArgvLaunch } from './custom-argv.js';
 import { removeRuntimeFiles } from './runtime-files.js';
 import { checkEmulator } from './emulator.js';
 import { buildDropPrivilegesArgv } from './qemu-user.js';
@@ -129,7 +130,13 @@ async function prepareAndLaunch(
   const [id] = await Promise.all([ctx.allocateId(minId), removeRuntimeFiles(paths)]);
   revert.push('the hand-over of its files to qemu', () => restoreOwners(ctx, dom.paths, dom));
   await prepareGuestFiles(ctx, dom, def);
-  return { ...(await launchQemu([...dropPrivileges, ...argv], paths.log)), id, releasePort: spice.release };
+  const custom = buildCustomArgvLaunch(def, id);
+  if (custom.notes) ctx.log(`domain '${def.name}' (uuid ${def.uuid}): ${custom.notes.join('; ')}`);
+  return {
+    ...(await launchQemu([...dropPrivileges, ...argv], paths.log, custom)),
+    id,
+    releasePort: spice.release,
+  };
 }
 
 /** The status file (so that a restarted driver finds this qemu) written while QMP connects. */
