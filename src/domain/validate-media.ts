@@ -14,7 +14,9 @@ export function validateMediaDevices(config: DomainConfig): void {
   const d = config.devices;
   const audioIds = new Set((d.audios ?? []).map((a) => a.id));
   for (const sound of d.sounds ?? []) {
-    if (sound.audioId === undefined || audioIds.has(sound.audioId)) continue;
+    // Without any <audio>, define adds id 1 (see addImplicitAudio), which a sound may already name.
+    const implicit = audioIds.size === 0 && sound.audioId === 1;
+    if (sound.audioId === undefined || audioIds.has(sound.audioId) || implicit) continue;
     throw invalidAt(
       'domain/devices/sound/audio',
       `<sound model='${sound.model}'> names <audio id='${sound.audioId}'>, which is not defined; add it or remove the reference`,
