@@ -108,8 +108,20 @@ export function buildDiskObjects(
     const ro = disk.readonly;
     const driver = resolved.kind === 'file' ? 'file' : 'host_device';
     const props = buildDiskBlockProps(disk);
-    blockdevs.push({ driver, filename: resolved.path, 'node-name': names.storage, 'read-only': ro, ...props.storage });
-    blockdevs.push({ driver: disk.format, file: names.storage, 'node-name': names.format, 'read-only': ro, ...props.format });
+    blockdevs.push({
+      driver,
+      filename: resolved.path,
+      'node-name': names.storage,
+      'read-only': ro,
+      ...props.storage,
+    });
+    blockdevs.push({
+      driver: disk.format,
+      file: names.storage,
+      'node-name': names.format,
+      'read-only': ro,
+      ...props.format,
+    });
     drive = names.format;
   }
   return { blockdevs, device: buildDiskDevice(config, disk, drive, bootindex) };

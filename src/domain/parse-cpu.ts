@@ -5,8 +5,6 @@ import type { CpuConfig, DomainConfig } from './types.js';
 /** qemu's CPU model and flag name alphabet: the names go into the -cpu option. */
 const CPU_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-const TOPOLOGY_KEYS = ['sockets', 'dies', 'cores', 'threads'] as const;
-
 /**
  * Read <cpu>: host-passthrough, host-model, or custom with a model name, flags and a topology. A custom
  * CPU gets libvirt's defaults: match='exact', check='partial', <model fallback='allow'>.
@@ -63,7 +61,7 @@ function readFeature(r: ElementReader): { policy: 'require' | 'disable'; name: s
 }
 
 function readTopology(r: ElementReader): NonNullable<CpuConfig['topology']> {
-  const value = (key: (typeof TOPOLOGY_KEYS)[number]): number => {
+  const value = (key: 'sockets' | 'dies' | 'cores' | 'threads'): number => {
     const n = r.uintAttr(key) ?? (key === 'dies' ? 1 : undefined);
     if (n === undefined || n < 1) {
       throw invalid(r.el, n === undefined ? `attribute '${key}' is missing` : `${key}='0'`, {

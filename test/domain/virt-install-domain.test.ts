@@ -125,4 +125,11 @@ describe("virt-install's domain XML", () => {
     ]);
     expect(argv).not.toContain('-cpu');
   });
+
+  it("refuses the kvm fixtures' CPU named as a vendor string, not a qemu model", () => {
+    const xml = readFileSync(join(FIXTURES, 'kvm-pc.xml'), 'utf8');
+    const err = catchTsvirtError(() => parseDomainXml(xml));
+    expect(err.code).toBe('ERR_XML_INVALID');
+    expect(err.fields).toMatchObject({ element: 'model', value: 'AMD EPYC' });
+  });
 });
