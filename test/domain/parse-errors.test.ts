@@ -351,10 +351,10 @@ describe('parseDomainXml rejects', () => {
       { element: 'interface', attribute: 'type', value: 'network' },
     ],
     [
-      'interface model rtl8139',
-      buildDomainXml({ devices: "<interface type='user'><model type='rtl8139'/></interface>" }),
+      'interface model ne2k_pci',
+      buildDomainXml({ devices: "<interface type='user'><model type='ne2k_pci'/></interface>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'model', attribute: 'type', value: 'rtl8139' },
+      { element: 'model', attribute: 'type', value: 'ne2k_pci' },
     ],
     [
       'a bad MAC',
