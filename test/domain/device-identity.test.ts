@@ -110,13 +110,14 @@ describe('assignDeviceAddresses on Q35', () => {
     d.interfaces.forEach((n) => (out[n.mac.slice(-2)] = at(n.address)));
     for (const x of d.disks) if (x.bus === 'virtio') out[x.targetDev] = at(x.address as PciAddress);
     if (d.sataController) out.sata = at(d.sataController.address);
+    for (const c of d.controllers ?? []) if (c.type === 'usb') out[`usb ${c.model}`] = at(c.address);
     out.balloon = at(d.memballoon?.address);
     for (const p of d.rootPorts ?? [])
       out[`pci.${p.index}`] = `${at(p.address)} port 0x${p.port.toString(16)}`;
     return out;
   }
 
-  it('puts the video on slot 1, each PCIe device behind a root port of its own on 00:02.x, one spare port, and SATA at 00:1f.2', () => {
+  it('puts the video on slot 1, each PCIe device behind a root port of its own on 00:02.x (nets, the USB controller, disks, balloon), one spare port, and SATA at 00:1f.2', () => {
     const config = define(
       `${disk('vda')}<disk device='cdrom'><target dev='sdb' bus='sata'/></disk>${nic(1)}${nic(2, "<model type='e1000'/>")}<graphics type='vnc'/>`,
       q35,
@@ -125,13 +126,15 @@ describe('assignDeviceAddresses on Q35', () => {
       video: '0:1.0',
       '01': '1:0.0',
       '02': '0:3.0',
-      vda: '2:0.0',
+      'usb qemu-xhci': '2:0.0',
+      vda: '3:0.0',
       sata: '0:1f.2',
-      balloon: '3:0.0',
+      balloon: '4:0.0',
       'pci.1': '0:2.0 port 0x10',
       'pci.2': '0:2.1 port 0x11',
       'pci.3': '0:2.2 port 0x12',
       'pci.4': '0:2.3 port 0x13',
+      'pci.5': '0:2.4 port 0x14',
     });
     expect(config.devices.rootPorts?.[0]?.address?.multifunction).toBe(true);
     expect(config.devices.pciRoot).toBe('pcie-root');
@@ -143,8 +146,9 @@ describe('assignDeviceAddresses on Q35', () => {
     const added = structuredClone(defined);
     added.devices.interfaces.push({ type: 'user', mac: '52:54:00:00:00:09', model: 'virtio' });
     const after = assignDeviceAddresses(added);
-    expect(after.devices.interfaces.map((n) => n.address?.bus)).toEqual([1, 3]);
-    expect(after.devices.rootPorts?.map((p) => p.index)).toEqual([1, 2, 3]);
+    // Ports 1-3 hold the first NIC, the USB controller and the balloon; 4 is the spare the new NIC takes.
+    expect(after.devices.interfaces.map((n) => n.address?.bus)).toEqual([1, 4]);
+    expect(after.devices.rootPorts?.map((p) => p.index)).toEqual([1, 2, 3, 4]);
   });
 
   it('skips the chipset slot 0x1f when handing out slots, and says so when the bus is full', () => {
@@ -158,13 +162,16 @@ describe('assignDeviceAddresses on Q35', () => {
     expect(full.devices.interfaces.map((n) => n.address?.slot)).toEqual(
       Array.from({ length: 29 }, (_, i) => i + 1),
     );
+    // The last free slot, 0x1e, holds the root ports of the USB controller, the balloon and the spare.
     expect(full.devices.rootPorts?.map((p) => p.address)).toEqual([
       { ...pci(0x1e), multifunction: true },
       pci(0x1e, 1),
+      pci(0x1e, 2),
     ]);
     const err = defineError(nics(30), q35);
     expect(err.code).toBe('ERR_OPERATION_FAILED');
-    expect(err.fields).toMatchObject({ device: 'memballoon', field: 'slot' });
+    // The first device without a port left is the USB controller define adds, placed after the NICs.
+    expect(err.fields).toMatchObject({ device: 'controller usb qemu-xhci', field: 'slot' });
   });
 
   it('keeps root ports and the addresses behind them through format and parse', () => {

@@ -146,14 +146,16 @@ describe('Q35 root ports', () => {
       },
       { driver: 'pcie-root-port', port: 9, chassis: 2, id: 'pci.2', bus: 'pcie.0', addr: '0x1.0x1' },
       { driver: 'pcie-root-port', port: 10, chassis: 3, id: 'pci.3', bus: 'pcie.0', addr: '0x1.0x2' },
+      { driver: 'pcie-root-port', port: 11, chassis: 4, id: 'pci.4', bus: 'pcie.0', addr: '0x1.0x3' },
     ]);
     expect(buildNicObjects(config, config.devices.interfaces[0]!, 0).device).toMatchObject({
       bus: 'pci.1',
       addr: '0x0',
     });
-    expect(buildBalloonDevice(config)).toMatchObject({ bus: 'pci.2', addr: '0x0' });
+    // The USB controller define adds (qemu-xhci on Q35) takes the second port, the balloon the third.
+    expect(buildBalloonDevice(config)).toMatchObject({ bus: 'pci.3', addr: '0x0' });
     const devices = jsonAfter(buildQemuArgv(config, HOST, PATHS), '-device') as Array<{ id: string }>;
-    expect(devices.slice(0, 3).map((d) => d.id)).toEqual(['pci.1', 'pci.2', 'pci.3']);
+    expect(devices.slice(0, 5).map((d) => d.id)).toEqual(['pci.1', 'pci.2', 'pci.3', 'pci.4', 'usb']);
   });
 });
 
@@ -167,6 +169,8 @@ describe('buildQemuArgv from the device objects', () => {
     expect(jsonAfter(argv, '-blockdev')).toEqual(disks.flatMap((d) => d.blockdevs));
     expect(jsonAfter(argv, '-netdev')).toEqual(nics.map((n) => n.netdev));
     expect(jsonAfter(argv, '-device')).toEqual([
+      // The USB controller define adds: the PIIX3's UHCI function, built in at 00:01.2.
+      { driver: 'piix3-usb-uhci', id: 'usb', bus: 'pci.0', addr: '0x1.0x2' },
       implicit.ahci,
       ...disks.map((d) => d.device),
       ...nics.map((n) => n.device),

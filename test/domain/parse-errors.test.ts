@@ -234,16 +234,15 @@ describe('parseDomainXml rejects', () => {
       { element: 'smartcard', path: 'domain/devices/smartcard' },
     ],
     [
-      'disk bus scsi',
-      buildDomainXml({ devices: "<disk><source file='/a'/><target dev='sda' bus='scsi'/></disk>" }),
+      'disk bus fdc',
+      buildDomainXml({ devices: "<disk><source file='/a'/><target dev='sda' bus='fdc'/></disk>" }),
       'ERR_NOT_SUPPORTED',
-      { element: 'target', attribute: 'bus', value: 'scsi', expected: ['virtio', 'ide', 'sata'] },
-    ],
-    [
-      'an sd target with no bus (libvirt infers scsi)',
-      buildDomainXml({ devices: "<disk><source file='/a'/><target dev='sda'/></disk>" }),
-      'ERR_NOT_SUPPORTED',
-      { attribute: 'bus', value: 'scsi' },
+      {
+        element: 'target',
+        attribute: 'bus',
+        value: 'fdc',
+        expected: ['virtio', 'ide', 'sata', 'scsi', 'usb'],
+      },
     ],
     [
       'disk type network',

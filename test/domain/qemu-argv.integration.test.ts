@@ -192,10 +192,11 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
       expect(argv).toContain(
         `{"driver":"VGA","id":"video0","vgamem_mb":16,"bus":"${bus}","addr":"${machine === 'q35' ? '0x1' : '0x2'}"}`,
       );
-      // pc: VGA, AHCI, both virtio disks, both NICs and the balloon on pci.0. q35: VGA, the e1000, vdb
-      // (given slot 9) and four root ports on pcie.0; vda, the virtio NIC and the balloon behind ports.
-      expect(argv.filter((a) => a.includes(`"bus":"${bus}"`))).toHaveLength(7);
-      expect(argv.filter((a) => /"bus":"pci\.[1-9]"/.test(a))).toHaveLength(machine === 'q35' ? 3 : 0);
+      // pc: VGA, the PIIX3 UHCI, AHCI, both virtio disks, both NICs and the balloon on pci.0. q35: VGA,
+      // the e1000, vdb (given slot 9) and five root ports on pcie.0; vda, the virtio NIC, the qemu-xhci
+      // and the balloon behind ports.
+      expect(argv.filter((a) => a.includes(`"bus":"${bus}"`))).toHaveLength(8);
+      expect(argv.filter((a) => /"bus":"pci\.[1-9]"/.test(a))).toHaveLength(machine === 'q35' ? 4 : 0);
       await startAndCheck(argv, paths);
     },
   );
