@@ -19,6 +19,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
 import { markIncoming, markStarted, markStopped, saveStatus } from './transitions.js';
 import { prepareResources } from './guest-resources.js';
+import { explainStartFailure } from './start-hints.js';
 import { RevertStack } from './revert-stack.js';
 
 /** How to start a domain's qemu. */
@@ -218,9 +219,10 @@ async function abortStart(
   }).catch((e: unknown) => ctx.log(`domain '${dom.name}': cannot kill qemu pid ${launch.pid}: ${String(e)}`));
   await markStopped(ctx, dom, 'failed');
   const tail = await readLogTail(dom.paths.log, 800);
+  const hint = tail ? explainStartFailure(tail) : undefined;
   throw new TsvirtError(
     'ERR_OPERATION_FAILED',
-    `domain '${dom.name}' failed to start: ${(err as Error).message}${tail ? `\nqemu log (${dom.paths.log}):\n${tail}` : ''}`,
+    `domain '${dom.name}' failed to start: ${(err as Error).message}${hint ? `; ${hint}` : ''}${tail ? `\nqemu log (${dom.paths.log}):\n${tail}` : ''}`,
     { domain: dom.name, log: dom.paths.log },
     { cause: err },
   );
