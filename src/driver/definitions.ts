@@ -16,16 +16,23 @@ import { buildDropPrivilegesArgv } from './qemu-user.js';
 import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
 
 /**
+ * What define and createXML make of a parsed definition, as libvirt does: the machine alias replaced by
+ * the machine it stands for in this qemu, and every device given its address.
+ */
+async function completeDefinition(ctx: DriverContext, parsed: DomainConfig): Promise<DomainConfig> {
+  const binary = parsed.devices.emulator ?? (await ctx.hostFacts().catch(() => undefined))?.qemuBinary;
+  return assignDeviceAddresses(
+    binary === undefined ? parsed : await canonicalizeMachine(parsed, binary, ctx.log),
+  );
+}
+
+/**
  * Define (or redefine) a persistent domain. The XML is parsed and checked before any file is written,
  * so bad XML changes nothing. A running domain keeps its live definition until it stops.
  */
 export async function defineDomain(ctx: DriverContext, xml: string): Promise<DomainObject> {
   // A large document is parsed off the event loop; devices get their addresses once, here, as in libvirt.
-  const parsed = await parseDomainXmlOffThread(xml);
-  const binary = parsed.devices.emulator ?? (await ctx.hostFacts().catch(() => undefined))?.qemuBinary;
-  const def = assignDeviceAddresses(
-    binary === undefined ? parsed : await canonicalizeMachine(parsed, binary, ctx.log),
-  );
+  const def = await completeDefinition(ctx, await parseDomainXmlOffThread(xml));
   await checkEmulator(def.name, def.devices.emulator, buildDropPrivilegesArgv(ctx.confinement));
   ctx.registry.checkFree(def.name, def.uuid);
   const existing = ctx.registry.findByName(def.name);
@@ -67,11 +74,11 @@ export async function defineDomain(ctx: DriverContext, xml: string): Promise<Dom
  * caller drops it if its start fails) or, as libvirt does, a defined domain that is shut off and has
  * the same name and uuid, which then runs this definition once and keeps its persistent one.
  */
-export function registerForCreate(
+export async function registerForCreate(
   ctx: DriverContext,
   xml: string,
-): { dom: DomainObject; def: DomainConfig; added: boolean } {
-  const def: DomainConfig = assignDeviceAddresses(parseDomainXml(xml));
+): Promise<{ dom: DomainObject; def: DomainConfig; added: boolean }> {
+  const def = await completeDefinition(ctx, parseDomainXml(xml));
   ctx.registry.checkFree(def.name, def.uuid);
   const existing = ctx.registry.findByName(def.name);
   if (existing) {

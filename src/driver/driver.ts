@@ -188,7 +188,7 @@ export class QemuDriver implements DomainApi {
    */
   async domainCreateXML(xml: string, flags = 0): Promise<DomainRef> {
     power.checkCreateFlags(flags);
-    const { dom, def, added } = registerForCreate(this.ctx, xml);
+    const { dom, def, added } = await registerForCreate(this.ctx, xml);
     const opts = { paused: (flags & CreateFlags.PAUSED) !== 0, definition: def };
     try {
       await power.runStartJob(this.ctx, dom, added ? 0 : this.ctx.jobWaitMs, opts);

@@ -181,6 +181,8 @@ describe('domain definitions', () => {
     expect(started.uuid).toBe(UUID_A);
     expect(await driver.domainIsPersistent(dom)).toBe(true);
     expect(await driver.domainGetXMLDesc(dom)).toContain("<memory unit='KiB'>98304</memory>");
+    // As at define, the machine alias becomes the machine it stands for in this qemu.
+    expect(await driver.domainGetXMLDesc(dom)).toMatch(/machine='pc-i440fx-\d+\.\d+'/);
     expect(await driver.domainGetXMLDesc(dom, 2)).toContain("<memory unit='KiB'>65536</memory>");
     const again = (await driver.domainCreateXML(once).catch((e: unknown) => e)) as {
       code: string;
