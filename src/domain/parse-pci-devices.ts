@@ -1,6 +1,6 @@
 import { ElementReader, invalid, notSupported } from './element-reader.js';
 import type { BusControllerConfig } from './bus-types.js';
-import { readPciIdentity } from './parse-address.js';
+import { readAlias, readPciIdentity } from './parse-address.js';
 import { BUS_CONTROLLER_TYPES, isBusControllerType, readBusController } from './parse-bus-devices.js';
 import type { RootPortConfig, SataControllerConfig } from './types.js';
 
@@ -50,11 +50,27 @@ export function readControllers(els: ElementReader[]): ControllersRead {
       }
       if (model === 'pcie-root-port') (out.rootPorts ??= []).push(readRootPort(r, index));
       else if (index !== 0 || out.pciRoot) throw twice(r, index, `0 (one ${model})`);
-      else out.pciRoot = model;
+      else {
+        out.pciRoot = model;
+        readRootAlias(r, model);
+      }
     }
     r.finish();
   }
   return out;
+}
+
+/** The root bus's alias in a live definition: always qemu's name of the bus, pci.0 or pcie.0. */
+function readRootAlias(r: ElementReader, model: 'pci-root' | 'pcie-root'): void {
+  const alias = readAlias(r);
+  const expected = model === 'pcie-root' ? 'pcie.0' : 'pci.0';
+  if (alias !== undefined && alias !== expected) {
+    throw invalid(r.el, `alias '${alias}' is not the ${model}'s`, {
+      attribute: 'name',
+      value: alias,
+      expected,
+    });
+  }
 }
 
 function twice(r: ElementReader, index: number, expected: string): Error {

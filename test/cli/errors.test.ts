@@ -6,11 +6,11 @@ import { buildEmbedUri } from '../../src/embedded/embedded-connection.js';
 import { run } from '../../src/exec/index.js';
 import { CLI, hasCli, makeCliRoot, tsvirt } from './cli-harness.js';
 
-const SOUND_XML = `<domain type='qemu'>
-  <name>noisy</name>
+const TPM_XML = `<domain type='qemu'>
+  <name>sealed</name>
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices><sound model='ich6'/></devices>
+  <devices><tpm model='tpm-tis'><backend type='emulator'/></tpm></devices>
 </domain>`;
 
 describe.skipIf(!hasCli)('tsvirt errors', () => {
@@ -42,12 +42,12 @@ describe.skipIf(!hasCli)('tsvirt errors', () => {
   }, 15_000);
 
   it('a domain XML with an element tsvirt does not support names it, and defines nothing', async () => {
-    const file = join(root, 'sound.xml');
-    await writeFile(file, SOUND_XML);
+    const file = join(root, 'tpm.xml');
+    await writeFile(file, TPM_XML);
     const r = await t('define', file);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^error: Failed to define domain from ${file}\nerror: .*<sound>`));
+    expect(r.stderr).toMatch(new RegExp(`^error: Failed to define domain from ${file}\nerror: .*<tpm>`));
     expect(readdirSync(join(root, 'etc', 'qemu')).filter((f) => f.endsWith('.xml'))).toEqual([]);
   }, 15_000);
 

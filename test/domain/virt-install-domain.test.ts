@@ -126,9 +126,12 @@ describe("virt-install's domain XML", () => {
     expect(argv).not.toContain('-cpu');
   });
 
-  it("refuses the kvm fixtures' CPU named as a vendor string, not a qemu model", () => {
+  it("takes the kvm fixtures' CPU, a qemu model, and refuses one named as a vendor string", () => {
     const xml = readFileSync(join(FIXTURES, 'kvm-pc.xml'), 'utf8');
-    const err = catchTsvirtError(() => parseDomainXml(xml));
+    expect(parseDomainXml(xml).cpu).toMatchObject({ mode: 'custom', model: 'kvm64', match: 'exact' });
+    const err = catchTsvirtError(() =>
+      parseDomainXml(xml.replace('<model>kvm64</model>', '<model>AMD EPYC</model>')),
+    );
     expect(err.code).toBe('ERR_XML_INVALID');
     expect(err.fields).toMatchObject({ element: 'model', value: 'AMD EPYC' });
   });

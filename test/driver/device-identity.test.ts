@@ -120,14 +120,15 @@ describe('device identity with a real qemu (TCG)', () => {
     next.devices.interfaces.push({ type: 'user', mac: '52:54:00:00:00:13', model: 'virtio' });
     const after = assignLiveIdentities(next);
     const added = after.devices.interfaces[2]!;
-    expect([added.alias, added.address?.bus]).toEqual(['net1', 3]);
+    // Ports 1-3 hold net0, the USB controller define added and the balloon; port 4 is the spare.
+    expect([added.alias, added.address?.bus]).toEqual(['net1', 4]);
     const { netdev, device } = buildNicObjects(after, added, 2);
     const qmp = await QmpClient.connect(qmpSocket);
     try {
       await qmp.execute('netdev_add', netdev);
       await qmp.execute('device_add', device);
       const bus = await qmp.execute('qom-get', { path: '/machine/peripheral/net1', property: 'parent_bus' });
-      expect(bus).toMatch(/\/pci\.3\/pci\.3$/);
+      expect(bus).toMatch(/\/pci\.4\/pci\.4$/);
       expect(await qmp.execute('qom-get', { path: '/machine/peripheral/net1', property: 'netdev' })).toBe(
         'hostnet1',
       );
