@@ -1,9 +1,6 @@
 import { assignAliases } from './aliases.js';
 import { buildChannel, buildControllerNodes, buildInput, buildRedirdev } from './format-bus-devices.js';
-import {
-  buildAddressNode as address,
-  buildAliasNode as alias,
-} from './format-identity.js';
+import { buildAddressNode as address, buildAliasNode as alias } from './format-identity.js';
 import {
   buildAudio,
   buildGraphics,
@@ -173,11 +170,7 @@ function buildDisk(disk: DiskConfig): XmlNode {
       ['device', disk.device],
     ],
     [
-      el('driver', [
-        ['name', 'qemu'],
-        ['type', disk.format],
-        ...buildDiskDriverAttrs(disk),
-      ]),
+      el('driver', [['name', 'qemu'], ['type', disk.format], ...buildDiskDriverAttrs(disk)]),
       source,
       el('target', [
         ['dev', disk.targetDev],

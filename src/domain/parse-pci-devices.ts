@@ -25,7 +25,10 @@ export function readControllers(els: ElementReader[]): ControllersRead {
   for (const r of els) {
     const type = r.attr('type');
     if (type === undefined) {
-      throw invalid(r.el, "attribute 'type' is missing", { attribute: 'type', expected: CONTROLLER_TYPES.join(', ') });
+      throw invalid(r.el, "attribute 'type' is missing", {
+        attribute: 'type',
+        expected: CONTROLLER_TYPES.join(', '),
+      });
     }
     if (isBusControllerType(type)) {
       (out.controllers ??= []).push(readBusController(r, type));

@@ -77,7 +77,9 @@ describe('a protocol client outside libvirt', () => {
 
   it('is answered when bytes follow the arguments of a call, which libvirtd never reads', async () => {
     const c = await RawClient.open(srv.port);
-    okPayload(await c.call(P.CONNECT_OPEN, Buffer.concat([word(1), sloppyString(''), word(0), word(0xdeadbeef)])));
+    okPayload(
+      await c.call(P.CONNECT_OPEN, Buffer.concat([word(1), sloppyString(''), word(0), word(0xdeadbeef)])),
+    );
     const reply = await c.call(P.CONNECT_GET_TYPE, Buffer.from([1, 2, 3, 4, 5, 6]));
     expect(decodeRet(P.CONNECT_GET_TYPE, okPayload(reply))).toEqual({ type: 'QEMU' });
     expect(await c.closesWithin(300)).toBe(false);
