@@ -1,6 +1,6 @@
 /** USB ports and virtio-serial ports of the devices on those buses, as libvirt assigns them at define. */
 import { TsvirtError } from '../errors.js';
-import { hasUsbBus, listControllers } from './bus-controllers.js';
+import { busDeviceError, hasUsbBus, listControllers } from './bus-controllers.js';
 import type { UsbAddress, VirtioSerialAddress } from './bus-types.js';
 import type { DomainConfig } from './types.js';
 
@@ -39,27 +39,6 @@ function listUsbPortUsers(config: DomainConfig): UsbPortUser[] {
   return users;
 }
 
-function busError(
-  device: string,
-  field: string,
-  value: string,
-  expected: string,
-  problem: string,
-): TsvirtError {
-  return new TsvirtError(
-    'ERR_XML_INVALID',
-    `domain/devices: ${device}: ${field}='${value}' ${problem}; expected ${expected}`,
-    {
-      device,
-      element: 'address',
-      field,
-      attribute: field,
-      value,
-      expected,
-    },
-  );
-}
-
 /**
  * Give every USB device without a port the first free port of bus 0 (1, 2, ... in libvirt's device
  * order) and every virtio channel without an address the first free port (from 1) of virtio-serial
@@ -87,9 +66,20 @@ export function assignBusAddresses(config: DomainConfig): void {
   for (const u of users) {
     const a = u.address;
     if (!a || a.port === 0) continue;
-    if (a.bus !== 0) throw busError(u.label, 'bus', String(a.bus), '0 (the one USB bus)', 'names no USB bus');
+    if (a.bus !== 0)
+      throw busDeviceError(
+        'ERR_XML_INVALID',
+        'address',
+        u.label,
+        'bus',
+        String(a.bus),
+        '0 (the one USB bus)',
+        'names no USB bus',
+      );
     if (a.port > portCount) {
-      throw busError(
+      throw busDeviceError(
+        'ERR_XML_INVALID',
+        'address',
         u.label,
         'port',
         String(a.port),
@@ -99,7 +89,9 @@ export function assignBusAddresses(config: DomainConfig): void {
     }
     const other = taken.get(a.port);
     if (other !== undefined) {
-      throw busError(
+      throw busDeviceError(
+        'ERR_XML_INVALID',
+        'address',
         u.label,
         'port',
         String(a.port),
@@ -134,7 +126,9 @@ function assignVirtioSerialPorts(config: DomainConfig): void {
     const a = ch.address;
     if (!a || a.port === 0) return;
     if (!listControllers(config, 'virtio-serial').some((c) => c.index === a.controller)) {
-      throw busError(
+      throw busDeviceError(
+        'ERR_XML_INVALID',
+        'address',
         `channel ${i}`,
         'controller',
         String(a.controller),
@@ -143,7 +137,9 @@ function assignVirtioSerialPorts(config: DomainConfig): void {
       );
     }
     if (taken.has(key(a))) {
-      throw busError(
+      throw busDeviceError(
+        'ERR_XML_INVALID',
+        'address',
         `channel ${i}`,
         'port',
         String(a.port),

@@ -115,8 +115,10 @@ export function addImplicitBusDevices(config: DomainConfig): void {
   }
 }
 
-function controllerError(
+/** An error about a bus device's controller or address: names the device, the field and the value. */
+export function busDeviceError(
   code: 'ERR_XML_INVALID' | 'ERR_NOT_SUPPORTED',
+  element: 'controller' | 'address',
   device: string,
   field: string,
   value: string,
@@ -126,7 +128,7 @@ function controllerError(
   return new TsvirtError(
     code,
     `domain/devices: ${device}: ${field}='${value}' ${problem}; expected ${expected}`,
-    { device, element: 'controller', field, attribute: field, value, expected },
+    { device, element, field, attribute: field, value, expected },
   );
 }
 
@@ -141,8 +143,9 @@ export function validateBusControllers(config: DomainConfig): void {
   for (const c of config.devices.controllers ?? []) {
     const device = `controller ${c.type}${c.index}`;
     if (c.type === 'ide' && isQ35Machine(machine)) {
-      throw controllerError(
+      throw busDeviceError(
         'ERR_NOT_SUPPORTED',
+        'controller',
         device,
         'type',
         'ide',
@@ -151,8 +154,9 @@ export function validateBusControllers(config: DomainConfig): void {
       );
     }
     if (c.type === 'ide' && c.index !== 0) {
-      throw controllerError(
+      throw busDeviceError(
         'ERR_NOT_SUPPORTED',
+        'controller',
         device,
         'index',
         String(c.index),
@@ -162,8 +166,9 @@ export function validateBusControllers(config: DomainConfig): void {
     }
     const key = `${c.type}:${c.index}${c.type === 'usb' && c.model in ICH9_FUNCTIONS ? `:${c.model}` : ''}`;
     if (seen.has(key)) {
-      throw controllerError(
+      throw busDeviceError(
         'ERR_XML_INVALID',
+        'controller',
         device,
         'index',
         String(c.index),
@@ -177,8 +182,9 @@ export function validateBusControllers(config: DomainConfig): void {
       const a = c.address;
       if (a.domain !== 0 || a.bus !== 0 || a.slot !== want.slot || a.function !== want.function) {
         const where = `0000:00:01.${want.function}`;
-        throw controllerError(
+        throw busDeviceError(
           'ERR_XML_INVALID',
+          'controller',
           device,
           'address',
           `${a.slot}.${a.function}`,

@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
+import { run, spawnDetached } from '../../src/exec/index.js';
+import { QmpClient } from '../../src/qmp/index.js';
 import {
   assignDeviceAddresses,
   assignLiveIdentities,
@@ -12,66 +11,25 @@ import {
   parseDomainXml,
 } from '../../src/domain/index.js';
 import { buildDomainXml } from './fixtures.js';
+import { hasQemu, isAlive, QEMU, useQemuRun } from './qemu-run.js';
 
-const QEMU = '/usr/bin/qemu-system-x86_64';
-const hasQemu = existsSync(QEMU) && existsSync('/usr/bin/qemu-img');
 if (!hasQemu) console.warn('skipping bus device qemu tests: qemu-system-x86_64 or qemu-img is not installed');
 
-function isAlive(pid: number): boolean {
+/** One QMP command on a fresh connection (greeting and capabilities first), then the connection closes. */
+async function askQmp(
+  path: string,
+  command: { execute: string; arguments?: Record<string, unknown> },
+): Promise<unknown> {
+  const qmp = await QmpClient.connect(path);
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    return await qmp.execute(command.execute, command.arguments);
+  } finally {
+    qmp.close();
   }
 }
 
-/** Send QMP commands after the greeting and capabilities; resolve with the last answer's return value. */
-async function askQmp(path: string, command: Record<string, unknown>): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(path);
-    let buf = '';
-    let step = 0;
-    sock.setTimeout(10_000, () => sock.destroy(new Error('QMP did not answer within 10 s')));
-    sock.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
-        buf = buf.slice(nl + 1);
-        if ('event' in msg) continue;
-        if (step === 0) sock.write('{"execute":"qmp_capabilities"}\n');
-        else if (step === 1) sock.write(`${JSON.stringify(command)}\n`);
-        else {
-          sock.destroy();
-          if ('error' in msg) reject(new Error(JSON.stringify(msg.error)));
-          else resolve(msg.return);
-        }
-        step++;
-      }
-    });
-    sock.on('error', reject);
-  });
-}
-
 describe('bus devices against the real qemu-system-x86_64 (TCG)', () => {
-  let dir: string;
-  let child: DetachedChild | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tsvirt-bus-'));
-  });
-
-  afterEach(async () => {
-    if (child) {
-      const { pid, exited } = child;
-      child = undefined;
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      await exited;
-      expect(isAlive(pid)).toBe(false);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const q = useQemuRun('tsvirt-bus-');
 
   async function start(machine: string, devices: string): Promise<string> {
     const os = `<type arch='x86_64' machine='${machine}'>hvm</type>`;
@@ -79,27 +37,27 @@ describe('bus devices against the real qemu-system-x86_64 (TCG)', () => {
       assignDeviceAddresses(parseDomainXml(buildDomainXml({ os, devices }))),
     );
     const paths = {
-      qmpSocket: join(dir, 'm.sock'),
-      consoleSocket: join(dir, 'c.sock'),
-      serialLog: join(dir, 's.log'),
+      qmpSocket: join(q.dir, 'm.sock'),
+      consoleSocket: join(q.dir, 'c.sock'),
+      serialLog: join(q.dir, 's.log'),
     };
     const argv = buildQemuArgv(
       config,
       { qemuBinary: QEMU, kvm: { usable: false, reason: 'TCG test' } },
       paths,
     );
-    const log = join(dir, 'qemu.log');
-    child = await spawnDetached(argv, { logFile: log });
+    const log = join(q.dir, 'qemu.log');
+    q.child = await spawnDetached(argv, { logFile: log });
     const deadline = Date.now() + 10_000;
     while (!existsSync(paths.qmpSocket) && Date.now() < deadline) await sleep(20);
     expect(existsSync(paths.qmpSocket), existsSync(log) ? readFileSync(log, 'utf8') : 'no log').toBe(true);
     await sleep(500);
-    expect(isAlive(child.pid), readFileSync(log, 'utf8')).toBe(true);
+    expect(isAlive(q.child.pid), readFileSync(log, 'utf8')).toBe(true);
     return paths.qmpSocket;
   }
 
   async function image(name: string): Promise<string> {
-    const path = join(dir, name);
+    const path = join(q.dir, name);
     await run(['qemu-img', 'create', '-f', 'raw', path, '1M'], { timeoutMs: 30_000 });
     return path;
   }
@@ -115,7 +73,7 @@ describe('bus devices against the real qemu-system-x86_64 (TCG)', () => {
          <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
          <input type='tablet' bus='usb'/><input type='keyboard' bus='virtio'/>`,
       );
-      expect(existsSync(join(dir, 'org.qemu.guest_agent.0'))).toBe(true);
+      expect(existsSync(join(q.dir, 'org.qemu.guest_agent.0'))).toBe(true);
       // The virtio-scsi controller is on 00:02.0, where define put it.
       const pci = (await askQmp(qmp, { execute: 'query-pci' })) as Array<{
         devices: Array<{ slot: number; function: number; qdev_id: string }>;

@@ -1,25 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
+import { run, spawnDetached } from '../../src/exec/index.js';
 import { QmpClient } from '../../src/qmp/index.js';
 import { assignDeviceAddresses, buildQemuArgv, parseDomainXml } from '../../src/domain/index.js';
 import { buildDomainXml } from './fixtures.js';
+import { hasQemu, isAlive, QEMU, useQemuRun } from './qemu-run.js';
 
-const QEMU = '/usr/bin/qemu-system-x86_64';
-const hasQemu = existsSync(QEMU) && existsSync('/usr/bin/qemu-img');
 if (!hasQemu) console.warn('skipping the platform argv integration test: qemu or qemu-img is not installed');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Hyper-V enlightenments qemu accepts under TCG: vpindex needs KVM ("kernel doesn't allow setting HyperV
@@ -28,28 +17,12 @@ function isAlive(pid: number): boolean {
 const TCG_HYPERV = ['relaxed', 'vapic', 'runtime', 'reset', 'frequencies', 'tlbflush', 'ipi'];
 
 describe('domain-level options against the real qemu-system-x86_64 (TCG)', () => {
-  let dir: string;
-  let child: DetachedChild | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tsvirt-platform-'));
-  });
-
-  afterEach(async () => {
-    if (child) {
-      const { pid, exited } = child;
-      child = undefined;
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      await exited;
-      expect(isAlive(pid)).toBe(false);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const q = useQemuRun('tsvirt-platform-');
 
   it.skipIf(!hasQemu)(
     'starts Q35 with hyperv, timers, pm, vmport, a cpu topology, disk driver options, every NIC model and custom argv',
     async () => {
-      const disk = join(dir, 'sda.qcow2');
+      const disk = join(q.dir, 'sda.qcow2');
       await run(['qemu-img', 'create', '-f', 'qcow2', disk, '1M'], { timeoutMs: 30_000 });
       const nics = ['virtio', 'e1000', 'e1000e', 'rtl8139']
         .map((m) => `<interface type='user'><model type='${m}'/><rom enabled='no'/></interface>`)
@@ -69,8 +42,12 @@ describe('domain-level options against the real qemu-system-x86_64 (TCG)', () =>
         "<domain type='qemu'>",
         "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>",
       );
-      const qmpSocket = join(dir, 'g.qmp');
-      const paths = { qmpSocket, consoleSocket: join(dir, 'g.console'), serialLog: join(dir, 'g.serial') };
+      const qmpSocket = join(q.dir, 'g.qmp');
+      const paths = {
+        qmpSocket,
+        consoleSocket: join(q.dir, 'g.console'),
+        serialLog: join(q.dir, 'g.serial'),
+      };
       const config = assignDeviceAddresses(parseDomainXml(xml));
       const argv = buildQemuArgv(
         config,
@@ -78,8 +55,8 @@ describe('domain-level options against the real qemu-system-x86_64 (TCG)', () =>
         paths,
       );
       expect(argv).toContain('-no-hpet');
-      const log = join(dir, 'qemu.log');
-      child = await spawnDetached(argv, { logFile: log });
+      const log = join(q.dir, 'qemu.log');
+      q.child = await spawnDetached(argv, { logFile: log });
       const qmp = await QmpClient.connect(qmpSocket, { connectTimeoutMs: 10_000, greetingTimeoutMs: 10_000 });
       try {
         const nodes = (await qmp.execute('query-named-block-nodes')) as Array<Record<string, unknown>>;
@@ -104,7 +81,7 @@ describe('domain-level options against the real qemu-system-x86_64 (TCG)', () =>
         qmp.close();
       }
       await sleep(500);
-      expect(isAlive(child.pid), readFileSync(log, 'utf8')).toBe(true);
+      expect(isAlive(q.child.pid), readFileSync(log, 'utf8')).toBe(true);
       expect(readFileSync(log, 'utf8')).not.toMatch(/warning/i);
     },
     60_000,

@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
+import { run, spawnDetached } from '../../src/exec/index.js';
 import {
   assignLiveIdentities,
   buildQemuArgv,
@@ -12,22 +11,12 @@ import {
   type QemuRuntimePaths,
 } from '../../src/domain/index.js';
 import { buildDomainXml } from './fixtures.js';
+import { hasQemu, isAlive, QEMU, useQemuRun } from './qemu-run.js';
 
-const QEMU = '/usr/bin/qemu-system-x86_64';
-const hasQemu = existsSync(QEMU) && existsSync('/usr/bin/qemu-img');
 const hasKvm = existsSync('/dev/kvm');
 if (!hasQemu)
   console.warn('skipping qemu argv integration tests: qemu-system-x86_64 or qemu-img is not installed');
 if (!hasKvm) console.warn('skipping the KVM argv integration test: /dev/kvm is absent');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -56,37 +45,21 @@ async function readQmpGreeting(path: string): Promise<string> {
 }
 
 describe('buildQemuArgv against the real qemu-system-x86_64', () => {
-  let dir: string;
-  let child: DetachedChild | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tsvirt-domain-'));
-  });
-
-  afterEach(async () => {
-    if (child) {
-      const { pid, exited } = child;
-      child = undefined;
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      await exited;
-      expect(isAlive(pid)).toBe(false);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const q = useQemuRun('tsvirt-domain-');
 
   function runtimePaths(): QemuRuntimePaths {
     return {
-      qmpSocket: join(dir, 'g.qmp'),
-      consoleSocket: join(dir, 'g.console'),
-      serialLog: join(dir, 'g.serial.log'),
-      vncSocket: join(dir, 'g.vnc'),
+      qmpSocket: join(q.dir, 'g.qmp'),
+      consoleSocket: join(q.dir, 'g.console'),
+      serialLog: join(q.dir, 'g.serial.log'),
+      vncSocket: join(q.dir, 'g.vnc'),
     };
   }
 
   async function startAndCheck(argv: string[], paths: QemuRuntimePaths): Promise<void> {
-    const log = join(dir, 'qemu.log');
-    child = await spawnDetached(argv, { logFile: log });
-    const pid = child.pid;
+    const log = join(q.dir, 'qemu.log');
+    q.child = await spawnDetached(argv, { logFile: log });
+    const pid = q.child.pid;
     const up = await waitFor(() => existsSync(paths.qmpSocket), 10_000);
     expect(
       up,
@@ -102,7 +75,7 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
     'starts paused under TCG with raw disks on every bus, a user NIC, serials and VNC',
     async () => {
       // One image per disk: qemu takes a write lock on each image it opens read-write.
-      const [vda, hdb, sdc] = ['vda.img', 'hdb.img', 'sdc.iso'].map((f) => join(dir, f)) as [
+      const [vda, hdb, sdc] = ['vda.img', 'hdb.img', 'sdc.iso'].map((f) => join(q.dir, f)) as [
         string,
         string,
         string,
@@ -121,7 +94,7 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
         <interface type='user'><model type='e1000'/></interface>
         <interface type='user'><model type='virtio'/><rom enabled='no'/></interface>
         <serial type='pty'/>
-        <serial type='file'><source path='${join(dir, 'com2.log')}'/></serial>
+        <serial type='file'><source path='${join(q.dir, 'com2.log')}'/></serial>
         <graphics type='vnc'><listen type='socket'/></graphics>`,
       });
       const paths = runtimePaths();
@@ -139,7 +112,7 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
   it.skipIf(!hasQemu || !hasKvm)(
     'starts paused under KVM for the boot-sector shape: one raw IDE disk, no NIC',
     async () => {
-      const img = join(dir, 'boot.img');
+      const img = join(q.dir, 'boot.img');
       await run(['qemu-img', 'create', '-f', 'raw', img, '512'], { timeoutMs: 30_000 });
       const xml = buildDomainXml({
         type: 'kvm',
@@ -160,7 +133,7 @@ describe('buildQemuArgv against the real qemu-system-x86_64', () => {
   it.skipIf(!hasQemu).each(['pc', 'q35'])(
     'starts paused on %s with every device at the address define gave it (bus and addr on each -device, root ports on q35)',
     async (machine) => {
-      const [vda, vdb, sdc] = ['vda.img', 'vdb.img', 'sdc.iso'].map((f) => join(dir, f)) as [
+      const [vda, vdb, sdc] = ['vda.img', 'vdb.img', 'sdc.iso'].map((f) => join(q.dir, f)) as [
         string,
         string,
         string,

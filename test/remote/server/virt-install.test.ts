@@ -5,16 +5,14 @@
  * dumpxml defines back unchanged; what --print-xml prints, virsh defines.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { LINUX_READY_MARKER } from '../../../scripts/guests/markers.js';
-import { EmbeddedConnection } from '../../../src/embedded/embedded-connection.js';
 import { run } from '../../../src/exec/index.js';
-import { RpcServer } from '../../../src/remote/server/index.js';
-import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
+import { waitUntil } from '../../driver/helpers.js';
+import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh } from './virsh-harness.js';
 
 const VIRT_INSTALL = ['/usr/bin/virt-install'].find((p) => existsSync(p));
@@ -34,45 +32,32 @@ interface Variant {
 }
 
 describe.skipIf(skipReason !== undefined)('virt-install 4.1 against tsvirtd over qemu+tcp', () => {
+  // virt-install's HOME (it keeps a log there), the ISO and the XML files; the server has its own root.
   const tmp = mkdtempSync(join(tmpdir(), 'tsvirt-vi-'));
-  chmodSync(tmp, 0o711); // the qemu user passes through to the root below
-  const root = join(tmp, 'root');
-  let conn: EmbeddedConnection;
-  let rpc: RpcServer;
-  let listener: Server;
-  const sockets = new Set<Socket>();
+  chmodSync(tmp, 0o711); // the qemu user reads the ISO in here
+  let srv: TestServer;
+  let root = '';
   let uri = '';
   const sh = (...args: string[]) => virsh(uri, args, { timeoutMs: 30_000 });
   const virtInstall = (args: string[]) =>
     run([VIRT_INSTALL ?? 'virt-install', '--connect', uri, ...args], {
       timeoutMs: 120_000,
       okExitCodes: [1],
-      // virt-install keeps its log under HOME; the machine's real HOME stays untouched.
       env: { HOME: tmp },
     });
 
   beforeAll(async () => {
-    conn = await EmbeddedConnection.open({ root });
-    rpc = new RpcServer(conn);
-    listener = createServer((sock) => {
-      sockets.add(sock);
-      sock.on('close', () => sockets.delete(sock));
-      rpc.handleSocket(sock, { readOnly: false, transport: 'tcp' });
-    });
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    uri = `qemu+tcp://127.0.0.1:${(listener.address() as { port: number }).port}/system`;
+    srv = await startTestServer();
+    root = srv.root;
+    chmodSync(root, 0o711); // the qemu user passes through to the pool's images
+    uri = srv.tcpUri;
   }, 120_000);
 
   afterAll(async () => {
     // A variant that failed half-way leaves its guest running: stop them all before checking.
     if (uri)
       for (const name of (await sh('list', '--name')).stdout.split('\n')) if (name) await sh('destroy', name);
-    await rpc?.close();
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => listener?.close(resolve));
-    await conn?.close();
-    const left = await findProcessesUnder(root);
-    for (const pid of left) process.kill(pid, 'SIGKILL');
+    const left = await srv?.stop();
     rmSync(tmp, { recursive: true, force: true });
     expect(left).toEqual([]);
   });
