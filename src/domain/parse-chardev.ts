@@ -3,12 +3,6 @@ import { readAlias } from './parse-address.js';
 import { isAbsolutePath } from './parse-disk.js';
 import type { CharDevConfig } from './types.js';
 
-/** The only VNC listen address: VNC here has no authentication, so it stays on the loopback. */
-export const VNC_LISTEN_ADDRESS = '127.0.0.1';
-
-/** The first VNC TCP port (display :0). */
-export const VNC_BASE_PORT = 5900;
-
 /** Read one <serial> (console: false) or <console> (console: true). */
 export function parseCharDev(r: ElementReader, console: boolean): CharDevConfig {
   const type = r.enumAttr('type', ['pty', 'file', 'unix']);
