@@ -39,7 +39,7 @@ export interface RootDirs {
   log: string;
   /** run/driver.lock: the root lock. */
   lockFile: string;
-  /** run/next-domain-id: the first domain id no run has reserved, so that ids keep increasing across restarts. */
+  /** run/next-domain-id: the next id to hand out, so that ids keep increasing across restarts. */
   nextIdFile: string;
 }
 
@@ -146,36 +146,23 @@ export async function listXmlNames(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** How many ids run/next-domain-id reserves at a time, so that most starts write no file for their id. */
-export const DOMAIN_ID_BLOCK = 16;
-
 /**
- * The domain id allocator of a root: positive, increasing, never reused across restarts. The file
- * run/next-domain-id holds the first id no run has reserved; the allocator reserves DOMAIN_ID_BLOCK ids
- * at a time (a restart skips what was left of the block, as libvirt's ids may skip too), so that only
- * one start in DOMAIN_ID_BLOCK waits for that file's fsync. Calls are serialized so that parallel
- * starts get distinct ids.
+ * The domain id allocator of a root: positive, increasing, persisted in run/next-domain-id so that a
+ * restart never reuses one; calls are serialized so that parallel starts get distinct ids.
  */
 export function createIdAllocator(dirs: RootDirs): (minId: number) => Promise<number> {
   let last: Promise<unknown> = Promise.resolve();
-  let range: { next: number; bound: number } | undefined;
-  const allocate = async (minId: number): Promise<number> => {
-    if (!range) {
-      const parsed = Number.parseInt((await readIfExists(dirs.nextIdFile)) ?? '', 10);
-      const first = Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 1;
-      range = { next: first, bound: first };
-    }
-    const id = Math.max(range.next, minId);
-    if (id >= range.bound) {
-      await writeFileAtomic(dirs.nextIdFile, `${id + DOMAIN_ID_BLOCK}\n`);
-      range.bound = id + DOMAIN_ID_BLOCK;
-    }
-    range.next = id + 1;
-    return id;
-  };
   return (minId) => {
-    const next = last.then(() => allocate(minId));
+    const next = last.then(() => allocateDomainId(dirs, minId));
     last = next.catch(() => undefined);
     return next;
   };
+}
+
+async function allocateDomainId(dirs: RootDirs, minId: number): Promise<number> {
+  const text = await readIfExists(dirs.nextIdFile);
+  const parsed = Number.parseInt(text ?? '', 10);
+  const id = Math.max(Number.isSafeInteger(parsed) && parsed > 0 ? parsed : 1, minId);
+  await writeFileAtomic(dirs.nextIdFile, `${id + 1}\n`);
+  return id;
 }
