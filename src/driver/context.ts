@@ -1,3 +1,4 @@
+import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
 import type { GuestResourceProvider } from './guest-resources.js';
 import type { DomainEventBus } from './events.js';
 import type { QemuConfinement } from './qemu-user.js';
@@ -51,6 +52,8 @@ export interface DriverContext {
   jobWaitMs: number;
   timeouts: DriverTimeouts;
   hostFacts: () => Promise<HostFacts>;
+  /** qemu's machines and CPU models per binary (define reads the machine aliases from it). */
+  qemuCaps: (binary: string) => Promise<QemuCaps>;
   /** What other drivers hand a starting guest and take back at its stop (storage, later network). */
   resources: readonly GuestResourceProvider[];
   /** Hands out domain ids (serialized; at least `minId`). */

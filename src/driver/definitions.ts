@@ -22,7 +22,7 @@ import { emitLifecycle, saveConfig, saveStatus } from './transitions.js';
 async function completeDefinition(ctx: DriverContext, parsed: DomainConfig): Promise<DomainConfig> {
   const binary = parsed.devices.emulator ?? (await ctx.hostFacts().catch(() => undefined))?.qemuBinary;
   return assignDeviceAddresses(
-    binary === undefined ? parsed : await canonicalizeMachine(parsed, binary, ctx.log),
+    binary === undefined ? parsed : await canonicalizeMachine(parsed, binary, ctx.qemuCaps, ctx.log),
   );
 }
 

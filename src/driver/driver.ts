@@ -20,6 +20,8 @@ import { DEFAULT_TIMEOUTS, type DriverContext, type DriverTimeouts, type HostFac
 import { defineDomain, registerForCreate, setAutostart, undefineDomain } from './definitions.js';
 import type { DomainObject } from './domain-object.js';
 import { DomainEventBus } from './events.js';
+import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
+import { buildQemuCapsProbe } from '../kvm/qemu-caps-probe.js';
 import { memoizeAsync, probeHostFacts, readQemuVersion } from './host.js';
 import { buildDomainInfo, buildXmlDesc } from './info.js';
 import { memoryStats, setMemory } from './memory.js';
@@ -59,6 +61,8 @@ export interface QemuDriverOptions {
   resources?: readonly GuestResourceProvider[];
   /** Host facts for buildQemuArgv (default: the KVM probe of src/kvm, run once). */
   hostProbe?: () => Promise<HostFacts>;
+  /** qemu's machines and CPU models per binary (default: the QMP probe of src/kvm, once per binary). */
+  qemuCaps?: (binary: string) => Promise<QemuCaps>;
   /** Warnings and notices (overcommit, crashed guests, unknown QMP events). */
   log?: (line: string) => void;
   /** Start persistent domains marked autostart that are not running (default true). */
@@ -100,6 +104,7 @@ export class QemuDriver implements DomainApi {
       jobWaitMs: opts.jobWaitMs ?? DEFAULT_JOB_WAIT_MS,
       timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
       hostFacts: memoizeAsync(opts.hostProbe ?? probeHostFacts),
+      qemuCaps: opts.qemuCaps ?? buildQemuCapsProbe(),
       resources: opts.resources ?? [],
       allocateId: createIdAllocator(dirs),
       closing: false,

@@ -1,18 +1,5 @@
-import { probeMachineAliases } from '../kvm/machine-aliases.js';
 import type { DomainConfig } from '../domain/types.js';
-
-/** Each qemu binary's machine aliases, probed once per process; a failed probe is tried again. */
-const aliasTables = new Map<string, Promise<Map<string, string>>>();
-
-function readAliases(binary: string): Promise<Map<string, string>> {
-  let pending = aliasTables.get(binary);
-  if (!pending) {
-    pending = probeMachineAliases(binary);
-    aliasTables.set(binary, pending);
-    pending.catch(() => aliasTables.delete(binary));
-  }
-  return pending;
-}
+import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
 
 /**
  * The definition with its machine alias replaced by the machine it stands for in this qemu (pc ->
@@ -23,17 +10,18 @@ function readAliases(binary: string): Promise<Map<string, string>> {
 export async function canonicalizeMachine(
   def: DomainConfig,
   binary: string,
+  qemuCaps: (binary: string) => Promise<QemuCaps>,
   log: (line: string) => void,
 ): Promise<DomainConfig> {
-  let aliases: Map<string, string>;
+  let machines: QemuCaps['machines'];
   try {
-    aliases = await readAliases(binary);
+    machines = (await qemuCaps(binary)).machines;
   } catch (err) {
     log(
-      `domain '${def.name}': machine '${def.os.machine}' kept as written: ${binary} -machine help failed: ${String(err)}`,
+      `domain '${def.name}': machine '${def.os.machine}' kept as written: ${binary} could not list its machines: ${String(err)}`,
     );
     return def;
   }
-  const canonical = aliases.get(def.os.machine);
+  const canonical = machines.find((m) => m.alias === def.os.machine)?.name;
   return canonical === undefined ? def : { ...def, os: { ...def.os, machine: canonical } };
 }

@@ -1,5 +1,5 @@
 import { el, renderXml, type XmlNode } from '../domain/xml-writer.js';
-import type { MachineFact } from './qemu-caps-parse.js';
+import type { MachineFact } from '../kvm/qemu-caps-parse.js';
 
 /** What the capabilities document says about the host and its guests. */
 export interface CapabilitiesFacts {

@@ -5,7 +5,7 @@
 import { MACHINE_PATTERN } from '../domain/parse-os.js';
 import { TsvirtError } from '../errors.js';
 import { buildDomainCapabilitiesXml } from './domain-capabilities.js';
-import { findMachine, listNamedCpuModels, type MachineFact, type QemuCaps } from './qemu-caps-parse.js';
+import { findMachine, listNamedCpuModels, type MachineFact, type QemuCaps } from '../kvm/qemu-caps-parse.js';
 
 /** The optional arguments of the call; null or undefined means "the default". */
 export interface DomainCapsQuery {

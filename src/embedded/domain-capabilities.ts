@@ -5,7 +5,7 @@
  */
 import { HYPERV_FEATURES } from '../domain/types.js';
 import { el, renderXml, type XmlNode } from '../domain/xml-writer.js';
-import { findCpuModelVendor, type CpuModelFact, type MachineFact } from './qemu-caps-parse.js';
+import { findCpuModelVendor, type CpuModelFact, type MachineFact } from '../kvm/qemu-caps-parse.js';
 
 /** What the document is built from. */
 export interface DomainCapsFacts {

@@ -79,6 +79,7 @@ export class EmbeddedConnection implements Connection {
       root: opts.root,
       qemuConf,
       hostProbe: probes.hostFacts,
+      qemuCaps: probes.qemuCaps,
       autostart: false,
       lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),

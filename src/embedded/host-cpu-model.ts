@@ -2,7 +2,7 @@
  * The host CPU as a qemu CPU model name, for the capabilities' <cpu><model> (which virt-install copies
  * into <cpu mode='custom'><model>, so it must be a name qemu's -cpu accepts). Pure.
  */
-import type { CpuModelFact } from './qemu-caps-parse.js';
+import type { CpuModelFact } from '../kvm/qemu-caps-parse.js';
 
 /** The CPU signature of /proc/cpuinfo's first processor. */
 export interface CpuSignature {

@@ -13,7 +13,7 @@ import {
   type HostProbes,
 } from './host-facts.js';
 import { readCellsFreeMemory, readCpuStats, readFreeMemory, readMemoryStats } from './node-stats.js';
-import { listNamedCpuModels } from './qemu-caps-parse.js';
+import { listNamedCpuModels } from '../kvm/qemu-caps-parse.js';
 import { readSysinfo } from './sysinfo.js';
 
 /** What the host driver asks of the hypervisor driver. */

@@ -9,9 +9,9 @@ import { MACHINE_PATTERN } from '../domain/parse-os.js';
 import { memoizeAsync, probeHostFacts } from '../driver/host.js';
 import type { HostFacts } from '../driver/index.js';
 import { parseCpuSignature, pickHostCpuModel } from './host-cpu-model.js';
-import { probeQemuCaps } from './qemu-caps.js';
+import { buildQemuCapsProbe } from '../kvm/qemu-caps-probe.js';
 import { readCells } from './node-stats.js';
-import type { QemuCaps } from './qemu-caps-parse.js';
+import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
 
 /** Reads virNodeInfo from /proc. */
 export async function readNodeInfo(): Promise<NodeInfo> {
@@ -46,17 +46,7 @@ export interface HostProbes {
 
 /** The probes without a cache file (each runs once per process). */
 export function buildUncachedHostProbes(): HostProbes {
-  const hostFacts = memoizeAsync(probeHostFacts);
-  const caps = new Map<string, Promise<QemuCaps>>();
-  return {
-    hostFacts,
-    qemuCaps: (binary) => {
-      const pending = caps.get(binary) ?? probeQemuCaps(binary);
-      caps.set(binary, pending);
-      pending.catch(() => caps.delete(binary));
-      return pending;
-    },
-  };
+  return { hostFacts: memoizeAsync(probeHostFacts), qemuCaps: buildQemuCapsProbe() };
 }
 
 /** What the capabilities and domain capabilities are built from, probed once and cached. */

@@ -4,39 +4,10 @@
  * the boot), as libvirt caches its QEMU capabilities.
  */
 import { readFile } from 'node:fs/promises';
-import { run } from '../exec/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { buildProbeKey } from './host-facts-cache.js';
-import { parseQemuCapsOutput, QEMU_CAPS_QMP_INPUT, type QemuCaps } from './qemu-caps-parse.js';
-
-/** A healthy qemu answers the probe session in about 100 ms. */
-const PROBE_TIMEOUT_MS = 15_000;
-
-/** The argv of the probe: no machine, no devices, QMP on stdio, TCG (what usable= is judged under). */
-export function buildQemuCapsArgv(binary: string): string[] {
-  return [
-    binary,
-    '-machine',
-    'none',
-    '-accel',
-    'tcg',
-    '-nodefaults',
-    '-display',
-    'none',
-    '-S',
-    '-qmp',
-    'stdio',
-  ];
-}
-
-/** Runs qemu once and reads its machines and CPU models. */
-export async function probeQemuCaps(binary: string): Promise<QemuCaps> {
-  const { stdout } = await run(buildQemuCapsArgv(binary), {
-    input: QEMU_CAPS_QMP_INPUT,
-    timeoutMs: PROBE_TIMEOUT_MS,
-  });
-  return parseQemuCapsOutput(stdout);
-}
+import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
+import { probeQemuCaps } from '../kvm/qemu-caps-probe.js';
 
 /** A qemu capabilities probe that reads `cacheFile` while its key holds, else probes and writes it. */
 export function buildCachedQemuCapsProbe(

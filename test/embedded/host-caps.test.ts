@@ -12,7 +12,7 @@ import {
   parseCpuStats,
   parseMeminfoKiB,
 } from '../../src/embedded/node-stats.js';
-import { listNamedCpuModels, parseQemuCapsOutput } from '../../src/embedded/qemu-caps-parse.js';
+import { listNamedCpuModels, parseQemuCapsOutput } from '../../src/kvm/qemu-caps-parse.js';
 import { buildSysinfoXml } from '../../src/embedded/sysinfo.js';
 import { renderXml } from '../../src/domain/xml-writer.js';
 

@@ -1,6 +1,6 @@
 /**
  * qemu's machine types and CPU models, from the replies of one QMP session on stdio
- * (query-machines, query-cpu-definitions). Pure: the probe that runs qemu is in qemu-caps.ts.
+ * (query-machines, query-cpu-definitions). Pure: the probe that runs qemu is in qemu-caps-probe.ts.
  */
 import { TsvirtError } from '../errors.js';
 
