@@ -43,6 +43,17 @@ export interface DomainApi {
   domainGetVcpuPinInfo(dom: DomainRef, flags?: number): Promise<number[][]>;
   /** Set the balloon target in KiB; flags as virDomainModificationImpact. */
   domainSetMemory(dom: DomainRef, memoryKiB: bigint, flags?: number): Promise<void>;
+  /** virDomainSetMetadata: type 0 description, 1 title, 2 element (key: its prefix, uri: its namespace). */
+  domainSetMetadata(
+    dom: DomainRef,
+    type: number,
+    metadata: string | undefined,
+    key: string | undefined,
+    uri: string | undefined,
+    flags?: number,
+  ): Promise<void>;
+  /** virDomainGetMetadata: the title, the description, or the element of namespace `uri`. */
+  domainGetMetadata(dom: DomainRef, type: number, uri: string | undefined, flags?: number): Promise<string>;
   domainMemoryStats(dom: DomainRef): Promise<MemoryStat[]>;
   /** virDomainGetJobInfo: the async job now (type NONE without one); never waits behind other jobs. */
   domainGetJobInfo(dom: DomainRef): Promise<DomainJobInfo>;

@@ -175,6 +175,13 @@ export const ConsoleFlags = {
   SAFE: 2, // only with safe handling of concurrent users (always so in tsvirt)
 } as const;
 
+/** virDomainMetadataType: which part of the domain's metadata virDomainSetMetadata and GetMetadata address. */
+export const MetadataType = {
+  DESCRIPTION: 0, // <description>, free text
+  TITLE: 1, // <title>, one line
+  ELEMENT: 2, // one namespaced element under <metadata>, chosen by its namespace URI
+} as const;
+
 /** virDomainModificationImpact (and virDomainMemoryModFlags, which adds MAXIMUM). */
 export const ModificationImpact = {
   CURRENT: 0, // the current state: live if running, else config

@@ -39,7 +39,7 @@ export function buildQemuCommandlineNode(config: DomainConfig): XmlNode | undefi
   );
 }
 
-function renderLibxml(node: MetadataElement, depth: number): string {
+export function renderLibxml(node: MetadataElement, depth: number): string {
   const pad = '  '.repeat(depth);
   const attrs = node.attrs.map(([k, v]) => ` ${k}="${escapeLibxmlAttr(v)}"`).join('');
   const open = `${pad}<${node.name}${attrs}`;

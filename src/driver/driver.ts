@@ -25,6 +25,7 @@ import { buildQemuCapsProbe } from '../kvm/qemu-caps-probe.js';
 import { memoizeAsync, probeHostFacts, readQemuVersion } from './host.js';
 import { buildDomainInfo, buildXmlDesc } from './info.js';
 import { memoryStats, setMemory } from './memory.js';
+import { getMetadata, setMetadata } from './metadata.js';
 import * as power from './power.js';
 import { DomainRegistry } from './registry.js';
 import { removeStaleTempFiles } from '../fs/atomic-write.js';
@@ -366,6 +367,30 @@ export class QemuDriver implements DomainApi {
   /** virDomainSetMemoryFlags: the balloon target (live) and/or <currentMemory> (config), in KiB. */
   async domainSetMemory(ref: DomainRef, memoryKiB: bigint, flags = 0): Promise<void> {
     await this.withJob(ref, 'setmem', (dom) => setMemory(this.ctx, dom, memoryKiB, flags));
+  }
+
+  /** virDomainSetMetadata: title, description or a namespaced element, live and/or config. */
+  async domainSetMetadata(
+    ref: DomainRef,
+    type: number,
+    metadata: string | undefined,
+    key: string | undefined,
+    uri: string | undefined,
+    flags = 0,
+  ): Promise<void> {
+    await this.withJob(ref, 'set-metadata', (dom) =>
+      setMetadata(
+        this.ctx,
+        dom,
+        { type, metadata: metadata ?? null, key: key ?? null, uri: uri ?? null },
+        flags,
+      ),
+    );
+  }
+
+  /** virDomainGetMetadata: reads the definition; waits for no job. */
+  async domainGetMetadata(ref: DomainRef, type: number, uri: string | undefined, flags = 0): Promise<string> {
+    return getMetadata(this.ctx.registry.resolve(ref), type, uri ?? null, flags);
   }
 
   /** virDomainMemoryStats: actual balloon (6) and rss (7), in KiB. */

@@ -166,6 +166,8 @@ export class EmbeddedConnection implements Connection {
   domainPinVcpu: DomainApi['domainPinVcpu'] = (...a) => this.qemu.domainPinVcpu(...a);
   domainGetVcpuPinInfo: DomainApi['domainGetVcpuPinInfo'] = (...a) => this.qemu.domainGetVcpuPinInfo(...a);
   domainSetMemory: DomainApi['domainSetMemory'] = (...a) => this.qemu.domainSetMemory(...a);
+  domainSetMetadata: DomainApi['domainSetMetadata'] = (...a) => this.qemu.domainSetMetadata(...a);
+  domainGetMetadata: DomainApi['domainGetMetadata'] = (...a) => this.qemu.domainGetMetadata(...a);
   domainMemoryStats: DomainApi['domainMemoryStats'] = (...a) => this.qemu.domainMemoryStats(...a);
   domainGetJobInfo: DomainApi['domainGetJobInfo'] = (...a) => this.qemu.domainGetJobInfo(...a);
   domainGetJobStats: DomainApi['domainGetJobStats'] = (...a) => this.qemu.domainGetJobStats(...a);

@@ -31,6 +31,7 @@ export const VirErrorNumber = {
   CONFIG_UNSUPPORTED: 67, // valid but unsupported configuration
   OPERATION_TIMEOUT: 68, // timeout occurred during operation
   ARGUMENT_UNSUPPORTED: 74, // valid but unsupported argument value
+  NO_DOMAIN_METADATA: 80, // the metadata is not present
   OPERATION_UNSUPPORTED: 84, // the requested operation is not supported
   RESOURCE_BUSY: 87, // resource is busy
   ACCESS_DENIED: 88, // operation on the object is denied
@@ -77,6 +78,7 @@ export const ERROR_MAP: readonly ErrorMapRow[] = [
   { code: 'ERR_IO', number: N.SYSTEM_ERROR, domain: D.NONE },
   { code: 'ERR_RPC', number: N.RPC, domain: D.RPC },
   { code: 'ERR_DOMAIN_NOT_FOUND', number: N.NO_DOMAIN, domain: D.QEMU },
+  { code: 'ERR_NO_METADATA', number: N.NO_DOMAIN_METADATA, domain: D.DOMAIN },
   { code: 'ERR_AUTH_FAILED', number: N.AUTH_FAILED, domain: D.AUTH },
   { code: 'ERR_POOL_NOT_FOUND', number: N.NO_STORAGE_POOL, domain: D.STORAGE },
   { code: 'ERR_VOLUME_NOT_FOUND', number: N.NO_STORAGE_VOL, domain: D.STORAGE },

@@ -107,6 +107,8 @@ export const Procedure = {
   DOMAIN_RESET: 245, // dom; uint flags -> void
   DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
   STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
+  DOMAIN_SET_METADATA: 264, // dom; int type; string? metadata; string? key; string? uri; uint flags -> void
+  DOMAIN_GET_METADATA: 265, // dom; int type; string? uri; uint flags -> string metadata
   CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
   CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
   STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
