@@ -10,7 +10,7 @@ import type { VcpuInfo } from '../../connection.js';
 import { ModificationImpact, XmlFlags } from '../../api/domain-enums.js';
 
 /** virDomainModificationImpact: CURRENT 0, LIVE 1, CONFIG 2. */
-function impactFlags(flags: Set<string>, fallback: number): number {
+export function impactFlags(flags: Set<string>, fallback: number): number {
   if (flags.has('current')) return ModificationImpact.CURRENT;
   const f =
     (flags.has('live') ? ModificationImpact.LIVE : 0) | (flags.has('config') ? ModificationImpact.CONFIG : 0);
