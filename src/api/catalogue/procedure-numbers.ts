@@ -33,10 +33,10 @@ export const Procedure = {
   DOMAIN_SET_AUTOSTART: 29, // dom; int autostart -> void
   DOMAIN_SET_MAX_MEMORY: 30, // dom; uhyper memory -> void
   DOMAIN_SET_MEMORY: 31, // dom; uhyper memory -> void
+  DOMAIN_SET_VCPUS: 32, // dom; uint nvcpus -> void
   DOMAIN_SHUTDOWN: 33, // dom -> void
   DOMAIN_SUSPEND: 34, // dom -> void
   DOMAIN_UNDEFINE: 35, // dom -> void
-  DOMAIN_SET_VCPUS: 36, // dom; uint nvcpus -> void
   CONNECT_LIST_DOMAINS: 37, // int maxids -> int ids<16384> (legacy listing)
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
   CONNECT_GET_HOSTNAME: 59, // void -> string hostname
