@@ -49,6 +49,10 @@ export interface LinuxXmlOptions {
   onPoweroff?: string;
   /** `<on_reboot>` ('restart' unless given). */
   onReboot?: string;
+  /** `<vcpu current='current'>max</vcpu>` (one vCPU unless given). */
+  vcpus?: { current: number; max: number };
+  /** Raw XML placed after the serial port in `<devices>` (disks, video, ...). */
+  devices?: string;
 }
 
 /** Domain XML of the Linux guest (TCG, 256 MiB, kernel and initrd booted directly, a pty serial). */
@@ -60,7 +64,7 @@ export function buildLinuxXml(
   return `<domain type='qemu'>
   <name>${name}</name>
   <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
+  ${opts.vcpus ? `<vcpu current='${opts.vcpus.current}'>${opts.vcpus.max}</vcpu>` : '<vcpu>1</vcpu>'}
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>${guest.linuxKernel}</kernel>
@@ -71,7 +75,7 @@ export function buildLinuxXml(
   <on_poweroff>${opts.onPoweroff ?? 'destroy'}</on_poweroff>
   <on_reboot>${opts.onReboot ?? 'restart'}</on_reboot>
   <devices>
-    <serial type='pty'><target port='0'/></serial>
+    <serial type='pty'><target port='0'/></serial>${opts.devices ?? ''}
   </devices>
 </domain>`;
 }

@@ -1,5 +1,5 @@
 /** The domain part of a Connection (libvirt's virDomain* calls); the QEMU driver implements it. */
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { DomainStateValue } from './domain-enums.js';
 import type { TypedParam } from './types.js';
 import type {
@@ -55,6 +55,26 @@ export interface DomainApi {
   /** virDomainGetMetadata: the title, the description, or the element of namespace `uri`. */
   domainGetMetadata(dom: DomainRef, type: number, uri: string | undefined, flags?: number): Promise<string>;
   domainMemoryStats(dom: DomainRef): Promise<MemoryStat[]>;
+  /** virDomainSetVcpusFlags; flags as VcpuFlags (1 live, 2 config, 4 maximum). */
+  domainSetVcpus(dom: DomainRef, nvcpus: number, flags?: number): Promise<void>;
+  /** virDomainScreenshot: the picture of screen `screen` (default 0) and its MIME type. */
+  domainScreenshot(
+    dom: DomainRef,
+    screen?: number,
+    flags?: number,
+  ): Promise<{ mime: string; stream: Readable }>;
+  /** virDomainSendKey: keycodes of codeset `codeset` (KeycodeSet) pressed together for `holdtimeMs`. */
+  domainSendKey(
+    dom: DomainRef,
+    codeset: number,
+    holdtimeMs: number,
+    keycodes: number[],
+    flags?: number,
+  ): Promise<void>;
+  /** virDomainInjectNMI. */
+  domainInjectNMI(dom: DomainRef, flags?: number): Promise<void>;
+  /** virDomainBlockResize: `size` in KiB, or in bytes with flag BYTES (1). */
+  domainBlockResize(dom: DomainRef, disk: string, size: bigint, flags?: number): Promise<void>;
   /** virDomainGetJobInfo: the async job now (type NONE without one); never waits behind other jobs. */
   domainGetJobInfo(dom: DomainRef): Promise<DomainJobInfo>;
   /**

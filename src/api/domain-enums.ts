@@ -161,6 +161,13 @@ export const VcpuFlags = {
   LIVE: 1, // the running domain
   CONFIG: 2, // the persistent definition
   MAXIMUM: 4, // the maximum vCPU count rather than the current one
+  GUEST: 8, // the vCPUs the guest OS uses (through a guest agent)
+  HOTPLUGGABLE: 16, // vCPUs added to the config may be unplugged later
+} as const;
+
+/** virDomainBlockResizeFlags. */
+export const BlockResizeFlags = {
+  BYTES: 1, // the size is in bytes, not KiB
 } as const;
 
 /** virDomainGetJobStatsFlags. */

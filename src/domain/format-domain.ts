@@ -50,6 +50,7 @@ export function formatDomainXml(
         [
           ['placement', config.vcpuPlacement],
           ['cpuset', config.vcpuCpuset && formatCpuset(config.vcpuCpuset)],
+          ['current', config.vcpusCurrent],
         ],
         String(config.vcpus),
       ),

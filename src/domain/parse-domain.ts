@@ -166,11 +166,14 @@ function readSize(r: ElementReader, name: string, required: boolean): number | u
   return kib;
 }
 
-function readVcpu(r: ElementReader): Pick<DomainConfig, 'vcpus' | 'vcpuPlacement' | 'vcpuCpuset'> {
+function readVcpu(
+  r: ElementReader,
+): Pick<DomainConfig, 'vcpus' | 'vcpusCurrent' | 'vcpuPlacement' | 'vcpuCpuset'> {
   const child = r.child('vcpu');
   if (!child) return { vcpus: 1, vcpuPlacement: 'static' };
   const vcpuPlacement = child.enumAttr('placement', ['static', 'auto'], 'static');
   const cpuset = child.attr('cpuset');
+  const current = child.attr('current');
   child.finish();
   const text = child.text();
   if (!/^\d+$/.test(text) || Number(text) < 1) {
@@ -179,11 +182,24 @@ function readVcpu(r: ElementReader): Pick<DomainConfig, 'vcpus' | 'vcpuPlacement
       expected: 'an integer of 1 or more',
     });
   }
+  const vcpus = Number(text);
+  const vcpusCurrent = current === undefined ? vcpus : readVcpuCurrent(child, current, vcpus);
   return {
-    vcpus: Number(text),
+    vcpus,
+    ...(vcpusCurrent < vcpus ? { vcpusCurrent } : {}),
     vcpuPlacement,
     ...(cpuset === undefined ? {} : { vcpuCpuset: readCpuset(child, cpuset) }),
   };
+}
+
+/** `current` of <vcpu>: from 1 to the maximum. */
+function readVcpuCurrent(r: ElementReader, text: string, max: number): number {
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= max) return Number(text);
+  throw invalid(r.el, `current vCPU count '${text}' must be between 1 and the maximum ${max}`, {
+    attribute: 'current',
+    value: text,
+    expected: `an integer from 1 to ${max}`,
+  });
 }
 
 function readCpuset(r: ElementReader, text: string): number[] {

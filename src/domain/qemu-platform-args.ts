@@ -38,12 +38,17 @@ export function buildCpuArg(config: DomainConfig, model: string | undefined): st
   return [model ?? DEFAULT_CPU_MODEL, ...flags].join(',');
 }
 
-/** The -smp value: the vCPU count, with sockets, dies (when more than one), cores and threads of a <topology>. */
+/**
+ * The -smp value: the vCPUs online at start, `maxcpus` when fewer than the maximum (the rest can be
+ * plugged later), then sockets, dies (when more than one), cores and threads of a <topology>.
+ */
 export function buildSmpArg(config: DomainConfig): string {
+  const current = config.vcpusCurrent ?? config.vcpus;
+  const count = current < config.vcpus ? `${current},maxcpus=${config.vcpus}` : String(config.vcpus);
   const t = config.cpu?.topology;
-  if (!t) return String(config.vcpus);
+  if (!t) return count;
   const dies = t.dies === 1 ? '' : `,dies=${t.dies}`;
-  return `${config.vcpus},sockets=${t.sockets}${dies},cores=${t.cores},threads=${t.threads}`;
+  return `${count},sockets=${t.sockets}${dies},cores=${t.cores},threads=${t.threads}`;
 }
 
 /**

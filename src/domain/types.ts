@@ -378,7 +378,10 @@ export interface DomainConfig {
   description?: string;
   memoryKiB: number;
   currentMemoryKiB: number;
+  /** The maximum vCPU count (<vcpu>MAX</vcpu>). */
   vcpus: number;
+  /** <vcpu current='N'>: the vCPUs online at start when fewer than the maximum; absent when all are. */
+  vcpusCurrent?: number;
   vcpuPlacement: 'static' | 'auto';
   /** Host CPUs all vCPUs may run on (<vcpu cpuset=...>), sorted. */
   vcpuCpuset?: number[];

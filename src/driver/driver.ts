@@ -39,6 +39,10 @@ import { checkAction, isStateAction, type DomainAction } from './state-machine.j
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 import { abortJob, getJobInfo, getJobStats } from './jobs-query.js';
 import type { TypedParam } from '../api/types.js';
+import { setVcpus } from './vcpu-count.js';
+import { takeScreenshot, type Screenshot } from './screenshot.js';
+import { injectNmiToGuest, sendKeys } from './guest-input.js';
+import { resizeBlock } from './block-resize.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -391,6 +395,37 @@ export class QemuDriver implements DomainApi {
   /** virDomainGetMetadata: reads the definition; waits for no job. */
   async domainGetMetadata(ref: DomainRef, type: number, uri: string | undefined, flags = 0): Promise<string> {
     return getMetadata(this.ctx.registry.resolve(ref), type, uri ?? null, flags);
+  }
+
+  /** virDomainSetVcpusFlags: hotplug (live), <vcpu current> (config), or <vcpu> (maximum with config). */
+  async domainSetVcpus(ref: DomainRef, nvcpus: number, flags = 0): Promise<void> {
+    await this.withJob(ref, 'setvcpus', (dom) => setVcpus(this.ctx, dom, nvcpus, flags));
+  }
+
+  /** virDomainScreenshot: a PNG of screen `screen`, as a byte stream with its MIME type. */
+  async domainScreenshot(ref: DomainRef, screen = 0, flags = 0): Promise<Screenshot> {
+    return this.withJob(ref, 'screenshot', (dom) => takeScreenshot(dom, screen, flags));
+  }
+
+  /** virDomainSendKey: press keys of a codeset (virKeycodeSet) together for `holdtimeMs`. */
+  async domainSendKey(
+    ref: DomainRef,
+    codeset: number,
+    holdtimeMs: number,
+    keycodes: number[],
+    flags = 0,
+  ): Promise<void> {
+    await this.withJob(ref, 'send-key', (dom) => sendKeys(dom, codeset, holdtimeMs, keycodes, flags));
+  }
+
+  /** virDomainInjectNMI. */
+  async domainInjectNMI(ref: DomainRef, flags = 0): Promise<void> {
+    await this.withJob(ref, 'inject-nmi', (dom) => injectNmiToGuest(dom, flags));
+  }
+
+  /** virDomainBlockResize: `size` in KiB, or bytes with flag BYTES (1); the domain must be running. */
+  async domainBlockResize(ref: DomainRef, disk: string, size: bigint, flags = 0): Promise<void> {
+    await this.withJob(ref, 'blockresize', (dom) => resizeBlock(dom, disk, size, flags));
   }
 
   /** virDomainMemoryStats: actual balloon (6) and rss (7), in KiB. */

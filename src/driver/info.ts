@@ -17,7 +17,7 @@ export async function buildDomainInfo(dom: DomainObject): Promise<DomainInfo> {
     state: dom.state,
     maxMemKiB: BigInt(def.memoryKiB),
     memoryKiB: BigInt(memoryKiB),
-    nrVirtCpu: def.vcpus,
+    nrVirtCpu: def.vcpusCurrent ?? def.vcpus,
     cpuTimeNs: dom.run ? readProcessCpuTimeNs(dom.run.pid) : 0n,
   };
 }

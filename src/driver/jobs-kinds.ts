@@ -79,6 +79,8 @@ export const DRIVER_JOBS = {
   'set-autostart': MODIFY,
   vcpupin: MODIFY,
   setmem: MODIFY,
+  setvcpus: MODIFY,
+  screenshot: QUERY,
   define: MODIFY,
   reload: MODIFY,
   destroy: DESTROY,

@@ -18,16 +18,7 @@ export async function setMemory(
   memoryKiB: bigint,
   flags: number,
 ): Promise<void> {
-  if ((flags & ModificationImpact.MAXIMUM) !== 0) {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      'changing the maximum memory is not supported; edit <memory> and define again',
-      {
-        field: 'flags',
-        value: flags,
-      },
-    );
-  }
+  if ((flags & ModificationImpact.MAXIMUM) !== 0) return setMaxMemory(dom, memoryKiB, flags);
   const impact = resolveImpact(dom, flags);
   const kib = Number(memoryKiB);
   if (impact.live) {
@@ -47,6 +38,35 @@ export async function setMemory(
     def.currentMemoryKiB = kib;
     await saveConfig(dom);
   }
+}
+
+/**
+ * The maximum memory (<memory>) of the persistent definition; a smaller one lowers <currentMemory> with
+ * it. Refused live, as libvirt's qemu driver refuses it: qemu's RAM size is fixed at start.
+ */
+async function setMaxMemory(dom: DomainObject, memoryKiB: bigint, flags: number): Promise<void> {
+  const impact = resolveImpact(dom, flags & ~ModificationImpact.MAXIMUM);
+  if (impact.live) {
+    checkAction('live-change', dom.subject);
+    throw new TsvirtError(
+      'ERR_OPERATION_INVALID',
+      'cannot resize the maximum memory on an active domain; use --config and restart the domain',
+      { domain: dom.name, field: 'flags', value: flags, expected: 'maximum with config' },
+    );
+  }
+  checkAction('config-change', dom.subject);
+  const kib = Number(memoryKiB);
+  if (!Number.isSafeInteger(kib) || kib <= 0) {
+    throw new TsvirtError('ERR_INVALID_ARG', `memory ${memoryKiB} KiB: give a positive size`, {
+      field: 'memory',
+      value: String(memoryKiB),
+      expected: 'a size above 0 KiB',
+    });
+  }
+  const def = dom.persistentDef as DomainConfig;
+  def.memoryKiB = kib;
+  def.currentMemoryKiB = Math.min(def.currentMemoryKiB, kib);
+  await saveConfig(dom);
 }
 
 /** The balloon's current size in KiB, or undefined when the domain has no balloon device. */

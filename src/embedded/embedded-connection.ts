@@ -169,6 +169,11 @@ export class EmbeddedConnection implements Connection {
   domainSetMetadata: DomainApi['domainSetMetadata'] = (...a) => this.qemu.domainSetMetadata(...a);
   domainGetMetadata: DomainApi['domainGetMetadata'] = (...a) => this.qemu.domainGetMetadata(...a);
   domainMemoryStats: DomainApi['domainMemoryStats'] = (...a) => this.qemu.domainMemoryStats(...a);
+  domainSetVcpus: DomainApi['domainSetVcpus'] = (...a) => this.qemu.domainSetVcpus(...a);
+  domainScreenshot: DomainApi['domainScreenshot'] = (...a) => this.qemu.domainScreenshot(...a);
+  domainSendKey: DomainApi['domainSendKey'] = (...a) => this.qemu.domainSendKey(...a);
+  domainInjectNMI: DomainApi['domainInjectNMI'] = (...a) => this.qemu.domainInjectNMI(...a);
+  domainBlockResize: DomainApi['domainBlockResize'] = (...a) => this.qemu.domainBlockResize(...a);
   domainGetJobInfo: DomainApi['domainGetJobInfo'] = (...a) => this.qemu.domainGetJobInfo(...a);
   domainGetJobStats: DomainApi['domainGetJobStats'] = (...a) => this.qemu.domainGetJobStats(...a);
   domainAbortJob: DomainApi['domainAbortJob'] = (...a) => this.qemu.domainAbortJob(...a);

@@ -149,3 +149,62 @@ export async function queryVersion(c: QmpClient): Promise<QmpVersion> {
 export async function qomGet(c: QmpClient, path: string, property: string): Promise<unknown> {
   return c.execute('qom-get', { path, property });
 }
+
+/** One CPU slot of `query-hotpluggable-cpus`; `qomPath` is set when a vCPU is plugged into it. */
+export interface QmpHotpluggableCpu {
+  /** The CPU device type to device_add, e.g. qemu64-x86_64-cpu. */
+  type: string;
+  vcpusCount: number;
+  /** Where the slot sits: socket-id, die-id, core-id, thread-id (and node-id with NUMA). */
+  props: Record<string, number>;
+  qomPath?: string;
+}
+
+/** `query-hotpluggable-cpus` → [HotpluggableCPU {type, vcpus-count, props, qom-path}]. */
+export async function queryHotpluggableCpus(c: QmpClient): Promise<QmpHotpluggableCpu[]> {
+  type Wire = { type: string; 'vcpus-count': number; props: Record<string, number>; 'qom-path'?: string };
+  const r = await c.execute<Wire[]>('query-hotpluggable-cpus');
+  return r.map((cpu) => ({
+    type: cpu.type,
+    vcpusCount: cpu['vcpus-count'],
+    props: { ...cpu.props },
+    ...(cpu['qom-path'] === undefined ? {} : { qomPath: cpu['qom-path'] }),
+  }));
+}
+
+/** `screendump` {filename, device?, head?, format}: qemu writes the display's picture to a file. */
+export async function screendump(
+  c: QmpClient,
+  filename: string,
+  opts: { format: 'png' | 'ppm'; device?: string; head?: number },
+): Promise<void> {
+  await c.execute('screendump', {
+    filename,
+    format: opts.format,
+    ...(opts.device === undefined ? {} : { device: opts.device }),
+    ...(opts.head === undefined ? {} : { head: opts.head }),
+  });
+}
+
+/** One key of `send-key`: a QKeyCode name (qcode) or an XT scancode number (qnum). */
+export type QmpKeyValue = { type: 'qcode'; data: string } | { type: 'number'; data: number };
+
+/** `send-key` {keys, hold-time?}: press the keys in order, hold them, release them in reverse. */
+export async function sendKey(c: QmpClient, keys: QmpKeyValue[], holdTimeMs?: number): Promise<void> {
+  await c.execute('send-key', { keys, ...(holdTimeMs === undefined ? {} : { 'hold-time': holdTimeMs }) });
+}
+
+/** `inject-nmi`: raise a non-maskable interrupt on every vCPU (x86). */
+export async function injectNmi(c: QmpClient): Promise<void> {
+  await c.execute('inject-nmi');
+}
+
+/** `block_resize` {node-name or device, size}: grow or shrink a disk image to `sizeBytes`. */
+export async function blockResize(
+  c: QmpClient,
+  target: { nodeName: string } | { device: string },
+  sizeBytes: number,
+): Promise<void> {
+  const where = 'nodeName' in target ? { 'node-name': target.nodeName } : { device: target.device };
+  await c.execute('block_resize', { ...where, size: sizeBytes });
+}

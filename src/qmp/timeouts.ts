@@ -29,6 +29,13 @@ export const QMP_TIMEOUTS_MS = {
   device_add: 30_000,
   device_del: 30_000,
   'human-monitor-command': 30_000,
+  'query-hotpluggable-cpus': 5_000,
+  /** Writing the picture is quick; a slow disk under the runtime folder is the bound. */
+  screendump: 10_000,
+  'send-key': 5_000,
+  'inject-nmi': 5_000,
+  /** Resizing may allocate on slow storage. */
+  block_resize: 60_000,
 } as const satisfies Record<string, number>;
 
 /** Default bound on the liveness check (query-status) sent after a command times out. */

@@ -17,8 +17,8 @@ import type {
 } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { buildClientMethods, type MethodName } from '../api/catalogue/index.js';
-import { encodeArgs } from './structs.js';
-import { openRemoteStream } from './remote-stream.js';
+import { decodeRet, encodeArgs } from './structs.js';
+import { openRemoteStream, openRemoteStreamWithReply } from './remote-stream.js';
 import { EventId, Procedure as P } from './protocol.js';
 import type { RpcSession } from './rpc-session.js';
 import { RemoteBase, type WarningSink } from './remote-base.js';
@@ -39,7 +39,8 @@ type HandWritten =
   | 'onStoragePoolLifecycle'
   | 'domainOpenConsole'
   | 'storageVolUpload'
-  | 'storageVolDownload';
+  | 'storageVolDownload'
+  | 'domainScreenshot';
 
 // The catalogue's methods are defined on the prototype in the static block below.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
@@ -142,5 +143,15 @@ export class RemoteConnection extends RemoteBase implements Connection {
   async storageVolDownload(vol: VolumeRef, offset = 0n, length = 0n, flags = 0): Promise<Readable> {
     const args = encodeArgs(P.STORAGE_VOL_DOWNLOAD, { vol, offset, length, flags });
     return openRemoteStream(this.session, P.STORAGE_VOL_DOWNLOAD, args, { finishOnEof: true });
+  }
+
+  /** DOMAIN_SCREENSHOT (211): the reply names the MIME type, the picture follows as STREAM packets. */
+  async domainScreenshot(dom: DomainRef, screen = 0, flags = 0): Promise<{ mime: string; stream: Readable }> {
+    const args = encodeArgs(P.DOMAIN_SCREENSHOT, { dom, screen, flags });
+    const { stream, replyBody } = await openRemoteStreamWithReply(this.session, P.DOMAIN_SCREENSHOT, args, {
+      finishOnEof: true,
+    });
+    const { mime } = decodeRet(P.DOMAIN_SCREENSHOT, replyBody);
+    return { mime: mime ?? 'application/octet-stream', stream };
   }
 }

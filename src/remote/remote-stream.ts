@@ -75,7 +75,18 @@ export async function openRemoteStream(
   payload: Buffer,
   opts: RemoteStreamOptions = {},
 ): Promise<Duplex> {
+  return (await openRemoteStreamWithReply(session, proc, payload, opts)).stream;
+}
+
+/** openRemoteStream, also giving the opening call's reply body (the ret to decode). */
+export async function openRemoteStreamWithReply(
+  session: RpcSession,
+  proc: number,
+  payload: Buffer,
+  opts: RemoteStreamOptions = {},
+): Promise<{ stream: Duplex; replyBody: Buffer }> {
   const duplex = new RemoteStream(opts.finishOnEof ?? false);
-  duplex.attach(await session.openStream(proc, payload, duplex.sink));
-  return duplex;
+  const rpc = await session.openStream(proc, payload, duplex.sink);
+  duplex.attach(rpc);
+  return { stream: duplex, replyBody: rpc.replyBody };
 }

@@ -78,7 +78,7 @@ export class RpcSession {
     const stream = new RpcStream(this.streamTransport, proc, serial, sink);
     this.streams.set(serial, stream);
     try {
-      await reply;
+      stream.replyBody = await reply;
     } catch (err) {
       this.streams.delete(serial);
       throw err;

@@ -31,6 +31,8 @@ export interface StreamTransport {
 export class RpcStream {
   private waiter: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private over = false;
+  /** The body of the opening call's reply (its ret, e.g. DOMAIN_SCREENSHOT's MIME type). */
+  replyBody: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly transport: StreamTransport,

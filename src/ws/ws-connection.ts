@@ -149,6 +149,11 @@ export class WsConnection implements Connection {
     return downloadVolume({ uri: this.uri, token: this.token }, vol, { offset, length, flags });
   }
 
+  /** virDomainScreenshot has no WebSocket form: JSON-RPC carries no byte streams. */
+  async domainScreenshot(): Promise<{ mime: string; stream: Readable }> {
+    throw notSupported('domainScreenshot over the WebSocket API; use the libvirt protocol (qemu+tcp://)');
+  }
+
   private async addListener<E>(
     set: Set<(ev: E) => void>,
     kind: string,

@@ -67,6 +67,7 @@ describe('the API catalogue', () => {
       [P.DOMAIN_OPEN_CONSOLE, 'both'],
       [P.STORAGE_VOL_UPLOAD, 'in'],
       [P.STORAGE_VOL_DOWNLOAD, 'out'],
+      [P.DOMAIN_SCREENSHOT, 'out'],
     ]);
   });
 });

@@ -10,8 +10,12 @@ import { METHODS, NOT_IN_TABLE, RPC_NAME_OF } from '../../src/ws/methods.js';
 import { WsConnection } from '../../src/ws/ws-connection.js';
 import { EmbeddedConnection } from '../../src/embedded/embedded-connection.js';
 
+/** APIs that are another method with a flag: virDomainSetMaxMemory is setMemoryFlags with MAXIMUM. */
+const FLAG_FORMS: Record<string, string> = { virDomainSetMaxMemory: 'domainSetMemory' };
+
 /** virDomainCreateWithFlags → domainCreate: libvirt's API name as the Connection method it maps to. */
 function methodOfApi(api: string): string {
+  if (FLAG_FORMS[api]) return FLAG_FORMS[api];
   const bare = api.replace(/^vir/, '').replace(/(WithFlags|Flags)$/, '');
   return bare.charAt(0).toLowerCase() + bare.slice(1);
 }

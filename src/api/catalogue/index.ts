@@ -19,6 +19,7 @@ import { storageVolumeEntries } from './storage-volume.js';
 import { legacyEntries } from './legacy.js';
 import { eventEntries } from './events.js';
 import { streamEntries } from './streams.js';
+import { domainGuestEntries } from './domain-guest.js';
 import { TsvirtError } from '../../errors.js';
 import type { AnyEntry, Entry, MethodName, RemoteCalls } from './entry.js';
 
@@ -41,6 +42,7 @@ export const ENTRIES = [
   ...legacyEntries,
   ...eventEntries,
   ...streamEntries,
+  ...domainGuestEntries,
 ] as const;
 
 type CatalogueEntry = (typeof ENTRIES)[number];

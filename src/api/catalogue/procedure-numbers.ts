@@ -31,7 +31,9 @@ export const Procedure = {
   DOMAIN_REBOOT: 27, // dom; uint flags -> void
   DOMAIN_RESUME: 28, // dom -> void
   DOMAIN_SET_AUTOSTART: 29, // dom; int autostart -> void
+  DOMAIN_SET_MAX_MEMORY: 30, // dom; uhyper memory -> void
   DOMAIN_SET_MEMORY: 31, // dom; uhyper memory -> void
+  DOMAIN_SET_VCPUS: 32, // dom; uint nvcpus -> void
   DOMAIN_SHUTDOWN: 33, // dom -> void
   DOMAIN_SUSPEND: 34, // dom -> void
   DOMAIN_UNDEFINE: 35, // dom -> void
@@ -91,20 +93,25 @@ export const Procedure = {
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
   DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
+  DOMAIN_SET_VCPUS_FLAGS: 199, // dom; uint nvcpus; uint flags -> void
   DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
   DOMAIN_OPEN_CONSOLE: 201, // dom; remote_string dev_name; uint flags -> void, then STREAM packets
   CONNECT_GET_SYSINFO: 203, // uint flags -> string sysinfo
   DOMAIN_SET_MEMORY_FLAGS: 204, // dom; uhyper memory; uint flags -> void
   STORAGE_VOL_UPLOAD: 208, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets in
   STORAGE_VOL_DOWNLOAD: 209, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets out
+  DOMAIN_INJECT_NMI: 210, // dom; uint flags -> void
+  DOMAIN_SCREENSHOT: 211, // dom; uint screen; uint flags -> remote_string mime, then STREAM packets out
   DOMAIN_GET_STATE: 212, // dom; uint flags -> int state; int reason
   DOMAIN_PIN_VCPU_FLAGS: 225, // dom; uint vcpu; opaque cpumap<>; uint flags -> void
+  DOMAIN_SEND_KEY: 226, // dom; uint codeset; uint holdtime; uint keycodes<16>; uint flags -> void
   NODE_GET_CPU_STATS: 227, // int cpuNum; int nparams; uint flags -> node_get_cpu_stats params<16>; int nparams
   NODE_GET_MEMORY_STATS: 228, // int nparams; int cellNum; uint flags -> node_get_memory_stats params<16>; int nparams
   DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
   DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
   DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
   DOMAIN_RESET: 245, // dom; uint flags -> void
+  DOMAIN_BLOCK_RESIZE: 251, // dom; string disk; uhyper size; uint flags -> void
   DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
   STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
   DOMAIN_SET_METADATA: 264, // dom; int type; string? metadata; string? key; string? uri; uint flags -> void
