@@ -176,7 +176,9 @@ describe.skipIf(skipReason !== undefined)(
         await run(['pvremove', '-y', loop], { env: lvmEnv }).catch(() => undefined);
         await run(['losetup', '-d', loop]);
       }
+      // The screenshots and logs stay for a look; the root and the VG's backing file go.
       rmSync(root, { recursive: true, force: true });
+      rmSync(join(out, 'vg.img'), { force: true });
       expect({ desktop: left, qemu }).toEqual({ desktop: [], qemu: [] });
     }, 60_000);
 
