@@ -22,6 +22,11 @@ TEST_PACKAGES=(
   libvirt-daemon             # the reference libvirtd of the benchmarks and the client's tests
   libvirt-daemon-driver-qemu # (its qemu driver)
   virtinst                   # the real virt-install, as a client of tsvirtd
+  virt-manager               # the real virt-manager, driven through the walk-through against tsvirtd
+  xvfb                       # (the X display it runs on in the tests)
+  dbus-daemon                # (its session bus, which starts the accessibility bus)
+  python3-dogtail            # (drives its windows through the accessibility bus; brings at-spi2-core)
+  iproute2                   # (ip netns: it reaches tsvirtd from a namespace, as a remote host)
 )
 
 mode=test
