@@ -99,7 +99,9 @@ export class NetworkDriver implements NetworkApi {
   /** Parses, fills libvirt's defaults and checks against the other networks. */
   private async prepare(xml: string): Promise<NetworkDef> {
     const parsed = parseNetworkXml(xml);
-    const links = await this.backend.host.listLinks().catch(() => [] as string[]);
+    // The host's links matter only when a bridge name is to be picked.
+    const picks = parsed.forward?.mode !== 'bridge' && parsed.bridge?.name === undefined;
+    const links = picks ? await this.backend.host.listLinks().catch(() => [] as string[]) : [];
     const used = new Set([...this.reg.bridgeNames(parsed.name), ...links]);
     const def = fillNetworkDefaults(parsed, { uuid: generateRandomUuid, randomBytes, usedBridgeNames: used });
     this.reg.checkConflicts(def);
