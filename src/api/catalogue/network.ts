@@ -1,5 +1,4 @@
 /** Catalogue: virtual networks (listing, lookups, definition, lifecycle, autostart, leases, update). */
-import { Limit } from '../../remote/protocol.js';
 import {
   xdrArray,
   xdrHyper,
@@ -259,6 +258,13 @@ export const networkEntries = [
     args: networkUpdateArgs,
     ret: xdrVoid,
     method: 'networkUpdate',
+    ws: wsRow('network.update', netTarget, [
+      { name: 'command', type: 'int' },
+      { name: 'section', type: 'int' },
+      { name: 'parentIndex', type: 'int' },
+      xmlParam,
+      flagsParam,
+    ]),
     // The wire's `command` field carries the section, `section` the command (see networkUpdateArgs).
     serve: async (ctx, a) =>
       ctx.conn.networkUpdate(a.net, a.section, a.command, a.parentIndex, a.xml, a.flags),

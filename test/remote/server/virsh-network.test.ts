@@ -61,6 +61,12 @@ describe.skipIf(!VIRSH || netnsProblem !== undefined)('virsh network commands', 
     );
     expect(await v('net-uuid', 't1')).toEqual(ok(`${uuid}\n\n`));
     expect(await v('net-name', uuid)).toEqual(ok('t1\n\n'));
+    // virsh swaps command and section on the wire for a server without feature 16, as tsvirtd is.
+    const host = "<host mac='52:54:00:00:00:07' name='g1' ip='192.168.150.7'/>";
+    expect(await v('net-update', 't1', 'add', 'ip-dhcp-host', host, '--config')).toEqual(
+      ok('Updated network t1 persistent config\n'),
+    );
+    expect((await v('net-dumpxml', 't1')).stdout).toContain(`      ${host}\n    </dhcp>`);
   });
 
   it('lists networks with the filters of net-list', async () => {
