@@ -39,6 +39,9 @@ export type ErrorCode =
   | 'ERR_VOLUME_IN_USE'
   | 'ERR_NO_SPACE'
   | 'ERR_NO_DEVICE_MAPPER'
+  | 'ERR_NETWORK_NOT_FOUND' // no virtual network of that name or uuid
+  | 'ERR_NETWORK_EXISTS' // a network of that name, uuid or bridge is already defined
+  | 'ERR_NETWORK_CLASH' // the network's subnet or bridge name is already used on the host
   // remote (src/remote)
   | 'ERR_RPC'
   | 'ERR_RPC_FRAMING' // a libvirt packet length word is out of range; the stream cannot be resynchronised

@@ -150,3 +150,33 @@ export interface NodeStat {
   field: string;
   value: bigint;
 }
+
+/** A virtual network as the wire carries it (remote_nonnull_network). */
+export interface NetworkRef {
+  name: string;
+  uuid: string;
+}
+
+/** A network lifecycle event (virNetworkEventLifecycleType). */
+export interface NetworkLifecycleEvent {
+  net: NetworkRef;
+  /** 0 defined, 1 undefined, 2 started, 3 stopped. */
+  event: number;
+  detail: number;
+}
+
+/** One DHCP lease of a network (remote_network_dhcp_lease; virNetworkDHCPLease). */
+export interface NetworkDhcpLease {
+  /** The network's bridge. */
+  iface: string;
+  /** Seconds since the epoch. */
+  expirytime: bigint;
+  /** 0 IPv4, 1 IPv6 (virIPAddrType). */
+  type: number;
+  mac: string | null;
+  iaid: string | null;
+  ipaddr: string;
+  prefix: number;
+  hostname: string | null;
+  clientid: string | null;
+}

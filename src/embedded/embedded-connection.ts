@@ -1,7 +1,16 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import type { Connection, DomainApi, HostApi, StoragePoolApi, StorageVolApi } from '../connection.js';
+import { resolve } from 'node:path';
+import type {
+  Connection,
+  DomainApi,
+  HostApi,
+  NetworkApi,
+  StoragePoolApi,
+  StorageVolApi,
+} from '../connection.js';
+import { NetworkDriver, type NetworkBackend } from '../network/index.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
 import { loadQemuConf } from './qemu-conf.js';
@@ -31,7 +40,12 @@ export interface EmbeddedOptions {
   storageLoad?: 'open' | 'first-use';
   /** qemu.conf (default ROOT/etc/qemu.conf, as libvirt's embedded driver reads it); absent: the defaults. */
   qemuConfFile?: string;
+  /** The network data plane (default: the host's, through iproute2); tests pass one bound to a namespace. */
+  networkBackend?: NetworkBackend;
 }
+
+/** The system root: only there is the `default` network marked autostart, as libvirt's packages do. */
+export const SYSTEM_ROOT = '/var/lib/tsvirt';
 
 /** What EmbeddedConnection.reloadDefinitions added and changed, by name. */
 export interface DefinitionsReloaded {
@@ -61,6 +75,7 @@ export class EmbeddedConnection implements Connection {
     readonly uri: string,
     private readonly qemu: QemuDriver,
     private readonly pools: StorageOnDemand,
+    private readonly networks: NetworkDriver,
     probes: HostProbes,
   ) {
     this.host = new HostDriver(qemu, probes);
@@ -95,15 +110,23 @@ export class EmbeddedConnection implements Connection {
         ...(opts.log ? { onWarning: opts.log } : {}),
       }),
     );
+    let networks: NetworkDriver;
     try {
       const autostart = await claimAutostart(opts.root);
+      networks = await NetworkDriver.open({
+        root: opts.root,
+        autostart,
+        autostartDefault: resolve(opts.root) === SYSTEM_ROOT,
+        ...(opts.networkBackend ? { backend: opts.networkBackend } : {}),
+        ...(opts.log ? { onWarning: opts.log } : {}),
+      });
       if (autostart || opts.storageLoad === 'open') await pools.get();
       if (autostart) await qemu.runAutostart();
     } catch (err) {
       await qemu.close();
       throw err;
     }
-    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, pools, probes);
+    return new EmbeddedConnection(buildEmbedUri(opts.root), qemu, pools, networks, probes);
   }
 
   /**
@@ -120,6 +143,7 @@ export class EmbeddedConnection implements Connection {
   /** Releases the root; guests keep running. */
   async close(): Promise<void> {
     await this.pools.loaded?.close();
+    await this.networks.close();
     await this.qemu.close();
   }
 
@@ -249,6 +273,27 @@ export class EmbeddedConnection implements Connection {
     (await this.pools.get()).storageVolUpload(...a);
   storageVolDownload: StorageVolApi['storageVolDownload'] = async (...a) =>
     (await this.pools.get()).storageVolDownload(...a);
+
+  // networks: NetworkDriver
+  listAllNetworks: NetworkApi['listAllNetworks'] = (...a) => this.networks.listAllNetworks(...a);
+  lookupNetworkByName: NetworkApi['lookupNetworkByName'] = (...a) => this.networks.lookupNetworkByName(...a);
+  lookupNetworkByUUID: NetworkApi['lookupNetworkByUUID'] = (...a) => this.networks.lookupNetworkByUUID(...a);
+  networkDefineXML: NetworkApi['networkDefineXML'] = (...a) => this.networks.networkDefineXML(...a);
+  networkCreateXML: NetworkApi['networkCreateXML'] = (...a) => this.networks.networkCreateXML(...a);
+  networkUndefine: NetworkApi['networkUndefine'] = (...a) => this.networks.networkUndefine(...a);
+  networkCreate: NetworkApi['networkCreate'] = (...a) => this.networks.networkCreate(...a);
+  networkDestroy: NetworkApi['networkDestroy'] = (...a) => this.networks.networkDestroy(...a);
+  networkGetXMLDesc: NetworkApi['networkGetXMLDesc'] = (...a) => this.networks.networkGetXMLDesc(...a);
+  networkIsActive: NetworkApi['networkIsActive'] = (...a) => this.networks.networkIsActive(...a);
+  networkIsPersistent: NetworkApi['networkIsPersistent'] = (...a) => this.networks.networkIsPersistent(...a);
+  networkGetAutostart: NetworkApi['networkGetAutostart'] = (...a) => this.networks.networkGetAutostart(...a);
+  networkSetAutostart: NetworkApi['networkSetAutostart'] = (...a) => this.networks.networkSetAutostart(...a);
+  networkGetBridgeName: NetworkApi['networkGetBridgeName'] = (...a) =>
+    this.networks.networkGetBridgeName(...a);
+  networkGetDHCPLeases: NetworkApi['networkGetDHCPLeases'] = (...a) =>
+    this.networks.networkGetDHCPLeases(...a);
+  networkUpdate: NetworkApi['networkUpdate'] = (...a) => this.networks.networkUpdate(...a);
+  onNetworkLifecycle: NetworkApi['onNetworkLifecycle'] = (...a) => this.networks.onNetworkLifecycle(...a);
 }
 
 /** The storage driver, opened on the first get(). */

@@ -21,6 +21,7 @@ export const VirErrorNumber = {
   SYSTEM_ERROR: 38, // system call or library error
   RPC: 39, // RPC protocol error
   NO_DOMAIN: 42, // domain not found
+  NO_NETWORK: 43, // network not found
   AUTH_FAILED: 45, // authentication failed
   INVALID_STORAGE_POOL: 46, // invalid storage pool object
   INVALID_STORAGE_VOL: 47, // invalid storage vol object
@@ -48,6 +49,7 @@ export const VirErrorDomain = {
   QEMU: 10, // the QEMU driver
   TEST: 12, // the test driver
   REMOTE: 13, // the remote driver
+  NETWORK: 19, // the network driver
   STORAGE: 18, // the storage driver
   DOMAIN: 20, // domain configuration
   AUTH: 46, // authentication
@@ -116,6 +118,9 @@ export const ERROR_MAP: readonly ErrorMapRow[] = [
   { code: 'ERR_COMMAND_NOT_FOUND', number: N.SYSTEM_ERROR, domain: D.NONE },
   { code: 'ERR_RPC_FRAMING', number: N.RPC, domain: D.RPC },
   { code: 'ERR_RPC_TIMEOUT', number: N.RPC, domain: D.RPC },
+  { code: 'ERR_NETWORK_NOT_FOUND', number: N.NO_NETWORK, domain: D.NETWORK },
+  { code: 'ERR_NETWORK_EXISTS', number: N.OPERATION_FAILED, domain: D.NETWORK },
+  { code: 'ERR_NETWORK_CLASH', number: N.INTERNAL_ERROR, domain: D.NETWORK },
 ];
 
 /** Our code for an inbound virErrorNumber; numbers not in the table become ERR_OPERATION_FAILED. */

@@ -2,7 +2,12 @@
  * The core of RemoteConnection: the session, the handshake, typed calls and event routing. The
  * call-and-reply methods come from the API catalogue (remote-connection.ts installs them).
  */
-import type { Connection, DomainLifecycleEvent, PoolLifecycleEvent } from '../connection.js';
+import type {
+  Connection,
+  DomainLifecycleEvent,
+  NetworkLifecycleEvent,
+  PoolLifecycleEvent,
+} from '../connection.js';
 import type { Entry, RemoteCalls } from '../api/catalogue/index.js';
 import { isTsvirtError, TsvirtError } from '../errors.js';
 import { AuthType, Feature, OpenFlag, Procedure as P } from './protocol.js';
@@ -25,6 +30,7 @@ export type WarningSink = (message: string, fields: Record<string, unknown>) => 
 export abstract class RemoteBase {
   protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
   protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
+  protected readonly networkEvents: CallbackEvents<NetworkLifecycleEvent>;
   private hostCpus: number | undefined;
   /** Whether the server answered 1 to feature 14 (REMOTE_EVENT_CALLBACK). */
   private eventCallbacks = false;
@@ -38,6 +44,7 @@ export abstract class RemoteBase {
   ) {
     this.domainEvents = new CallbackEvents(warn);
     this.poolEvents = new CallbackEvents(warn);
+    this.networkEvents = new CallbackEvents(warn);
     session.onMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, (payload) => {
       const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, payload);
       this.domainEvents.deliver(m.callbackID, { dom: m.dom, event: m.event, detail: m.detail });
@@ -46,9 +53,14 @@ export abstract class RemoteBase {
       const m = decodeMessage(P.STORAGE_POOL_EVENT_LIFECYCLE, payload);
       this.poolEvents.deliver(m.callbackID, { pool: m.pool, event: m.event, detail: m.detail });
     });
+    session.onMessage(P.NETWORK_EVENT_LIFECYCLE, (payload) => {
+      const m = decodeMessage(P.NETWORK_EVENT_LIFECYCLE, payload);
+      this.networkEvents.deliver(m.callbackID, { net: m.net, event: m.event, detail: m.detail });
+    });
     session.onClose(() => {
       this.domainEvents.clear();
       this.poolEvents.clear();
+      this.networkEvents.clear();
     });
   }
 

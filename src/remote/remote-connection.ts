@@ -10,6 +10,8 @@ import type {
   Connection,
   DomainLifecycleEvent,
   DomainRef,
+  NetworkLifecycleEvent,
+  NetworkRef,
   PoolLifecycleEvent,
   PoolRef,
   Subscription,
@@ -37,6 +39,7 @@ export interface RemoteOpenOptions {
 type HandWritten =
   | 'onDomainLifecycle'
   | 'onStoragePoolLifecycle'
+  | 'onNetworkLifecycle'
   | 'domainOpenConsole'
   | 'storageVolUpload'
   | 'storageVolDownload'
@@ -118,6 +121,25 @@ export class RemoteConnection extends RemoteBase implements Connection {
           })
         ).callbackID,
       (callbackID) => this.call(P.CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, { callbackID }),
+    );
+  }
+
+  /** CONNECT_NETWORK_EVENT_REGISTER_ANY (313); events arrive as 315; unsubscribe sends 314. */
+  async onNetworkLifecycle(
+    listener: (ev: NetworkLifecycleEvent) => void,
+    net?: NetworkRef,
+  ): Promise<Subscription> {
+    this.requireEventCallbacks();
+    return this.networkEvents.subscribe(
+      listener,
+      async () =>
+        (
+          await this.call(P.CONNECT_NETWORK_EVENT_REGISTER_ANY, {
+            eventID: EventId.NETWORK_LIFECYCLE,
+            net: net ?? null,
+          })
+        ).callbackID,
+      (callbackID) => this.call(P.CONNECT_NETWORK_EVENT_DEREGISTER_ANY, { callbackID }),
     );
   }
 

@@ -6,7 +6,7 @@ import { TsvirtError } from '../errors.js';
  * Longest names in UTF-8 bytes: a volume is a file (NAME_MAX 255); a pool name also becomes the
  * etc/storage/NAME.xml file and its temp file `.NAME.xml.PID.N.tmp`, as domain names do.
  */
-const MAX_NAME_BYTES = { pool: 200, volume: 255 } as const;
+const MAX_NAME_BYTES = { pool: 200, volume: 255, network: 200 } as const;
 
 /**
  * Refuse a pool or volume name that could leave its folder or confuse the tools: empty, `.`, `..`,
@@ -16,7 +16,7 @@ const MAX_NAME_BYTES = { pool: 200, volume: 255 } as const;
  * character (NUL, tab, newline, ESC, DEL, ...) as out, since each one breaks a file listing, a log line
  * or an LVM name, and checks a volume name at every volume XML, not only a file pool's.
  */
-export function validateName(kind: 'pool' | 'volume', name: string): void {
+export function validateName(kind: 'pool' | 'volume' | 'network', name: string): void {
   const problem = findNameProblem(kind, name);
   if (problem === undefined) return;
   throw new TsvirtError(
@@ -30,7 +30,7 @@ export function validateName(kind: 'pool' | 'volume', name: string): void {
   );
 }
 
-function findNameProblem(kind: 'pool' | 'volume', name: string): string | undefined {
+function findNameProblem(kind: 'pool' | 'volume' | 'network', name: string): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'is empty';
   if (name === '.' || name === '..') return `may not be '${name}'`;
   if (name.includes('/')) return "may not contain '/'";

@@ -17,8 +17,9 @@ import { TsvirtError } from '../errors.js';
  * - `volume`: `{ "pool", "name" }`, `{ "path" }` or `{ "key" }`; with pool, name and key as given.
  * - `poolOf`: the pool named by `"pool"` (a name, or `{ "name" }` / `{ "uuid" }`), for methods that make
  *   or find a volume in it.
+ * - `network`: `{ "name" }` or `{ "uuid" }`; with both the ref is used as given.
  */
-export type TargetKind = 'none' | 'domain' | 'pool' | 'volume' | 'poolOf';
+export type TargetKind = 'none' | 'domain' | 'pool' | 'volume' | 'poolOf' | 'network';
 
 /** JSON shape of one parameter; `bigint` travels as a decimal string (or a safe integer number). */
 export type ParamType = 'string' | 'int' | 'bigint' | 'boolean' | 'int[]' | 'volume';
@@ -71,6 +72,7 @@ export const NOT_IN_TABLE = [
   'domainOpenConsole', // the /console/NAME endpoint
   'onDomainLifecycle', // `subscribe`
   'onStoragePoolLifecycle', // `subscribe`
+  'onNetworkLifecycle', // events reach WebSocket clients through the libvirt RPC only, for now
   'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)
   'storageVolDownload', // byte stream: HTTP GET /volume/POOL/NAME on the same listener (volume-http.ts)
   'domainScreenshot', // byte stream with a MIME type; JSON-RPC carries no bytes

@@ -12,6 +12,7 @@ export const TARGET_KEYS: Readonly<Record<TargetKind, readonly string[]>> = {
   pool: ['name', 'uuid'],
   volume: ['pool', 'name', 'path', 'key'],
   poolOf: ['pool'],
+  network: ['name', 'uuid'],
 };
 
 const paramErrors = new WeakSet<TsvirtError>();

@@ -3,7 +3,7 @@
  * the ref a Connection method takes. A full ref (name and uuid; pool, name and key) is used as given, as
  * libvirt's remote protocol does, so a client that holds refs pays no lookup.
  */
-import type { Connection, DomainRef, PoolRef, VolumeRef } from '../connection.js';
+import type { Connection, DomainRef, NetworkRef, PoolRef, VolumeRef } from '../connection.js';
 import type { TargetKind } from './methods.js';
 import { invalidParam, pickString } from './params.js';
 
@@ -13,7 +13,7 @@ export async function resolveTarget(
   method: string,
   kind: TargetKind,
   params: Record<string, unknown>,
-): Promise<DomainRef | PoolRef | VolumeRef | undefined> {
+): Promise<DomainRef | PoolRef | VolumeRef | NetworkRef | undefined> {
   switch (kind) {
     case 'none':
       return undefined;
@@ -25,7 +25,22 @@ export async function resolveTarget(
       return resolvePoolOf(conn, method, params.pool, 'pool');
     case 'volume':
       return resolveVolume(conn, method, params, 'the target');
+    case 'network':
+      return resolveNetwork(conn, method, params);
   }
+}
+
+async function resolveNetwork(
+  conn: Connection,
+  method: string,
+  params: Record<string, unknown>,
+): Promise<NetworkRef> {
+  const name = pickString(method, params, 'name');
+  const uuid = pickString(method, params, 'uuid');
+  if (name !== undefined && uuid !== undefined) return { name, uuid };
+  if (uuid !== undefined) return conn.lookupNetworkByUUID(uuid);
+  if (name !== undefined) return conn.lookupNetworkByName(name);
+  throw invalidParam(method, 'name', undefined, 'given: a network as { "name" } or { "uuid" }');
 }
 
 async function resolveDomain(

@@ -117,6 +117,11 @@ export class WsConnection implements Connection {
     return this.addListener(this.poolListeners, 'pool.lifecycle', wrapped as typeof listener);
   }
 
+  /** Network events are not sent over the WebSocket API yet; subscribe through the libvirt RPC. */
+  async onNetworkLifecycle(): Promise<Subscription> {
+    throw notSupported('onNetworkLifecycle');
+  }
+
   /** The serial console over /console/NAME (Node.js only: it returns a stream.Duplex). */
   async domainOpenConsole(dom: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
     if (!isNode()) throw notSupported('domainOpenConsole in a browser; open /console/NAME with a WebSocket');

@@ -2,10 +2,11 @@
  * Catalogue: event registration procedures and the MESSAGE bodies events arrive in. Registrations act
  * on the client's session (server/events.ts); RemoteConnection's side is its event plumbing.
  */
-import { xdrInt, xdrStruct, xdrVoid } from '../../remote/xdr-codec.js';
+import { xdrInt, xdrOptional, xdrStruct, xdrVoid } from '../../remote/xdr-codec.js';
 import {
   callbackIdStruct,
   remoteDomain,
+  remoteNetwork,
   remoteOptDomain,
   remoteOptPool,
   remotePool,
@@ -37,11 +38,22 @@ export const poolEventLifecycleMsg = xdrStruct({
   detail: xdrInt,
 });
 
+/** remote_connect_network_event_register_any_args: net NULL means every network. */
+export const networkEventRegisterArgs = xdrStruct({ eventID: xdrInt, net: xdrOptional(remoteNetwork) });
+/** remote_network_event_lifecycle_msg. */
+export const networkEventLifecycleMsg = xdrStruct({
+  callbackID: xdrInt,
+  net: remoteNetwork,
+  event: xdrInt,
+  detail: xdrInt,
+});
+
 /** MESSAGE (event) bodies, keyed by procedure number. */
 export const messageCodecs = {
   [P.DOMAIN_EVENT_CALLBACK_LIFECYCLE]: domainEventCallbackLifecycleMsg,
   [P.DOMAIN_EVENT_LIFECYCLE]: domainEventLifecycleMsg,
   [P.STORAGE_POOL_EVENT_LIFECYCLE]: poolEventLifecycleMsg,
+  [P.NETWORK_EVENT_LIFECYCLE]: networkEventLifecycleMsg,
 } as const;
 
 /** Event registration procedures. */
@@ -95,5 +107,24 @@ export const eventEntries = [
     args: callbackIdStruct,
     ret: xdrVoid,
     serve: async (ctx, { callbackID }) => ctx.client.events.deregisterPool(callbackID),
+  }),
+  served(P.CONNECT_NETWORK_EVENT_REGISTER_ANY, {
+    api: 'virConnectNetworkEventRegisterAny',
+    access: 'read',
+    args: networkEventRegisterArgs,
+    ret: callbackIdStruct,
+    method: 'onNetworkLifecycle',
+    serve: async (ctx, { eventID, net }) => {
+      const callbackID = await ctx.client.events.registerNetwork(eventID, net);
+      ctx.client.log('debug', `network event ${eventID} registered as callback ${callbackID}`);
+      return { callbackID };
+    },
+  }),
+  served(P.CONNECT_NETWORK_EVENT_DEREGISTER_ANY, {
+    api: 'virConnectNetworkEventDeregisterAny',
+    access: 'read',
+    args: callbackIdStruct,
+    ret: xdrVoid,
+    serve: async (ctx, { callbackID }) => ctx.client.events.deregisterNetwork(callbackID),
   }),
 ] as const;

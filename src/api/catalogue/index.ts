@@ -16,6 +16,7 @@ import { domainMetadataEntries } from './domain-metadata.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
+import { networkEntries } from './network.js';
 import { legacyEntries } from './legacy.js';
 import { eventEntries } from './events.js';
 import { streamEntries } from './streams.js';
@@ -39,6 +40,7 @@ export const ENTRIES = [
   ...domainFixedAnswerEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
+  ...networkEntries,
   ...legacyEntries,
   ...eventEntries,
   ...streamEntries,

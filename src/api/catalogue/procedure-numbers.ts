@@ -38,6 +38,17 @@ export const Procedure = {
   DOMAIN_SUSPEND: 34, // dom -> void
   DOMAIN_UNDEFINE: 35, // dom -> void
   CONNECT_LIST_DOMAINS: 37, // int maxids -> int ids<16384> (legacy listing)
+  NETWORK_CREATE: 39, // net -> void
+  NETWORK_CREATE_XML: 40, // string xml -> net
+  NETWORK_DEFINE_XML: 41, // string xml -> net
+  NETWORK_DESTROY: 42, // net -> void
+  NETWORK_GET_XML_DESC: 43, // net; uint flags -> string xml
+  NETWORK_GET_AUTOSTART: 44, // net -> int autostart
+  NETWORK_GET_BRIDGE_NAME: 45, // net -> string name
+  NETWORK_LOOKUP_BY_NAME: 46, // string name -> net
+  NETWORK_LOOKUP_BY_UUID: 47, // uuid -> net
+  NETWORK_SET_AUTOSTART: 48, // net; int autostart -> void
+  NETWORK_UNDEFINE: 49, // net -> void
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
   CONNECT_GET_HOSTNAME: 59, // void -> string hostname
   CONNECT_SUPPORTS_FEATURE: 60, // int feature -> int supported
@@ -81,6 +92,8 @@ export const Procedure = {
   CONNECT_NUM_OF_SECRETS: 139, // void -> int num (legacy listing)
   DOMAIN_IS_ACTIVE: 150, // dom -> int active
   DOMAIN_IS_PERSISTENT: 151, // dom -> int persistent
+  NETWORK_IS_ACTIVE: 152, // net -> int active
+  NETWORK_IS_PERSISTENT: 153, // net -> int persistent
   STORAGE_POOL_IS_ACTIVE: 154, // pool -> int active
   STORAGE_POOL_IS_PERSISTENT: 155, // pool -> int persistent
   CONNECT_GET_LIB_VERSION: 157, // void -> uhyper lib_ver
@@ -119,15 +132,21 @@ export const Procedure = {
   CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
   CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
   STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
+  CONNECT_LIST_ALL_NETWORKS: 283, // int need_results; uint flags -> net nets<16384>; uint ret
   CONNECT_LIST_ALL_INTERFACES: 284, // int need_results; uint flags -> interface ifaces<>; uint ret
   CONNECT_LIST_ALL_NODE_DEVICES: 285, // int need_results; uint flags -> node_device devices<>; uint ret
   CONNECT_LIST_ALL_SECRETS: 287, // int need_results; uint flags -> secret secrets<>; uint ret
+  NETWORK_UPDATE: 291, // net; uint command; uint section; int parentIndex; string xml; uint flags -> void
   NODE_GET_CPU_MAP: 293, // int need_map; int need_online; uint flags -> opaque cpumap<>; uint online; int ret
   DOMAIN_GET_JOB_STATS: 298, // dom; uint flags -> int type; typed_param params<64>
   CONNECT_GET_CPU_MODEL_NAMES: 312, // string arch; int need_results; uint flags -> string models<8192>; int ret
+  CONNECT_NETWORK_EVENT_REGISTER_ANY: 313, // int eventID; remote_network net -> int callbackID
+  CONNECT_NETWORK_EVENT_DEREGISTER_ANY: 314, // int callbackID -> void
+  NETWORK_EVENT_LIFECYCLE: 315, // MESSAGE: int callbackID; net; int event; int detail
   CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
+  NETWORK_GET_DHCP_LEASES: 341, // net; string? mac; int need_results; uint flags -> lease leases<65536>; uint ret
   CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
   DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void

@@ -4,7 +4,7 @@
  * registration with a lifecycle event id subscribes to the shared Connection; other ids are accepted,
  * as libvirtd accepts them, and never fire.
  */
-import type { Connection, DomainRef, PoolRef, Subscription } from '../../connection.js';
+import type { Connection, DomainRef, NetworkRef, PoolRef, Subscription } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { EventId, Procedure as P } from '../protocol.js';
 import { encodeMessage, type KnownMessage, type MessageOf } from '../structs.js';
@@ -13,6 +13,8 @@ import { encodeMessage, type KnownMessage, type MessageOf } from '../structs.js'
 export const DOMAIN_EVENT_ID_LAST = 27;
 /** VIR_STORAGE_POOL_EVENT_ID_LAST: pool event ids are 0 (lifecycle) and 1 (refresh). */
 export const POOL_EVENT_ID_LAST = 2;
+/** VIR_NETWORK_EVENT_ID_LAST in libvirt 9.0: network event id 0 (lifecycle) only. */
+export const NETWORK_EVENT_ID_LAST = 1;
 
 /** Sends one MESSAGE packet to the client. */
 export type MessageSender = <Q extends KnownMessage>(proc: Q, body: MessageOf<Q>) => void;
@@ -43,6 +45,7 @@ export class ClientEvents {
   private readonly domain = new Map<number, Registration>();
   private readonly legacy = new Map<number, Registration>();
   private readonly pool = new Map<number, Registration>();
+  private readonly network = new Map<number, Registration>();
   private cleared = false;
 
   constructor(
@@ -111,15 +114,32 @@ export class ClientEvents {
     await this.drop(this.pool, callbackID, 'storage pool event callback');
   }
 
+  /** CONNECT_NETWORK_EVENT_REGISTER_ANY: returns the new callbackID. */
+  async registerNetwork(eventID: number, net: NetworkRef | null): Promise<number> {
+    checkEventId(eventID, NETWORK_EVENT_ID_LAST, 'network');
+    const callbackID = this.nextCallbackId++;
+    const subscription = this.conn.onNetworkLifecycle(
+      (ev) => this.send(P.NETWORK_EVENT_LIFECYCLE, { callbackID, ...ev }),
+      net ?? undefined,
+    );
+    await this.keep(this.network, callbackID, subscription);
+    return callbackID;
+  }
+
+  /** CONNECT_NETWORK_EVENT_DEREGISTER_ANY. */
+  async deregisterNetwork(callbackID: number): Promise<void> {
+    await this.drop(this.network, callbackID, 'network event callback');
+  }
+
   /** Number of live registrations (all kinds). */
   get size(): number {
-    return this.domain.size + this.legacy.size + this.pool.size;
+    return this.domain.size + this.legacy.size + this.pool.size + this.network.size;
   }
 
   /** Drops every registration; later registrations are refused. */
   clear(): void {
     this.cleared = true;
-    for (const map of [this.domain, this.legacy, this.pool]) {
+    for (const map of [this.domain, this.legacy, this.pool, this.network]) {
       for (const reg of map.values())
         void reg.subscription.then((s) => s?.unsubscribe()).catch(() => undefined);
       map.clear();

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedConnection } from '../../../src/embedded/embedded-connection.js';
+import { EmbeddedConnection, type EmbeddedOptions } from '../../../src/embedded/embedded-connection.js';
 import { RpcServer, type RpcServerOptions } from '../../../src/remote/server/index.js';
 import { findProcessesUnder } from '../../driver/helpers.js';
 
@@ -39,10 +39,18 @@ function listen(srv: Server, where: string | number): Promise<void> {
 }
 
 /** Starts a server on a new temp root. */
-export async function startTestServer(opts: RpcServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: RpcServerOptions = {},
+  embedded: Partial<EmbeddedOptions> = {},
+): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'tsvirt-rpcsrv-'));
   const logs: string[] = [];
-  const conn = await EmbeddedConnection.open({ root, log: (l) => logs.push(l), lockTimeoutMs: 500 });
+  const conn = await EmbeddedConnection.open({
+    ...embedded,
+    root,
+    log: (l) => logs.push(l),
+    lockTimeoutMs: 500,
+  });
   const server = new RpcServer(conn, { log: (level, msg) => logs.push(`${level}: ${msg}`), ...opts });
   const sockets = new Set<Socket>();
   const make = (readOnly: boolean, transport: 'unix' | 'tcp'): Server =>

@@ -1,0 +1,123 @@
+/** Start, stop and re-adoption of networks: the host checks, then the backend's parts in order. */
+import { NetworkEvent } from '../api/network-enums.js';
+import { TsvirtError } from '../errors.js';
+import type { NetworkBackend, NetworkPart } from './backend.js';
+import { findClashingRoute, subnetClashError } from './host-routes.js';
+import { hasOwnBridge, type NetworkDef } from './network-def.js';
+import type { NetworkEntry, NetworkRegistry } from './network-registry.js';
+import type { NetworkStore } from './network-store.js';
+
+/** Moves networks between inactive and running. */
+export class NetworkLifecycle {
+  constructor(
+    private readonly reg: NetworkRegistry,
+    private readonly store: NetworkStore,
+    private readonly backend: NetworkBackend,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Checks the host, records the network as running, then starts its parts; undoes all on failure. */
+  async start(entry: NetworkEntry): Promise<void> {
+    if (entry.active) {
+      throw new TsvirtError('ERR_OPERATION_INVALID', `network '${entry.def.name}' is already active`, {
+        network: entry.def.name,
+      });
+    }
+    const def = entry.def;
+    await this.checkHost(def);
+    await this.store.saveRunning(def);
+    const started: NetworkPart[] = [];
+    try {
+      for (const part of this.backend.partsFor(def)) {
+        await part.start(def);
+        started.push(part);
+      }
+    } catch (err) {
+      for (const part of started.reverse()) {
+        await part
+          .stop(def)
+          .catch((e: Error) => this.warn(`network '${def.name}': ${part.name} not undone: ${e.message}`));
+      }
+      await this.store.removeRunning(def.name);
+      throw err;
+    }
+    entry.active = true;
+    this.reg.emit(entry, NetworkEvent.STARTED);
+  }
+
+  /** Stops the parts in reverse order; a pending definition takes effect, a transient network goes. */
+  async stop(entry: NetworkEntry): Promise<void> {
+    if (!entry.active) {
+      throw new TsvirtError(
+        'ERR_OPERATION_INVALID',
+        `network '${entry.def.name}' is not active; start it with net-start`,
+        { network: entry.def.name },
+      );
+    }
+    await this.stopParts(entry.def);
+    await this.store.removeRunning(entry.def.name);
+    entry.active = false;
+    if (entry.nextDef) {
+      entry.def = entry.nextDef;
+      delete entry.nextDef;
+    }
+    this.reg.emit(entry, NetworkEvent.STOPPED);
+    if (!entry.persistent) this.reg.networks.delete(entry.def.name);
+  }
+
+  /** A network that ran under the last driver: kept running when every part is still up, else torn down. */
+  async readopt(def: NetworkDef): Promise<void> {
+    let entry = this.reg.networks.get(def.name);
+    if (!entry) {
+      entry = { def, persistent: false, active: false, autostart: false };
+      this.reg.networks.set(def.name, entry);
+    } else if (entry.def.uuid === def.uuid) {
+      entry.nextDef = entry.def;
+      entry.def = def;
+    } else {
+      this.warn(
+        `network '${def.name}' ran with uuid ${def.uuid}, which no longer matches its definition; stopped`,
+      );
+      await this.stopParts(def);
+      await this.store.removeRunning(def.name);
+      return;
+    }
+    const parts = this.backend.partsFor(def);
+    const down = [];
+    for (const part of parts) if (!(await part.isUp(def).catch(() => false))) down.push(part.name);
+    entry.active = true;
+    if (down.length === 0) return;
+    this.warn(`network '${def.name}' was running but its ${down.join(', ')} is gone; marked inactive`);
+    await this.stop(entry);
+  }
+
+  /** Applies a changed live definition to the running parts (DHCP and DNS hosts). */
+  async update(def: NetworkDef): Promise<void> {
+    for (const part of this.backend.partsFor(def)) await part.update?.(def);
+  }
+
+  private async stopParts(def: NetworkDef): Promise<void> {
+    for (const part of this.backend.partsFor(def).reverse()) await part.stop(def);
+  }
+
+  private async checkHost(def: NetworkDef): Promise<void> {
+    if (!hasOwnBridge(def)) {
+      const name = def.bridge?.name ?? '';
+      if (!(await this.backend.host.listLinks()).includes(name)) {
+        throw new TsvirtError(
+          'ERR_OPERATION_FAILED',
+          `network '${def.name}': host bridge '${name}' does not exist; create it first`,
+          {
+            network: def.name,
+            field: 'network/bridge@name',
+            value: name,
+            expected: 'an existing host bridge',
+          },
+        );
+      }
+      return;
+    }
+    const clash = findClashingRoute(def, await this.backend.host.listRoutes());
+    if (clash) throw subnetClashError(def, clash);
+  }
+}
