@@ -69,6 +69,7 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = Object.fromEntries(
 /** Connection methods the listener offers outside the JSON-RPC table (byte streams, event listeners). */
 export const NOT_IN_TABLE = [
   'domainOpenConsole', // the /console/NAME endpoint
+  'domainOpenGraphicsFD', // a descriptor cannot cross a WebSocket; /vnc/NAME carries the VNC stream
   'onDomainLifecycle', // `subscribe`
   'onStoragePoolLifecycle', // `subscribe`
   'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)

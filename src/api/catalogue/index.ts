@@ -18,6 +18,7 @@ import { storageVolumeEntries } from './storage-volume.js';
 import { legacyEntries } from './legacy.js';
 import { eventEntries } from './events.js';
 import { streamEntries } from './streams.js';
+import { domainGraphicsEntries } from './domain-graphics.js';
 import { TsvirtError } from '../../errors.js';
 import type { AnyEntry, Entry, MethodName, RemoteCalls } from './entry.js';
 
@@ -39,6 +40,7 @@ export const ENTRIES = [
   ...legacyEntries,
   ...eventEntries,
   ...streamEntries,
+  ...domainGraphicsEntries,
 ] as const;
 
 type CatalogueEntry = (typeof ENTRIES)[number];
