@@ -230,7 +230,8 @@ export class ClientSession implements ClientContext, StreamHost {
     }
     if (header.type === MessageType.CALL) return void this.queue.push(packet);
     if (header.type === MessageType.CALL_WITH_FDS) {
-      return this.writeError(header, rpcError('file descriptor passing is not supported by tsvirtd'));
+      const message = `procedure ${header.proc}: receiving descriptors is not supported by tsvirtd (they were closed); virDomainOpenGraphicsFD works`;
+      return this.writeError(header, rpcError(message));
     }
     this.log('debug', `packet of type ${header.type} for procedure ${header.proc} ignored`);
   }
