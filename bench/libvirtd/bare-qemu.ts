@@ -29,7 +29,6 @@ export class BareQemu {
     const config = parseDomainXml(xml);
     const argv = buildQemuArgv(config, host, {
       qmpSocket: join(dir, 'qmp.sock'),
-      consoleSocket: join(dir, 'console.sock'),
       serialLog: join(dir, 'serial.log'),
     });
     return new BareQemu(argv, dir);

@@ -87,4 +87,9 @@ export interface DomainApi {
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
   /** virDomainOpenConsole: the domain's serial console as a byte stream. flags: 1 FORCE (take it over from another user), 2 SAFE. */
   domainOpenConsole(dom: DomainRef, devName?: string, flags?: number): Promise<Duplex>;
+  /**
+   * virDomainOpenGraphicsFD: a new client connection to graphics device `idx` (VNC or SPICE), as a
+   * socket descriptor the caller owns and closes. flags: 1 SKIPAUTH (no graphics password asked).
+   */
+  domainOpenGraphicsFD(dom: DomainRef, idx: number, flags?: number): Promise<number>;
 }

@@ -128,9 +128,12 @@ function buildDevices(config: DomainConfig, live: DomainLiveFacts | undefined, s
       ...d.disks.map((disk) => buildDisk(disk)),
       ...buildControllerNodes(config, live !== undefined),
       ...d.interfaces.map((nic) => buildInterface(nic)),
-      ...d.serials.map((s) => buildCharDev('serial', s, live, s.alias)),
-      // A console is the serial it stands for and shows that serial's alias.
-      ...d.consoles.map((c) => buildCharDev('console', c, live, d.serials[serialIndex(c.port)]?.alias)),
+      ...d.serials.map((s, i) => buildCharDev('serial', s, live?.serialPtys?.[i], s.alias)),
+      // A console is the serial it stands for and shows that serial's alias and pty.
+      ...d.consoles.map((c) => {
+        const i = serialIndex(c.port);
+        return buildCharDev('console', c, live?.serialPtys?.[i], d.serials[i]?.alias);
+      }),
       ...(d.channels ?? []).map((ch) => buildChannel(ch, live)),
       ...(d.inputs ?? []).map(buildInput),
       ...d.graphics.map((g) => buildGraphics(g, live, secure)),
@@ -207,11 +210,11 @@ function buildInterface(nic: InterfaceConfig): XmlNode {
 function buildCharDev(
   kind: 'serial' | 'console',
   dev: CharDevConfig,
-  live: DomainLiveFacts | undefined,
+  pty: string | undefined,
   aliasName: string | undefined,
 ): XmlNode {
-  // A running pty serial shows where its console is; in tsvirt that is the console socket, not a /dev/pts.
-  const livePty = dev.type === 'pty' ? live?.consoleSocket : undefined;
+  // A running pty serial shows its /dev/pts path, as source and (on a console) as tty.
+  const livePty = dev.type === 'pty' ? pty : undefined;
   const source =
     dev.type === 'pty'
       ? livePty !== undefined && el('source', [['path', livePty]])

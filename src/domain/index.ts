@@ -35,7 +35,7 @@ export {
 } from './identity.js';
 export { buildQemuArgv, escapeQemuOpt } from './qemu-argv.js';
 export type { QemuArgvOptions, QemuHostFacts, QemuRuntimePaths } from './qemu-argv.js';
-export { findConsoleSocket } from './console-socket.js';
+export { findConsoleSerialIndex } from './console-serial.js';
 export {
   assignAliases,
   buildBlockNodeNames,

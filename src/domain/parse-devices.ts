@@ -70,6 +70,12 @@ export function parseDevices(r: ElementReader | undefined): DevicesConfig {
   if (els.redirdev.length > 0) devices.redirdevs = els.redirdev.map(parseRedirdev);
   // libvirt gives a console without a serial the serial it stands for (on x86 both are COM1).
   if (devices.serials.length === 0) devices.serials = devices.consoles.map((c) => ({ ...c }));
+  // ...and the first serial a console (virsh ttyconsole and console read it), as its define does.
+  const first = devices.serials[0];
+  if (devices.consoles.length === 0 && first) {
+    const { alias: _serialOnly, ...console } = first;
+    devices.consoles = [console];
+  }
   const emulator = readEmulator(r, els.emulator);
   return emulator === undefined ? devices : { emulator, ...devices };
 }

@@ -41,9 +41,7 @@ export interface QemuHostFacts {
 /** Files of one running domain, chosen by the driver (DIR/run/qemu/NAME.d/ and DIR/log/qemu/). */
 export interface QemuRuntimePaths {
   qmpSocket: string;
-  /** The socket qemu serves the pty serial on (virsh console connects here). */
-  consoleSocket: string;
-  /** Everything the guest writes to that serial is also appended here. */
+  /** Everything the guest writes to a pty serial is also appended here. */
   serialLog: string;
   /** The VNC socket when <listen type='socket'/> names no path. */
   vncSocket?: string;

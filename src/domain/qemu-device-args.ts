@@ -10,6 +10,7 @@ import {
 import type { QemuRuntimePaths } from './qemu-argv.js';
 import type { DomainConfig } from './types.js';
 import { hasDeviceBootOrder } from './boot-order.js';
+import { findConsoleSerialIndex } from './console-serial.js';
 
 /** Boot indexes (1 = first) of devices picked by <os><boot dev=.../>, keyed by disk or NIC position. */
 export interface BootIndexes {
@@ -84,19 +85,20 @@ export function buildNicArgs(config: DomainConfig, boot: BootIndexes): string[] 
 }
 
 /**
- * -chardev and an isa-serial per serial. libvirt's pty has no meaning for a daemon without a terminal to
- * hand out: a pty serial becomes a unix socket server at paths.consoleSocket (what `virsh console`
- * reaches), with everything also appended to paths.serialLog. A unix serial serves its own path; a file
- * serial writes to its file.
+ * -chardev and an isa-serial per serial. A pty serial is a qemu pty (its /dev/pts path comes from
+ * query-chardev once qemu runs); the console's serial also appends everything to paths.serialLog. A
+ * unix serial serves its own path; a file serial writes to its file.
  */
 export function buildSerialArgs(config: DomainConfig, paths: QemuRuntimePaths): string[] {
   const args: string[] = [];
+  const consoleIndex = findConsoleSerialIndex(config);
   config.devices.serials.forEach((s, i) => {
     const device = buildSerialDevice(s, i);
     const id = device.chardev as string;
     let chardev: string;
     if (s.type === 'pty') {
-      chardev = `socket,id=${id},path=${escapeOpt(paths.consoleSocket)},server=on,wait=off,logfile=${escapeOpt(paths.serialLog)},logappend=on`;
+      const log = i === consoleIndex ? `,logfile=${escapeOpt(paths.serialLog)},logappend=on` : '';
+      chardev = `pty,id=${id}${log}`;
     } else if (s.type === 'unix') {
       chardev = `socket,id=${id},path=${escapeOpt(s.path ?? '')},server=on,wait=off`;
     } else {

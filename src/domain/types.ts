@@ -408,8 +408,8 @@ export interface DomainLiveFacts {
   id: number;
   /** The VNC TCP port qemu actually listens on (query-vnc). */
   vncPort?: number;
-  /** The socket of the console serial (shown as the pty's source path). */
-  consoleSocket?: string;
+  /** The /dev/pts path of each pty serial, by its index in devices.serials (query-chardev). */
+  serialPtys?: readonly (string | undefined)[];
   /** The VNC unix socket when the XML asked for one without a path. */
   vncSocket?: string;
   /** The folder of the unix channels that name no path (the domain's socket folder). */

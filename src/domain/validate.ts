@@ -192,13 +192,6 @@ function validateCharDevs(config: DomainConfig): void {
       });
     ports.add(s.port);
   }
-  if (serials.filter((s) => s.type === 'pty').length > 1) {
-    throw unsupportedAt(
-      'domain/devices/serial',
-      'more than one pty serial is not supported (one console socket per domain); make the others file or unix',
-      { element: 'serial', attribute: 'type', value: 'pty', expected: ['file', 'unix'] },
-    );
-  }
   for (const c of consoles) {
     const serial = serials.find((s) => s.port === c.port);
     if (!serial || serial.type !== c.type || serial.path !== c.path) {

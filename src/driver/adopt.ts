@@ -24,6 +24,7 @@ import { mapRunStatus } from './state-machine.js';
 import { attachMonitor, watchExit } from './supervisor.js';
 import { reclaimResources, releaseResources } from './guest-resources.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
+import { readSerialPtys } from './serial-ptys.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
 export async function loadDefinitions(ctx: DriverContext): Promise<void> {
@@ -169,6 +170,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     attachMonitor(ctx, dom, run, qmp);
     run.vncPort = await readVncPort(dom, qmp);
     run.spicePort = await readSpicePort(live, qmp);
+    run.serialPtys = await readSerialPtys(live, qmp);
     const [state, reason] = mapRunStatus((await queryStatus(qmp)).status, dom);
     dom.setState(state, reason);
   } catch (err) {

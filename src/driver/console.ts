@@ -1,6 +1,7 @@
 /**
- * virDomainOpenConsole for the QEMU driver. A pty or unix serial is a qemu chardev socket server; the
- * console is a plain connection to it. libvirt allows one console user per domain; since the embedded
+ * virDomainOpenConsole for the QEMU driver. A pty serial is a qemu pty: the console opens its /dev/pts
+ * path, as libvirt does (a qemu started by an older tsvirt serves it on a socket instead); a unix serial
+ * is a qemu chardev socket server, and the console a connection to it. libvirt allows one console user per domain; since the embedded
  * driver lives in short CLI processes, the holder of a console also serves a small "take-over" socket
  * (run/qemu/NAME.console-holder), which other processes find and, with FORCE, use to make the
  * holder close its console.
@@ -9,7 +10,8 @@ import { ConsoleFlags } from '../api/domain-enums.js';
 import { unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { findConsoleSocket } from '../domain/console-socket.js';
+import { findConsoleSerialIndex } from '../domain/console-serial.js';
+import { openPty } from './pty-open.js';
 import { TsvirtError } from '../errors.js';
 import type { DomainObject } from './domain-object.js';
 import { checkAction } from './state-machine.js';
@@ -37,10 +39,10 @@ export async function openConsole(
     );
   }
   checkAction('live-query', dom.subject);
-  const path = resolveConsolePath(dom, devName);
+  const { path, isPty } = resolveConsolePath(dom, devName);
   const holderPath = dom.paths.consoleHolder;
   await claimConsole(dom.name, holderPath, (flags & ConsoleFlags.FORCE) !== 0);
-  const socket = await connectUnix(path).catch((err: unknown) => {
+  const socket = await (isPty ? openPty(path) : connectUnix(path)).catch((err: unknown) => {
     throw new TsvirtError(
       'ERR_OPERATION_FAILED',
       `domain '${dom.name}': cannot connect to its console at ${path} (${(err as Error).message}); check that qemu still runs`,
@@ -56,15 +58,20 @@ export async function openConsole(
   return socket;
 }
 
-/** The chardev socket of `devName` (libvirt's aliases: console0, serialN), or the domain's console. */
-function resolveConsolePath(dom: DomainObject, devName: string | undefined): string {
+/**
+ * Where the console of `devName` (libvirt's aliases: console0, serialN), or the domain's console, is
+ * reached: the pty of a pty serial, or the socket of a unix one.
+ */
+function resolveConsolePath(
+  dom: DomainObject,
+  devName: string | undefined,
+): { path: string; isPty: boolean } {
   const def = dom.def;
-  const paths = { ...dom.paths };
-  let config = def;
+  let index = findConsoleSerialIndex(def);
   if (devName !== undefined && devName !== 'console0') {
     const m = /^serial(\d+)$/.exec(devName);
-    const serial = m ? def.devices.serials[Number(m[1])] : undefined;
-    if (!serial) {
+    index = m ? Number(m[1]) : undefined;
+    if (index === undefined || !def.devices.serials[index]) {
       throw new TsvirtError(
         'ERR_INVALID_ARG',
         `cannot find character device ${devName}; give serialN or console0`,
@@ -75,17 +82,19 @@ function resolveConsolePath(dom: DomainObject, devName: string | undefined): str
         },
       );
     }
-    config = { ...def, devices: { ...def.devices, serials: [serial], consoles: [] } };
   }
-  const path = findConsoleSocket(config, paths);
-  if (path === undefined) {
-    throw new TsvirtError(
-      'ERR_OPERATION_FAILED',
-      `domain '${dom.name}': character device ${devName ?? 'console0'} is not using a PTY; give the domain a <serial type='pty'/>`,
-      { domain: dom.name, devName },
-    );
+  const serial = index === undefined ? undefined : def.devices.serials[index];
+  if (serial?.type === 'unix' && serial.path !== undefined) return { path: serial.path, isPty: false };
+  if (serial?.type === 'pty') {
+    const pty = dom.run?.serialPtys[index as number];
+    // No pty known: the qemu of an older tsvirt, which served its pty serial on the console socket.
+    return pty === undefined ? { path: dom.paths.consoleSocket, isPty: false } : { path: pty, isPty: true };
   }
-  return path;
+  throw new TsvirtError(
+    'ERR_OPERATION_FAILED',
+    `domain '${dom.name}': character device ${devName ?? 'console0'} is not using a PTY; give the domain a <serial type='pty'/>`,
+    { domain: dom.name, devName },
+  );
 }
 
 /** Fail if another user holds the console; with `force`, make that user let go first. */

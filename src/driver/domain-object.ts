@@ -35,6 +35,8 @@ export interface DomainRuntime {
   vncPort: number | undefined;
   /** The TCP port of SPICE (query-spice). */
   spicePort: number | undefined;
+  /** The /dev/pts path of each pty serial, by serial index (query-chardev); empty until asked. */
+  serialPtys: (string | undefined)[];
   /** The balloon's actual size in KiB as qemu last reported it (query-balloon, BALLOON_CHANGE). */
   balloonKiB: number | undefined;
   /** Set while QMP does not answer: the state to come back to when it does. */
@@ -60,6 +62,7 @@ export function buildRuntime(facts: {
     pollTimer: undefined,
     vncPort: undefined,
     spicePort: undefined,
+    serialPtys: [],
     balloonKiB: undefined,
     hungFrom: undefined,
   };

@@ -12,6 +12,7 @@ import type {
 import { TsvirtError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import { openConsole } from './console.js';
+import { openGraphicsFd } from './graphics-fd.js';
 import { adoptRunning, loadDefinitions, reloadDefinitions, type ReloadReport } from './adopt.js';
 import { CreateFlags } from '../api/domain-enums.js';
 import type { DomainApi } from '../api/domain-api.js';
@@ -452,6 +453,11 @@ export class QemuDriver implements DomainApi {
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */
   async domainOpenConsole(ref: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
     return openConsole(this.ctx.registry.resolve(ref), devName, flags);
+  }
+
+  /** virDomainOpenGraphicsFD: a socket to graphics device `idx` that qemu accepted as a client. */
+  async domainOpenGraphicsFD(ref: DomainRef, idx: number, flags = 0): Promise<number> {
+    return this.withJob(ref, 'open-graphics', (dom) => openGraphicsFd(dom, idx, flags));
   }
 
   /** virConnectDomainEventRegisterAny(LIFECYCLE): events in order, of one domain or of all. */

@@ -35,7 +35,7 @@ export function buildXmlDesc(dom: DomainObject, flags: number): string {
       id: dom.id,
       ...(dom.run?.vncPort === undefined ? {} : { vncPort: dom.run.vncPort }),
       ...(dom.run?.spicePort === undefined ? {} : { spicePort: dom.run.spicePort }),
-      consoleSocket: dom.paths.consoleSocket,
+      serialPtys: dom.run?.serialPtys ?? [],
       vncSocket: dom.paths.vncSocket,
       channelDir: dom.paths.chanDir,
     },

@@ -8,6 +8,7 @@ import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
 import { findOvercommit } from './host.js';
 import { readVncPort } from './info.js';
+import { readSerialPtys } from './serial-ptys.js';
 import { applyGraphicsPasswords, readSpicePort, reserveSpicePort } from './graphics-runtime.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
 import { buildCustomArgvLaunch } from './custom-argv.js';
@@ -72,6 +73,7 @@ export async function startDomain(
     await applyLifecycleActions(dom, qmp);
     run.vncPort = await readVncPort(dom, qmp);
     run.spicePort = await readSpicePort(def, qmp);
+    run.serialPtys = await readSerialPtys(def, qmp);
     launch.releasePort();
     await applyGraphicsPasswords(def, qmp);
     if (opts.incoming !== undefined) {
@@ -119,7 +121,6 @@ async function prepareAndLaunch(
     host,
     {
       qmpSocket: paths.qmpSocket,
-      consoleSocket: paths.consoleSocket,
       serialLog: paths.serialLog,
       vncSocket: paths.vncSocket,
     },

@@ -203,6 +203,7 @@ export class EmbeddedConnection implements Connection {
   domainAbortJob: DomainApi['domainAbortJob'] = (...a) => this.qemu.domainAbortJob(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
+  domainOpenGraphicsFD: DomainApi['domainOpenGraphicsFD'] = (...a) => this.qemu.domainOpenGraphicsFD(...a);
 
   // storage pools: StorageDriver
   listAllStoragePools: StoragePoolApi['listAllStoragePools'] = async (...a) =>

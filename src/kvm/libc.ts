@@ -145,3 +145,23 @@ const ERRNO_NAMES = new Map<number, string>(
 export function nameErrno(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
 }
+
+/** socketpair(2) into `sv` (two 32-bit fds, filled in place). */
+export function sysSocketpair(domain: number, type: number, protocol: number, sv: Buffer): SysResult<number> {
+  const D = dataTypes();
+  return call('socketpair', D.I32, [D.I32, D.I32, D.I32, D.U8Array], [domain, type, protocol, sv]);
+}
+
+/** sendmsg(2) with a struct msghdr at a native address; the value is the bytes sent, or -1. */
+export function sysSendmsg(fd: number, msgAddress: bigint, flags: number): SysResult<number> {
+  const D = dataTypes();
+  const r = call<number | bigint>('sendmsg', D.I64, [D.I32, D.BigInt, D.I32], [fd, msgAddress, flags]);
+  return { value: Number(r.value), errno: r.errno };
+}
+
+/** recvmsg(2) with a struct msghdr at a native address; the value is the bytes read, or -1. */
+export function sysRecvmsg(fd: number, msgAddress: bigint, flags: number): SysResult<number> {
+  const D = dataTypes();
+  const r = call<number | bigint>('recvmsg', D.I64, [D.I32, D.BigInt, D.I32], [fd, msgAddress, flags]);
+  return { value: Number(r.value), errno: r.errno };
+}

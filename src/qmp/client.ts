@@ -105,6 +105,14 @@ export class QmpClient extends EventEmitter<QmpClientEvents> {
     return this.isClosed;
   }
 
+  /**
+   * The monitor's byte stream, for the one thing the client cannot do itself: sending descriptors
+   * (SCM_RIGHTS) ahead of a getfd or add-fd. Write nothing else on it.
+   */
+  get transport(): Duplex {
+    return this.stream;
+  }
+
   /** Number of commands sent and not yet answered or timed out. */
   get pendingCount(): number {
     return this.pending.size;

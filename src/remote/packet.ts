@@ -110,6 +110,11 @@ export function decodePacket(bytes: Buffer): Packet {
   return { header, payload: Buffer.from(bytes.subarray(MIN_PACKET_BYTES)) };
 }
 
+/** virNetMessageType CALL_WITH_FDS. */
+const FDS_CALL_TYPE = 4;
+/** VIR_NET_MESSAGE_NUM_FDS_MAX: the most descriptors one message may carry. */
+const MAX_FDS_PER_MESSAGE = 32;
+
 /**
  * Reassembles packets from a byte stream split at any point. After a framing error every later push
  * throws the same error, because the stream cannot be resynchronised.
@@ -120,6 +125,8 @@ export class PacketDecoder {
   private failure: TsvirtError | undefined;
   private maxBytes: number = MAX_PACKET_BYTES;
   private limitName = "libvirt's limit";
+  /** Descriptor bytes still to drop: libvirt sends one byte per descriptor after a CALL_WITH_FDS. */
+  private fdBytes = 0;
 
   /** Bytes held that do not yet form a whole packet. */
   get pendingBytes(): number {
@@ -147,7 +154,12 @@ export class PacketDecoder {
     }
     const out: Packet[] = [];
     for (;;) {
-      if (this.buffered < Limit.LEN_SIZE) return out;
+      if (this.fdBytes > 0 && this.buffered > 0) {
+        const n = Math.min(this.fdBytes, this.buffered);
+        this.take(n);
+        this.fdBytes -= n;
+      }
+      if (this.fdBytes > 0 || this.buffered < Limit.LEN_SIZE) return out;
       const length = this.peekLength();
       try {
         checkPacketLength(length, this.maxBytes, this.limitName);
@@ -156,7 +168,13 @@ export class PacketDecoder {
         throw err;
       }
       if (this.buffered < length) return out;
-      out.push(decodePacket(this.take(length)));
+      const packet = decodePacket(this.take(length));
+      // The body of a CALL_WITH_FDS starts with the descriptor count (virNetMessageEncodeNumFDs); the
+      // descriptors' bytes follow the packet. Read as plain bytes, the kernel has closed the descriptors.
+      if (packet.header.type === FDS_CALL_TYPE && packet.payload.length >= 4) {
+        this.fdBytes = Math.min(packet.payload.readUInt32BE(0), MAX_FDS_PER_MESSAGE);
+      }
+      out.push(packet);
     }
   }
 

@@ -72,6 +72,7 @@ export { Procedure, type ProcedureNumber } from '../api/catalogue/procedure-numb
 
 /** virDrvFeature values asked with CONNECT_SUPPORTS_FEATURE. */
 export const Feature = {
+  FD_PASSING: 8, // descriptors travel with CALL_WITH_FDS / REPLY_WITH_FDS (unix sockets only)
   PROGRAM_KEEPALIVE: 10, // the peer answers keepalive PINGs
   REMOTE_EVENT_CALLBACK: 14, // events use procedures 316/317/318 with callback ids
   REMOTE_CLOSE_CALLBACK: 15, // procedures 360/361 exist

@@ -41,6 +41,7 @@ type HandWritten =
   | 'onStoragePoolLifecycle'
   | 'onNetworkLifecycle'
   | 'domainOpenConsole'
+  | 'domainOpenGraphicsFD'
   | 'storageVolUpload'
   | 'storageVolDownload'
   | 'domainScreenshot';
@@ -147,6 +148,18 @@ export class RemoteConnection extends RemoteBase implements Connection {
   async domainOpenConsole(dom: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
     const args = encodeArgs(P.DOMAIN_OPEN_CONSOLE, { dom, dev_name: devName ?? null, flags });
     return openRemoteStream(this.session, P.DOMAIN_OPEN_CONSOLE, args);
+  }
+
+  /**
+   * DOMAIN_OPEN_GRAPHICS_FD (343) needs a client that receives descriptors, which this one does not;
+   * libvirt's own client (virsh, libvirt-python) does, over a unix socket.
+   */
+  async domainOpenGraphicsFD(): Promise<number> {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      "domainOpenGraphicsFD: tsvirt's protocol client does not receive descriptors; use libvirt's client over a unix socket, or the embedded connection",
+      { method: 'domainOpenGraphicsFD' },
+    );
   }
 
   /** STORAGE_VOL_UPLOAD (208), then `source` as STREAM packets; resolves once the server confirms the finish. */

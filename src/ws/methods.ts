@@ -70,6 +70,7 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = Object.fromEntries(
 /** Connection methods the listener offers outside the JSON-RPC table (byte streams, event listeners). */
 export const NOT_IN_TABLE = [
   'domainOpenConsole', // the /console/NAME endpoint
+  'domainOpenGraphicsFD', // a descriptor cannot cross a WebSocket; /vnc/NAME carries the VNC stream
   'onDomainLifecycle', // `subscribe`
   'onStoragePoolLifecycle', // `subscribe`
   'onNetworkLifecycle', // events reach WebSocket clients through the libvirt RPC only, for now

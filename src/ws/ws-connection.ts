@@ -134,6 +134,11 @@ export class WsConnection implements Connection {
     return createWebSocketStream(socket as never);
   }
 
+  /** Not offered: a descriptor cannot cross a WebSocket; /vnc/NAME carries the VNC stream instead. */
+  async domainOpenGraphicsFD(): Promise<number> {
+    throw notSupported('domainOpenGraphicsFD (open /vnc/NAME instead)');
+  }
+
   /** virStorageVolUpload as HTTP `PUT /volume/POOL/NAME` on the same listener (Node.js only). */
   async storageVolUpload(
     vol: VolumeRef,

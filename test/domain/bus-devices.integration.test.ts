@@ -38,7 +38,6 @@ describe('bus devices against the real qemu-system-x86_64 (TCG)', () => {
     );
     const paths = {
       qmpSocket: join(q.dir, 'm.sock'),
-      consoleSocket: join(q.dir, 'c.sock'),
       serialLog: join(q.dir, 's.log'),
     };
     const argv = buildQemuArgv(

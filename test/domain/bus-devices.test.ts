@@ -12,7 +12,7 @@ import { catchTsvirtError } from '../tsvirt-error.js';
 import { buildDomainXml } from './fixtures.js';
 
 const HOST = { qemuBinary: 'qemu-system-x86_64', kvm: { usable: false, reason: 'test' } };
-const PATHS = { qmpSocket: '/run/t.d/monitor.sock', consoleSocket: '/run/t.d/console.sock', serialLog: '/l' };
+const PATHS = { qmpSocket: '/run/t.d/monitor.sock', serialLog: '/l' };
 
 function fixture(name: string): DomainConfig {
   const xml = readFileSync(new URL(`./fixtures/virt-install/${name}.xml`, import.meta.url), 'utf8');

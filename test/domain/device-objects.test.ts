@@ -21,7 +21,6 @@ const HOST: QemuHostFacts = {
 };
 const PATHS: QemuRuntimePaths = {
   qmpSocket: '/r/g.qmp',
-  consoleSocket: '/r/g.console',
   serialLog: '/r/g.serial.log',
 };
 
@@ -179,7 +178,7 @@ describe('buildQemuArgv from the device objects', () => {
       buildBalloonDevice(config),
     ]);
     expect(argv).toContain('-chardev');
-    expect(argv.find((a) => a.startsWith('socket,id=charserial0,'))).toBeDefined();
+    expect(argv.find((a) => a.startsWith('pty,id=charserial0,'))).toBeDefined();
   });
 
   it('gives a fresh definition the same names the positional scheme gave', () => {

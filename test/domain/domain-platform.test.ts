@@ -13,7 +13,7 @@ const HOST: QemuHostFacts = {
   qemuBinary: '/usr/bin/qemu-system-x86_64',
   kvm: { usable: false, reason: 'none' },
 };
-const PATHS = { qmpSocket: '/r/g.qmp', consoleSocket: '/r/g.console', serialLog: '/r/g.log' };
+const PATHS = { qmpSocket: '/r/g.qmp', serialLog: '/r/g.log' };
 const QEMU_NS = "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'";
 
 function argvOf(xml: string): string[] {

@@ -30,7 +30,7 @@ describe('formatDomainXml', () => {
 `);
   });
 
-  it('adds the live facts of a running domain: id, aliases, the VNC port and the console socket', () => {
+  it('adds the live facts of a running domain: id, aliases, the VNC port and the serial pty', () => {
     const config = parseDomainXml(
       buildDomainXml({
         devices:
@@ -39,13 +39,14 @@ describe('formatDomainXml', () => {
           "<serial type='pty'/><console type='pty'/><graphics type='vnc'/><memballoon model='virtio'/>",
       }),
     );
-    const live = formatDomainXml(config, { id: 4, vncPort: 5902, consoleSocket: '/r/t.console' });
+    const live = formatDomainXml(config, { id: 4, vncPort: 5902, serialPtys: ['/dev/pts/7'] });
     expect(live).toMatch(/^<domain type='qemu' id='4'>\n/);
     expect(live).toContain(
       "<target dev='sdb' bus='sata'/>\n      <readonly/>\n      <alias name='sata0-0-1'/>",
     );
     expect(live).toContain("<model type='virtio'/>\n      <alias name='net0'/>");
-    expect(live).toContain("<console type='pty' tty='/r/t.console'>\n      <source path='/r/t.console'/>");
+    expect(live).toContain("<serial type='pty'>\n      <source path='/dev/pts/7'/>");
+    expect(live).toContain("<console type='pty' tty='/dev/pts/7'>\n      <source path='/dev/pts/7'/>");
     expect(live).toContain("<graphics type='vnc' port='5902' autoport='yes' listen='127.0.0.1'>");
     expect(live).toContain("<memballoon model='virtio'>\n      <alias name='balloon0'/>\n    </memballoon>");
     const inactive = formatDomainXml(config);

@@ -9,7 +9,7 @@ import {
 import { buildDomainXml } from './fixtures.js';
 
 const HOST = { qemuBinary: 'qemu', kvm: { usable: false, reason: 'test' } };
-const PATHS = { qmpSocket: '/r/q.sock', consoleSocket: '/r/c.sock', serialLog: '/r/s.log' };
+const PATHS = { qmpSocket: '/r/q.sock', serialLog: '/r/s.log' };
 
 function define(devices: string, machine = 'pc') {
   return assignDeviceAddresses(

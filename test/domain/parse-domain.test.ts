@@ -103,7 +103,7 @@ describe('parseDomainXml', () => {
 
   it('accepts the live facts of dumpxml output (id, aliases, pty paths) without keeping them', () => {
     const config = parseDomainXml(FULL_XML);
-    const live = formatDomainXml(config, { id: 7, vncPort: 5903, consoleSocket: '/run/full.console' });
+    const live = formatDomainXml(config, { id: 7, vncPort: 5903, serialPtys: ['/dev/pts/3'] });
     expect(parseDomainXml(live)).toEqual(config);
   });
 });

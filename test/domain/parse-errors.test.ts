@@ -401,12 +401,6 @@ describe('parseDomainXml rejects', () => {
       { element: 'source', attribute: 'mode', value: 'connect' },
     ],
     [
-      'two pty serials',
-      buildDomainXml({ devices: "<serial type='pty'/><serial type='pty'/>" }),
-      'ERR_NOT_SUPPORTED',
-      { element: 'serial', value: 'pty' },
-    ],
-    [
       'a serial port past COM4',
       buildDomainXml({ devices: "<serial type='pty'><target port='4'/></serial>" }),
       'ERR_NOT_SUPPORTED',

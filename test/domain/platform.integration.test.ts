@@ -45,7 +45,6 @@ describe('domain-level options against the real qemu-system-x86_64 (TCG)', () =>
       const qmpSocket = join(q.dir, 'g.qmp');
       const paths = {
         qmpSocket,
-        consoleSocket: join(q.dir, 'g.console'),
         serialLog: join(q.dir, 'g.serial'),
       };
       const config = assignDeviceAddresses(parseDomainXml(xml));

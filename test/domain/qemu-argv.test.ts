@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildQemuArgv,
-  findConsoleSocket,
+  findConsoleSerialIndex,
   parseDomainXml,
   type DomainConfig,
   type QemuHostFacts,
@@ -22,7 +22,6 @@ const NO_KVM_HOST: QemuHostFacts = {
 };
 const PATHS: QemuRuntimePaths = {
   qmpSocket: '/r/run/qemu/g.qmp',
-  consoleSocket: '/r/run/qemu/g.console',
   serialLog: '/r/log/qemu/g.serial.log',
 };
 
@@ -35,7 +34,7 @@ const QMP_PID = [
 ];
 const CONSOLE = [
   '-chardev',
-  'socket,id=charserial0,path=/r/run/qemu/g.console,server=on,wait=off,logfile=/r/log/qemu/g.serial.log,logappend=on',
+  'pty,id=charserial0,logfile=/r/log/qemu/g.serial.log,logappend=on',
   '-device',
   '{"driver":"isa-serial","chardev":"charserial0","id":"serial0","index":0}',
 ];
@@ -45,7 +44,7 @@ function argvError(config: DomainConfig, host: QemuHostFacts, paths = PATHS): Ts
 }
 
 describe('buildQemuArgv', () => {
-  it('builds a KVM boot-sector guest: one raw IDE disk that boots first, no NIC, the console socket', () => {
+  it('builds a KVM boot-sector guest: one raw IDE disk that boots first, no NIC, the serial pty', () => {
     expect(buildQemuArgv(parseDomainXml(BOOT_SECTOR_XML), KVM_HOST, PATHS)).toEqual([
       '/usr/bin/qemu-system-x86_64',
       '-name',
@@ -326,15 +325,31 @@ describe('buildQemuArgv NIC option ROM', () => {
   });
 });
 
-describe('findConsoleSocket', () => {
-  it('is the console socket for a pty serial, the own path for a unix one, and none for a file', () => {
-    const socket = (devices: string): string | undefined =>
-      findConsoleSocket(parseDomainXml(buildDomainXml({ devices })), PATHS);
-    expect(socket("<serial type='pty'/>")).toBe('/r/run/qemu/g.console');
-    expect(socket("<serial type='unix'><source mode='bind' path='/run/u.sock'/></serial>")).toBe(
-      '/run/u.sock',
+describe('buildQemuArgv pty serials', () => {
+  it("gives each pty serial its own qemu pty, and only the console's serial the serial log", () => {
+    const config = parseDomainXml(
+      buildDomainXml({
+        devices:
+          "<serial type='pty'><target port='0'/></serial><serial type='pty'><target port='1'/></serial>" +
+          "<console type='pty'><target type='serial' port='1'/></console>",
+      }),
     );
-    expect(socket("<serial type='file'><source path='/f'/></serial>")).toBeUndefined();
-    expect(socket('')).toBeUndefined();
+    const chardevs = buildQemuArgv(config, NO_KVM_HOST, PATHS).filter((a) => a.startsWith('pty,'));
+    expect(chardevs).toEqual([
+      'pty,id=charserial0',
+      'pty,id=charserial1,logfile=/r/log/qemu/g.serial.log,logappend=on',
+    ]);
+  });
+});
+
+describe('findConsoleSerialIndex', () => {
+  it('is the serial the <console> names by port, else the first serial, and none without serials', () => {
+    const index = (devices: string): number | undefined =>
+      findConsoleSerialIndex(parseDomainXml(buildDomainXml({ devices })));
+    const two =
+      "<serial type='file'><source path='/f'/><target port='0'/></serial><serial type='pty'><target port='1'/></serial>";
+    expect(index(two)).toBe(0);
+    expect(index(`${two}<console type='pty'><target type='serial' port='1'/></console>`)).toBe(1);
+    expect(index('')).toBeUndefined();
   });
 });

@@ -16,7 +16,7 @@ const HOST: QemuHostFacts = {
   qemuBinary: '/usr/bin/qemu-system-x86_64',
   kvm: { usable: true, reason: '/dev/kvm answers' },
 };
-const PATHS = { qmpSocket: '/r/g.qmp', consoleSocket: '/r/g.console', serialLog: '/r/g.log' };
+const PATHS = { qmpSocket: '/r/g.qmp', serialLog: '/r/g.log' };
 
 /** A fixture with its devices cut down to the emulator and the disks: the domain-level part. */
 function domainPart(name: string): string {

@@ -182,3 +182,22 @@ describe('encodePacket / decodePacket', () => {
     );
   });
 });
+
+describe('PacketDecoder after a CALL_WITH_FDS', () => {
+  it('drops the one byte per descriptor that follows the packet, at every split of the stream', () => {
+    const header = { prog: 0x20008086, vers: 1, proc: 249, type: 4, serial: 7, status: 0 };
+    // numFDs = 2, then the args; then two descriptor bytes; then a plain CALL.
+    const withFds = encodePacket(header, hex('00000002 00000000'));
+    const next = encodePacket({ ...header, proc: 3, type: 0, serial: 8 });
+    const stream = Buffer.concat([withFds, Buffer.from([0, 0]), next]);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const d = new PacketDecoder();
+      const got = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))];
+      expect(got.map((p) => [p.header.type, p.header.serial])).toEqual([
+        [4, 7],
+        [0, 8],
+      ]);
+      expect(d.pendingBytes).toBe(0);
+    }
+  });
+});

@@ -54,6 +54,7 @@ export const connectEntries = [
     ret: supportsFeatureRet,
     serve: async (ctx, { feature }) => {
       if (feature === Feature.PROGRAM_KEEPALIVE) ctx.client.startKeepalive();
+      if (feature === Feature.FD_PASSING) return { supported: ctx.client.canPassFds };
       return { supported: SUPPORTED_FEATURES.has(feature) };
     },
   }),

@@ -21,6 +21,7 @@ import { legacyEntries } from './legacy.js';
 import { eventEntries } from './events.js';
 import { streamEntries } from './streams.js';
 import { domainGuestEntries } from './domain-guest.js';
+import { domainGraphicsEntries } from './domain-graphics.js';
 import { TsvirtError } from '../../errors.js';
 import type { AnyEntry, Entry, MethodName, RemoteCalls } from './entry.js';
 
@@ -45,6 +46,7 @@ export const ENTRIES = [
   ...eventEntries,
   ...streamEntries,
   ...domainGuestEntries,
+  ...domainGraphicsEntries,
 ] as const;
 
 type CatalogueEntry = (typeof ENTRIES)[number];

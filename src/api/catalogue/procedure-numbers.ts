@@ -148,6 +148,7 @@ export const Procedure = {
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
   NETWORK_GET_DHCP_LEASES: 341, // net; string? mac; int need_results; uint flags -> lease leases<65536>; uint ret
   CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
+  DOMAIN_OPEN_GRAPHICS_FD: 343, // dom; uint idx; uint flags -> void, the reply (REPLY_WITH_FDS) carries one fd
   DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void

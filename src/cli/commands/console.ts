@@ -10,6 +10,11 @@ export const ESCAPE_BYTE = 0x1d;
 const DRAIN_QUIET_MS = 750;
 /** ...but never longer than this. */
 const DRAIN_MAX_MS = 5_000;
+/**
+ * How long the first answer may take: qemu reads a pty serial's input only once it has noticed a new
+ * reader of the pty, which it checks about once a second.
+ */
+const DRAIN_FIRST_MS = 2_500;
 
 /** The ends of one console session. */
 export interface ConsoleEnds {
@@ -45,13 +50,13 @@ export function runConsoleSession(ends: ConsoleEnds): Promise<number> {
       input.off('data', onInput);
       input.pause();
       const deadline = Date.now() + DRAIN_MAX_MS;
-      const arm = (): void => {
+      const arm = (quietMs: number): void => {
         clearTimeout(drainTimer);
-        const wait = Math.min(DRAIN_QUIET_MS, deadline - Date.now());
+        const wait = Math.min(quietMs, deadline - Date.now());
         drainTimer = setTimeout(() => finish(0), Math.max(wait, 0));
       };
-      con.on('data', arm);
-      arm();
+      con.on('data', () => arm(DRAIN_QUIET_MS));
+      arm(answered ? DRAIN_QUIET_MS : DRAIN_FIRST_MS);
     };
     const onInput = (chunk: Buffer | string): void => {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
@@ -64,7 +69,11 @@ export function runConsoleSession(ends: ConsoleEnds): Promise<number> {
       if (tty) finish(0);
       else startDrain();
     };
-    con.on('data', (chunk: Buffer) => output.write(chunk));
+    let answered = false;
+    con.on('data', (chunk: Buffer) => {
+      answered = true;
+      output.write(chunk);
+    });
     con.once('close', () => finish(0));
     con.on('error', () => finish(0)); // qemu hung up: the guest stopped, as when virsh's stream ends
     if (tty) input.setRawMode?.(true);

@@ -18,6 +18,7 @@ import { encodeErrorPacket, encodeOkPacket } from './replies.js';
 import { remoteErrorFrom, rpcError, unknownProgramError } from './rpc-errors.js';
 import { ServerStream, type StreamHost } from './streams.js';
 import { framingReplyHeader } from './framing.js';
+import { FdReplies } from './fd-replies.js';
 
 /** A log sink with libvirt's levels. */
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
@@ -25,6 +26,8 @@ export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) =>
 /** Settings of one client session. */
 export interface ClientSessionOptions {
   readOnly: boolean;
+  /** Whether the socket is a unix socket, where descriptors can travel (FD_PASSING). */
+  passFds?: boolean;
   label: string;
   maxClientRequests: number;
   keepaliveIntervalS: number;
@@ -58,6 +61,7 @@ export class ClientSession implements ClientContext, StreamHost {
   private lastChunk: Buffer = Buffer.alloc(0);
   private framingFailed = false;
   private readonly preOpen: PreOpenGuard;
+  private readonly fdReplies: FdReplies;
 
   constructor(
     private readonly socket: Duplex,
@@ -74,6 +78,7 @@ export class ClientSession implements ClientContext, StreamHost {
     );
     this.decoder.setMaxPacketBytes(opts.preOpen.maxPacketBytes, 'the limit before CONNECT_OPEN');
     this.preOpen = new PreOpenGuard(opts.preOpen, (reason) => this.drop(reason, 'warn'));
+    this.fdReplies = new FdReplies(socket, (reason) => this.drop(reason, 'warn'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => this.drop(`socket error: ${err.message}`, 'debug'));
     socket.on('end', () => this.drop('client closed the connection', 'debug'));
@@ -82,6 +87,12 @@ export class ClientSession implements ClientContext, StreamHost {
 
   get readOnly(): boolean {
     return this.opts.readOnly || this.openedReadOnly;
+  }
+  get canPassFds(): boolean {
+    return (this.opts.passFds ?? false) && this.fdReplies.usable;
+  }
+  attachFds(header: PacketHeader, fds: number[]): void {
+    this.fdReplies.attach(header.serial, fds);
   }
   get isOpen(): boolean {
     return this.opened;
@@ -130,6 +141,7 @@ export class ClientSession implements ClientContext, StreamHost {
     this.streams.clear();
     this.pendingStreams.clear();
     this.queue.length = 0;
+    this.fdReplies.discard();
     this.socket.destroy();
     this.onClosed(this);
   }
@@ -218,7 +230,8 @@ export class ClientSession implements ClientContext, StreamHost {
     }
     if (header.type === MessageType.CALL) return void this.queue.push(packet);
     if (header.type === MessageType.CALL_WITH_FDS) {
-      return this.writeError(header, rpcError('file descriptor passing is not supported by tsvirtd'));
+      const message = `procedure ${header.proc}: receiving descriptors is not supported by tsvirtd (they were closed); virDomainOpenGraphicsFD works`;
+      return this.writeError(header, rpcError(message));
     }
     this.log('debug', `packet of type ${header.type} for procedure ${header.proc} ignored`);
   }
@@ -259,10 +272,16 @@ export class ClientSession implements ClientContext, StreamHost {
     }
     if (this.closed) return;
     const { header } = packet;
-    if (result.ok) {
+    const fds = this.fdReplies.take(header.serial);
+    if (result.ok && fds) {
+      // The reply, then one byte per descriptor; nothing else goes out in between.
+      this.write(encodeOkPacket(header, result.payload, fds.length));
+      this.fdReplies.send(fds);
+    } else if (result.ok) {
       this.write(encodeOkPacket(header, result.payload));
       this.startStream(header.serial);
     } else {
+      if (fds) this.fdReplies.close(fds);
       this.pendingStreams.get(header.serial)?.destroy();
       this.pendingStreams.delete(header.serial);
       this.writeError(header, result.error);
@@ -323,6 +342,7 @@ export class ClientSession implements ClientContext, StreamHost {
   /** Writes unless closed; false when the socket's buffer is over its high-water mark. */
   private write(bytes: Buffer): boolean {
     if (this.closed || this.socket.writableEnded) return true;
+    if (this.fdReplies.holds(bytes)) return true;
     return this.socket.write(bytes);
   }
 }

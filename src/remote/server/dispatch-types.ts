@@ -23,6 +23,10 @@ export interface ClientContext {
   closeAfterReply(): void;
   /** Starts server-side keepalive pings (the client asked for feature PROGRAM_KEEPALIVE). */
   startKeepalive(): void;
+  /** Whether descriptors can travel on this connection (a unix socket): libvirt's FD_PASSING feature. */
+  readonly canPassFds: boolean;
+  /** Sends `fds` with the reply to `header` (REPLY_WITH_FDS); the session closes them once sent. */
+  attachFds(header: PacketHeader, fds: number[]): void;
   /** After the reply to `header` is written, carries STREAM packets between the client and `data`. */
   attachStream(header: PacketHeader, data: StreamEndpoint): void;
   /** The daemon's log. */

@@ -32,9 +32,19 @@ export function encodeErrorPacket(
   }
 }
 
-/** A REPLY with status OK and `payload`, or an error reply when that packet would break libvirt's limits. */
-export function encodeOkPacket(header: PacketHeader, payload: Buffer): Buffer {
+/**
+ * A REPLY with status OK and `payload`, or an error reply when that packet would break libvirt's limits.
+ * With `numFds`, a REPLY_WITH_FDS: the count (uint) comes first in the body, as libvirt's
+ * virNetMessageEncodeNumFDs puts it; the descriptors follow the packet, one byte each.
+ */
+export function encodeOkPacket(header: PacketHeader, payload: Buffer, numFds?: number): Buffer {
   try {
+    if (numFds !== undefined) {
+      const count = Buffer.alloc(4);
+      count.writeUInt32BE(numFds, 0);
+      const type = MessageType.REPLY_WITH_FDS;
+      return encodePacket({ ...header, type, status: MessageStatus.OK }, Buffer.concat([count, payload]));
+    }
     return encodePacket({ ...header, type: MessageType.REPLY, status: MessageStatus.OK }, payload);
   } catch (err) {
     return encodeErrorPacket(header, unencodable(header, 'reply', err));

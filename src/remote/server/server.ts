@@ -116,6 +116,7 @@ export class RpcServer {
       this.conn,
       {
         readOnly: info.readOnly,
+        passFds: info.transport === 'unix',
         label,
         maxClientRequests: Math.max(1, this.opts.maxClientRequests ?? 5),
         keepaliveIntervalS: this.opts.keepaliveIntervalS ?? 5,

@@ -13,10 +13,11 @@ import { run } from '../../../src/exec/index.js';
 import { connectRemote } from '../../../src/remote/index.js';
 import { isAlive, buildLinuxXml, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
-import { VIRSH } from './virsh-harness.js';
+import { VIRSH, virsh } from './virsh-harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const FIXTURE = fileURLToPath(new URL('./fixtures/virsh-console.py', import.meta.url));
+const PTY_ECHO = fileURLToPath(new URL('./fixtures/pty-echo.py', import.meta.url));
 const usable = findQemuBinary() !== undefined;
 if (!usable) console.warn('skipping console-over-RPC tests: qemu-system-x86_64 is absent');
 
@@ -63,6 +64,20 @@ describe.skipIf(!usable)('serial console over the libvirt protocol (Linux guest,
       await c.close();
     }
   });
+
+  it.skipIf(!VIRSH || !existsSync(PYTHON))(
+    '`virsh ttyconsole` prints the /dev/pts path of the serial, which another program opens to use the shell',
+    async () => {
+      const r = await virsh(srv.unixUri, ['ttyconsole', 'lin']);
+      expect(r.code, r.stderr).toBe(0);
+      const tty = r.stdout.trim();
+      expect(tty).toMatch(/^\/dev\/pts\/\d+$/);
+      const out = await run([PYTHON, PTY_ECHO, tty, 'echo tty-$((6*7))', 'tty-42'], { timeoutMs: 40_000 });
+      const result = JSON.parse(out.stdout) as { found: boolean; output: string };
+      expect(result.found, result.output).toBe(true);
+      expect(result.output).toMatch(/\r\ntty-42\r\n/);
+    },
+  );
 
   it.skipIf(!VIRSH || !existsSync(PYTHON))(
     'serves `virsh console` under a pty: echo through the shell, Ctrl-] leaves',
