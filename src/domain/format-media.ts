@@ -41,7 +41,8 @@ export function buildGraphics(
     );
   }
   const port = g.autoport ? (live?.vncPort ?? -1) : g.port;
-  const listenAddress = g.listen.address ?? GRAPHICS_LISTEN_ADDRESS;
+  // An inactive definition keeps an address only when the XML gave one; the start fills in vnc_listen.
+  const listenAddress = g.listen.address ?? (live ? GRAPHICS_LISTEN_ADDRESS : undefined);
   const attrs: XmlNode['attrs'] = [
     ['type', 'vnc'],
     ['port', port],

@@ -49,7 +49,7 @@ function buildVncOpt(config: DomainConfig, g: VncGraphicsConfig, runtime: Displa
   const display = g.autoport
     ? `0,to=${VNC_AUTOPORT_LAST_DISPLAY}`
     : String((g.port ?? GRAPHICS_BASE_PORT) - GRAPHICS_BASE_PORT);
-  return `${formatHost(g.listen.address)}:${display}${password}`;
+  return `${formatHost(g.listen.address ?? GRAPHICS_LISTEN_ADDRESS)}:${display}${password}`;
 }
 
 function buildSpiceOpt(config: DomainConfig, g: SpiceGraphicsConfig, runtime: DisplayRuntime): string {

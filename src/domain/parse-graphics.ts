@@ -2,7 +2,7 @@ import { ElementReader, invalid, notSupported } from './element-reader.js';
 import { isAbsolutePath } from './parse-disk.js';
 import type { GraphicsConfig, GraphicsListen, SpiceGraphicsConfig, VncGraphicsConfig } from './types.js';
 
-/** The default listen address of VNC and SPICE: the loopback, as libvirt's vnc_listen and spice_listen. */
+/** The default of qemu.conf's vnc_listen and spice_listen: the loopback, as libvirt's. */
 export const GRAPHICS_LISTEN_ADDRESS = '127.0.0.1';
 
 /** The first VNC and SPICE TCP port (VNC display :0). */
@@ -98,8 +98,10 @@ function readVnc(
     const vncListen: GraphicsListen = socket === undefined ? { kind: 'socket' } : { kind: 'socket', socket };
     return { type: 'vnc', listen: vncListen, autoport: false };
   }
-  const address = listen.address ?? GRAPHICS_LISTEN_ADDRESS;
-  return { type: 'vnc', listen: { kind: 'address', address }, ...readPort(r, port, autoport) };
+  // Without an address the start fills in qemu.conf's vnc_listen (the live XML shows it), as libvirt does.
+  const vncListen: GraphicsListen =
+    listen.address === undefined ? { kind: 'address' } : { kind: 'address', address: listen.address };
+  return { type: 'vnc', listen: vncListen, ...readPort(r, port, autoport) };
 }
 
 function readSpice(

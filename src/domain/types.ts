@@ -212,7 +212,7 @@ export interface CharDevConfig {
 
 /** Where a graphics server listens: a TCP address, a unix socket (VNC only), or nowhere (<listen type='none'/>). */
 export type GraphicsListen =
-  { kind: 'address'; address: string } | { kind: 'socket'; socket?: string } | { kind: 'none' };
+  { kind: 'address'; address?: string } | { kind: 'socket'; socket?: string } | { kind: 'none' };
 
 /** One <graphics type='vnc'>. */
 export interface VncGraphicsConfig {

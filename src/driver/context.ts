@@ -1,6 +1,7 @@
 import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
 import type { GuestResourceProvider } from './guest-resources.js';
 import type { DomainEventBus } from './events.js';
+import type { GraphicsListenConf } from './graphics-runtime.js';
 import type { QemuConfinement } from './qemu-user.js';
 import type { DomainRegistry } from './registry.js';
 import type { RootDirs } from './runtime-files.js';
@@ -60,6 +61,8 @@ export interface DriverContext {
   allocateId: (minId: number) => Promise<number>;
   /** Set by close(): exits seen after it are left for the next driver to find. */
   closing: boolean;
+  /** qemu.conf's vnc_listen and spice_listen. */
+  graphicsListen: GraphicsListenConf;
   /** Whom qemu runs as and how it is confined (qemu.conf). */
   confinement: QemuConfinement;
 }

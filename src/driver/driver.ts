@@ -35,6 +35,7 @@ import { buildRootDirs, createIdAllocator, ensureRootDirs } from './runtime-file
 import type { StartOptions } from './start.js';
 import type { AsyncJobHandle, AsyncJobRequest } from './jobs-records.js';
 import { openRootToQemu } from './guest-files.js';
+import { DEFAULT_GRAPHICS_LISTEN, type GraphicsListenConf } from './graphics-runtime.js';
 import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
 import { checkAction, isStateAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
@@ -51,6 +52,14 @@ import { resizeBlock } from './block-resize.js';
  * against libvirtd, instead of one of them failing with "busy".
  */
 export const DEFAULT_JOB_WAIT_MS = 30_000;
+
+/** The listen keys of a qemu.conf, those it sets. */
+function pickListen(conf: Partial<GraphicsListenConf> | undefined): Partial<GraphicsListenConf> {
+  const out: Partial<GraphicsListenConf> = {};
+  if (conf?.vncListen !== undefined) out.vncListen = conf.vncListen;
+  if (conf?.spiceListen !== undefined) out.spiceListen = conf.spiceListen;
+  return out;
+}
 
 /** Options of QemuDriver.open. */
 export interface QemuDriverOptions {
@@ -75,8 +84,8 @@ export interface QemuDriverOptions {
   autostart?: boolean;
   /** Overrides of the bounded waits. */
   timeouts?: Partial<DriverTimeouts>;
-  /** qemu.conf's user, group, dynamic_ownership, seccomp_sandbox (default: DEFAULT_QEMU_CONFINEMENT). */
-  qemuConf?: QemuConfinementConf;
+  /** qemu.conf's user, group, dynamic_ownership, seccomp_sandbox (default: DEFAULT_QEMU_CONFINEMENT), vnc_listen, spice_listen. */
+  qemuConf?: QemuConfinementConf & Partial<GraphicsListenConf>;
 }
 
 /**
@@ -114,6 +123,7 @@ export class QemuDriver implements DomainApi {
       resources: opts.resources ?? [],
       allocateId: createIdAllocator(dirs),
       closing: false,
+      graphicsListen: { ...DEFAULT_GRAPHICS_LISTEN, ...pickListen(opts.qemuConf) },
       confinement: await resolveConfinement(opts.qemuConf ?? DEFAULT_QEMU_CONFINEMENT, log).catch(
         async (err: unknown) => {
           await lock.release();

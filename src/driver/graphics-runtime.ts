@@ -19,6 +19,26 @@ function isPortFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** qemu.conf's vnc_listen and spice_listen: where a <graphics> that names no address listens. */
+export interface GraphicsListenConf {
+  vncListen: string;
+  spiceListen: string;
+}
+
+/** Their defaults: the loopback, as libvirt's. */
+export const DEFAULT_GRAPHICS_LISTEN: GraphicsListenConf = {
+  vncListen: GRAPHICS_LISTEN_ADDRESS,
+  spiceListen: GRAPHICS_LISTEN_ADDRESS,
+};
+
+/** Give each address-listening <graphics> of a starting definition without an address qemu.conf's one. */
+export function fillListenAddresses(def: DomainConfig, conf: GraphicsListenConf): void {
+  for (const g of def.devices.graphics) {
+    if (g.listen.kind !== 'address' || g.listen.address !== undefined) continue;
+    g.listen = { kind: 'address', address: g.type === 'vnc' ? conf.vncListen : conf.spiceListen };
+  }
+}
+
 /**
  * The port for a SPICE <graphics> with autoport: the first one from 5900 that no process listens on and
  * no other start holds, as libvirt picks it (qemu's -spice cannot pick one itself). Undefined when the

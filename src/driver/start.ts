@@ -9,7 +9,12 @@ import { buildRuntime, type DomainObject } from './domain-object.js';
 import { findOvercommit } from './host.js';
 import { readVncPort } from './info.js';
 import { readSerialPtys } from './serial-ptys.js';
-import { applyGraphicsPasswords, readSpicePort, reserveSpicePort } from './graphics-runtime.js';
+import {
+  applyGraphicsPasswords,
+  fillListenAddresses,
+  readSpicePort,
+  reserveSpicePort,
+} from './graphics-runtime.js';
 import { launchQemu, readLogTail, stopQemu, type QemuLaunch } from './qemu-process.js';
 import { buildCustomArgvLaunch } from './custom-argv.js';
 import { removeRuntimeFiles } from './runtime-files.js';
@@ -53,6 +58,7 @@ export async function startDomain(
 ): Promise<void> {
   // Aliases and block node names of this run, kept in the live definition (and so in the status file).
   const def = assignLiveIdentities((opts.definition ?? dom.persistentDef ?? dom.liveDef) as DomainConfig);
+  fillListenAddresses(def, ctx.graphicsListen);
   // Until qemu runs, each step's undo waits here; after, the domain's stop gives everything back.
   const revert = new RevertStack((line) => ctx.log(`domain '${dom.name}': ${line}`));
   const launch = await revert.run(() => prepareAndLaunch(ctx, dom, def, opts, revert));

@@ -1,19 +1,21 @@
 /**
  * qemu.conf: the keys of libvirt's qemu driver config that say whom qemu runs as and how it is
- * confined. tsvirtd reads the qemu.conf beside its tsvirtd.conf; an embedded root reads
+ * confined, and where graphics listen when a domain names no address. tsvirtd reads the qemu.conf beside its tsvirtd.conf; an embedded root reads
  * ROOT/etc/qemu.conf, as libvirt's embedded driver does. The syntax is libvirtd.conf's.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { TsvirtError } from '../errors.js';
 import { parseConf } from '../daemon/conf-syntax.js';
 import { checkString, type ValueChecker } from '../daemon/conf-keys.js';
 import { DEFAULT_QEMU_CONFINEMENT, type QemuConfinementConf } from '../driver/qemu-user.js';
+import { DEFAULT_GRAPHICS_LISTEN, type GraphicsListenConf } from '../driver/graphics-runtime.js';
 
 /** The settings of qemu.conf that tsvirt implements. */
-export type QemuConf = QemuConfinementConf;
+export type QemuConf = QemuConfinementConf & GraphicsListenConf;
 
 /** qemu.conf's defaults. */
-export const DEFAULT_QEMU_CONF: QemuConf = DEFAULT_QEMU_CONFINEMENT;
+export const DEFAULT_QEMU_CONF: QemuConf = { ...DEFAULT_QEMU_CONFINEMENT, ...DEFAULT_GRAPHICS_LISTEN };
 
 const checkFlag: ValueChecker<boolean> = (v) =>
   v === 0 || v === 1 ? { ok: v === 1 } : { expected: `0 or 1, not ${JSON.stringify(v)}` };
@@ -29,12 +31,23 @@ const checkAccount: ValueChecker<string> = (v) => {
     : { expected: `a user or group name, or +ID, not "${s.ok}"` };
 };
 
+/** A listen address as qemu takes it: IPv4 or IPv6, no host names (qemu would resolve them at each start). */
+const checkListen: ValueChecker<string> = (v) => {
+  const s = checkString()(v);
+  if ('expected' in s) return s;
+  return isIP(s.ok) !== 0
+    ? s
+    : { expected: `an IPv4 or IPv6 address such as 127.0.0.1 or 0.0.0.0, not "${s.ok}"` };
+};
+
 const KEYS: { [K in keyof QemuConf]: [string, ValueChecker<QemuConf[K]>] } = {
   user: ['user', checkAccount],
   group: ['group', checkAccount],
   dynamicOwnership: ['dynamic_ownership', checkFlag],
   seccompSandbox: ['seccomp_sandbox', checkSandbox],
   clearEmulatorCapabilities: ['clear_emulator_capabilities', checkFlag],
+  vncListen: ['vnc_listen', checkListen],
+  spiceListen: ['spice_listen', checkListen],
 };
 
 /** Parses and checks qemu.conf text; `file` names it in errors. Pure. */

@@ -3,8 +3,9 @@
  * by the driver (under its confinement: qemu's user and seccomp filter when the host has them).
  */
 import { connect } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_QEMU_CONF } from '../../src/embedded/qemu-conf.js';
 import { useDriverHarness } from './harness.js';
 import { buildBootSectorXml, readPidFile } from './helpers.js';
 
@@ -115,6 +116,32 @@ describe.skipIf(!hasQemu)('graphics and media devices on a started domain', () =
     expect(cmdline.join(' ')).not.toContain('pw1');
     expect(live).toContain("<audio id='1' type='none'/>");
     await driver.domainDestroy(dom);
+  });
+
+  it("listens on qemu.conf's vnc_listen and spice_listen where <graphics> names no address", async () => {
+    const driver = await h.setup([], {
+      qemuConf: { ...DEFAULT_QEMU_CONF, vncListen: '127.0.0.2', spiceListen: '127.0.0.3' },
+    });
+    const cases = [
+      ['vncl', "<graphics type='vnc' autoport='yes'/>", 'pc', '-vnc 127.0.0.2:0,to=99'],
+      ['spicel', "<graphics type='spice' autoport='yes'/>", 'q35', 'addr=127.0.0.3,'],
+    ] as const;
+    for (const [name, graphics, machine, argv] of cases) {
+      const dom = await driver.domainDefineXML(buildXml(name, h.image, graphics, machine));
+      await driver.domainCreate(dom);
+      const pid = readPidFile(h.root, name);
+      h.pids.push(pid);
+      const type = name === 'vncl' ? 'vnc' : 'spice';
+      const address = name === 'vncl' ? '127\\.0\\.0\\.2' : '127\\.0\\.0\\.3';
+      expect(await driver.domainGetXMLDesc(dom)).toMatch(
+        new RegExp(`<graphics type='${type}' port='\\d+' autoport='yes' listen='${address}'>`),
+      );
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')).toContain(argv);
+      // The definition keeps no address: another qemu.conf gives another one at the next start.
+      expect(await driver.domainGetXMLDesc(dom, 2)).toContain(`<graphics type='${type}'`);
+      expect(await driver.domainGetXMLDesc(dom, 2)).not.toContain('listen=');
+      await driver.domainDestroy(dom);
+    }
   });
 
   for (const model of ['vga', 'cirrus', 'qxl', 'virtio', 'bochs', 'ramfb', 'none']) {

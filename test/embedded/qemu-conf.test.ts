@@ -17,7 +17,19 @@ describe('qemu.conf', () => {
       dynamicOwnership: true,
       seccompSandbox: true,
       clearEmulatorCapabilities: true,
+      vncListen: '127.0.0.1',
+      spiceListen: '127.0.0.1',
     });
+  });
+
+  it('takes vnc_listen and spice_listen as IPv4 or IPv6 addresses, and refuses host names', () => {
+    const conf = buildQemuConf('vnc_listen = "0.0.0.0"\nspice_listen = "::"\n', 'qemu.conf');
+    expect(conf).toMatchObject({ vncListen: '0.0.0.0', spiceListen: '::' });
+    const bad = confError('vnc_listen = "myhost"\n');
+    expect(bad.message).toBe(
+      `qemu.conf:1: 'vnc_listen' must be an IPv4 or IPv6 address such as 127.0.0.1 or 0.0.0.0, not "myhost"`,
+    );
+    expect(bad.fields).toMatchObject({ field: 'vnc_listen', value: 'myhost' });
   });
 
   it("takes libvirt's keys, with +ID accounts and seccomp_sandbox -1 as on", () => {
@@ -29,6 +41,8 @@ describe('qemu.conf', () => {
       dynamicOwnership: false,
       seccompSandbox: true,
       clearEmulatorCapabilities: false,
+      vncListen: '127.0.0.1',
+      spiceListen: '127.0.0.1',
     });
     expect(buildQemuConf('seccomp_sandbox = 0\n', 'qemu.conf').seccompSandbox).toBe(false);
   });
