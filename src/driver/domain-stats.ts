@@ -40,7 +40,7 @@ export function resolveStatsGroups(stats: number, flags: number): number {
   if (unserved !== 0 && (flags & GetAllStatsFlags.ENFORCE_STATS) !== 0) {
     throw new TsvirtError(
       'ERR_NOT_SUPPORTED',
-      `Stats types bits 0x${unserved.toString(16)} are not supported by this daemon`,
+      `argument unsupported: Stats types bits 0x${unserved.toString(16)} are not supported by this daemon`,
       { field: 'stats', value: stats, expected: `bits of 0x${SERVED_STATS_GROUPS.toString(16)}` },
     );
   }
