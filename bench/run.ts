@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'scale',
   'ws-latency',
   'virt-install',
+  'domain-stats',
 ] as const;
 
 async function main(): Promise<number> {

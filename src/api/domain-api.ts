@@ -3,6 +3,13 @@ import type { Duplex, Readable } from 'node:stream';
 import type { DomainStateValue } from './domain-enums.js';
 import type { TypedParam } from './types.js';
 import type {
+  DomainBlockInfo,
+  DomainBlockStats,
+  DomainDiskError,
+  DomainInterfaceStats,
+  DomainStatsRecord,
+} from './stats-types.js';
+import type {
   DomainInfo,
   DomainJobInfo,
   DomainLifecycleEvent,
@@ -84,6 +91,27 @@ export interface DomainApi {
   domainGetJobStats(dom: DomainRef, flags?: number): Promise<{ type: number; params: TypedParam[] }>;
   /** virDomainAbortJob: ask the async job to stop; ERR_OPERATION_INVALID without one. No flags yet. */
   domainAbortJob(dom: DomainRef, flags?: number): Promise<void>;
+  /**
+   * virConnectGetAllDomainStats, or with `doms` virDomainListGetStats: typed parameters per domain, as
+   * libvirt names them. stats: DomainStatsGroup bits (0: all served); flags: GetAllStatsFlags.
+   */
+  getAllDomainStats(stats?: number, flags?: number, doms?: DomainRef[]): Promise<DomainStatsRecord[]>;
+  /** virDomainBlockStats: one disk (target or source path), or with '' all disks together. */
+  domainBlockStats(dom: DomainRef, path: string): Promise<DomainBlockStats>;
+  /** virDomainBlockStatsFlags: the same with times, as typed parameters (rd_operations, ...). */
+  domainBlockStatsFlags(dom: DomainRef, path: string, flags?: number): Promise<TypedParam[]>;
+  /** virDomainInterfaceStats: a NIC by host interface name or MAC address. */
+  domainInterfaceStats(dom: DomainRef, device: string): Promise<DomainInterfaceStats>;
+  /** virDomainGetBlockInfo: capacity, allocation and physical size of a disk's image. */
+  domainGetBlockInfo(dom: DomainRef, path: string, flags?: number): Promise<DomainBlockInfo>;
+  /** virDomainGetDiskErrors: the disks whose device reports an I/O error. */
+  domainGetDiskErrors(dom: DomainRef, flags?: number): Promise<DomainDiskError[]>;
+  /** virDomainGetSchedulerType: the scheduler's name and how many parameters it has. */
+  domainGetSchedulerType(dom: DomainRef): Promise<{ type: string; nparams: number }>;
+  /** virDomainGetSchedulerParametersFlags (flags as virDomainModificationImpact). */
+  domainGetSchedulerParameters(dom: DomainRef, flags?: number): Promise<TypedParam[]>;
+  /** virDomainSetSchedulerParametersFlags. */
+  domainSetSchedulerParameters(dom: DomainRef, params: TypedParam[], flags?: number): Promise<void>;
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
   /** virDomainOpenConsole: the domain's serial console as a byte stream. flags: 1 FORCE (take it over from another user), 2 SAFE. */
   domainOpenConsole(dom: DomainRef, devName?: string, flags?: number): Promise<Duplex>;

@@ -45,6 +45,17 @@ import { setVcpus } from './vcpu-count.js';
 import { takeScreenshot, type Screenshot } from './screenshot.js';
 import { injectNmiToGuest, sendKeys } from './guest-input.js';
 import { resizeBlock } from './block-resize.js';
+import type {
+  DomainBlockInfo,
+  DomainBlockStats,
+  DomainDiskError,
+  DomainInterfaceStats,
+  DomainStatsRecord,
+} from '../api/stats-types.js';
+import { getAllDomainStats } from './domain-stats.js';
+import { blockInfo, blockStats, blockStatsParams, diskErrors } from './stats-block.js';
+import { interfaceStats } from './stats-net.js';
+import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from './scheduler.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -460,6 +471,56 @@ export class QemuDriver implements DomainApi {
     await abortJob(this.ctx.registry.resolve(ref), flags, this.ctx.jobWaitMs);
   }
 
+  /** virConnectGetAllDomainStats / virDomainListGetStats: see domain-stats.ts; takes no job. */
+  async getAllDomainStats(stats = 0, flags = 0, doms?: DomainRef[]): Promise<DomainStatsRecord[]> {
+    this.checkOpen();
+    return getAllDomainStats(this.ctx, doms, stats, flags);
+  }
+
+  /** virDomainBlockStats: from query-blockstats; '' sums every disk. */
+  async domainBlockStats(ref: DomainRef, path: string): Promise<DomainBlockStats> {
+    return blockStats(this.ctx.registry.resolve(ref), path);
+  }
+
+  /** virDomainBlockStatsFlags: the counters and times as typed parameters. */
+  async domainBlockStatsFlags(ref: DomainRef, path: string, flags = 0): Promise<TypedParam[]> {
+    checkNoFlags('virDomainBlockStatsFlags', flags);
+    return blockStatsParams(this.ctx.registry.resolve(ref), path);
+  }
+
+  /** virDomainInterfaceStats: a tap's counters from /proc/net/dev, in the guest's view. */
+  async domainInterfaceStats(ref: DomainRef, device: string): Promise<DomainInterfaceStats> {
+    return interfaceStats(this.ctx.registry.resolve(ref), device);
+  }
+
+  /** virDomainGetBlockInfo: sizes from qemu (running) or from the image file. */
+  async domainGetBlockInfo(ref: DomainRef, path: string, flags = 0): Promise<DomainBlockInfo> {
+    checkNoFlags('virDomainGetBlockInfo', flags);
+    return blockInfo(this.ctx.registry.resolve(ref), path);
+  }
+
+  /** virDomainGetDiskErrors: from query-block's io-status. */
+  async domainGetDiskErrors(ref: DomainRef, flags = 0): Promise<DomainDiskError[]> {
+    checkNoFlags('virDomainGetDiskErrors', flags);
+    return diskErrors(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainGetSchedulerType: 'posix' and its nine parameters. */
+  async domainGetSchedulerType(ref: DomainRef): Promise<{ type: string; nparams: number }> {
+    const dom = this.ctx.registry.resolve(ref);
+    return { type: SCHEDULER_TYPE, nparams: getSchedulerParameters(dom, 0).length };
+  }
+
+  /** virDomainGetSchedulerParametersFlags: see scheduler.ts. */
+  async domainGetSchedulerParameters(ref: DomainRef, flags = 0): Promise<TypedParam[]> {
+    return getSchedulerParameters(this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainSetSchedulerParametersFlags: refused (no cgroup per domain); see scheduler.ts. */
+  async domainSetSchedulerParameters(ref: DomainRef, params: TypedParam[], flags = 0): Promise<void> {
+    setSchedulerParameters(this.ctx.registry.resolve(ref), params, flags);
+  }
+
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */
   async domainOpenConsole(ref: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
     return openConsole(this.ctx.registry.resolve(ref), devName, flags);
@@ -519,4 +580,14 @@ export class QemuDriver implements DomainApi {
       }
     }
   }
+}
+
+/** libvirt's refusal of flags a call defines none of. */
+function checkNoFlags(api: string, flags: number): void {
+  if (flags === 0) return;
+  throw new TsvirtError('ERR_INVALID_ARG', `unsupported flags (0x${flags.toString(16)}) in function ${api}`, {
+    field: 'flags',
+    value: flags,
+    expected: 0,
+  });
 }

@@ -201,6 +201,18 @@ export class EmbeddedConnection implements Connection {
   domainGetJobInfo: DomainApi['domainGetJobInfo'] = (...a) => this.qemu.domainGetJobInfo(...a);
   domainGetJobStats: DomainApi['domainGetJobStats'] = (...a) => this.qemu.domainGetJobStats(...a);
   domainAbortJob: DomainApi['domainAbortJob'] = (...a) => this.qemu.domainAbortJob(...a);
+  getAllDomainStats: DomainApi['getAllDomainStats'] = (...a) => this.qemu.getAllDomainStats(...a);
+  domainBlockStats: DomainApi['domainBlockStats'] = (...a) => this.qemu.domainBlockStats(...a);
+  domainBlockStatsFlags: DomainApi['domainBlockStatsFlags'] = (...a) => this.qemu.domainBlockStatsFlags(...a);
+  domainInterfaceStats: DomainApi['domainInterfaceStats'] = (...a) => this.qemu.domainInterfaceStats(...a);
+  domainGetBlockInfo: DomainApi['domainGetBlockInfo'] = (...a) => this.qemu.domainGetBlockInfo(...a);
+  domainGetDiskErrors: DomainApi['domainGetDiskErrors'] = (...a) => this.qemu.domainGetDiskErrors(...a);
+  domainGetSchedulerType: DomainApi['domainGetSchedulerType'] = (...a) =>
+    this.qemu.domainGetSchedulerType(...a);
+  domainGetSchedulerParameters: DomainApi['domainGetSchedulerParameters'] = (...a) =>
+    this.qemu.domainGetSchedulerParameters(...a);
+  domainSetSchedulerParameters: DomainApi['domainSetSchedulerParameters'] = (...a) =>
+    this.qemu.domainSetSchedulerParameters(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
   domainOpenGraphicsFD: DomainApi['domainOpenGraphicsFD'] = (...a) => this.qemu.domainOpenGraphicsFD(...a);

@@ -122,6 +122,11 @@ export class WsConnection implements Connection {
     throw notSupported('onNetworkLifecycle');
   }
 
+  /** Not offered: tsvirt refuses every scheduler change (no cgroup per domain), so there is no row for it. */
+  async domainSetSchedulerParameters(): Promise<void> {
+    throw notSupported('domainSetSchedulerParameters (tsvirt refuses scheduler changes on every API)');
+  }
+
   /** The serial console over /console/NAME (Node.js only: it returns a stream.Duplex). */
   async domainOpenConsole(dom: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
     if (!isNode()) throw notSupported('domainOpenConsole in a browser; open /console/NAME with a WebSocket');

@@ -13,6 +13,7 @@ import { domainLifecycleEntries } from './domain-lifecycle.js';
 import { domainVcpuEntries } from './domain-vcpus.js';
 import { domainJobEntries } from './domain-jobs.js';
 import { domainMetadataEntries } from './domain-metadata.js';
+import { domainStatsEntries } from './domain-stats.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
@@ -38,6 +39,7 @@ export const ENTRIES = [
   ...domainVcpuEntries,
   ...domainJobEntries,
   ...domainMetadataEntries,
+  ...domainStatsEntries,
   ...domainFixedAnswerEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,

@@ -50,8 +50,13 @@ export const Procedure = {
   NETWORK_SET_AUTOSTART: 48, // net; int autostart -> void
   NETWORK_UNDEFINE: 49, // net -> void
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
+  DOMAIN_GET_SCHEDULER_TYPE: 56, // dom -> string type; int nparams
+  DOMAIN_GET_SCHEDULER_PARAMETERS: 57, // dom; int nparams -> typed_param params<16>
+  DOMAIN_SET_SCHEDULER_PARAMETERS: 58, // dom; typed_param params<16> -> void
   CONNECT_GET_HOSTNAME: 59, // void -> string hostname
   CONNECT_SUPPORTS_FEATURE: 60, // int feature -> int supported
+  DOMAIN_BLOCK_STATS: 64, // dom; string path -> hyper rd_req, rd_bytes, wr_req, wr_bytes, errs
+  DOMAIN_INTERFACE_STATS: 65, // dom; string path -> hyper rx_bytes, rx_packets, rx_errs, rx_drop, tx_* (8 hypers)
   AUTH_LIST: 66, // void -> remote_auth_type types<20>
   CONNECT_NUM_OF_STORAGE_POOLS: 71, // void -> int num (legacy listing)
   CONNECT_LIST_STORAGE_POOLS: 72, // int maxnames -> string names<16384>
@@ -105,6 +110,7 @@ export const Procedure = {
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
   DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
+  DOMAIN_GET_BLOCK_INFO: 194, // dom; string path; uint flags -> uhyper allocation, capacity, physical
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
   DOMAIN_SET_VCPUS_FLAGS: 199, // dom; uint nvcpus; uint flags -> void
   DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
@@ -116,6 +122,8 @@ export const Procedure = {
   DOMAIN_INJECT_NMI: 210, // dom; uint flags -> void
   DOMAIN_SCREENSHOT: 211, // dom; uint screen; uint flags -> remote_string mime, then STREAM packets out
   DOMAIN_GET_STATE: 212, // dom; uint flags -> int state; int reason
+  DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS: 219, // dom; typed_param params<16>; uint flags -> void
+  DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS: 223, // dom; int nparams; uint flags -> typed_param params<16>
   DOMAIN_PIN_VCPU_FLAGS: 225, // dom; uint vcpu; opaque cpumap<>; uint flags -> void
   DOMAIN_SEND_KEY: 226, // dom; uint codeset; uint holdtime; uint keycodes<16>; uint flags -> void
   NODE_GET_CPU_STATS: 227, // int cpuNum; int nparams; uint flags -> node_get_cpu_stats params<16>; int nparams
@@ -123,10 +131,12 @@ export const Procedure = {
   DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
   DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
   DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
+  DOMAIN_BLOCK_STATS_FLAGS: 243, // dom; string path; int nparams; uint flags -> typed_param params<16>; int nparams
   DOMAIN_RESET: 245, // dom; uint flags -> void
   DOMAIN_BLOCK_RESIZE: 251, // dom; string disk; uhyper size; uint flags -> void
   DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
   STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
+  DOMAIN_GET_DISK_ERRORS: 263, // dom; uint maxerrors; uint flags -> disk_error errors<256>; int nerrors
   DOMAIN_SET_METADATA: 264, // dom; int type; string? metadata; string? key; string? uri; uint flags -> void
   DOMAIN_GET_METADATA: 265, // dom; int type; string? uri; uint flags -> string metadata
   CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
@@ -149,6 +159,7 @@ export const Procedure = {
   NETWORK_GET_DHCP_LEASES: 341, // net; string? mac; int need_results; uint flags -> lease leases<65536>; uint ret
   CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
   DOMAIN_OPEN_GRAPHICS_FD: 343, // dom; uint idx; uint flags -> void, the reply (REPLY_WITH_FDS) carries one fd
+  CONNECT_GET_ALL_DOMAIN_STATS: 344, // dom doms<16384>; uint stats; uint flags -> domain_stats_record retStats<16384>
   DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void

@@ -4,6 +4,7 @@ import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
 import { domainMetadataCommands } from './domain-metadata.js';
+import { domainStatsCommands } from './domain-stats.js';
 import { hostValidateCommand } from './host-validate.js';
 import { versionCommand } from './version.js';
 import { poolCommands } from './pool.js';
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   ...domainLifecycleCommands,
   ...domainResourceCommands,
   ...domainMetadataCommands,
+  ...domainStatsCommands,
   consoleCommand,
   ...poolCommands,
   ...volumeCommands,
