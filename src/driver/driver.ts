@@ -39,6 +39,11 @@ import { checkAction, isStateAction, type DomainAction } from './state-machine.j
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 import { abortJob, getJobInfo, getJobStats } from './jobs-query.js';
 import type { TypedParam } from '../api/types.js';
+import { parseDomainXml } from '../domain/parse-domain.js';
+import { AsyncJob } from './jobs-kinds.js';
+import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
+import { restoreDomain } from './restore.js';
+import { readSaveImageHeader } from './save-file.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -412,6 +417,35 @@ export class QemuDriver implements DomainApi {
   async domainAbortJob(ref: DomainRef, flags = 0): Promise<void> {
     this.checkOpen();
     await abortJob(this.ctx.registry.resolve(ref), flags, this.ctx.jobWaitMs);
+  }
+
+  /** virDomainSaveFlags: see saveDomain (a SAVE async job; domjobinfo shows its progress, domjobabort cancels it). */
+  async domainSave(ref: DomainRef, to: string, dxml?: string, flags = 0): Promise<void> {
+    this.checkOpen();
+    checkSaveFlags(flags, 'virDomainSaveFlags');
+    const dom = this.ctx.registry.resolve(ref);
+    const replacement = dxml === undefined ? undefined : parseDomainXml(dxml);
+    await power.runAsyncDomainJob(this.ctx, dom, { kind: AsyncJob.SAVE }, this.ctx.jobWaitMs, (job) =>
+      saveDomain(this.ctx, dom, job, resolve(to), { replacement, flags }),
+    );
+  }
+
+  /** virDomainRestoreFlags: see restoreDomain. */
+  async domainRestore(from: string, dxml?: string, flags = 0): Promise<void> {
+    this.checkOpen();
+    checkSaveFlags(flags, 'virDomainRestoreFlags');
+    await restoreDomain(this.ctx, resolve(from), { dxml, flags, waitMs: this.ctx.jobWaitMs });
+  }
+
+  /** virDomainSaveImageGetXMLDesc: the XML in a save image's header (stored without secrets). */
+  async domainSaveImageGetXMLDesc(file: string, _flags = 0): Promise<string> {
+    return (await readSaveImageHeader(resolve(file))).xml;
+  }
+
+  /** virDomainSaveImageDefineXML: the image rewritten with `dxml` (same name and uuid) and its state. */
+  async domainSaveImageDefineXML(file: string, dxml: string, flags = 0): Promise<void> {
+    checkSaveFlags(flags, 'virDomainSaveImageDefineXML');
+    await defineSaveImageXml(resolve(file), dxml, flags);
   }
 
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */

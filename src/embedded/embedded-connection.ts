@@ -172,6 +172,12 @@ export class EmbeddedConnection implements Connection {
   domainGetJobInfo: DomainApi['domainGetJobInfo'] = (...a) => this.qemu.domainGetJobInfo(...a);
   domainGetJobStats: DomainApi['domainGetJobStats'] = (...a) => this.qemu.domainGetJobStats(...a);
   domainAbortJob: DomainApi['domainAbortJob'] = (...a) => this.qemu.domainAbortJob(...a);
+  domainSave: DomainApi['domainSave'] = (...a) => this.qemu.domainSave(...a);
+  domainRestore: DomainApi['domainRestore'] = (...a) => this.qemu.domainRestore(...a);
+  domainSaveImageGetXMLDesc: DomainApi['domainSaveImageGetXMLDesc'] = (...a) =>
+    this.qemu.domainSaveImageGetXMLDesc(...a);
+  domainSaveImageDefineXML: DomainApi['domainSaveImageDefineXML'] = (...a) =>
+    this.qemu.domainSaveImageDefineXML(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
 

@@ -5,3 +5,4 @@ export { QmpDecoder, decodeMessage, encodeCommand, DEFAULT_MAX_LINE_BYTES } from
 export type { QmpMessage } from './codec.js';
 export { QMP_TIMEOUTS_MS, QMP_PROBE_TIMEOUT_MS, resolveTimeoutMs } from './timeouts.js';
 export * from './commands.js';
+export * from './migration.js';

@@ -14,6 +14,7 @@ import { domainVcpuEntries } from './domain-vcpus.js';
 import { domainJobEntries } from './domain-jobs.js';
 import { domainMetadataEntries } from './domain-metadata.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
+import { domainSaveEntries } from './domain-save.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { legacyEntries } from './legacy.js';
@@ -36,6 +37,7 @@ export const ENTRIES = [
   ...domainJobEntries,
   ...domainMetadataEntries,
   ...domainFixedAnswerEntries,
+  ...domainSaveEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...legacyEntries,

@@ -37,6 +37,8 @@ export const Procedure = {
   DOMAIN_UNDEFINE: 35, // dom -> void
   CONNECT_LIST_DOMAINS: 37, // int maxids -> int ids<16384> (legacy listing)
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
+  DOMAIN_RESTORE: 54, // remote_nonnull_string from -> void
+  DOMAIN_SAVE: 55, // dom; remote_nonnull_string to -> void
   CONNECT_GET_HOSTNAME: 59, // void -> string hostname
   CONNECT_SUPPORTS_FEATURE: 60, // int feature -> int supported
   AUTH_LIST: 66, // void -> remote_auth_type types<20>
@@ -103,7 +105,11 @@ export const Procedure = {
   NODE_GET_MEMORY_STATS: 228, // int nparams; int cellNum; uint flags -> node_get_memory_stats params<16>; int nparams
   DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
   DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
+  DOMAIN_SAVE_FLAGS: 232, // dom; string to; remote_string dxml; uint flags -> void
+  DOMAIN_RESTORE_FLAGS: 233, // string from; remote_string dxml; uint flags -> void
   DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
+  DOMAIN_SAVE_IMAGE_GET_XML_DESC: 235, // string file; uint flags -> string xml
+  DOMAIN_SAVE_IMAGE_DEFINE_XML: 236, // string file; string dxml; uint flags -> void
   DOMAIN_RESET: 245, // dom; uint flags -> void
   DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
   STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void

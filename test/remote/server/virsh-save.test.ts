@@ -1,0 +1,159 @@
+/**
+ * Real virsh against the server: save, restore (running and --paused), save-image-dumpxml and
+ * save-image-define on the Linux guest (TCG) whose shell prints a counter each tenth of a second, so
+ * that "the guest goes on where it stopped, with no reboot" is read off its serial console.
+ */
+import { readFile, stat, truncate, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
+import { findQemuBinary } from '../../../src/kvm/index.js';
+import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import { startTestServer, type TestServer } from './server-fixture.js';
+import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
+
+const hasQemu = findQemuBinary() !== undefined;
+if (!VIRSH || !hasQemu) console.warn('skipping virsh save tests: virsh or qemu-system-x86_64 is absent');
+
+/** The shell line that makes the guest print `tick-N` on its console each tenth of a second. */
+const COUNTER = 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done &\n';
+
+/** The tick numbers printed so far, in order. */
+async function readTicks(serialLog: string): Promise<number[]> {
+  const body = await readFile(serialLog, 'latin1');
+  return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
+}
+
+async function lastTick(serialLog: string): Promise<number> {
+  return (await readTicks(serialLog)).at(-1) ?? -1;
+}
+
+describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)', () => {
+  let srv: TestServer;
+  let serialLog = '';
+  const pids: number[] = [];
+  const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    const guests = await ensureGuests();
+    srv = await startTestServer();
+    serialLog = join(srv.root, 'log', 'qemu', 'sv.serial.log');
+    const xml = join(srv.root, 'sv.xml');
+    await writeFile(xml, buildLinuxXml('sv', guests, { append: 'tsvirt.shell=1' }));
+    expect((await v('define', xml)).code).toBe(0);
+    expect((await v('start', 'sv')).code).toBe(0);
+    pids.push(readPidFile(srv.root, 'sv'));
+    await waitForText(serialLog, '/ # ', 90_000);
+    const console = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('sv'));
+    console.write(COUNTER);
+    await waitUntil(async () => (await lastTick(serialLog)) >= 5, 30_000, 'the counter to reach 5');
+    console.destroy();
+  }, 150_000);
+
+  afterAll(async () => {
+    if (!srv) return;
+    await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('sv')).catch(() => undefined);
+    expect(await srv.stop()).toEqual([]);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  }, 30_000);
+
+  it('saves a running guest to a file and stops it as saved', async () => {
+    const file = join(srv.root, 'sv.save');
+    const r = await v('save', 'sv', file);
+    expect(r).toEqual({ code: 0, stdout: `\nDomain 'sv' saved to ${file}\n\n`, stderr: '' });
+    expect(await v('domstate', '--reason', 'sv')).toEqual({
+      code: 0,
+      stdout: 'shut off (saved)\n\n',
+      stderr: '',
+    });
+    expect(isAlive(pids[0] as number)).toBe(false);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // Nothing half-written is left beside the image.
+    expect((await readdir(srv.root)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const dump = await v('save-image-dumpxml', file);
+    expect(dump.code).toBe(0);
+    expect(dump.stdout).toContain('<name>sv</name>');
+  }, 90_000);
+
+  it('restores it running: the counter goes on from where it stopped, with no reboot', async () => {
+    const file = join(srv.root, 'sv.save');
+    const before = await lastTick(serialLog);
+    expect(await v('restore', file)).toEqual({
+      code: 0,
+      stdout: `Domain restored from ${file}\n\n`,
+      stderr: '',
+    });
+    pids.push(readPidFile(srv.root, 'sv'));
+    expect(await v('domstate', '--reason', 'sv')).toEqual({
+      code: 0,
+      stdout: 'running (restored)\n\n',
+      stderr: '',
+    });
+    await waitUntil(
+      async () => (await lastTick(serialLog)) >= before + 10,
+      30_000,
+      'ten ticks after restore',
+    );
+    const ticks = await readTicks(serialLog);
+    // One boot only, and the ticks never went back: the guest's memory came back as it was.
+    const log = await readFile(serialLog, 'latin1');
+    expect(log.split(LINUX_READY_MARKER).length - 1).toBe(1);
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]).toBeGreaterThanOrEqual(ticks[i - 1] as number);
+    expect(ticks.filter((t) => t === before + 1).length).toBeLessThanOrEqual(1);
+  }, 90_000);
+
+  it('restores --paused: the counter stands still until resume', async () => {
+    const file = join(srv.root, 'sv2.save');
+    expect((await v('save', 'sv', file)).code).toBe(0);
+    expect(await v('restore', '--paused', file)).toEqual({
+      code: 0,
+      stdout: `Domain restored from ${file}\n\n`,
+      stderr: '',
+    });
+    pids.push(readPidFile(srv.root, 'sv'));
+    expect((await v('domstate', 'sv')).stdout).toBe('paused\n\n');
+    const held = await lastTick(serialLog);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await lastTick(serialLog)).toBe(held);
+    expect((await v('resume', 'sv')).code).toBe(0);
+    await waitUntil(async () => (await lastTick(serialLog)) >= held + 5, 30_000, 'ticks after resume');
+  }, 90_000);
+
+  it('refuses a file that is not a save image, and one cut short, naming why', async () => {
+    const junk = join(srv.root, 'junk.save');
+    await writeFile(junk, 'this is not a save image\n'.repeat(10));
+    const r = await v('restore', junk);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${junk} is not a usable tsvirt save image: it does not begin with the save image magic`,
+    );
+    const cut = join(srv.root, 'cut.save');
+    await copyFile(join(srv.root, 'sv.save'), cut);
+    await truncate(cut, (await stat(cut)).size - 4096);
+    const c = await v('restore', cut);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(
+      /is not a usable tsvirt save image: its size \d+ is not the \d+ bytes its header states/,
+    );
+    expect((await v('domstate', 'sv')).stdout).toBe('running\n\n');
+  }, 60_000);
+
+  it('save-image-define replaces the XML and the state a restore brings back', async () => {
+    const file = join(srv.root, 'sv3.save');
+    expect((await v('save', 'sv', file)).code).toBe(0);
+    const xml = (await v('save-image-dumpxml', file)).stdout;
+    const edited = join(srv.root, 'edited.xml');
+    await writeFile(edited, xml.replace('</name>', '</name>\n  <description>edited</description>'));
+    expect(await v('save-image-define', file, edited, '--paused')).toEqual({
+      code: 0,
+      stdout: `State file ${file} updated.\n\n`,
+      stderr: '',
+    });
+    expect((await v('save-image-dumpxml', file)).stdout).toContain('<description>edited</description>');
+    // Saved running, now marked paused: a plain restore leaves it paused.
+    expect((await v('restore', file)).code).toBe(0);
+    pids.push(readPidFile(srv.root, 'sv'));
+    expect((await v('domstate', 'sv')).stdout).toBe('paused\n\n');
+    expect((await v('destroy', 'sv')).code).toBe(0);
+  }, 60_000);
+});
