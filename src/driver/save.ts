@@ -91,10 +91,12 @@ export async function saveDomain(
     throw err;
   });
   const listener = await listenForQemu(join(dom.paths.chanDir, 'save.sock'), ctx.confinement.user);
+  let writeError: unknown;
   try {
     job.setPhase('writing memory');
     const received = listener.accepted.then((sock) => image.receive(sock));
-    received.catch(() => undefined);
+    // A write that failed (a full disk) is why qemu's migration then fails: that is the error to give.
+    received.catch((err: unknown) => (writeError = err));
     await migrate(qmp, `unix:${join(dom.paths.chanDir, 'save.sock')}`);
     await waitForMigration(qmp, job, `save of domain '${dom.name}'`);
     const bytes = await received;
@@ -105,7 +107,7 @@ export async function saveDomain(
     await listener.close();
     // An abort (domjobabort) or a failure leaves the guest as it was; a destroy leaves nothing to resume.
     if (wasRunning && dom.run === run && !dom.job.destroying) await resumeAfterFailure(ctx, dom, qmp);
-    throw err;
+    throw writeError ?? err;
   }
   await listener.close();
   job.setPhase('stopping');

@@ -3,7 +3,8 @@
  * save-image-define on the Linux guest (TCG) whose shell prints a counter each tenth of a second, so
  * that "the guest goes on where it stopped, with no reboot" is read off its serial console.
  */
-import { readFile, stat, truncate, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { run } from '../../../src/exec/index.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
@@ -44,11 +45,40 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
     expect((await v('start', 'sv')).code).toBe(0);
     pids.push(readPidFile(srv.root, 'sv'));
     await waitForText(serialLog, '/ # ', 90_000);
-    const console = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('sv'));
-    console.write(COUNTER);
-    await waitUntil(async () => (await lastTick(serialLog)) >= 5, 30_000, 'the counter to reach 5');
-    console.destroy();
+    await startCounter();
   }, 150_000);
+
+  /** Type a line into the guest's shell. */
+  async function typeLine(line: string): Promise<void> {
+    const console = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('sv'));
+    await new Promise<void>((resolve) => console.write(line, () => resolve()));
+    // The stream is closed only once the guest has echoed the line, so that none of it is lost.
+    const head = line.slice(0, 12);
+    await waitUntil(async () => (await readFile(serialLog, 'latin1')).includes(head), 10_000, 'the echo');
+    console.end();
+  }
+
+  /** Set the counter going and wait for its fifth tick. */
+  async function startCounter(): Promise<void> {
+    const from = await lastTick(serialLog);
+    await typeLine(COUNTER);
+    await waitUntil(
+      async () => {
+        const ticks = await readTicks(serialLog);
+        return ticks.length > 0 && (ticks.at(-1) as number) >= 5 && (ticks.at(-1) as number) !== from;
+      },
+      30_000,
+      'the counter to reach 5',
+    );
+  }
+
+  /** Fill 96 MiB of the guest's memory with random bytes, so that a save has real data to write. */
+  async function fillGuestMemory(): Promise<void> {
+    const log = await readFile(serialLog, 'latin1');
+    const count = log.split('filled-').length;
+    await typeLine('head -c 100663296 /dev/urandom > /big; echo filled-$((40+2))\n');
+    await waitForText(serialLog, 'filled-42', 120_000, count);
+  }
 
   afterAll(async () => {
     if (!srv) return;
@@ -137,6 +167,77 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
     );
     expect((await v('domstate', 'sv')).stdout).toBe('running\n\n');
   }, 60_000);
+
+  it('fails a save on a full disk: no file is left, and the guest runs on', async () => {
+    const dir = join(srv.root, 'small');
+    await mkdir(dir);
+    const mounted = await run(['mount', '-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], {
+      okExitCodes: [0, 1, 32],
+    });
+    if (mounted.exitCode !== 0) {
+      console.warn(
+        `skipping the full-disk save check: cannot mount a small tmpfs (${mounted.stderr.trim()})`,
+      );
+      return;
+    }
+    try {
+      const r = await v('save', 'sv', join(dir, 'full.save'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('free some space on that file system');
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await run(['umount', dir]);
+    }
+    expect(await v('domstate', '--reason', 'sv')).toEqual({
+      code: 0,
+      stdout: 'running (unpaused)\n\n',
+      stderr: '',
+    });
+    const held = await lastTick(serialLog);
+    await waitUntil(
+      async () => (await lastTick(serialLog)) >= held + 3,
+      30_000,
+      'ticks after the failed save',
+    );
+  }, 60_000);
+
+  it('domjobinfo shows a save in progress, and domjobabort cancels it with the guest left running', async () => {
+    await fillGuestMemory();
+    const file = join(srv.root, 'aborted.save');
+    const dom = await srv.conn.lookupDomainByName('sv');
+    const saving = srv.conn.domainSave(dom, file);
+    saving.catch(() => undefined);
+    await waitUntil(async () => (await srv.conn.domainGetJobInfo(dom)).type !== 0, 10_000, 'the save job');
+    const info = await v('domjobinfo', 'sv');
+    expect(info.stdout).toMatch(/Job type: +(Unbounded|Bounded)/);
+    expect(info.stdout).toMatch(/Operation: +Save/);
+    expect(await v('domjobabort', 'sv')).toEqual({ code: 0, stdout: '\n', stderr: '' });
+    await expect(saving).rejects.toThrow(/was aborted by request/);
+    expect(
+      (await readdir(srv.root)).filter((n) => n.startsWith('.aborted.save') || n === 'aborted.save'),
+    ).toEqual([]);
+    expect((await v('domstate', 'sv')).stdout).toBe('running\n\n');
+    expect((await v('domjobinfo', '--completed', 'sv')).stdout).toMatch(/Job type: +Cancelled/);
+  }, 90_000);
+
+  it('a qemu killed mid-save leaves the domain shut off (crashed) and no image', async () => {
+    const file = join(srv.root, 'killed.save');
+    const dom = await srv.conn.lookupDomainByName('sv');
+    const pid = readPidFile(srv.root, 'sv');
+    const saving = srv.conn.domainSave(dom, file);
+    saving.catch(() => undefined);
+    await waitUntil(async () => (await srv.conn.domainGetJobInfo(dom)).type !== 0, 10_000, 'the save job');
+    process.kill(pid, 'SIGKILL');
+    await expect(saving).rejects.toThrow();
+    await waitUntil(async () => (await v('domstate', 'sv')).stdout === 'shut off\n\n', 10_000, 'shut off');
+    expect((await v('domstate', '--reason', 'sv')).stdout).toBe('shut off (crashed)\n\n');
+    expect((await readdir(srv.root)).filter((n) => n.includes('killed.save'))).toEqual([]);
+    // It starts again from a boot, and the counter is set going for the next test.
+    expect((await v('start', 'sv')).code).toBe(0);
+    pids.push(readPidFile(srv.root, 'sv'));
+    await waitForText(serialLog, '/ # ', 90_000, 2);
+    await startCounter();
+  }, 150_000);
 
   it('save-image-define replaces the XML and the state a restore brings back', async () => {
     const file = join(srv.root, 'sv3.save');
