@@ -134,6 +134,8 @@ export const ListFlags = {
 export const CreateFlags = {
   PAUSED: 1, // launch the guest in paused state
   AUTODESTROY: 2, // destroy the guest when the connection closes (not supported)
+  BYPASS_CACHE: 4, // a hint for reading a managed save image (tsvirt reads through the cache)
+  FORCE_BOOT: 8, // boot even when a managed save image exists, removing it
 } as const;
 
 /** virDomainSaveRestoreFlags. */

@@ -44,6 +44,15 @@ import { AsyncJob } from './jobs-kinds.js';
 import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
 import { restoreDomain } from './restore.js';
 import { readSaveImageHeader } from './save-file.js';
+import { hasManagedSaveImage } from './managed-save-image.js';
+import {
+  UNDEFINE_MANAGED_SAVE,
+  defineManagedSaveXml,
+  managedSaveDomain,
+  readManagedSaveXml,
+  removeManagedSave,
+  startFromManagedSave,
+} from './managed-save.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -211,13 +220,28 @@ export class QemuDriver implements DomainApi {
   }
 
   /** virDomainUndefine: drop the persistent definition (event UNDEFINED). */
-  async domainUndefine(ref: DomainRef, _flags = 0): Promise<void> {
-    await this.withJob(ref, 'undefine', (dom) => undefineDomain(this.ctx, dom));
+  async domainUndefine(ref: DomainRef, flags = 0): Promise<void> {
+    await this.withJob(ref, 'undefine', async (dom) => {
+      if (hasManagedSaveImage(dom)) {
+        if ((flags & UNDEFINE_MANAGED_SAVE) === 0) {
+          throw new TsvirtError(
+            'ERR_OPERATION_INVALID',
+            'Requested operation is not valid: Refusing to undefine while domain managed save image exists',
+            { domain: dom.name, field: 'flags', value: flags, expected: 'managed-save (1)' },
+          );
+        }
+        await removeManagedSave(dom);
+      }
+      await undefineDomain(this.ctx, dom);
+    });
   }
 
   /** virDomainCreate: start a defined domain (flags: PAUSED); returns the reference with its new id. */
   async domainCreate(ref: DomainRef, flags = 0): Promise<DomainRef> {
     power.checkCreateFlags(flags);
+    this.checkOpen();
+    const dom = this.ctx.registry.resolve(ref);
+    if (!dom.active && (await startFromManagedSave(this.ctx, dom, flags))) return dom.ref();
     return this.domainCreateWithOptions(ref, { paused: (flags & CreateFlags.PAUSED) !== 0 });
   }
 
@@ -446,6 +470,32 @@ export class QemuDriver implements DomainApi {
   async domainSaveImageDefineXML(file: string, dxml: string, flags = 0): Promise<void> {
     checkSaveFlags(flags, 'virDomainSaveImageDefineXML');
     await defineSaveImageXml(resolve(file), dxml, flags);
+  }
+
+  /** virDomainManagedSave: see managedSaveDomain. */
+  async domainManagedSave(ref: DomainRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await managedSaveDomain(this.ctx, this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainHasManagedSaveImage. */
+  async domainHasManagedSaveImage(ref: DomainRef, _flags = 0): Promise<boolean> {
+    return hasManagedSaveImage(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainManagedSaveRemove. */
+  async domainManagedSaveRemove(ref: DomainRef, _flags = 0): Promise<void> {
+    await this.withJob(ref, 'managed-save-remove', (dom) => removeManagedSave(dom));
+  }
+
+  /** virDomainManagedSaveGetXMLDesc. */
+  async domainManagedSaveGetXMLDesc(ref: DomainRef, _flags = 0): Promise<string> {
+    return readManagedSaveXml(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainManagedSaveDefineXML. */
+  async domainManagedSaveDefineXML(ref: DomainRef, dxml?: string, flags = 0): Promise<void> {
+    await this.withJob(ref, 'managed-save-define', (dom) => defineManagedSaveXml(dom, dxml, flags));
   }
 
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */

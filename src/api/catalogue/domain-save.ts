@@ -2,8 +2,15 @@
  * Catalogue: saving a domain's state to a file and restoring it (virDomainSave*, virDomainRestore*,
  * virDomainSaveImage*). RemoteConnection always sends the FLAGS variants.
  */
-import { xdrNonnullString, xdrOptString, xdrStruct, xdrUint, xdrVoid } from '../../remote/xdr-codec.js';
-import { remoteDomain } from '../../remote/structs-common.js';
+import {
+  xdrIntBool,
+  xdrNonnullString,
+  xdrOptString,
+  xdrStruct,
+  xdrUint,
+  xdrVoid,
+} from '../../remote/xdr-codec.js';
+import { domFlagsArgs, remoteDomain } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { bound } from './bind.js';
 import { flagsParam, wsRow } from './ws-rows.js';
@@ -35,6 +42,13 @@ export const saveImageDefineXmlArgs = xdrStruct({
   dxml: xdrNonnullString,
   flags: xdrUint,
 });
+
+/** remote_domain_has_managed_save_image_ret. */
+export const hasManagedSaveRet = xdrStruct({ result: xdrIntBool });
+/** remote_domain_managed_save_get_xml_desc_ret. */
+export const managedSaveGetXmlDescRet = xdrStruct({ xml: xdrNonnullString });
+/** remote_domain_managed_save_define_xml_args. */
+export const managedSaveDefineXmlArgs = xdrStruct({ dom: remoteDomain, dxml: xdrOptString, flags: xdrUint });
 
 const dxmlParam = { name: 'dxml', type: 'string', optional: true } as const;
 
@@ -103,5 +117,55 @@ export const domainSaveEntries = [
       { name: 'dxml', type: 'string' },
       flagsParam,
     ]),
+  }),
+  bound(P.DOMAIN_MANAGED_SAVE, {
+    api: 'virDomainManagedSave',
+    access: 'write',
+    args: domFlagsArgs,
+    ret: xdrVoid,
+    method: 'domainManagedSave',
+    params: ['dom', 'flags'],
+    result: 'void',
+    ws: wsRow('domain.managedSave', 'domain', [flagsParam]),
+  }),
+  bound(P.DOMAIN_HAS_MANAGED_SAVE_IMAGE, {
+    api: 'virDomainHasManagedSaveImage',
+    access: 'read',
+    args: domFlagsArgs,
+    ret: hasManagedSaveRet,
+    method: 'domainHasManagedSaveImage',
+    params: ['dom', 'flags'],
+    result: 'result',
+    ws: wsRow('domain.hasManagedSaveImage', 'domain', [flagsParam]),
+  }),
+  bound(P.DOMAIN_MANAGED_SAVE_REMOVE, {
+    api: 'virDomainManagedSaveRemove',
+    access: 'write',
+    args: domFlagsArgs,
+    ret: xdrVoid,
+    method: 'domainManagedSaveRemove',
+    params: ['dom', 'flags'],
+    result: 'void',
+    ws: wsRow('domain.managedSaveRemove', 'domain', [flagsParam]),
+  }),
+  bound(P.DOMAIN_MANAGED_SAVE_GET_XML_DESC, {
+    api: 'virDomainManagedSaveGetXMLDesc',
+    access: 'read',
+    args: domFlagsArgs,
+    ret: managedSaveGetXmlDescRet,
+    method: 'domainManagedSaveGetXMLDesc',
+    params: ['dom', 'flags'],
+    result: 'xml',
+    ws: wsRow('domain.managedSaveGetXMLDesc', 'domain', [flagsParam]),
+  }),
+  bound(P.DOMAIN_MANAGED_SAVE_DEFINE_XML, {
+    api: 'virDomainManagedSaveDefineXML',
+    access: 'write',
+    args: managedSaveDefineXmlArgs,
+    ret: xdrVoid,
+    method: 'domainManagedSaveDefineXML',
+    params: ['dom', 'dxml', 'flags'],
+    result: 'void',
+    ws: wsRow('domain.managedSaveDefineXML', 'domain', [dxmlParam, flagsParam]),
   }),
 ] as const;

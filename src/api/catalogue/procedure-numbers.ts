@@ -90,7 +90,9 @@ export const Procedure = {
   STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
   CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
+  DOMAIN_MANAGED_SAVE: 182, // dom; uint flags -> void
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
+  DOMAIN_MANAGED_SAVE_REMOVE: 184, // dom; uint flags -> void
   DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
   DOMAIN_GET_VCPUS_FLAGS: 200, // dom; uint flags -> int num
@@ -134,6 +136,8 @@ export const Procedure = {
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
+  DOMAIN_MANAGED_SAVE_GET_XML_DESC: 388, // dom; uint flags -> string xml
+  DOMAIN_MANAGED_SAVE_DEFINE_XML: 389, // dom; remote_string dxml; uint flags -> void
   DOMAIN_GET_MESSAGES: 426, // dom; uint flags -> string msgs<2048>
 } as const;
 /** One REMOTE_PROGRAM procedure number. */

@@ -239,9 +239,49 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
     await startCounter();
   }, 150_000);
 
+  it('managedsave, then start resumes from the image and removes it', async () => {
+    expect(await v('managedsave', 'sv')).toEqual({
+      code: 0,
+      stdout: "\nDomain 'sv' state saved by libvirt\n\n",
+      stderr: '',
+    });
+    expect((await v('list', '--all', '--managed-save')).stdout).toMatch(/ -\s+sv\s+saved\n/);
+    expect((await v('list', '--all', '--with-managed-save', '--name')).stdout).toBe('sv\n\n');
+    expect((await v('dominfo', 'sv')).stdout).toMatch(/Managed save: +yes\n/);
+    expect((await v('managedsave-dumpxml', 'sv')).stdout).toContain('<name>sv</name>');
+    const refused = await v('undefine', 'sv');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Refusing to undefine while domain managed save image exists');
+    const before = await lastTick(serialLog);
+    expect(await v('start', 'sv')).toEqual({ code: 0, stdout: "Domain 'sv' started\n\n", stderr: '' });
+    pids.push(readPidFile(srv.root, 'sv'));
+    expect((await v('domstate', '--reason', 'sv')).stdout).toBe('running (restored)\n\n');
+    expect((await v('dominfo', 'sv')).stdout).toMatch(/Managed save: +no\n/);
+    await waitUntil(async () => (await lastTick(serialLog)) >= before + 5, 30_000, 'ticks after start');
+    const ticks = await readTicks(serialLog);
+    expect(
+      ticks.slice(ticks.lastIndexOf(before)).every((t, i, all) => i === 0 || t >= (all[i - 1] as number)),
+    ).toBe(true);
+  }, 90_000);
+
+  it('managedsave-remove drops the image, and start then boots afresh', async () => {
+    const boots = (await readFile(serialLog, 'latin1')).split(LINUX_READY_MARKER).length - 1;
+    expect((await v('managedsave', 'sv')).code).toBe(0);
+    expect(await v('managedsave-remove', 'sv')).toEqual({
+      code: 0,
+      stdout: "Removed managedsave image for domain 'sv'\n",
+      stderr: '',
+    });
+    expect((await v('dominfo', 'sv')).stdout).toMatch(/Managed save: +no\n/);
+    expect((await v('start', 'sv')).code).toBe(0);
+    pids.push(readPidFile(srv.root, 'sv'));
+    expect((await v('domstate', '--reason', 'sv')).stdout).toBe('running (booted)\n\n');
+    await waitForText(serialLog, LINUX_READY_MARKER, 90_000, boots + 1);
+  }, 120_000);
+
   it('save-image-define replaces the XML and the state a restore brings back', async () => {
     const file = join(srv.root, 'sv3.save');
-    expect((await v('save', 'sv', file)).code).toBe(0);
+    expect(await v('save', 'sv', file)).toMatchObject({ code: 0, stderr: '' });
     const xml = (await v('save-image-dumpxml', file)).stdout;
     const edited = join(srv.root, 'edited.xml');
     await writeFile(edited, xml.replace('</name>', '</name>\n  <description>edited</description>'));
