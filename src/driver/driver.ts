@@ -132,7 +132,7 @@ export class QemuDriver implements DomainApi {
     };
     try {
       await openRootToQemu(resolve(opts.root), ctx.confinement);
-      for (const dir of [dirs.etc, dirs.autostart, dirs.run]) {
+      for (const dir of [dirs.etc, dirs.autostart, dirs.run, dirs.save]) {
         for (const name of await removeStaleTempFiles(dir))
           log(`${dir}/${name}: removed a half-written file`);
       }
