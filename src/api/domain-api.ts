@@ -112,6 +112,27 @@ export interface DomainApi {
   domainGetSchedulerParameters(dom: DomainRef, flags?: number): Promise<TypedParam[]>;
   /** virDomainSetSchedulerParametersFlags. */
   domainSetSchedulerParameters(dom: DomainRef, params: TypedParam[], flags?: number): Promise<void>;
+  /**
+   * virDomainSaveFlags: the guest's state to a save image at `to`, then the domain stops (shutoff/saved).
+   * `dxml`: the domain XML to keep in the image instead of the live one. flags: SaveRestoreFlags.
+   */
+  domainSave(dom: DomainRef, to: string, dxml?: string, flags?: number): Promise<void>;
+  /** virDomainRestoreFlags: start the domain of a save image from the state it holds. flags: SaveRestoreFlags. */
+  domainRestore(from: string, dxml?: string, flags?: number): Promise<void>;
+  /** virDomainSaveImageGetXMLDesc: the domain XML a save image holds. */
+  domainSaveImageGetXMLDesc(file: string, flags?: number): Promise<string>;
+  /** virDomainSaveImageDefineXML: replace the domain XML of a save image (flags RUNNING, PAUSED: its state). */
+  domainSaveImageDefineXML(file: string, dxml: string, flags?: number): Promise<void>;
+  /** virDomainManagedSave: save to the domain's own image, which its next start resumes from. */
+  domainManagedSave(dom: DomainRef, flags?: number): Promise<void>;
+  /** virDomainHasManagedSaveImage. */
+  domainHasManagedSaveImage(dom: DomainRef, flags?: number): Promise<boolean>;
+  /** virDomainManagedSaveRemove. */
+  domainManagedSaveRemove(dom: DomainRef, flags?: number): Promise<void>;
+  /** virDomainManagedSaveGetXMLDesc: the XML the managed save image holds. */
+  domainManagedSaveGetXMLDesc(dom: DomainRef, flags?: number): Promise<string>;
+  /** virDomainManagedSaveDefineXML: replace it (flags RUNNING, PAUSED: the state it resumes in). */
+  domainManagedSaveDefineXML(dom: DomainRef, dxml?: string, flags?: number): Promise<void>;
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
   /** virDomainOpenConsole: the domain's serial console as a byte stream. flags: 1 FORCE (take it over from another user), 2 SAFE. */
   domainOpenConsole(dom: DomainRef, devName?: string, flags?: number): Promise<Duplex>;

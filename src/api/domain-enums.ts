@@ -25,7 +25,9 @@ export const NostateReason = {
 export const RunningReason = {
   UNKNOWN: 0, // the reason is unknown
   BOOTED: 1, // normal startup from boot
+  RESTORED: 3, // restored from a state file
   UNPAUSED: 5, // returned from paused state
+  SAVE_CANCELED: 7, // returned from a save that failed or was aborted
 } as const;
 
 /** virDomainPausedReason. */
@@ -33,6 +35,7 @@ export const PausedReason = {
   UNKNOWN: 0, // the reason is unknown
   USER: 1, // paused on user request
   MIGRATION: 2, // paused for offline migration (and while qemu waits for an incoming state)
+  SAVE: 3, // paused for a save
   SHUTTING_DOWN: 8, // paused during shutdown process
   STARTING_UP: 11, // the domain is being started
 } as const;
@@ -49,6 +52,7 @@ export const ShutoffReason = {
   SHUTDOWN: 1, // normal shutdown
   DESTROYED: 2, // forced poweroff
   CRASHED: 3, // domain crashed
+  SAVED: 5, // saved to a file
   FAILED: 6, // domain failed to start
 } as const;
 
@@ -79,6 +83,7 @@ export const UndefinedDetail = {
 /** virDomainEventStartedDetailType. */
 export const StartedDetail = {
   BOOTED: 0, // normal startup from boot
+  RESTORED: 2, // restored from a state file
 } as const;
 
 /** virDomainEventSuspendedDetailType. */
@@ -96,6 +101,7 @@ export const StoppedDetail = {
   SHUTDOWN: 0, // normal shutdown
   DESTROYED: 1, // forced poweroff from host
   CRASHED: 2, // guest crashed
+  SAVED: 4, // saved to a state file
   FAILED: 5, // host emulator/mgmt failed (libvirt's detail when qemu dies without a SHUTDOWN event)
 } as const;
 
@@ -128,6 +134,16 @@ export const ListFlags = {
 export const CreateFlags = {
   PAUSED: 1, // launch the guest in paused state
   AUTODESTROY: 2, // destroy the guest when the connection closes (not supported)
+  BYPASS_CACHE: 4, // a hint for reading a managed save image (tsvirt reads through the cache)
+  FORCE_BOOT: 8, // boot even when a managed save image exists, removing it
+} as const;
+
+/** virDomainSaveRestoreFlags. */
+export const SaveRestoreFlags = {
+  BYPASS_CACHE: 1, // avoid the file system cache (a hint; tsvirt writes through the cache and syncs)
+  RUNNING: 2, // the restored guest runs, whatever its state when saved
+  PAUSED: 4, // the restored guest is paused, whatever its state when saved
+  RESET_NVRAM: 8, // re-initialise the NVRAM from its template (no NVRAM in tsvirt: nothing to do)
 } as const;
 
 /** virDomainDestroyFlagsValues. */

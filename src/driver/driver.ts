@@ -56,6 +56,20 @@ import { getAllDomainStats } from './domain-stats.js';
 import { blockInfo, blockStats, blockStatsParams, diskErrors } from './stats-block.js';
 import { interfaceStats } from './stats-net.js';
 import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from './scheduler.js';
+import { parseDomainXml } from '../domain/parse-domain.js';
+import { AsyncJob } from './jobs-kinds.js';
+import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
+import { restoreDomain } from './restore.js';
+import { readSaveImageHeader } from './save-file.js';
+import { hasManagedSaveImage } from './managed-save-image.js';
+import {
+  UNDEFINE_MANAGED_SAVE,
+  defineManagedSaveXml,
+  managedSaveDomain,
+  readManagedSaveXml,
+  removeManagedSave,
+  startFromManagedSave,
+} from './managed-save.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -144,7 +158,7 @@ export class QemuDriver implements DomainApi {
     };
     try {
       await openRootToQemu(resolve(opts.root), ctx.confinement);
-      for (const dir of [dirs.etc, dirs.autostart, dirs.run]) {
+      for (const dir of [dirs.etc, dirs.autostart, dirs.run, dirs.save]) {
         for (const name of await removeStaleTempFiles(dir))
           log(`${dir}/${name}: removed a half-written file`);
       }
@@ -232,13 +246,28 @@ export class QemuDriver implements DomainApi {
   }
 
   /** virDomainUndefine: drop the persistent definition (event UNDEFINED). */
-  async domainUndefine(ref: DomainRef, _flags = 0): Promise<void> {
-    await this.withJob(ref, 'undefine', (dom) => undefineDomain(this.ctx, dom));
+  async domainUndefine(ref: DomainRef, flags = 0): Promise<void> {
+    await this.withJob(ref, 'undefine', async (dom) => {
+      if (hasManagedSaveImage(dom)) {
+        if ((flags & UNDEFINE_MANAGED_SAVE) === 0) {
+          throw new TsvirtError(
+            'ERR_OPERATION_INVALID',
+            'Requested operation is not valid: Refusing to undefine while domain managed save image exists',
+            { domain: dom.name, field: 'flags', value: flags, expected: 'managed-save (1)' },
+          );
+        }
+        await removeManagedSave(dom);
+      }
+      await undefineDomain(this.ctx, dom);
+    });
   }
 
   /** virDomainCreate: start a defined domain (flags: PAUSED); returns the reference with its new id. */
   async domainCreate(ref: DomainRef, flags = 0): Promise<DomainRef> {
     power.checkCreateFlags(flags);
+    this.checkOpen();
+    const dom = this.ctx.registry.resolve(ref);
+    if (!dom.active && (await startFromManagedSave(this.ctx, dom, flags))) return dom.ref();
     return this.domainCreateWithOptions(ref, { paused: (flags & CreateFlags.PAUSED) !== 0 });
   }
 
@@ -519,6 +548,61 @@ export class QemuDriver implements DomainApi {
   /** virDomainSetSchedulerParametersFlags: refused (no cgroup per domain); see scheduler.ts. */
   async domainSetSchedulerParameters(ref: DomainRef, params: TypedParam[], flags = 0): Promise<void> {
     setSchedulerParameters(this.ctx.registry.resolve(ref), params, flags);
+  }
+
+  /** virDomainSaveFlags: see saveDomain (a SAVE async job; domjobinfo shows its progress, domjobabort cancels it). */
+  async domainSave(ref: DomainRef, to: string, dxml?: string, flags = 0): Promise<void> {
+    this.checkOpen();
+    checkSaveFlags(flags, 'virDomainSaveFlags');
+    const dom = this.ctx.registry.resolve(ref);
+    const replacement = dxml === undefined ? undefined : parseDomainXml(dxml);
+    await power.runAsyncDomainJob(this.ctx, dom, { kind: AsyncJob.SAVE }, this.ctx.jobWaitMs, (job) =>
+      saveDomain(this.ctx, dom, job, resolve(to), { replacement, flags }),
+    );
+  }
+
+  /** virDomainRestoreFlags: see restoreDomain. */
+  async domainRestore(from: string, dxml?: string, flags = 0): Promise<void> {
+    this.checkOpen();
+    checkSaveFlags(flags, 'virDomainRestoreFlags');
+    await restoreDomain(this.ctx, resolve(from), { dxml, flags, waitMs: this.ctx.jobWaitMs });
+  }
+
+  /** virDomainSaveImageGetXMLDesc: the XML in a save image's header (stored without secrets). */
+  async domainSaveImageGetXMLDesc(file: string, _flags = 0): Promise<string> {
+    return (await readSaveImageHeader(resolve(file))).xml;
+  }
+
+  /** virDomainSaveImageDefineXML: the image rewritten with `dxml` (same name and uuid) and its state. */
+  async domainSaveImageDefineXML(file: string, dxml: string, flags = 0): Promise<void> {
+    checkSaveFlags(flags, 'virDomainSaveImageDefineXML');
+    await defineSaveImageXml(resolve(file), dxml, flags);
+  }
+
+  /** virDomainManagedSave: see managedSaveDomain. */
+  async domainManagedSave(ref: DomainRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await managedSaveDomain(this.ctx, this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainHasManagedSaveImage. */
+  async domainHasManagedSaveImage(ref: DomainRef, _flags = 0): Promise<boolean> {
+    return hasManagedSaveImage(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainManagedSaveRemove. */
+  async domainManagedSaveRemove(ref: DomainRef, _flags = 0): Promise<void> {
+    await this.withJob(ref, 'managed-save-remove', (dom) => removeManagedSave(dom));
+  }
+
+  /** virDomainManagedSaveGetXMLDesc. */
+  async domainManagedSaveGetXMLDesc(ref: DomainRef, _flags = 0): Promise<string> {
+    return readManagedSaveXml(this.ctx.registry.resolve(ref));
+  }
+
+  /** virDomainManagedSaveDefineXML. */
+  async domainManagedSaveDefineXML(ref: DomainRef, dxml?: string, flags = 0): Promise<void> {
+    await this.withJob(ref, 'managed-save-define', (dom) => defineManagedSaveXml(dom, dxml, flags));
   }
 
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */

@@ -43,14 +43,15 @@ export function checkPowerFlags(op: 'shutdown' | 'reboot', flags: number): void 
   );
 }
 
-/** Start flags: only PAUSED is implemented. */
+/** Start flags: PAUSED, and BYPASS_CACHE and FORCE_BOOT for a managed save image. */
 export function checkCreateFlags(flags: number): void {
-  if ((flags & ~CreateFlags.PAUSED) === 0) return;
-  throw new TsvirtError('ERR_NOT_SUPPORTED', `start flags ${flags} are not supported; only paused (1) is`, {
-    field: 'flags',
-    value: flags,
-    expected: '0 or 1',
-  });
+  const known = CreateFlags.PAUSED | CreateFlags.BYPASS_CACHE | CreateFlags.FORCE_BOOT;
+  if ((flags & ~known) === 0) return;
+  throw new TsvirtError(
+    'ERR_NOT_SUPPORTED',
+    `start flags ${flags} are not supported; only paused (1), bypass-cache (4) and force-boot (8) are`,
+    { field: 'flags', value: flags, expected: 'a mask of 1, 4 and 8' },
+  );
 }
 
 /** Press the ACPI power button; returns once sent (the guest decides when it stops). */

@@ -1,3 +1,4 @@
+import { hasManagedSaveImage } from './managed-save-image.js';
 import { DomainState, type DomainRef } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { ListFlags } from '../api/domain-enums.js';
@@ -113,11 +114,11 @@ export function matchesListFlags(dom: DomainObject, flags: number): boolean {
       [ListFlags.AUTOSTART, dom.autostart],
       [ListFlags.NO_AUTOSTART, !dom.autostart],
     ],
-    // tsvirt keeps no managed save images and no snapshots.
     [
-      [ListFlags.MANAGEDSAVE, false],
-      [ListFlags.NO_MANAGEDSAVE, true],
+      [ListFlags.MANAGEDSAVE, hasManagedSaveImage(dom)],
+      [ListFlags.NO_MANAGEDSAVE, !hasManagedSaveImage(dom)],
     ],
+    // tsvirt keeps no snapshots yet.
     [
       [ListFlags.HAS_SNAPSHOT, false],
       [ListFlags.NO_SNAPSHOT, true],

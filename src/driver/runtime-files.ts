@@ -29,6 +29,8 @@ export interface DomainPaths {
   log: string;
   /** log/qemu/NAME.serial.log: what the guest wrote to its first serial port. */
   serialLog: string;
+  /** lib/qemu/save/NAME.save: the managed save image (virDomainManagedSave), when there is one. */
+  managedSave: string;
 }
 
 /** The folders of a driver root. */
@@ -37,6 +39,8 @@ export interface RootDirs {
   autostart: string;
   run: string;
   log: string;
+  /** lib/qemu/save: managed save images (0700: they hold guests' memory). */
+  save: string;
   /** run/driver.lock: the root lock. */
   lockFile: string;
   /** run/next-domain-id: the next id to hand out, so that ids keep increasing across restarts. */
@@ -50,6 +54,7 @@ export function buildRootDirs(root: string): RootDirs {
     autostart: join(root, 'etc', 'qemu', 'autostart'),
     run: join(root, 'run', 'qemu'),
     log: join(root, 'log', 'qemu'),
+    save: join(root, 'lib', 'qemu', 'save'),
     lockFile: join(root, 'run', 'driver.lock'),
     nextIdFile: join(root, 'run', 'next-domain-id'),
   };
@@ -71,6 +76,7 @@ export function buildDomainPaths(dirs: RootDirs, name: string): DomainPaths {
     vncSocket: join(chanDir, 'vnc.sock'),
     log: join(dirs.log, `${name}.log`),
     serialLog: join(dirs.log, `${name}.serial.log`),
+    managedSave: join(dirs.save, `${name}.save`),
   };
 }
 
@@ -89,6 +95,8 @@ export async function ensureRootDirs(dirs: RootDirs): Promise<void> {
   await ensureDirMode(dirs.run, 0o711);
   await ensureDirMode(dirname(dirs.log), 0o711);
   await ensureDirMode(dirs.log, 0o711);
+  await ensureDirMode(dirname(dirs.save), 0o700);
+  await ensureDirMode(dirs.save, 0o700);
 }
 
 /**

@@ -21,7 +21,7 @@ import { releaseResources } from './guest-resources.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
-export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed';
+export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved';
 
 /** Stop kind → [virDomainShutoffReason, virDomainEventStoppedDetailType or undefined for no event]. */
 const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
@@ -31,6 +31,8 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
   crashed: [ShutoffReason.CRASHED, StoppedDetail.FAILED],
   // A start that failed: never reported as started, so no event.
   failed: [ShutoffReason.FAILED, undefined],
+  // A save wrote the guest's state to a file, then stopped qemu.
+  saved: [ShutoffReason.SAVED, StoppedDetail.SAVED],
 };
 
 /** Queue a lifecycle event of `dom`. */

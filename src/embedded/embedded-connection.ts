@@ -213,6 +213,21 @@ export class EmbeddedConnection implements Connection {
     this.qemu.domainGetSchedulerParameters(...a);
   domainSetSchedulerParameters: DomainApi['domainSetSchedulerParameters'] = (...a) =>
     this.qemu.domainSetSchedulerParameters(...a);
+  domainSave: DomainApi['domainSave'] = (...a) => this.qemu.domainSave(...a);
+  domainRestore: DomainApi['domainRestore'] = (...a) => this.qemu.domainRestore(...a);
+  domainSaveImageGetXMLDesc: DomainApi['domainSaveImageGetXMLDesc'] = (...a) =>
+    this.qemu.domainSaveImageGetXMLDesc(...a);
+  domainSaveImageDefineXML: DomainApi['domainSaveImageDefineXML'] = (...a) =>
+    this.qemu.domainSaveImageDefineXML(...a);
+  domainManagedSave: DomainApi['domainManagedSave'] = (...a) => this.qemu.domainManagedSave(...a);
+  domainHasManagedSaveImage: DomainApi['domainHasManagedSaveImage'] = (...a) =>
+    this.qemu.domainHasManagedSaveImage(...a);
+  domainManagedSaveRemove: DomainApi['domainManagedSaveRemove'] = (...a) =>
+    this.qemu.domainManagedSaveRemove(...a);
+  domainManagedSaveGetXMLDesc: DomainApi['domainManagedSaveGetXMLDesc'] = (...a) =>
+    this.qemu.domainManagedSaveGetXMLDesc(...a);
+  domainManagedSaveDefineXML: DomainApi['domainManagedSaveDefineXML'] = (...a) =>
+    this.qemu.domainManagedSaveDefineXML(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
   domainOpenGraphicsFD: DomainApi['domainOpenGraphicsFD'] = (...a) => this.qemu.domainOpenGraphicsFD(...a);

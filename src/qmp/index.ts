@@ -6,3 +6,4 @@ export type { QmpMessage } from './codec.js';
 export { QMP_TIMEOUTS_MS, QMP_PROBE_TIMEOUT_MS, resolveTimeoutMs } from './timeouts.js';
 export * from './commands.js';
 export * from './chardev-commands.js';
+export * from './migration.js';

@@ -36,6 +36,11 @@ export const QMP_TIMEOUTS_MS = {
   'inject-nmi': 5_000,
   /** Resizing may allocate on slow storage. */
   block_resize: 60_000,
+  /** migrate and migrate-incoming answer once the job is set up; query-migrate never waits. */
+  migrate: 10_000,
+  'migrate-incoming': 10_000,
+  migrate_cancel: 10_000,
+  'query-migrate': 5_000,
 } as const satisfies Record<string, number>;
 
 /** Default bound on the liveness check (query-status) sent after a command times out. */

@@ -1,6 +1,6 @@
 /**
  * Catalogue: domain queries virsh makes that tsvirt answers with fixed values, because it keeps no
- * managed-save images, snapshots, security labels or taint messages. Each still fails for a domain
+ * snapshots, security labels or taint messages. Each still fails for a domain
  * that does not exist.
  */
 import { Limit } from '../../remote/protocol.js';
@@ -24,8 +24,6 @@ export const domainGetSecurityLabelRet = xdrStruct({
   label: xdrCharVar(Limit.SECURITY_LABEL_MAX),
   enforcing: xdrInt,
 });
-/** remote_domain_has_managed_save_image_ret. */
-export const hasManagedSaveRet = xdrStruct({ result: xdrInt });
 /** remote_domain_get_messages_ret. */
 export const domainGetMessagesRet = xdrStruct({
   msgs: xdrArray(xdrNonnullString, Limit.DOMAIN_MESSAGES_MAX),
@@ -53,15 +51,6 @@ function fixedAnswer<const N extends number, A extends { dom: DomainRef }, R>(
 
 /** Fixed-answer domain procedures. */
 export const domainFixedAnswerEntries = [
-  fixedAnswer(
-    P.DOMAIN_HAS_MANAGED_SAVE_IMAGE,
-    'virDomainHasManagedSaveImage',
-    domFlagsArgs,
-    hasManagedSaveRet,
-    () => ({
-      result: 0,
-    }),
-  ),
   fixedAnswer(P.DOMAIN_SNAPSHOT_NUM, 'virDomainSnapshotNum', domFlagsArgs, numRet, () => ({ num: 0 })),
   fixedAnswer(
     P.DOMAIN_GET_SECURITY_LABEL,

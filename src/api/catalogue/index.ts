@@ -15,6 +15,7 @@ import { domainJobEntries } from './domain-jobs.js';
 import { domainMetadataEntries } from './domain-metadata.js';
 import { domainStatsEntries } from './domain-stats.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
+import { domainSaveEntries } from './domain-save.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { networkEntries } from './network.js';
@@ -41,6 +42,7 @@ export const ENTRIES = [
   ...domainMetadataEntries,
   ...domainStatsEntries,
   ...domainFixedAnswerEntries,
+  ...domainSaveEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...networkEntries,

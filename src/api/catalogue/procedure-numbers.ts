@@ -50,6 +50,8 @@ export const Procedure = {
   NETWORK_SET_AUTOSTART: 48, // net; int autostart -> void
   NETWORK_UNDEFINE: 49, // net -> void
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
+  DOMAIN_RESTORE: 54, // remote_nonnull_string from -> void
+  DOMAIN_SAVE: 55, // dom; remote_nonnull_string to -> void
   DOMAIN_GET_SCHEDULER_TYPE: 56, // dom -> string type; int nparams
   DOMAIN_GET_SCHEDULER_PARAMETERS: 57, // dom; int nparams -> typed_param params<16>
   DOMAIN_SET_SCHEDULER_PARAMETERS: 58, // dom; typed_param params<16> -> void
@@ -108,7 +110,9 @@ export const Procedure = {
   STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
   CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
+  DOMAIN_MANAGED_SAVE: 182, // dom; uint flags -> void
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
+  DOMAIN_MANAGED_SAVE_REMOVE: 184, // dom; uint flags -> void
   DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
   DOMAIN_GET_BLOCK_INFO: 194, // dom; string path; uint flags -> uhyper allocation, capacity, physical
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
@@ -130,7 +134,11 @@ export const Procedure = {
   NODE_GET_MEMORY_STATS: 228, // int nparams; int cellNum; uint flags -> node_get_memory_stats params<16>; int nparams
   DOMAIN_GET_VCPU_PIN_INFO: 230, // dom; int ncpumaps; int maplen; uint flags -> opaque cpumaps<>; int num
   DOMAIN_UNDEFINE_FLAGS: 231, // dom; uint flags -> void
+  DOMAIN_SAVE_FLAGS: 232, // dom; string to; remote_string dxml; uint flags -> void
+  DOMAIN_RESTORE_FLAGS: 233, // string from; remote_string dxml; uint flags -> void
   DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
+  DOMAIN_SAVE_IMAGE_GET_XML_DESC: 235, // string file; uint flags -> string xml
+  DOMAIN_SAVE_IMAGE_DEFINE_XML: 236, // string file; string dxml; uint flags -> void
   DOMAIN_BLOCK_STATS_FLAGS: 243, // dom; string path; int nparams; uint flags -> typed_param params<16>; int nparams
   DOMAIN_RESET: 245, // dom; uint flags -> void
   DOMAIN_BLOCK_RESIZE: 251, // dom; string disk; uhyper size; uint flags -> void
@@ -166,6 +174,8 @@ export const Procedure = {
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
+  DOMAIN_MANAGED_SAVE_GET_XML_DESC: 388, // dom; uint flags -> string xml
+  DOMAIN_MANAGED_SAVE_DEFINE_XML: 389, // dom; remote_string dxml; uint flags -> void
   DOMAIN_GET_MESSAGES: 426, // dom; uint flags -> string msgs<2048>
 } as const;
 /** One REMOTE_PROGRAM procedure number. */

@@ -62,11 +62,12 @@ const dominfo: Command = {
     const a = parseVerbArgs(ctx.args, { verb: 'dominfo', positionals: ['domain'] });
     const conn = await ctx.connect();
     const dom = await lookupDomain(conn, req(a, 'domain'));
-    const [osType, info, persistent, autostart] = await Promise.all([
+    const [osType, info, persistent, autostart, managedSave] = await Promise.all([
       conn.domainGetOSType(dom),
       conn.domainGetInfo(dom),
       conn.domainIsPersistent(dom),
       conn.domainGetAutostart(dom),
+      conn.domainHasManagedSaveImage(dom),
     ]);
     if (ctx.json) {
       const state = formatState(info.state);
@@ -80,6 +81,7 @@ const dominfo: Command = {
         usedMemoryKiB: String(info.memoryKiB),
         persistent,
         autostart,
+        managedSave,
       };
       ctx.print(JSON.stringify(body, null, 2));
       return 0;
@@ -99,7 +101,7 @@ const dominfo: Command = {
         ['Used memory', `${info.memoryKiB} KiB`],
         ['Persistent', persistent ? 'yes' : 'no'],
         ['Autostart', autostart ? 'enable' : 'disable'],
-        ['Managed save', 'no'],
+        ['Managed save', managedSave ? 'yes' : 'no'],
       ]) + '\n',
     );
     return 0;

@@ -1,0 +1,48 @@
+/**
+ * Typed wrappers of QMP's migration commands (qapi/migration.json, QEMU 7.2), which save and restore
+ * use to move a guest's state through a socket. The wire name appears once, in each execute() call.
+ */
+import type { QmpClient } from './client.js';
+
+/** How far a migration has got (MigrationInfo), byte counts in bytes. */
+export interface QmpMigrationInfo {
+  /** MigrationStatus: none, setup, active, device, completed, failed, cancelling, cancelled, ... */
+  status: string;
+  ramTotalBytes: number;
+  ramTransferredBytes: number;
+  ramRemainingBytes: number;
+  /** Why it failed, when status is failed. */
+  errorDesc: string | undefined;
+}
+
+/** `migrate {uri}`: start sending the guest's state; returns at once, the job runs in qemu. */
+export async function migrate(c: QmpClient, uri: string): Promise<void> {
+  await c.execute('migrate', { uri });
+}
+
+/** `migrate-incoming {uri}`: a qemu started with `-incoming defer` listens for the state on `uri`. */
+export async function migrateIncoming(c: QmpClient, uri: string): Promise<void> {
+  await c.execute('migrate-incoming', { uri });
+}
+
+/** `migrate_cancel`: stop the outgoing migration; the source guest keeps its state. */
+export async function migrateCancel(c: QmpClient): Promise<void> {
+  await c.execute('migrate_cancel');
+}
+
+/** `query-migrate` → MigrationInfo {status, ram {total, transferred, remaining}, error-desc}. */
+export async function queryMigrate(c: QmpClient): Promise<QmpMigrationInfo> {
+  type Wire = {
+    status?: string;
+    ram?: { total?: number; transferred?: number; remaining?: number };
+    'error-desc'?: string;
+  };
+  const r = await c.execute<Wire>('query-migrate');
+  return {
+    status: r.status ?? 'none',
+    ramTotalBytes: r.ram?.total ?? 0,
+    ramTransferredBytes: r.ram?.transferred ?? 0,
+    ramRemainingBytes: r.ram?.remaining ?? 0,
+    errorDesc: r['error-desc'],
+  };
+}
