@@ -3,6 +3,8 @@ import { consoleCommand } from './console.js';
 import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
+import { domainLiveCommands } from './domain-live.js';
+import { domainInputCommands } from './domain-input.js';
 import { domainMetadataCommands } from './domain-metadata.js';
 import { hostValidateCommand } from './host-validate.js';
 import { versionCommand } from './version.js';
@@ -15,6 +17,8 @@ export const commands: Command[] = [
   ...domainInfoCommands,
   ...domainLifecycleCommands,
   ...domainResourceCommands,
+  ...domainLiveCommands,
+  ...domainInputCommands,
   ...domainMetadataCommands,
   consoleCommand,
   ...poolCommands,
