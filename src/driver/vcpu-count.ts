@@ -125,6 +125,7 @@ async function setLiveVcpus(ctx: DriverContext, dom: DomainObject, count: number
   const plugged = slots.filter((s) => s.slot.qomPath !== undefined);
   try {
     if (count > plugged.length) {
+      checkPluggable(dom, live);
       const free = slots.filter((s) => s.slot.qomPath === undefined).slice(0, count - plugged.length);
       for (const { slot, index } of free) await plugVcpu(qmp, slot, index);
       await pinNewVcpus(dom, live, new Set(free.map((s) => s.index)));
@@ -144,6 +145,19 @@ async function setLiveVcpus(ctx: DriverContext, dom: DomainObject, count: number
 
 async function plugVcpu(qmp: QmpClient, slot: QmpHotpluggableCpu, index: number): Promise<void> {
   await deviceAdd(qmp, { driver: slot.type, id: `vcpu${index}`, ...slot.props });
+}
+
+/**
+ * qemu 7.2 under TCG aborts ("corrupted double-linked list") on a CPU hotplug after a CPU was unplugged
+ * from the same process, whatever the slot or device id; refuse instead of losing the guest.
+ */
+function checkPluggable(dom: DomainObject, live: DomainConfig): void {
+  if (live.type !== 'qemu' || !dom.run?.vcpuUnplugged) return;
+  throw new TsvirtError(
+    'ERR_OPERATION_INVALID',
+    `domain '${dom.name}': qemu under TCG aborts when a vCPU is plugged after one was unplugged; restart the domain, or change the count with --config`,
+    { field: 'nvcpus', value: dom.name, expected: 'no hotplug after an unplug in a TCG domain' },
+  );
 }
 
 /** vCPU 0 stays: qemu and the guest need a boot CPU. */
@@ -167,6 +181,7 @@ export async function refreshLiveVcpus(ctx: DriverContext, dom: DomainObject): P
   const now = (await queryCpusFast(qmp).catch(() => undefined))?.length;
   if (now === undefined) return;
   const before = live.vcpusCurrent;
+  if (now < (before ?? live.vcpus) && dom.run) dom.run.vcpuUnplugged = true;
   setCurrent(live, Math.min(now, live.vcpus), 'live');
   if (live.vcpusCurrent !== before) await saveStatus(ctx, dom);
 }

@@ -149,6 +149,14 @@ describe.skipIf(!usable)('virsh guest actions against a running Linux guest (TCG
     },
   );
 
+  it('refuses a hotplug after an unplug under TCG, where qemu would abort, and keeps the guest', async () => {
+    const r = await vsh('setvcpus', 'lin', '2', '--live');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('qemu under TCG aborts when a vCPU is plugged after one was unplugged');
+    expect(isAlive(pid)).toBe(true);
+    expect((await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim()).toBe('1');
+  });
+
   it('changes the definition with --config and its maximum with --maximum --config', async () => {
     expect((await vsh('setvcpus', 'lin', '3', '--config')).code).toBe(0);
     expect((await vsh('dumpxml', 'lin', '--inactive')).stdout).toMatch(/<vcpu placement='static'>3<\/vcpu>/);
