@@ -8,12 +8,12 @@
 /** virKeycodeSet: the codeset a virDomainSendKey call's keycodes are in. */
 export const KeycodeSet = {
   LINUX: 0, // Linux input event codes (KEY_A = 30)
-  XT: 1, // the original XT scancodes (no extended keys)
+  XT: 1, // libvirt takes it as AT set 1 (its own name for a codeset added by mistake)
   ATSET1: 2, // AT set 1 scancodes; extended keys as 0xe0XX
   ATSET2: 3, // AT set 2 scancodes; extended keys as 0xe0XX
   ATSET3: 4, // AT set 3 scancodes
   OSX: 5, // macOS virtual keycodes (kVK_*)
-  XT_KBD: 6, // the Linux xtkbd driver's scancodes: XT, extended keys as 0x80 | code
+  XT_KBD: 6, // Linux's raw XT codes: set 1, extended keys (0xe0XX) as 0x100 | XX
   USB: 7, // USB HID keyboard usages
   WIN32: 8, // Windows virtual-key codes (VK_*)
   QNUM: 9, // QEMU's numbers: set 1 with 0xe0XX as 0x80 | XX
@@ -36,7 +36,10 @@ export const CODESET_NAMES = [
 /** REMOTE_DOMAIN_SEND_KEY_MAX: keycodes one call may carry. */
 export const SEND_KEY_MAX = 16;
 
-/** One key: Linux name and code, set 1 and set 2 scancodes, USB usage, and the win32 and macOS keys. */
+/**
+ * One key: Linux name and code, set 1 and set 2 scancodes, USB usage, and the win32 and macOS keys (a
+ * macOS key with no name has '' as its name).
+ */
 type Row = readonly [
   linuxName: string,
   linux: number,
@@ -148,8 +151,8 @@ const OTHER_ROWS: readonly Row[] = [
   ['KEY_KP3', 81, 0x51, 0x7a, 91, ['VK_NUMPAD3', 0x63], ['ANSI_Keypad3', 0x55]],
   ['KEY_KP0', 82, 0x52, 0x70, 98, ['VK_NUMPAD0', 0x60], ['ANSI_Keypad0', 0x52]],
   ['KEY_KPDOT', 83, 0x53, 0x71, 99, ['VK_DECIMAL', 0x6e], ['ANSI_KeypadDecimal', 0x41]],
-  ['KEY_102ND', 86, 0x56, 0x61, 100, ['VK_OEM_102', 0xe2]],
-  ['KEY_SYSRQ', 99, 0x54, 0x84, 70, ['VK_SNAPSHOT', 0x2c]],
+  ['KEY_102ND', 86, 0x56, 0x61, 100, ['VK_OEM_102', 0xe2], ['ISO_Section', 0x0a]],
+  ['KEY_SYSRQ', 99, 0x54, 0x7f, 70, ['VK_SNAPSHOT', 0x2c]],
   ['KEY_KPENTER', 96, 0xe01c, 0xe05a, 88, undefined, ['ANSI_KeypadEnter', 0x4c]],
   ['KEY_RIGHTCTRL', 97, 0xe01d, 0xe014, 228, ['VK_RCONTROL', 0xa3], ['RightControl', 0x3e]],
   ['KEY_KPSLASH', 98, 0xe035, 0xe04a, 84, ['VK_DIVIDE', 0x6f], ['ANSI_KeypadDivide', 0x4b]],
@@ -162,19 +165,31 @@ const OTHER_ROWS: readonly Row[] = [
   ['KEY_END', 107, 0xe04f, 0xe069, 77, ['VK_END', 0x23], ['End', 0x77]],
   ['KEY_DOWN', 108, 0xe050, 0xe072, 81, ['VK_DOWN', 0x28], ['DownArrow', 0x7d]],
   ['KEY_PAGEDOWN', 109, 0xe051, 0xe07a, 78, ['VK_NEXT', 0x22], ['PageDown', 0x79]],
-  ['KEY_INSERT', 110, 0xe052, 0xe070, 73, ['VK_INSERT', 0x2d], ['Help', 0x72]],
+  ['KEY_INSERT', 110, 0xe052, 0xe070, 73, ['VK_INSERT', 0x2d]],
   ['KEY_DELETE', 111, 0xe053, 0xe071, 76, ['VK_DELETE', 0x2e], ['ForwardDelete', 0x75]],
   ['KEY_LEFTMETA', 125, 0xe05b, 0xe01f, 227, ['VK_LWIN', 0x5b], ['Command', 0x37]],
-  ['KEY_RIGHTMETA', 126, 0xe05c, 0xe027, 231, ['VK_RWIN', 0x5c]],
-  ['KEY_COMPOSE', 127, 0xe05d, 0xe02f, 101, ['VK_APPS', 0x5d]],
+  ['KEY_RIGHTMETA', 126, 0xe05c, 0xe027, 231, ['VK_RWIN', 0x5c], ['RightCommand', 0x36]],
+  ['KEY_COMPOSE', 127, 0xe05d, 0xe02f, 101, ['VK_APPS', 0x5d], ['', 0x6e]],
 ];
 
 /** Every row, built once. */
 const ROWS: readonly Row[] = [...buildGeneratedRows(), ...OTHER_ROWS];
 
+/** win32's side-less virtual keys, taken as the left key (VK_CONTROL as VK_LCONTROL): name, code, Linux code. */
+const WIN32_GENERIC_KEYS: readonly (readonly [string, number, number])[] = [
+  ['VK_SHIFT', 0x10, 42],
+  ['VK_CONTROL', 0x11, 29],
+  ['VK_MENU', 0x12, 56],
+];
+
 /** qnum of a set 1 scancode: 0xe0XX becomes 0x80 | XX. */
 function set1ToQnum(set1: number): number {
   return set1 > 0xff ? 0x80 | (set1 & 0x7f) : set1;
+}
+
+/** Linux's raw XT code (xt_kbd) of a set 1 scancode: 0xe0XX becomes 0x100 | XX. */
+function set1ToXtKbd(set1: number): number {
+  return set1 > 0xff ? 0x100 | (set1 & 0x7f) : set1;
 }
 
 /** A row's keycode in `codeset`, or undefined where that codeset has no such key. */
@@ -184,10 +199,10 @@ function codeOf(row: Row, codeset: number): number | undefined {
     case KeycodeSet.LINUX:
       return linux;
     case KeycodeSet.XT:
-    case KeycodeSet.XT_KBD:
-      return set1 > 0xff ? (codeset === KeycodeSet.XT ? undefined : set1ToQnum(set1)) : set1;
     case KeycodeSet.ATSET1:
       return set1;
+    case KeycodeSet.XT_KBD:
+      return set1ToXtKbd(set1);
     case KeycodeSet.ATSET2:
       return set2;
     case KeycodeSet.OSX:
@@ -216,7 +231,8 @@ export function parseCodesetName(name: string): number | undefined {
 
 /** `keycode` of `from` in codeset `to`, or undefined when either codeset lacks the key. */
 export function translateKeycode(from: number, to: number, keycode: number): number | undefined {
-  const row = ROWS.find((r) => codeOf(r, from) === keycode);
+  const generic = from === KeycodeSet.WIN32 ? WIN32_GENERIC_KEYS.find((k) => k[1] === keycode) : undefined;
+  const row = generic ? ROWS.find((r) => r[1] === generic[2]) : ROWS.find((r) => codeOf(r, from) === keycode);
   return row === undefined ? undefined : codeOf(row, to);
 }
 
@@ -225,6 +241,11 @@ export function translateKeycode(from: number, to: number, keycode: number): num
  * os_x; other codesets have no names. Undefined for an unknown name.
  */
 export function keycodeOfName(codeset: number, name: string): number | undefined {
+  if (name === '') return undefined;
+  if (codeset === KeycodeSet.WIN32) {
+    const generic = WIN32_GENERIC_KEYS.find((k) => k[0] === name);
+    if (generic) return generic[1];
+  }
   for (const row of ROWS) {
     if (codeset === KeycodeSet.LINUX && row[0] === name) return row[1];
     if (codeset === KeycodeSet.WIN32 && row[5]?.[0] === name) return row[5][1];

@@ -8,6 +8,8 @@ export interface VerbSpec {
   positionals: string[];
   flags?: string[];
   options?: string[];
+  /** Name under which positionals after the named ones are kept (send-key's keycodes); absent, they are refused. */
+  variadic?: string;
 }
 
 /** Parsed verb arguments: named positionals, flags and option values. */
@@ -15,6 +17,8 @@ export interface VerbArgs {
   pos: Record<string, string | undefined>;
   flags: Set<string>;
   opts: Record<string, string | undefined>;
+  /** The positionals after the named ones, when the spec has `variadic`. */
+  rest: string[];
 }
 
 /**
@@ -40,7 +44,7 @@ export function parseVerbArgs(args: string[], spec: VerbSpec): VerbArgs {
   const rest = [...parsed.positionals];
   const pos: Record<string, string | undefined> = {};
   for (const name of names) pos[name] = (values[name] as string | undefined) ?? rest.shift();
-  if (rest.length > 0) {
+  if (rest.length > 0 && spec.variadic === undefined) {
     throw new TsvirtError('ERR_INVALID_ARG', `unexpected data '${rest[0]}'`, {
       verb: spec.verb,
       value: rest[0],
@@ -57,7 +61,7 @@ export function parseVerbArgs(args: string[], spec: VerbSpec): VerbArgs {
   const flags = new Set((spec.flags ?? []).filter((f) => values[f] === true));
   const opts: Record<string, string | undefined> = {};
   for (const o of spec.options ?? []) opts[o] = values[o] as string | undefined;
-  return { pos, flags, opts };
+  return { pos, flags, opts, rest: spec.variadic === undefined ? [] : rest };
 }
 
 /** The value of a required positional (parseVerbArgs has checked it is there). */

@@ -41,6 +41,8 @@ export interface DomainRuntime {
   balloonKiB: number | undefined;
   /** Set while QMP does not answer: the state to come back to when it does. */
   hungFrom: { state: DomainStateValue; reason: number } | undefined;
+  /** A vCPU was unplugged from this qemu (qemu 7.2 under TCG aborts on a later hotplug). */
+  vcpuUnplugged: boolean;
 }
 
 /** A runtime record for a qemu process that was just spawned or found. */
@@ -65,6 +67,7 @@ export function buildRuntime(facts: {
     serialPtys: [],
     balloonKiB: undefined,
     hungFrom: undefined,
+    vcpuUnplugged: false,
   };
 }
 

@@ -3,7 +3,6 @@
  * the qemu user owns), opened, then deleted; the open file is the stream the caller reads.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -63,7 +62,8 @@ export async function takeScreenshot(dom: DomainObject, screen: number, flags: n
       ...(screen === 0 || video.alias === undefined ? {} : { device: video.alias, head }),
     });
     const handle = await open(file, 'r');
-    return { mime: SCREENSHOT_MIME, stream: createReadStream('', { fd: handle.fd, autoClose: true }) };
+    // The handle's own stream closes the handle; a stream on its bare fd leaves it to be closed twice.
+    return { mime: SCREENSHOT_MIME, stream: handle.createReadStream() };
   } finally {
     await unlink(file).catch(() => undefined);
   }

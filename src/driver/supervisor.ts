@@ -15,6 +15,8 @@ import type { DriverContext } from './context.js';
 import type { DomainObject, DomainRuntime } from './domain-object.js';
 import { isQemuOfDomain, waitForExit } from './proc.js';
 import { mapRunStatus } from './state-machine.js';
+import { refreshLiveVcpus } from './vcpu-count.js';
+import { isCpuDeletedEvent, isCpuEjectReport } from './vcpu-unplug.js';
 import { markPaused, markResumed, markShuttingDown, markStopped, saveStatus } from './transitions.js';
 
 /** QMP events that need no action here (named so that only unknown ones are logged). */
@@ -148,6 +150,13 @@ async function onQmpEvent(
       return markResumed(ctx, dom);
     case 'BALLOON_CHANGE':
       return; // trackBalloon's
+    case 'DEVICE_DELETED':
+    case 'ACPI_DEVICE_OST':
+      // A CPU ejected, perhaps after its unplug call gave up waiting: the live count follows qemu.
+      if (isCpuDeletedEvent(e) || isCpuEjectReport(e)) return refreshLiveVcpus(ctx, dom);
+      if (e.event === 'ACPI_DEVICE_OST')
+        ctx.log(`domain '${dom.name}': QMP event ${e.event} ${JSON.stringify(e.data)}`);
+      return;
     default:
       if (!QUIET_EVENTS.has(e.event))
         ctx.log(`domain '${dom.name}': QMP event ${e.event} ${JSON.stringify(e.data)}`);

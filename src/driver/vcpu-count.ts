@@ -7,7 +7,6 @@ import type { DomainConfig } from '../domain/index.js';
 import { setThreadAffinity } from '../kvm/affinity.js';
 import {
   deviceAdd,
-  deviceDel,
   queryCpusFast,
   queryHotpluggableCpus,
   type QmpClient,
@@ -20,12 +19,7 @@ import { resolveImpact } from './impact.js';
 import { requireMonitor } from './power.js';
 import { checkAction } from './state-machine.js';
 import { saveConfig, saveStatus } from './transitions.js';
-
-/**
- * How long an unplug waits for the guest to eject the CPU (DEVICE_DELETED). libvirt waits 5 s; a TCG
- * guest's ACPI eject took 5-8 s on the test machines, so tsvirt waits longer.
- */
-export const VCPU_UNPLUG_WAIT_MS = 20_000;
+import { unplugVcpu } from './vcpu-unplug.js';
 
 /** Set the vCPU count: LIVE (hotplug), CONFIG (<vcpu current>), MAXIMUM with CONFIG (<vcpu>). */
 export async function setVcpus(
@@ -131,18 +125,21 @@ async function setLiveVcpus(ctx: DriverContext, dom: DomainObject, count: number
   const plugged = slots.filter((s) => s.slot.qomPath !== undefined);
   try {
     if (count > plugged.length) {
+      checkPluggable(dom, live);
       const free = slots.filter((s) => s.slot.qomPath === undefined).slice(0, count - plugged.length);
       for (const { slot, index } of free) await plugVcpu(qmp, slot, index);
       await pinNewVcpus(dom, live, new Set(free.map((s) => s.index)));
     } else {
       const extra = plugged.slice(count).reverse();
-      for (const { slot, index } of extra) await unplugVcpu(dom, qmp, slot, index);
+      for (const { slot, index } of extra) {
+        checkUnpluggable(dom, index);
+        const path = slot.qomPath as string;
+        await unplugVcpu(dom.name, qmp, { path, id: path.slice(path.lastIndexOf('/') + 1), index });
+      }
     }
   } finally {
     // What qemu has now, whether or not every step succeeded.
-    const now = (await queryCpusFast(qmp).catch(() => undefined))?.length;
-    if (now !== undefined) setCurrent(live, Math.min(now, live.vcpus), 'live');
-    await saveStatus(ctx, dom);
+    await refreshLiveVcpus(ctx, dom);
   }
 }
 
@@ -150,37 +147,43 @@ async function plugVcpu(qmp: QmpClient, slot: QmpHotpluggableCpu, index: number)
   await deviceAdd(qmp, { driver: slot.type, id: `vcpu${index}`, ...slot.props });
 }
 
-/** device_del, then the guest's eject: DEVICE_DELETED names the CPU's QOM path. */
-async function unplugVcpu(
-  dom: DomainObject,
-  qmp: QmpClient,
-  slot: QmpHotpluggableCpu,
-  index: number,
-): Promise<void> {
-  const path = slot.qomPath as string;
-  if (index === 0) {
-    throw new TsvirtError('ERR_OPERATION_INVALID', `vCPU 0 of domain '${dom.name}' cannot be unplugged`, {
-      field: 'nvcpus',
-      value: index,
-      expected: 'at least 1 vCPU left',
-    });
-  }
-  const deleted = qmp.waitForEvent('DEVICE_DELETED', {
-    match: (data) => data['path'] === path,
-    timeoutMs: VCPU_UNPLUG_WAIT_MS,
+/**
+ * qemu 7.2 under TCG aborts ("corrupted double-linked list") on a CPU hotplug after a CPU was unplugged
+ * from the same process, whatever the slot or device id; refuse instead of losing the guest.
+ */
+function checkPluggable(dom: DomainObject, live: DomainConfig): void {
+  if (live.type !== 'qemu' || !dom.run?.vcpuUnplugged) return;
+  throw new TsvirtError(
+    'ERR_OPERATION_INVALID',
+    `domain '${dom.name}': qemu under TCG aborts when a vCPU is plugged after one was unplugged; restart the domain, or change the count with --config`,
+    { field: 'nvcpus', value: dom.name, expected: 'no hotplug after an unplug in a TCG domain' },
+  );
+}
+
+/** vCPU 0 stays: qemu and the guest need a boot CPU. */
+function checkUnpluggable(dom: DomainObject, index: number): void {
+  if (index !== 0) return;
+  throw new TsvirtError('ERR_OPERATION_INVALID', `vCPU 0 of domain '${dom.name}' cannot be unplugged`, {
+    field: 'nvcpus',
+    value: index,
+    expected: 'at least 1 vCPU left',
   });
-  deleted.catch(() => undefined);
-  await deviceDel(qmp, path);
-  try {
-    await deleted;
-  } catch (err) {
-    throw new TsvirtError(
-      'ERR_OPERATION_FAILED',
-      `domain '${dom.name}': vcpu unplug request timed out after ${VCPU_UNPLUG_WAIT_MS} ms (vCPU ${index}); the guest did not eject it, check the guest`,
-      { domain: dom.name, vcpu: index },
-      { cause: err },
-    );
-  }
+}
+
+/**
+ * Set the live definition's vCPU count to what qemu has (query-cpus-fast), and save the status: after a
+ * hotplug step, and when a guest ejects a CPU late (after its unplug call timed out).
+ */
+export async function refreshLiveVcpus(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  const qmp = dom.run?.qmp;
+  const live = dom.liveDef;
+  if (!qmp || !live) return;
+  const now = (await queryCpusFast(qmp).catch(() => undefined))?.length;
+  if (now === undefined) return;
+  const before = live.vcpusCurrent;
+  if (now < (before ?? live.vcpus) && dom.run) dom.run.vcpuUnplugged = true;
+  setCurrent(live, Math.min(now, live.vcpus), 'live');
+  if (live.vcpusCurrent !== before) await saveStatus(ctx, dom);
 }
 
 /** Hot-plugged vCPU threads take their <vcpupin>, else <vcpu cpuset>, as started ones would. */

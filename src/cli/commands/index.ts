@@ -3,6 +3,8 @@ import { consoleCommand } from './console.js';
 import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
+import { domainLiveCommands } from './domain-live.js';
+import { domainInputCommands } from './domain-input.js';
 import { domainMetadataCommands } from './domain-metadata.js';
 import { domainStatsCommands } from './domain-stats.js';
 import { hostValidateCommand } from './host-validate.js';
@@ -16,6 +18,8 @@ export const commands: Command[] = [
   ...domainInfoCommands,
   ...domainLifecycleCommands,
   ...domainResourceCommands,
+  ...domainLiveCommands,
+  ...domainInputCommands,
   ...domainMetadataCommands,
   ...domainStatsCommands,
   consoleCommand,

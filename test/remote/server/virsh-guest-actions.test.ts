@@ -60,7 +60,7 @@ describe.skipIf(!usable)('virsh guest actions against a running Linux guest (TCG
     <video><model type='vga'/></video>`;
     const xml = buildLinuxXml('lin', guests, {
       append: 'tsvirt.shell=1',
-      vcpus: { current: 1, max: 2 },
+      vcpus: { current: 1, max: 3 },
       devices,
     });
     await srv.conn.domainCreate(await srv.conn.domainDefineXML(xml));
@@ -79,33 +79,33 @@ describe.skipIf(!usable)('virsh guest actions against a running Linux guest (TCG
     if (pid) expect(isAlive(pid)).toBe(false);
   }, 30_000);
 
-  it('starts a guest with fewer vCPUs than its maximum as -smp 1,maxcpus=2', async () => {
+  it('starts a guest with fewer vCPUs than its maximum as -smp 1,maxcpus=3', async () => {
     const log = await readFile(join(srv.root, 'log', 'qemu', 'lin.log'), 'utf8');
-    expect(log).toContain('-smp 1,maxcpus=2');
+    expect(log).toContain('-smp 1,maxcpus=3');
     expect((await shell.run('cat /sys/devices/system/cpu/present')).trim()).toBe('0');
   });
 
-  it('plugs a vCPU live with setvcpus; the guest sees it, and dominfo and vcpuinfo count it', async () => {
-    const r = await vsh('setvcpus', 'lin', '2', '--live');
+  it('plugs vCPUs live with setvcpus; the guest sees them, and dominfo and vcpuinfo count them', async () => {
+    const r = await vsh('setvcpus', 'lin', '3', '--live');
     expect([r.code, r.stderr]).toEqual([0, '']);
     await waitUntil(
-      async () => (await shell.run('cat /sys/devices/system/cpu/present')).trim() === '0-1',
+      async () => (await shell.run('cat /sys/devices/system/cpu/present')).trim() === '0-2',
       20_000,
-      'cpu 1 present in the guest',
+      'cpus 1 and 2 present in the guest',
     );
     await shell.run('echo 1 > /sys/devices/system/cpu/cpu1/online');
     expect((await shell.run('cat /sys/devices/system/cpu/online')).trim()).toBe('0-1');
-    expect((await vsh('dominfo', 'lin')).stdout).toMatch(/CPU\(s\):\s+2\n/);
-    expect((await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim()).toBe('2');
+    expect((await vsh('dominfo', 'lin')).stdout).toMatch(/CPU\(s\):\s+3\n/);
+    expect((await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim()).toBe('3');
     const info = (await vsh('vcpuinfo', 'lin')).stdout;
-    expect(info.match(/^VCPU:/gm)?.length).toBe(2);
+    expect(info.match(/^VCPU:/gm)?.length).toBe(3);
   });
 
   it('refuses more vCPUs than the maximum, and a live maximum, as libvirt does', async () => {
-    const over = await vsh('setvcpus', 'lin', '3', '--live');
+    const over = await vsh('setvcpus', 'lin', '4', '--live');
     expect(over.code).toBe(1);
     expect(over.stderr).toContain(
-      'requested vcpus is greater than max allowable vcpus for the live domain: 3 > 2',
+      'requested vcpus is greater than max allowable vcpus for the live domain: 4 > 3',
     );
     // virsh itself wants --config with --maximum; the server refuses the live part.
     const max = await vsh('setvcpus', 'lin', '4', '--maximum', '--config', '--live');
@@ -114,21 +114,53 @@ describe.skipIf(!usable)('virsh guest actions against a running Linux guest (TCG
   });
 
   it(
-    'unplugs a vCPU with plain setvcpus (the live call); the guest ejects it',
+    'times out the unplug of a paused guest with the count qemu has, and follows the eject that comes late',
+    { timeout: 60_000 },
+    async () => {
+      expect((await vsh('suspend', 'lin')).code).toBe(0);
+      const r = await virsh(srv.unixUri, ['setvcpus', 'lin', '2', '--live'], { timeoutMs: 40_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('vcpu unplug request timed out after 10000 ms (vCPU 2)');
+      // qemu still has the CPU: the live count and XML say so.
+      expect((await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim()).toBe('3');
+      expect((await vsh('dumpxml', 'lin')).stdout).toMatch(/<vcpu placement='static'>3<\/vcpu>/);
+      // Running again, the guest handles the pending eject request; the live count follows.
+      expect((await vsh('resume', 'lin')).code).toBe(0);
+      await waitUntil(
+        async () => (await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim() === '2',
+        20_000,
+        'the late eject counted',
+      );
+      expect((await vsh('dumpxml', 'lin')).stdout).toMatch(/<vcpu placement='static' current='2'>3<\/vcpu>/);
+      expect((await shell.run('cat /sys/devices/system/cpu/present')).trim()).toBe('0-1');
+    },
+  );
+
+  it(
+    'unplugs an online vCPU with plain setvcpus (the live call); the guest offlines and ejects it',
     { timeout: 45_000 },
     async () => {
-      // This guest kernel ejects only a CPU it has taken offline (an online one times out the unplug).
-      await shell.run('echo 0 > /sys/devices/system/cpu/cpu1/online');
+      expect((await shell.run('cat /sys/devices/system/cpu/online')).trim()).toBe('0-1');
       const r = await virsh(srv.unixUri, ['setvcpus', 'lin', '1'], { timeoutMs: 40_000 });
       expect([r.code, r.stderr]).toEqual([0, '']);
       expect((await shell.run('cat /sys/devices/system/cpu/present')).trim()).toBe('0');
       expect((await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim()).toBe('1');
+      expect((await vsh('dumpxml', 'lin')).stdout).toMatch(/<vcpu placement='static' current='1'>3<\/vcpu>/);
     },
   );
 
+  it('refuses a hotplug after an unplug under TCG, where qemu would abort, and keeps the guest', async () => {
+    const r = await vsh('setvcpus', 'lin', '2', '--live');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('qemu under TCG aborts when a vCPU is plugged after one was unplugged');
+    expect(isAlive(pid)).toBe(true);
+    expect((await vsh('vcpucount', 'lin', '--live', '--active')).stdout.trim()).toBe('1');
+  });
+
   it('changes the definition with --config and its maximum with --maximum --config', async () => {
+    expect((await vsh('setvcpus', 'lin', '3', '--config')).code).toBe(0);
+    expect((await vsh('dumpxml', 'lin', '--inactive')).stdout).toMatch(/<vcpu placement='static'>3<\/vcpu>/);
     expect((await vsh('setvcpus', 'lin', '2', '--config')).code).toBe(0);
-    expect((await vsh('dumpxml', 'lin', '--inactive')).stdout).toMatch(/<vcpu placement='static'>2<\/vcpu>/);
     expect((await vsh('setvcpus', 'lin', '4', '--maximum', '--config')).code).toBe(0);
     expect((await vsh('dumpxml', 'lin', '--inactive')).stdout).toMatch(
       /<vcpu placement='static' current='2'>4<\/vcpu>/,
