@@ -233,7 +233,7 @@ export class NetworkDriver implements NetworkApi {
     const entry = this.reg.get(net);
     if (!entry.active) return [];
     const leases: NetworkDhcpLease[] = [];
-    for (const part of this.backend.partsFor(entry.def)) {
+    for (const part of this.life.parts(entry.def)) {
       for (const l of (await part.leases?.(entry.def)) ?? []) {
         if (mac !== undefined && l.mac !== mac.toLowerCase()) continue;
         leases.push({
