@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 # What running tsvirt needs: qemu and qemu-img, LVM for logical pools, util-linux's setpriv (qemu runs
 # through it) and prlimit (the daemon's open-file limit). The demo guest is a boot sector of our own.
-RUN_PACKAGES=(qemu-system-x86 qemu-utils lvm2 util-linux)
+# Virtual networks run dnsmasq (their DHCP and DNS) and nftables (their NAT and forwarding).
+RUN_PACKAGES=(qemu-system-x86 qemu-utils lvm2 util-linux dnsmasq-base nftables)
 
 # What only the tests and benchmarks need. New test-only packages go here, one line each with its reason.
 TEST_PACKAGES=(

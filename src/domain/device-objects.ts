@@ -153,6 +153,21 @@ function buildDiskDevice(
   return dev as QemuDeviceObject;
 }
 
+/** qemu's descriptor number of the first tap tsvirtd hands over at spawn (after stdin, stdout, stderr). */
+export const TAP_FD_BASE = 3;
+
+/** Whether a NIC's tap is made by tsvirtd and handed to qemu as a descriptor (bridge and network NICs). */
+export function isTapByFd(
+  nic: InterfaceConfig,
+): nic is Extract<InterfaceConfig, { type: 'bridge' | 'network' }> {
+  return nic.type === 'bridge' || nic.type === 'network';
+}
+
+/** The descriptor number qemu finds the tap of interface `position` at: taps are passed in NIC order. */
+export function findTapFdNumber(config: DomainConfig, position: number): number {
+  return TAP_FD_BASE + config.devices.interfaces.slice(0, position).filter(isTapByFd).length;
+}
+
 /** An interface's netdev (id 'host' + alias) and device (id = alias, on its PCI address). */
 export function buildNicObjects(
   config: DomainConfig,
@@ -165,9 +180,9 @@ export function buildNicObjects(
   const netdev: NetdevObject =
     nic.type === 'user'
       ? { type: 'user', id }
-      : nic.type === 'bridge'
-        ? { type: 'bridge', id, br: nic.bridge }
-        : { type: 'tap', id, ifname: nic.targetDev, script: 'no', downscript: 'no' };
+      : nic.type === 'ethernet'
+        ? { type: 'tap', id, ifname: nic.targetDev, script: 'no', downscript: 'no' }
+        : { type: 'tap', id, fd: String(findTapFdNumber(config, position)) };
   const device: QemuDeviceObject = {
     driver: NIC_QEMU_DEVICES[nic.model],
     ...buildPciPlacement(config, nic.address),

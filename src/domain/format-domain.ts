@@ -197,7 +197,8 @@ function buildInterface(nic: InterfaceConfig): XmlNode {
     [
       el('mac', [['address', nic.mac]]),
       nic.type === 'bridge' && el('source', [['bridge', nic.bridge]]),
-      nic.type === 'ethernet' && el('target', [['dev', nic.targetDev]]),
+      nic.type === 'network' && el('source', [['network', nic.network]]),
+      nic.type !== 'user' && nic.targetDev !== undefined && el('target', [['dev', nic.targetDev]]),
       el('model', [['type', nic.model]]),
       buildBootOrderNode(nic.bootOrder),
       nic.romEnabled === false && el('rom', [['enabled', 'no']]),

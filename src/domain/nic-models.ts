@@ -22,18 +22,17 @@ export function isPcieNicModel(model: InterfaceConfig['model']): boolean {
   return model === 'virtio' || model === 'e1000e';
 }
 
-/** ERR_NOT_SUPPORTED for <interface type='network'>: tsvirt has no virtual networks yet. */
-export function buildNetworkTypeError(el: XmlElement): TsvirtError {
-  const network = el.children.find((c) => c.name === 'source')?.attrs.network;
+/** ERR_NOT_SUPPORTED for `<source portgroup>`: tsvirt's networks have no port groups. */
+export function buildPortgroupError(source: XmlElement): TsvirtError {
   return new TsvirtError(
     'ERR_NOT_SUPPORTED',
-    `${el.path}: <interface type='network'>${network === undefined ? '' : ` (network '${network}')`} is not supported: virtual networks are not available in tsvirt yet; use type='bridge' with <source bridge=.../>, type='user', or virt-install --network none`,
+    `${source.path}: portgroup '${source.attrs.portgroup ?? ''}' is not supported: tsvirt's networks have no port groups; remove the portgroup attribute`,
     {
-      element: 'interface',
-      path: el.path,
-      attribute: 'type',
-      value: 'network',
-      expected: ['user', 'bridge', 'ethernet'],
+      element: 'source',
+      path: source.path,
+      attribute: 'portgroup',
+      value: source.attrs.portgroup,
+      expected: 'no portgroup',
     },
   );
 }

@@ -9,7 +9,7 @@ import { parseCharDev } from './parse-chardev.js';
 import { parseGraphics } from './parse-graphics.js';
 import { isAbsolutePath, parseDisk } from './parse-disk.js';
 import { readBootOrder } from './parse-disk-options.js';
-import { buildNetworkTypeError, NIC_MODELS } from './nic-models.js';
+import { buildPortgroupError, NIC_MODELS } from './nic-models.js';
 import type { CharDevConfig, DevicesConfig, InterfaceConfig } from './types.js';
 
 /** Host interface names (bridges, taps): Linux allows at most 15 bytes. */
@@ -127,12 +127,11 @@ function readMemballoon(parent: ElementReader, els: ElementReader[]): DevicesCon
 
 /** Read one <interface> of type user, bridge or ethernet (a tap named by <target dev=.../>). */
 export function parseInterface(r: ElementReader): InterfaceConfig {
-  if (r.el.attrs.type === 'network') throw buildNetworkTypeError(r.el);
-  const type = r.enumAttr('type', ['user', 'bridge', 'ethernet']);
+  const type = r.enumAttr('type', ['user', 'bridge', 'ethernet', 'network']);
   if (type === undefined)
     throw invalid(r.el, "attribute 'type' is missing", {
       attribute: 'type',
-      expected: 'user, bridge or ethernet',
+      expected: 'user, bridge, network or ethernet',
     });
   const rom = readRom(r.child('rom'));
   const common = { mac: readMac(r.child('mac')), model: readModel(r.child('model')), ...rom };
@@ -140,7 +139,17 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
   if (type === 'bridge') {
     const source = r.child('source');
     if (!source) throw invalid(r.el, 'element <source> is missing', { expected: "<source bridge='br0'/>" });
-    nic = { ...common, type, bridge: readIfname(source, 'bridge') };
+    nic = { ...common, type, bridge: readIfname(source, 'bridge'), ...readTapTarget(r) };
+    source.finish();
+  } else if (type === 'network') {
+    const source = r.child('source');
+    if (!source)
+      throw invalid(r.el, 'element <source> is missing', { expected: "<source network='default'/>" });
+    if (source.el.attrs.portgroup !== undefined) throw buildPortgroupError(source.el);
+    nic = { ...common, type, network: source.requireAttr('network', 'a network name'), ...readTapTarget(r) };
+    // libvirt writes the bridge and port of the running guest on <source>; they are the live state's.
+    delete source.el.attrs.bridge;
+    delete source.el.attrs.portid;
     source.finish();
   } else if (type === 'ethernet') {
     const target = r.child('target');
@@ -155,6 +164,15 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
   if (bootOrder !== undefined) nic.bootOrder = bootOrder;
   r.finish();
   return nic;
+}
+
+/** `<target dev>` of a bridge or network NIC: the name its tap gets (a vnetN one is dropped with the runtime identities). */
+function readTapTarget(r: ElementReader): { targetDev?: string } {
+  const target = r.child('target');
+  if (!target) return {};
+  const dev = readIfname(target, 'dev');
+  target.finish();
+  return { targetDev: dev };
 }
 
 function readIfname(r: ElementReader, attribute: string): string {

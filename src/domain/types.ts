@@ -194,7 +194,22 @@ export type InterfaceConfig = {
   address?: PciAddress;
   /** The device alias (netN, or a user's ua- alias); its netdev is 'host' + alias. */
   alias?: string;
-} & ({ type: 'user' } | { type: 'bridge'; bridge: string } | { type: 'ethernet'; targetDev: string });
+} & (
+  | { type: 'user' }
+  | { type: 'ethernet'; targetDev: string }
+  | ({ type: 'bridge'; bridge: string } & TapBacking)
+  | ({ type: 'network'; network: string } & TapBacking)
+);
+
+/**
+ * The tap tsvirtd makes for a bridge or network NIC and hands to qemu as a descriptor. `targetDev` is
+ * in the live definition (`<target dev='vnetN'/>`); `tapFd` is tsvirtd's open descriptor between the
+ * tap's creation and qemu's spawn, never written out.
+ */
+export interface TapBacking {
+  targetDev?: string;
+  tapFd?: number;
+}
 
 /** One <serial> or <console> (a character device). */
 export interface CharDevConfig {

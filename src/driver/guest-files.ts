@@ -83,24 +83,20 @@ export function listGuestFiles(def: DomainConfig, paths: Pick<DomainPaths, 'seri
 }
 
 /**
- * Bridge and ethernet NICs need a tap device: an ethernet one qemu makes itself (CAP_NET_ADMIN), a bridge
- * one through the setuid qemu-bridge-helper it spawns. A qemu that is not root, or has no capabilities,
- * can do neither; under the seccomp filter (spawn=deny) it cannot run the helper either.
+ * An ethernet NIC names a tap qemu opens itself (CAP_NET_ADMIN), which a qemu that is not root, or has no
+ * capabilities, cannot do.
  */
 function checkNicsOpenable(def: DomainConfig, confinement: QemuConfinement): void {
   const { user } = confinement;
   if (!user) return; // qemu runs as this process, with what it has
   const noNetAdmin = user.uid !== 0 || confinement.clearCapabilities;
-  const nic = def.devices.interfaces.find(
-    (n) =>
-      (n.type === 'ethernet' && noNetAdmin) ||
-      (n.type === 'bridge' && (noNetAdmin || confinement.seccompSandbox)),
-  );
+  // Bridge and network NICs get a tap tsvirtd made, as a descriptor: they need nothing of qemu.
+  const nic = def.devices.interfaces.find((n) => n.type === 'ethernet' && noNetAdmin);
   if (!nic) return;
   throw new TsvirtError(
     'ERR_NOT_SUPPORTED',
-    `domain '${def.name}': interface ${nic.mac} (type '${nic.type}') needs a tap device, which qemu running as ${user.name} without capabilities and under its seccomp filter cannot open; use <interface type='user'>, or run qemu as root with capabilities and no sandbox (qemu.conf: user = "root", group = "root", clear_emulator_capabilities = 0, seccomp_sandbox = 0)`,
-    { domain: def.name, field: 'interface', value: nic.type, expected: 'user' },
+    `domain '${def.name}': interface ${nic.mac} (type '${nic.type}') needs a tap device, which qemu running as ${user.name} without capabilities cannot open; use <interface type='bridge'> or type='network' (tsvirtd makes their taps), or run qemu as root with capabilities (qemu.conf: user = "root", group = "root", clear_emulator_capabilities = 0)`,
+    { domain: def.name, field: 'interface', value: nic.type, expected: 'user, bridge or network' },
   );
 }
 

@@ -17,6 +17,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** Lines logged after the command line, each with the time (a taint, as libvirt logs it). */
   notes?: string[];
+  /** Descriptors qemu gets as its fds 3, 4, ... (the taps of bridge and network NICs). */
+  passFds?: readonly number[];
 }
 
 /**
@@ -39,6 +41,7 @@ export async function launchQemu(
     logFile,
     umask: 0o077,
     ...(options.env ? { env: options.env } : {}),
+    ...(options.passFds?.length ? { passFds: options.passFds } : {}),
   });
   return { pid: child.pid, startTicks: readProcStat(child.pid)?.startTicks ?? 0, exited: child.exited };
 }

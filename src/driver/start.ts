@@ -1,7 +1,9 @@
+import { closeSync } from 'node:fs';
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { assignLiveIdentities } from '../domain/device-identity.js';
 import type { DomainConfig } from '../domain/types.js';
+import { isTapByFd } from '../domain/device-objects.js';
 import { QmpClient, balloon, cont } from '../qmp/index.js';
 import { PausedReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
@@ -140,11 +142,35 @@ async function prepareAndLaunch(
   await prepareGuestFiles(ctx, dom, def);
   const custom = buildCustomArgvLaunch(def, id);
   if (custom.notes) ctx.log(`domain '${def.name}' (uuid ${def.uuid}): ${custom.notes.join('; ')}`);
+  const passFds = collectTapFds(def);
+  const launched = await launchQemu([...dropPrivileges, ...argv], paths.log, { ...custom, passFds });
+  closeTapFds(def); // qemu holds the taps now; each goes away when qemu's descriptor closes
   return {
-    ...(await launchQemu([...dropPrivileges, ...argv], paths.log, custom)),
+    ...launched,
     id,
     releasePort: spice.release,
   };
+}
+
+/** tsvirtd's descriptors of the NICs' taps, in the order qemu's argv numbers them from fd 3. */
+function collectTapFds(def: DomainConfig): number[] {
+  const fds = def.devices.interfaces.filter(isTapByFd).map((n) => n.tapFd);
+  if (fds.some((fd) => fd === undefined)) {
+    throw new TsvirtError(
+      'ERR_OPERATION_FAILED',
+      `domain '${def.name}': a bridge or network interface has no tap; the network driver did not prepare it`,
+      { domain: def.name },
+    );
+  }
+  return fds as number[];
+}
+
+/** Closes tsvirtd's descriptors of the taps once qemu has its own. */
+function closeTapFds(def: DomainConfig): void {
+  for (const nic of def.devices.interfaces.filter(isTapByFd)) {
+    if (nic.tapFd !== undefined) closeSync(nic.tapFd);
+    delete nic.tapFd;
+  }
 }
 
 /** The status file (so that a restarted driver finds this qemu) written while QMP connects. */

@@ -10,7 +10,7 @@ import type {
   StoragePoolApi,
   StorageVolApi,
 } from '../connection.js';
-import { NetworkDriver, type NetworkBackend } from '../network/index.js';
+import { buildNetworkPorts, NetworkDriver, type NetworkBackend } from '../network/index.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
 import { loadQemuConf } from './qemu-conf.js';
@@ -100,6 +100,7 @@ export class EmbeddedConnection implements Connection {
       ...(opts.log ? { log: opts.log } : {}),
       resources: [
         buildStorageResources(async (pool, volume) => (await pools.get()).resolveVolume(pool, volume)),
+        buildNetworkPorts((name) => networks.portFor(name)),
       ],
     });
     const pools = new StorageOnDemand(() =>

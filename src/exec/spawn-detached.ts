@@ -12,6 +12,8 @@ export interface DetachedOptions {
   cwd?: string;
   /** The child's umask (default: this process's). */
   umask?: number;
+  /** Open descriptors of this process the child gets as its fds 3, 4, ... in order (a tap for qemu). */
+  passFds?: readonly number[];
 }
 
 /** A child started in its own session, with no pipes back to us. */
@@ -37,9 +39,7 @@ export async function spawnDetached(
   fchmodSync(fd, 0o600);
   const execaOptions: Options = {
     detached: true,
-    stdin: 'ignore',
-    stdout: fd as unknown as Options['stdout'],
-    stderr: fd as unknown as Options['stderr'],
+    stdio: ['ignore', fd, fd, ...(options.passFds ?? [])] as unknown as Options['stdio'],
     reject: false,
     env: buildChildEnv(options.env),
     extendEnv: false,

@@ -45,6 +45,6 @@ export interface HostNetwork {
 /** The data plane: the host probe and the parts of a running network, in start order. */
 export interface NetworkBackend {
   readonly host: HostNetwork;
-  /** The parts a network of this definition needs, in the order they start. */
-  partsFor(def: NetworkDef): NetworkPart[];
+  /** The parts a network of this definition needs, in the order they start; `runDir` holds their files. */
+  partsFor(def: NetworkDef, runDir: string): NetworkPart[];
 }

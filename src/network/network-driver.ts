@@ -17,6 +17,7 @@ import { DEFAULT_NETWORK_XML, fillNetworkDefaults } from './network-defaults.js'
 import type { NetworkDef } from './network-def.js';
 import { formatNetworkXml } from './network-format.js';
 import { NetworkLifecycle } from './network-lifecycle.js';
+import { buildNetworkInactiveError } from './network-ports.js';
 import { NetworkRegistry, type NetworkEntry } from './network-registry.js';
 import { NetworkStore } from './network-store.js';
 import { applyNetworkEdit } from './network-update.js';
@@ -233,7 +234,7 @@ export class NetworkDriver implements NetworkApi {
     const entry = this.reg.get(net);
     if (!entry.active) return [];
     const leases: NetworkDhcpLease[] = [];
-    for (const part of this.backend.partsFor(entry.def)) {
+    for (const part of this.life.parts(entry.def)) {
       for (const l of (await part.leases?.(entry.def)) ?? []) {
         if (mac !== undefined && l.mac !== mac.toLowerCase()) continue;
         leases.push({
@@ -293,6 +294,15 @@ export class NetworkDriver implements NetworkApi {
       }
     });
   }
+  /** Where a starting guest's NIC on network `name` plugs in: the running network's bridge and MTU. */
+  portFor(name: string): { bridge: string; mtu?: number } {
+    const entry = this.reg.get(name);
+    if (!entry.active) throw buildNetworkInactiveError(name);
+    const bridge = entry.def.bridge?.name;
+    if (bridge === undefined) throw buildNetworkInactiveError(name);
+    return { bridge, ...(entry.def.mtu === undefined ? {} : { mtu: entry.def.mtu }) };
+  }
+
   async onNetworkLifecycle(
     listener: (ev: NetworkLifecycleEvent) => void,
     net?: NetworkRef,

@@ -28,7 +28,7 @@ export class NetworkLifecycle {
     await this.store.saveRunning(def);
     const started: NetworkPart[] = [];
     try {
-      for (const part of this.backend.partsFor(def)) {
+      for (const part of this.parts(def)) {
         await part.start(def);
         started.push(part);
       }
@@ -82,7 +82,7 @@ export class NetworkLifecycle {
       await this.store.removeRunning(def.name);
       return;
     }
-    const parts = this.backend.partsFor(def);
+    const parts = this.parts(def);
     const down = [];
     for (const part of parts) if (!(await part.isUp(def).catch(() => false))) down.push(part.name);
     entry.active = true;
@@ -93,11 +93,16 @@ export class NetworkLifecycle {
 
   /** Applies a changed live definition to the running parts (DHCP and DNS hosts). */
   async update(def: NetworkDef): Promise<void> {
-    for (const part of this.backend.partsFor(def)) await part.update?.(def);
+    for (const part of this.parts(def)) await part.update?.(def);
+  }
+
+  /** The backend's parts for this definition, in start order. */
+  parts(def: NetworkDef): NetworkPart[] {
+    return this.backend.partsFor(def, this.store.runDir);
   }
 
   private async stopParts(def: NetworkDef): Promise<void> {
-    for (const part of this.backend.partsFor(def).reverse()) await part.stop(def);
+    for (const part of this.parts(def).reverse()) await part.stop(def);
   }
 
   private async checkHost(def: NetworkDef): Promise<void> {

@@ -84,10 +84,22 @@ describe('device objects', () => {
         mac: '52:54:00:00:00:01',
       },
     });
-    expect(buildNicObjects(config, second!, 1).netdev).toEqual({
-      type: 'bridge',
-      id: 'hostua-lan',
-      br: 'br0',
+    // A bridge NIC's tap is tsvirtd's, handed over as qemu's fd 3 (the first after stdio).
+    expect(buildNicObjects(config, second!, 1).netdev).toEqual({ type: 'tap', id: 'hostua-lan', fd: '3' });
+  });
+
+  it('number the taps of bridge and network NICs from fd 3 in NIC order, skipping other NICs', () => {
+    const config = startConfig();
+    const base = { mac: '52:54:00:00:00:09', model: 'virtio' } as const;
+    config.devices.interfaces.push(
+      { ...base, type: 'user' },
+      { ...base, type: 'network', network: 'default' },
+    );
+    expect(config.devices.interfaces.map((n) => n.type)).toEqual(['user', 'bridge', 'user', 'network']);
+    expect(buildNicObjects(config, config.devices.interfaces[3]!, 3).netdev).toEqual({
+      type: 'tap',
+      id: 'hostnet3',
+      fd: '4',
     });
   });
 

@@ -241,16 +241,29 @@ describe('disks and NICs', () => {
     roundTrip(xml);
   });
 
-  it("refuses <interface type='network'>, naming the network and the alternatives", () => {
+  it("reads <interface type='network'>, keeps a target name of the user's and drops a vnetN one", () => {
+    const nic = (target: string): unknown =>
+      parseDomainXml(
+        buildDomainXml({
+          devices: `<interface type='network'><source network='default' bridge='virbr0'/><target dev='${target}'/></interface>`,
+        }),
+      ).devices.interfaces[0];
+    expect(nic('vnet3')).toMatchObject({ type: 'network', network: 'default', model: 'virtio' });
+    expect(nic('vnet3')).not.toHaveProperty('targetDev');
+    expect(nic('lan0')).toMatchObject({ type: 'network', network: 'default', targetDev: 'lan0' });
+  });
+
+  it('refuses a portgroup, naming it and the remedy', () => {
     const err = catchTsvirtError(() =>
       parseDomainXml(
-        buildDomainXml({ devices: "<interface type='network'><source network='default'/></interface>" }),
+        buildDomainXml({
+          devices: "<interface type='network'><source network='default' portgroup='web'/></interface>",
+        }),
       ),
     );
     expect(err.code).toBe('ERR_NOT_SUPPORTED');
-    expect(err.fields).toMatchObject({ element: 'interface', attribute: 'type', value: 'network' });
     expect(err.message).toBe(
-      "domain/devices/interface: <interface type='network'> (network 'default') is not supported: virtual networks are not available in tsvirt yet; use type='bridge' with <source bridge=.../>, type='user', or virt-install --network none",
+      "domain/devices/interface/source: portgroup 'web' is not supported: tsvirt's networks have no port groups; remove the portgroup attribute",
     );
   });
 });

@@ -344,10 +344,12 @@ describe('parseDomainXml rejects', () => {
       { element: 'address', attribute: 'type', value: 'ccw' },
     ],
     [
-      'interface type network',
-      buildDomainXml({ devices: "<interface type='network'><source network='default'/></interface>" }),
+      'interface portgroup',
+      buildDomainXml({
+        devices: "<interface type='network'><source network='default' portgroup='web'/></interface>",
+      }),
       'ERR_NOT_SUPPORTED',
-      { element: 'interface', attribute: 'type', value: 'network' },
+      { element: 'source', attribute: 'portgroup', value: 'web' },
     ],
     [
       'interface model ne2k_pci',

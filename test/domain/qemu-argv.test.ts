@@ -165,7 +165,7 @@ describe('buildQemuArgv', () => {
       '-device',
       '{"driver":"virtio-net-pci","netdev":"hostnet0","id":"net0","mac":"52:54:00:aa:bb:01","bootindex":3}',
       '-netdev',
-      '{"type":"bridge","id":"hostnet1","br":"br0"}',
+      '{"type":"tap","id":"hostnet1","fd":"3"}',
       '-device',
       '{"driver":"e1000","netdev":"hostnet1","id":"net1","mac":"52:54:00:aa:bb:02"}',
       '-netdev',

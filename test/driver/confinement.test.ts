@@ -12,6 +12,7 @@ import { rejectionOf } from '../tsvirt-error.js';
 import { DEFAULT_QEMU_CONFINEMENT, lookupUser } from '../../src/driver/qemu-user.js';
 import { useDriverHarness } from './harness.js';
 import { buildBootSectorXml, readPidFile } from './helpers.js';
+import { buildNetworkPorts } from '../../src/network/index.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasQemuUser = isRoot && hasUser('tsvirt-qemu');
@@ -133,17 +134,22 @@ describe.skipIf(!hasQemuUser)('qemu confinement', () => {
     await driver.domainDestroy(dom);
   });
 
-  it('refuses a bridge NIC that a qemu without capabilities could not open, before qemu runs', async () => {
-    const driver = await h.setup();
+  it('refuses a bridge NIC on a bridge that does not exist, before it makes a tap or runs qemu', async () => {
+    const noNetworks = (): never => {
+      throw new Error('no network driver in this test');
+    };
+    const driver = await h.setup([], { resources: [buildNetworkPorts(noNetworks)] });
     const xml = buildBootSectorXml('nic', h.image).replace(
       '</devices>',
       "<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br-none'/><model type='virtio'/></interface></devices>",
     );
     const dom = await driver.domainDefineXML(xml);
     const err = await startError(driver.domainCreate(dom));
-    expect(err.code).toBe('ERR_NOT_SUPPORTED');
-    expect(err.message).toContain("interface 52:54:00:00:00:01 (type 'bridge') needs a tap device");
-    expect(err.fields).toMatchObject({ field: 'interface', value: 'bridge' });
+    expect(err.code).toBe('ERR_OPERATION_FAILED');
+    expect(err.message).toBe(
+      "domain 'nic': interface 52:54:00:00:00:01: bridge 'br-none' does not exist; create it or name another <source bridge>",
+    );
+    expect(err.fields).toMatchObject({ field: 'interface/source@bridge', value: 'br-none' });
     expect((await driver.domainGetState(dom)).state).toBe(DomainState.SHUTOFF);
   });
 

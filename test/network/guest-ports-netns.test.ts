@@ -1,0 +1,135 @@
+/**
+ * Hermetic: tsvirtd itself runs inside a network namespace the test makes (`ip netns exec`), so that
+ * its bridge, taps, nftables table and dnsmasq never touch the host. A guest on a NAT network gets a
+ * tap (vnetN, host-side MAC, enslaved to the bridge) that qemu, unprivileged, holds as fd 3; the tap goes
+ * with the guest, and net-destroy leaves no bridge, table or dnsmasq behind.
+ */
+import { chmod, copyFile, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCmdline } from '../../src/driver/proc.js';
+import { run } from '../../src/exec/index.js';
+import { ensureGuests } from '../../scripts/guests/paths.js';
+import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { buildBootSectorXml, waitUntil } from '../driver/helpers.js';
+import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+
+/** The first of the tools that is missing, or undefined. */
+async function findMissingTool(): Promise<string | undefined> {
+  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
+    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
+      return `${tool} is not installed (scripts/setup.sh installs it)`;
+  }
+  return undefined;
+}
+
+const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+if (problem) console.warn(`skipping the guest port tests: ${problem}`);
+
+const NET_XML = `<network><name>lab2</name><forward mode='nat'/><bridge name='tsvbr2'/><mtu size='1400'/>
+<ip address='10.72.0.1' prefix='24'><dhcp><range start='10.72.0.100' end='10.72.0.149'/></dhcp></ip></network>`;
+const NIC = `<interface type='network'><mac address='52:54:00:72:00:01'/><source network='lab2'/><model type='e1000'/><rom enabled='no'/></interface>`;
+
+/** Pids of processes whose argv mentions `text`. */
+async function pidsMentioning(text: string): Promise<number[]> {
+  return (await readdir('/proc'))
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
+}
+
+describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside a namespace', () => {
+  let ns: TestNetns;
+  let root: string;
+  let daemon: DaemonProcess;
+  const virsh = async (...args: string[]): Promise<string> =>
+    (
+      await run(['virsh', '-c', `qemu+unix:///system?socket=${root}/run/libvirt-sock`, ...args], {
+        timeoutMs: 60_000,
+      })
+    ).stdout;
+  const nsRun = async (argv: string[]): Promise<string> =>
+    (await run(['ip', 'netns', 'exec', ns.name, ...argv], { timeoutMs: 10_000 })).stdout;
+
+  beforeAll(async () => {
+    ns = await createNetns();
+    root = await mkdtemp(join(tmpdir(), 'tsvirt-ports-'));
+    await chmod(root, 0o755);
+    await copyFile((await ensureGuests()).bootSectorImage, join(root, 'boot.img'));
+    const conf = join(root, 'tsvirtd.conf');
+    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
+    daemon = await startDaemon(
+      ['-f', conf, '--root', root],
+      join(root, 'tsvirtd.log'),
+      join(root, 'run', 'tsvirtd.pid'),
+      ['ip', 'netns', 'exec', ns.name],
+    );
+  }, 60_000);
+  afterAll(async () => {
+    if (daemon) {
+      await virsh('destroy', 'g1').catch(() => undefined);
+      await virsh('net-destroy', 'lab2').catch(() => undefined);
+      await stopDaemon(daemon);
+    }
+    await ns?.remove();
+    expect(await pidsMentioning(root)).toEqual([]);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('gives a guest on the network a tap on its bridge that qemu holds as fd 3, removed with the guest', async () => {
+    await writeFile(join(root, 'net.xml'), NET_XML);
+    await virsh('net-define', join(root, 'net.xml'));
+    await virsh('net-start', 'lab2');
+    await writeFile(
+      join(root, 'g1.xml'),
+      buildBootSectorXml('g1', join(root, 'boot.img')).replace('</devices>', `${NIC}</devices>`),
+    );
+    await virsh('define', join(root, 'g1.xml'));
+    expect(await virsh('dumpxml', '--inactive', 'g1')).toContain("<source network='lab2'/>");
+    await virsh('start', 'g1');
+
+    const live = await virsh('dumpxml', 'g1');
+    expect(live).toMatch(
+      /<interface type='network'>\s*<mac address='52:54:00:72:00:01'\/>\s*<source network='lab2'\/>\s*<target dev='vnet0'\/>/,
+    );
+    const [tap] = JSON.parse(await nsRun(['ip', '-j', '-d', 'link', 'show', 'dev', 'vnet0'])) as Array<{
+      address: string;
+      mtu: number;
+      master: string;
+      operstate: string;
+    }>;
+    expect(tap).toMatchObject({ address: 'fe:54:00:72:00:01', mtu: 1400, master: 'tsvbr2' });
+    // The host's own namespace has no such tap.
+    expect((await run(['ip', '-o', 'link', 'show'])).stdout).not.toContain('vnet0');
+
+    const [qemu] = await pidsMentioning(join(root, 'boot.img'));
+    expect(qemu).toBeDefined();
+    expect(readCmdline(qemu!)).toContain('{"type":"tap","id":"hostnet0","fd":"3"}');
+    expect(await readlink(`/proc/${qemu}/fd/3`)).toBe('/dev/net/tun');
+
+    await virsh('destroy', 'g1');
+    await waitUntil(
+      async () => !(await nsRun(['ip', '-o', 'link', 'show'])).includes('vnet0'),
+      5_000,
+      'the tap to go',
+    );
+    expect(await virsh('dumpxml', 'g1')).not.toContain("<target dev='vnet");
+  }, 120_000);
+
+  it('lists no leases for a network no guest asked, and net-destroy leaves no bridge, table or dnsmasq', async () => {
+    expect(await virsh('net-dhcp-leases', 'lab2')).toMatch(
+      /^ Expiry Time\s+MAC address\s+Protocol\s+IP address\s+Hostname\s+Client ID or DUID\n-+\n\n$/,
+    );
+    const conf = join(root, 'run', 'network', 'lab2.conf');
+    const dnsmasq = await pidsMentioning(conf);
+    expect(dnsmasq).toHaveLength(1);
+    expect(await nsRun(['nft', 'list', 'tables'])).toBe('table ip tsvirt-tsvbr2\n');
+
+    await virsh('net-destroy', 'lab2');
+    expect(await nsRun(['ip', '-o', 'link', 'show', 'type', 'bridge'])).toBe('');
+    expect(await nsRun(['ip', '-o', 'link', 'show', 'type', 'tun'])).toBe('');
+    expect(await nsRun(['nft', 'list', 'tables'])).toBe('');
+    expect(await pidsMentioning(conf)).toEqual([]);
+  }, 60_000);
+});
