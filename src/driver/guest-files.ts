@@ -87,7 +87,7 @@ export function listGuestFiles(def: DomainConfig, paths: Pick<DomainPaths, 'seri
  * one through the setuid qemu-bridge-helper it spawns. A qemu that is not root, or has no capabilities,
  * can do neither; under the seccomp filter (spawn=deny) it cannot run the helper either.
  */
-function checkNicsOpenable(def: DomainConfig, confinement: QemuConfinement): void {
+export function checkNicsOpenable(def: DomainConfig, confinement: QemuConfinement): void {
   const { user } = confinement;
   if (!user) return; // qemu runs as this process, with what it has
   const noNetAdmin = user.uid !== 0 || confinement.clearCapabilities;

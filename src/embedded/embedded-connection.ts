@@ -171,6 +171,12 @@ export class EmbeddedConnection implements Connection {
   domainGetJobStats: DomainApi['domainGetJobStats'] = (...a) => this.qemu.domainGetJobStats(...a);
   domainAbortJob: DomainApi['domainAbortJob'] = (...a) => this.qemu.domainAbortJob(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
+  onDomainEvent: DomainApi['onDomainEvent'] = (...a) => this.qemu.onDomainEvent(...a);
+  domainAttachDevice: DomainApi['domainAttachDevice'] = (...a) => this.qemu.domainAttachDevice(...a);
+  domainDetachDevice: DomainApi['domainDetachDevice'] = (...a) => this.qemu.domainDetachDevice(...a);
+  domainUpdateDevice: DomainApi['domainUpdateDevice'] = (...a) => this.qemu.domainUpdateDevice(...a);
+  domainDetachDeviceAlias: DomainApi['domainDetachDeviceAlias'] = (...a) =>
+    this.qemu.domainDetachDeviceAlias(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
 
   // storage pools: StorageDriver

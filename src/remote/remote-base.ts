@@ -2,7 +2,12 @@
  * The core of RemoteConnection: the session, the handshake, typed calls and event routing. The
  * call-and-reply methods come from the API catalogue (remote-connection.ts installs them).
  */
-import type { Connection, DomainLifecycleEvent, PoolLifecycleEvent } from '../connection.js';
+import type {
+  Connection,
+  DomainDeviceEvent,
+  DomainLifecycleEvent,
+  PoolLifecycleEvent,
+} from '../connection.js';
 import type { Entry, RemoteCalls } from '../api/catalogue/index.js';
 import { isTsvirtError, TsvirtError } from '../errors.js';
 import { AuthType, Feature, OpenFlag, Procedure as P } from './protocol.js';
@@ -25,6 +30,8 @@ export type WarningSink = (message: string, fields: Record<string, unknown>) => 
 export abstract class RemoteBase {
   protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
   protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
+  /** Device added, removed and removal-failed events: their callbackIDs share one numbering with the others. */
+  protected readonly deviceEvents: CallbackEvents<DomainDeviceEvent>;
   private hostCpus: number | undefined;
   /** Whether the server answered 1 to feature 14 (REMOTE_EVENT_CALLBACK). */
   private eventCallbacks = false;
@@ -38,6 +45,17 @@ export abstract class RemoteBase {
   ) {
     this.domainEvents = new CallbackEvents(warn);
     this.poolEvents = new CallbackEvents(warn);
+    this.deviceEvents = new CallbackEvents(warn);
+    for (const proc of [
+      P.DOMAIN_EVENT_CALLBACK_DEVICE_ADDED,
+      P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED,
+      P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED,
+    ] as const) {
+      session.onMessage(proc, (payload) => {
+        const m = decodeMessage(proc, payload);
+        this.deviceEvents.deliver(m.callbackID, { dom: m.dom, devAlias: m.devAlias });
+      });
+    }
     session.onMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, (payload) => {
       const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, payload);
       this.domainEvents.deliver(m.callbackID, { dom: m.dom, event: m.event, detail: m.detail });
@@ -49,6 +67,7 @@ export abstract class RemoteBase {
     session.onClose(() => {
       this.domainEvents.clear();
       this.poolEvents.clear();
+      this.deviceEvents.clear();
     });
   }
 

@@ -70,6 +70,7 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = Object.fromEntries(
 export const NOT_IN_TABLE = [
   'domainOpenConsole', // the /console/NAME endpoint
   'onDomainLifecycle', // `subscribe`
+  'onDomainEvent', // `subscribe` (domain.device-added, domain.device-removed, domain.device-removal-failed)
   'onStoragePoolLifecycle', // `subscribe`
   'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)
   'storageVolDownload', // byte stream: HTTP GET /volume/POOL/NAME on the same listener (volume-http.ts)

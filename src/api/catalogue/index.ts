@@ -12,6 +12,7 @@ import { domainEntries } from './domain.js';
 import { domainLifecycleEntries } from './domain-lifecycle.js';
 import { domainVcpuEntries } from './domain-vcpus.js';
 import { domainJobEntries } from './domain-jobs.js';
+import { domainDeviceEntries } from './domain-devices.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
@@ -33,6 +34,7 @@ export const ENTRIES = [
   ...domainLifecycleEntries,
   ...domainVcpuEntries,
   ...domainJobEntries,
+  ...domainDeviceEntries,
   ...domainFixedAnswerEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
