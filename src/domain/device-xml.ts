@@ -102,5 +102,9 @@ export function buildDeviceMissingError(spec: DeviceSpec, live: boolean): Tsvirt
 
 /** The alias a device of a live definition carries, for device_del and the device events. */
 export function aliasOf(spec: DeviceSpec): string | undefined {
-  return spec.kind === 'disk' ? spec.disk.alias : spec.kind === 'interface' ? spec.nic.alias : spec.input.alias;
+  return spec.kind === 'disk'
+    ? spec.disk.alias
+    : spec.kind === 'interface'
+      ? spec.nic.alias
+      : spec.input.alias;
 }

@@ -25,7 +25,11 @@ export async function grantDiskFile(ctx: DriverContext, dom: DomainObject, disk:
   const { user, dynamicOwnership } = ctx.confinement;
   const path = diskHostPath(disk);
   if (!user || user.uid === 0 || path === undefined) return;
-  const file = { path, mode: disk.readonly ? ('r' as const) : ('rw' as const), what: `disk ${disk.targetDev}` };
+  const file = {
+    path,
+    mode: disk.readonly ? ('r' as const) : ('rw' as const),
+    what: `disk ${disk.targetDev}`,
+  };
   const granted = await grantFiles(dom.name, [file], user, dynamicOwnership, [
     dirname(ctx.dirs.etc),
     ctx.dirs.run,
@@ -56,9 +60,15 @@ export async function releaseDiskFile(ctx: DriverContext, dom: DomainObject, pat
     if (holder === dom) return; // still used by another disk of this guest
     const theirs = await readOwners(holder.paths.owners);
     if (!theirs.some((t) => t.path === real)) await saveOwners(holder.paths.owners, [...theirs, ...mine]);
-    await saveOwners(dom.paths.owners, records.filter((r) => r.path !== real));
+    await saveOwners(
+      dom.paths.owners,
+      records.filter((r) => r.path !== real),
+    );
     return;
   }
   await giveBack(mine, ctx.log);
-  await saveOwners(dom.paths.owners, records.filter((r) => r.path !== real));
+  await saveOwners(
+    dom.paths.owners,
+    records.filter((r) => r.path !== real),
+  );
 }

@@ -123,7 +123,9 @@ export async function updateDevice(
       { device: spec.kind },
     );
   }
-  const config = impact.config ? changeMediaInConfig(dom.persistentDef as DomainConfig, spec.disk) : undefined;
+  const config = impact.config
+    ? changeMediaInConfig(dom.persistentDef as DomainConfig, spec.disk)
+    : undefined;
   if (impact.live) await changeMediaLive(ctx, dom, spec.disk);
   if (config) await replaceConfig(dom, config);
 }

@@ -53,7 +53,9 @@ export class DomainEventBus {
         try {
           (sub.listener as (e: typeof ev) => void)(ev);
         } catch (err) {
-          this.log(`event listener failed on ${kind} event ${describe(ev)} of ${ev.dom.name}: ${String(err)}`);
+          this.log(
+            `event listener failed on ${kind} event ${describe(ev)} of ${ev.dom.name}: ${String(err)}`,
+          );
         }
       }
     }

@@ -16,11 +16,15 @@ const FIXED_DISK_BUSES: ReadonlySet<DiskConfig['bus']> = new Set(['ide', 'sata']
 /** A disk may be added to (or removed from) the running guest: a free target on a hot-pluggable bus. */
 export function checkDiskHotplug(live: DomainConfig, disk: DiskConfig, op: 'plug' | 'unplug' = 'plug'): void {
   if (op === 'plug' && live.devices.disks.some((d) => d.targetDev === disk.targetDev)) {
-    throw new TsvirtError('ERR_OPERATION_FAILED', `operation failed: target ${disk.targetDev} already exists`, {
-      field: 'target',
-      value: disk.targetDev,
-      expected: 'a target no disk of the domain uses',
-    });
+    throw new TsvirtError(
+      'ERR_OPERATION_FAILED',
+      `operation failed: target ${disk.targetDev} already exists`,
+      {
+        field: 'target',
+        value: disk.targetDev,
+        expected: 'a target no disk of the domain uses',
+      },
+    );
   }
   if (FIXED_DISK_BUSES.has(disk.bus)) {
     const verb = op === 'plug' ? 'hotplugged' : 'hot unplugged';

@@ -18,7 +18,15 @@ import {
   type DomainConfig,
 } from '../domain/index.js';
 import type { DeviceSpec } from '../domain/device-xml.js';
-import { blockdevAdd, blockdevDel, deviceAdd, deviceDel, netdevAdd, netdevDel, type QmpClient } from '../qmp/index.js';
+import {
+  blockdevAdd,
+  blockdevDel,
+  deviceAdd,
+  deviceDel,
+  netdevAdd,
+  netdevDel,
+  type QmpClient,
+} from '../qmp/index.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { requireMonitor } from './power.js';
@@ -93,7 +101,12 @@ async function plugDisk(
   return device.id;
 }
 
-async function plugNic(qmp: QmpClient, next: DomainConfig, index: number, revert: RevertStack): Promise<string> {
+async function plugNic(
+  qmp: QmpClient,
+  next: DomainConfig,
+  index: number,
+  revert: RevertStack,
+): Promise<string> {
   const nic = next.devices.interfaces[index];
   if (!nic) throw new TsvirtError('ERR_INTERNAL', 'the new interface is missing from the definition');
   const { netdev, device } = buildNicObjects(next, nic, index);
@@ -119,7 +132,9 @@ export async function unplugDevice(
   const dev = kind === 'disk' ? live.devices.disks[index] : live.devices.interfaces[index];
   const alias = dev?.alias;
   if (!dev || alias === undefined)
-    throw new TsvirtError('ERR_INTERNAL', `domain '${dom.name}': the ${kind} to remove has no alias`, { kind });
+    throw new TsvirtError('ERR_INTERNAL', `domain '${dom.name}': the ${kind} to remove has no alias`, {
+      kind,
+    });
   if (kind === 'disk') checkDiskHotplug(live, dev as DiskConfig, 'unplug');
   const deleted = qmp.waitForEvent('DEVICE_DELETED', {
     match: (data) => data['device'] === alias,
@@ -154,7 +169,9 @@ function finishInBackground(
   kind: 'disk' | 'interface',
   alias: string,
 ): void {
-  ctx.log(`domain '${dom.name}': ${kind} ${alias} not removed within ${UNPLUG_WAIT_MS} ms; removal continues`);
+  ctx.log(
+    `domain '${dom.name}': ${kind} ${alias} not removed within ${UNPLUG_WAIT_MS} ms; removal continues`,
+  );
   const onEvent = (e: { event: string; data: Record<string, unknown> }): void => {
     if (e.event !== 'DEVICE_DELETED' || e.data['device'] !== alias) return;
     qmp.off('event', onEvent);

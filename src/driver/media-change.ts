@@ -37,11 +37,15 @@ function findCdrom(def: DomainConfig, wanted: DiskConfig, live: boolean): number
     );
   }
   if (found.bus !== wanted.bus) {
-    throw new TsvirtError('ERR_NOT_SUPPORTED', `Operation not supported: cannot modify field 'bus' of the disk`, {
-      field: 'bus',
-      value: wanted.bus,
-      expected: found.bus,
-    });
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `Operation not supported: cannot modify field 'bus' of the disk`,
+      {
+        field: 'bus',
+        value: wanted.bus,
+        expected: found.bus,
+      },
+    );
   }
   return index;
 }
@@ -63,7 +67,11 @@ function setMedia(target: DiskConfig, from: DiskConfig): void {
 }
 
 /** Change the running guest's cdrom media; the live definition follows once qemu has the new medium. */
-export async function changeMediaLive(ctx: DriverContext, dom: DomainObject, disk: DiskConfig): Promise<void> {
+export async function changeMediaLive(
+  ctx: DriverContext,
+  dom: DomainObject,
+  disk: DiskConfig,
+): Promise<void> {
   const live = dom.liveDef as DomainConfig;
   const qmp = requireMonitor(dom);
   const index = findCdrom(live, disk, true);

@@ -23,7 +23,11 @@ export interface DomainEventWire {
 /** Every domain event kind tsvirt delivers over the libvirt protocol. */
 export const DOMAIN_EVENT_WIRE: readonly DomainEventWire[] = [
   { kind: 'lifecycle', eventID: EventId.DOMAIN_LIFECYCLE, proc: P.DOMAIN_EVENT_CALLBACK_LIFECYCLE },
-  { kind: 'device-removed', eventID: EventId.DOMAIN_DEVICE_REMOVED, proc: P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED },
+  {
+    kind: 'device-removed',
+    eventID: EventId.DOMAIN_DEVICE_REMOVED,
+    proc: P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED,
+  },
   { kind: 'device-added', eventID: EventId.DOMAIN_DEVICE_ADDED, proc: P.DOMAIN_EVENT_CALLBACK_DEVICE_ADDED },
   {
     kind: 'device-removal-failed',

@@ -59,11 +59,7 @@ export class ClientEvents {
     const wire = findWireByEventId(eventID);
     const send = this.send as (proc: number, body: Record<string, unknown>) => void;
     const subscription = wire
-      ? this.conn.onDomainEvent(
-          wire.kind,
-          (ev) => send(wire.proc, { callbackID, ...ev }),
-          dom ?? undefined,
-        )
+      ? this.conn.onDomainEvent(wire.kind, (ev) => send(wire.proc, { callbackID, ...ev }), dom ?? undefined)
       : Promise.resolve(undefined);
     await this.keep(this.domain, callbackID, subscription);
     return callbackID;
