@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
+import { run } from '../../../src/exec/index.js';
 import { connectRemote } from '../../../src/remote/index.js';
 import type { Connection, DomainDeviceEvent } from '../../../src/connection.js';
 import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
@@ -128,10 +129,29 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
   }, 60_000);
 
   it('detach-disk --live: the guest loses the disk, the live XML drops it, device-removed names its alias', async () => {
+    const event = run(
+      [
+        VIRSH as string,
+        '-c',
+        srv.unixUri,
+        'event',
+        '--domain',
+        'hp',
+        '--event',
+        'device-removed',
+        '--timeout',
+        '30',
+      ],
+      { timeoutMs: 40_000, env: { HOME: '/tmp' } },
+    );
+    await waitUntil(() => srv.logs.some((l) => /domain event 15 registered/.test(l)), 10_000, 'virsh event');
     const r = await virsh(srv.unixUri, ['detach-disk', 'hp', 'vdb', '--live'], { timeoutMs: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('Disk detached successfully');
     await waitUntil(() => removed.some((e) => e.devAlias === 'virtio-disk1'), 20_000, 'device-removed event');
+    expect((await event).stdout).toBe(
+      "event 'device-removed' for domain 'hp': virtio-disk1\nevents received: 1\n\n",
+    );
     expect(await guestSerials()).not.toContain('hpdisk1');
     expect((await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout).not.toContain("dev='vdb'");
   }, 60_000);
