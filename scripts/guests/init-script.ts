@@ -7,7 +7,14 @@ export const ACPID_DIR = 'etc/acpi';
 export const REQUIRED_MODULES = ['evdev', 'button'] as const;
 
 /** Modules loaded best effort, for tests that give the guest virtio devices. */
-export const OPTIONAL_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_balloon', 'virtio_net'] as const;
+export const OPTIONAL_MODULES = [
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_balloon',
+  'virtio_net',
+  'virtio_scsi',
+  'sd_mod',
+] as const;
 
 /**
  * busybox acpid maps the event `PWRF` (power button) to the action `pwrf`, which it runs as `./pwrf`

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { TsvirtError } from '../errors.js';
 import type { DeviceSpec } from '../domain/device-xml.js';
 import { isQ35Machine, type DiskConfig, type DomainConfig } from '../domain/index.js';
+import type { BusControllerConfig } from '../domain/bus-types.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 
@@ -62,13 +63,16 @@ export function checkPathFree(ctx: DriverContext, dom: DomainObject, disk: DiskC
 }
 
 /**
- * Address assignment for the new device added nothing qemu cannot hot-plug: no root port, no controller.
- * On Q35 a PCIe device needs a free pcie-root-port, as libvirt requires.
+ * What address assignment for the new device added besides it: nothing qemu cannot hot-plug (a root
+ * port, the AHCI, a USB controller); on Q35 a PCIe device needs a free pcie-root-port, as libvirt
+ * requires. Returns the new SCSI controllers, which are hot-plugged before the disk, as libvirt does.
  */
-export function checkSlotsUnchanged(live: DomainConfig, placed: DomainConfig, spec: DeviceSpec): void {
+export function findAddedControllers(
+  live: DomainConfig,
+  placed: DomainConfig,
+  spec: DeviceSpec,
+): BusControllerConfig[] {
   const ports = (c: DomainConfig): number => c.devices.rootPorts?.length ?? 0;
-  const controllers = (c: DomainConfig): number =>
-    (c.devices.controllers?.length ?? 0) + (c.devices.sataController ? 1 : 0);
   const label =
     spec.kind === 'disk'
       ? `disk ${spec.disk.targetDev}`
@@ -83,11 +87,16 @@ export function checkSlotsUnchanged(live: DomainConfig, placed: DomainConfig, sp
       { device: label, field: 'address', expected: 'a free pcie-root-port' },
     );
   }
-  if (controllers(placed) > controllers(live)) {
+  const had = new Set((live.devices.controllers ?? []).map((c) => `${c.type}/${c.index}`));
+  const added = (placed.devices.controllers ?? []).filter((c) => !had.has(`${c.type}/${c.index}`));
+  const fixed = added.find((c) => c.type !== 'scsi');
+  if (fixed || (placed.devices.sataController && !live.devices.sataController)) {
+    const what = fixed ? `a ${fixed.type} controller` : 'a SATA controller';
     throw new TsvirtError(
       'ERR_OPERATION_FAILED',
-      `operation failed: ${label} needs a controller the guest does not have, and controllers cannot be hot-plugged; add it to the config and restart the guest`,
-      { device: label, field: 'controller' },
+      `operation failed: ${label} needs ${what}, which the guest does not have and which cannot be hot-plugged; add it to the config and restart the guest`,
+      { device: label, field: 'controller', value: fixed?.type ?? 'sata' },
     );
   }
+  return added;
 }

@@ -18,6 +18,7 @@ import {
   type DomainConfig,
 } from '../domain/index.js';
 import type { DeviceSpec } from '../domain/device-xml.js';
+import type { BusControllerConfig } from '../domain/bus-types.js';
 import {
   blockdevAdd,
   blockdevDel,
@@ -35,7 +36,9 @@ import { prepareResources, releaseResources } from './guest-resources.js';
 import { RevertStack } from './revert-stack.js';
 import { diskHostPath, grantDiskFile, releaseDiskFile } from './device-files.js';
 import { saveStatus } from './transitions.js';
-import { checkDiskHotplug, checkPathFree, checkSlotsUnchanged } from './hotplug-checks.js';
+import { checkDiskHotplug, checkPathFree, findAddedControllers } from './hotplug-checks.js';
+import { buildControllerDevice } from '../domain/bus-device-objects.js';
+import { busIdOf } from '../domain/device-objects.js';
 
 /** How long a removal waits for qemu's DEVICE_DELETED before it returns with the removal in progress (libvirt's 5 s). */
 export const UNPLUG_WAIT_MS = 5_000;
@@ -59,14 +62,15 @@ export async function hotplugDevice(ctx: DriverContext, dom: DomainObject, spec:
     );
   }
   const placed = assignDeviceAddresses(candidate);
-  checkSlotsUnchanged(live, placed, spec);
+  const controllers = findAddedControllers(live, placed, spec);
   const next = assignAliases(placed);
   const revert = new RevertStack((line) => ctx.log(`domain '${dom.name}': ${line}`));
-  const alias = await revert.run(async () =>
-    spec.kind === 'disk'
+  const alias = await revert.run(async () => {
+    for (const c of controllers) await plugController(qmp, next, c, revert);
+    return spec.kind === 'disk'
       ? plugDisk(ctx, dom, qmp, next, revert)
-      : plugNic(qmp, next, next.devices.interfaces.length - 1, revert),
-  );
+      : plugNic(qmp, next, next.devices.interfaces.length - 1, revert);
+  });
   dom.liveDef = next;
   const added = next.devices.disks.at(-1);
   const path = spec.kind === 'disk' && added ? diskHostPath(added) : undefined;
@@ -99,6 +103,20 @@ async function plugDisk(
   }
   await deviceAdd(qmp, device);
   return device.id;
+}
+
+/** A SCSI controller the new disk needs, as define would have added it (its alias as start gives it). */
+async function plugController(
+  qmp: QmpClient,
+  next: DomainConfig,
+  added: BusControllerConfig,
+  revert: RevertStack,
+): Promise<void> {
+  const c = next.devices.controllers?.find((x) => x.type === added.type && x.index === added.index);
+  const device = c && buildControllerDevice(next, c, busIdOf(next));
+  if (!device) return;
+  await deviceAdd(qmp, device);
+  revert.push(`controller ${device.id}`, () => deviceDel(qmp, device.id));
 }
 
 async function plugNic(

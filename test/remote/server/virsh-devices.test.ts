@@ -175,6 +175,55 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
     await shell.waitFor('ls /sys/class/net', (out) => !/\beth0\b/.test(out));
   }, 60_000);
 
+  it.skipIf(q35)(
+    'scsi: the first SCSI disk hot-plugs its virtio-scsi controller and the guest sees sda; usb: qemu takes and drops a usb-storage disk; sata is refused',
+    async () => {
+      const scsi = await virsh(srv.unixUri, [
+        'attach-disk',
+        'hp',
+        img('two'),
+        'sdb',
+        '--targetbus',
+        'scsi',
+        '--live',
+      ]);
+      expect([scsi.stderr, scsi.stdout.trim()]).toEqual(['', 'Disk attached successfully']);
+      await shell.waitFor('ls /sys/block', (out) => /\bsda\b/.test(out));
+      const live = (await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout;
+      expect(live).toContain("<controller type='scsi' index='0' model='virtio-scsi'>");
+      expect(live).toContain("<alias name='scsi0-0-0-1'/>");
+      const gone = await virsh(srv.unixUri, ['detach-disk', 'hp', 'sdb', '--live'], { timeoutMs: 30_000 });
+      expect(gone.stdout.trim()).toBe('Disk detached successfully');
+      await shell.waitFor('ls /sys/block', (out) => !/\bsda\b/.test(out));
+      const usb = await virsh(srv.unixUri, [
+        'attach-disk',
+        'hp',
+        img('three'),
+        'sdc',
+        '--targetbus',
+        'usb',
+        '--live',
+      ]);
+      expect([usb.stderr, usb.stdout.trim()]).toEqual(['', 'Disk attached successfully']);
+      expect((await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout).toContain("<target dev='sdc' bus='usb'/>");
+      const unplug = await virsh(srv.unixUri, ['detach-disk', 'hp', 'sdc', '--live'], { timeoutMs: 30_000 });
+      expect(unplug.stdout.trim()).toBe('Disk detached successfully');
+      await waitUntil(() => removed.some((e) => e.devAlias.startsWith('usb-disk')), 10_000, 'usb removal');
+      expect((await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout).not.toContain("dev='sdc'");
+      const sata = await virsh(srv.unixUri, [
+        'attach-disk',
+        'hp',
+        img('three'),
+        'sdd',
+        '--targetbus',
+        'sata',
+        '--live',
+      ]);
+      expect(sata.stderr).toContain("error: Operation not supported: disk bus 'sata' cannot be hotplugged.");
+    },
+    90_000,
+  );
+
   it('attach-disk --config only: dumpxml --inactive shows it, the live guest does not get it', async () => {
     const r = await virsh(srv.unixUri, [
       'attach-disk',
