@@ -42,7 +42,7 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
     const serialLog = join(srv.root, 'log', 'qemu', 'hp.serial.log');
     await waitForText(serialLog, LINUX_READY_MARKER, 60_000);
     await waitForText(serialLog, '/ # ', 30_000);
-    for (const name of ['one', 'two', 'three']) {
+    for (const name of ['one', 'two', 'three', 'four', 'five']) {
       await writeFile(img(name), '');
       await truncate(img(name), 8 << 20);
     }
@@ -181,7 +181,7 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
       const scsi = await virsh(srv.unixUri, [
         'attach-disk',
         'hp',
-        img('two'),
+        img('four'),
         'sdb',
         '--targetbus',
         'scsi',
@@ -198,7 +198,7 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
       const usb = await virsh(srv.unixUri, [
         'attach-disk',
         'hp',
-        img('three'),
+        img('five'),
         'sdc',
         '--targetbus',
         'usb',
@@ -213,7 +213,7 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
       const sata = await virsh(srv.unixUri, [
         'attach-disk',
         'hp',
-        img('three'),
+        img('five'),
         'sdd',
         '--targetbus',
         'sata',
