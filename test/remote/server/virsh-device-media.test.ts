@@ -172,5 +172,26 @@ describe.skipIf(!usable)(
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`${file('shared.img')} is in use by running domain 'transient'`);
     }, 60_000);
+
+    it('attaches a pool volume live and in the config; while attached the volume cannot be deleted', async () => {
+      const pool = join(srv.root, 'pool');
+      await virsh(srv.unixUri, ['pool-define-as', 'p', 'dir', '--target', pool]);
+      await virsh(srv.unixUri, ['pool-build', 'p']);
+      expect((await virsh(srv.unixUri, ['pool-start', 'p'])).code).toBe(0);
+      expect((await virsh(srv.unixUri, ['vol-create-as', 'p', 'v1', '4M', '--format', 'raw'])).code).toBe(0);
+      const xml = join(srv.root, 'vol-disk.xml');
+      await writeFile(
+        xml,
+        "<disk type='volume' device='disk'><driver name='qemu' type='raw'/><source pool='p' volume='v1'/><target dev='vde' bus='virtio'/></disk>",
+      );
+      const a = await virsh(srv.unixUri, ['attach-device', 'bs1', xml, '--live', '--config']);
+      expect([a.stderr, a.stdout.trim()]).toEqual(['', 'Device attached successfully']);
+      expect((await virsh(srv.unixUri, ['dumpxml', 'bs1'])).stdout).toContain("<source pool='p' volume='v1'");
+      const inactive = (await virsh(srv.unixUri, ['dumpxml', 'bs1', '--inactive'])).stdout;
+      expect(inactive).toContain("<source pool='p' volume='v1'/>");
+      const del = await virsh(srv.unixUri, ['vol-delete', 'v1', '--pool', 'p']);
+      expect(del.code).toBe(1);
+      expect(del.stderr).toContain("is in use by running domain 'bs1'");
+    }, 60_000);
   },
 );
