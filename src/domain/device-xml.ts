@@ -21,13 +21,26 @@ export type DeviceSpec =
 /** The device elements tsvirt adds, removes and changes on a domain. */
 const DEVICE_KINDS = ['disk', 'interface', 'input'] as const;
 
+/** How parseDeviceXml reads a device. */
+export interface ParseDeviceOptions {
+  /**
+   * The XML only names a device to find (detach): a disk may lack its <source>, as libvirt accepts
+   * `<disk><target dev='vdb'/></disk>`.
+   */
+  match?: boolean;
+}
+
 /**
  * Parse one device element (<disk>, <interface>, <input>). Runtime identities (aliases other than ua-,
  * block node indexes) are dropped, as define drops them. Throws ERR_XML_PARSE, ERR_XML_INVALID, or
  * ERR_NOT_SUPPORTED for a device kind tsvirt cannot add or remove.
  */
-export function parseDeviceXml(xml: string): DeviceSpec {
-  const el = parseXmlTree(xml);
+export function parseDeviceXml(xml: string, options: ParseDeviceOptions = {}): DeviceSpec {
+  const parsed = parseXmlTree(xml);
+  const sourceless = parsed.name === 'disk' && !parsed.children.some((c) => c.name === 'source');
+  // A disk named only by its target is read as an empty drive (the one kind the parser lets go without a source).
+  const el =
+    options.match && sourceless ? { ...parsed, attrs: { ...parsed.attrs, device: 'cdrom' } } : parsed;
   if (!(DEVICE_KINDS as readonly string[]).includes(el.name)) {
     throw new TsvirtError(
       'ERR_NOT_SUPPORTED',
@@ -37,6 +50,8 @@ export function parseDeviceXml(xml: string): DeviceSpec {
   }
   const devices = parseDevices(new ElementReader(wrapInDevices(el)));
   const spec = pickDevice(el, devices);
+  if (spec.kind === 'disk' && el !== parsed)
+    spec.disk.device = parsed.attrs['device'] === 'cdrom' ? 'cdrom' : 'disk';
   dropRuntimeIdentity(spec);
   return spec;
 }

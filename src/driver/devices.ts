@@ -78,7 +78,7 @@ export async function detachDevice(
   flags: number,
 ): Promise<void> {
   const impact = resolveDeviceImpact(dom, flags);
-  const spec = parseDeviceXml(xml);
+  const spec = parseDeviceXml(xml, { match: true });
   const config = impact.config ? removeFromConfig(dom.persistentDef as DomainConfig, spec) : undefined;
   if (impact.live) {
     const live = dom.liveDef as DomainConfig;
