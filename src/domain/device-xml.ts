@@ -5,6 +5,7 @@
  */
 import { TsvirtError } from '../errors.js';
 import { isUserAlias } from './aliases.js';
+import { describePciAddress } from './pci-address.js';
 import { ElementReader } from './element-reader.js';
 import { parseDevices } from './parse-devices.js';
 import { parseXmlTree, type XmlElement } from './xml-tree.js';
@@ -107,7 +108,7 @@ export function buildDeviceMissingError(spec: DeviceSpec, live: boolean): Tsvirt
         ? `disk ${spec.disk.targetDev} not found`
         : `no target device ${spec.disk.targetDev}`
       : spec.kind === 'interface'
-        ? `no device matching MAC address ${spec.nic.mac} found`
+        ? `no device found at address '${spec.nic.address ? describePciAddress(spec.nic.address) : '(<null>)'}' matching MAC address '${spec.nic.mac}' and alias '${spec.nic.alias ?? '(<null>)'}'`
         : `matching input device not found`;
   return new TsvirtError('ERR_DEVICE_MISSING', `device not found: ${what}`, {
     device: spec.kind,

@@ -148,7 +148,8 @@ function findByAlias(def: DomainConfig, alias: string): DeviceSpec {
   if (nic) return { kind: 'interface', nic, macGiven: true };
   const input = def.devices.inputs?.find((i) => i.alias === alias);
   if (input) return { kind: 'input', input };
-  throw new TsvirtError('ERR_DEVICE_MISSING', `device not found: no device found with alias ${alias}`, {
+  // libvirt 9.0 reports this one as an internal error; the text is its, the code says what it is.
+  throw new TsvirtError('ERR_DEVICE_MISSING', `internal error: no device found with alias ${alias}`, {
     field: 'alias',
     value: alias,
   });

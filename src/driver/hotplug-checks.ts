@@ -16,15 +16,13 @@ const FIXED_DISK_BUSES: ReadonlySet<DiskConfig['bus']> = new Set(['ide', 'sata']
 
 /** A disk may be added to (or removed from) the running guest: a free target on a hot-pluggable bus. */
 export function checkDiskHotplug(live: DomainConfig, disk: DiskConfig, op: 'plug' | 'unplug' = 'plug'): void {
-  if (op === 'plug' && live.devices.disks.some((d) => d.targetDev === disk.targetDev)) {
+  const taken = op === 'plug' ? live.devices.disks.find((d) => d.targetDev === disk.targetDev) : undefined;
+  if (taken) {
+    // libvirt 9.0's words (its check of the whole definition with the new disk in it).
     throw new TsvirtError(
-      'ERR_OPERATION_FAILED',
-      `operation failed: target ${disk.targetDev} already exists`,
-      {
-        field: 'target',
-        value: disk.targetDev,
-        expected: 'a target no disk of the domain uses',
-      },
+      'ERR_XML_INVALID',
+      `XML error: target '${disk.targetDev}' duplicated for disk sources '${describeSource(taken)}' and '${describeSource(disk)}'`,
+      { field: 'target', value: disk.targetDev, expected: 'a target no disk of the domain uses' },
     );
   }
   if (FIXED_DISK_BUSES.has(disk.bus)) {
@@ -35,6 +33,13 @@ export function checkDiskHotplug(live: DomainConfig, disk: DiskConfig, op: 'plug
       { field: 'bus', value: disk.bus, expected: 'virtio, scsi or usb' },
     );
   }
+}
+
+/** A disk's source as libvirt names it in messages: the path, the pool/volume, or (null) for an empty drive. */
+function describeSource(disk: DiskConfig): string {
+  const s = disk.source;
+  if (!s) return '(null)';
+  return s.kind === 'file' ? s.path : s.kind === 'block' ? s.dev : s.volume;
 }
 
 /** Config attach: the target is free in the persistent definition (libvirt: operation invalid there). */

@@ -192,6 +192,17 @@ describe.skipIf(!usable)(
       const del = await virsh(srv.unixUri, ['vol-delete', 'v1', '--pool', 'p']);
       expect(del.code).toBe(1);
       expect(del.stderr).toContain("is in use by running domain 'bs1'");
+      // libvirtd 9.0's words for the misses (compared side by side with it).
+      const alias = await virsh(srv.unixUri, ['detach-device-alias', 'bs1', 'nosuch', '--live']);
+      expect(alias.stderr.trim()).toBe(
+        'error: Failed to detach device with alias nosuch\nerror: internal error: no device found with alias nosuch',
+      );
+      const nic = join(srv.root, 'nic.xml');
+      await writeFile(nic, "<interface type='user'><mac address='52:54:00:aa:bb:09'/></interface>");
+      const missing = await virsh(srv.unixUri, ['detach-device', 'bs1', nic, '--config']);
+      expect(missing.stderr.trim()).toBe(
+        `error: Failed to detach device from ${nic}\nerror: device not found: no device found at address '(<null>)' matching MAC address '52:54:00:aa:bb:09' and alias '(<null>)'`,
+      );
     }, 60_000);
   },
 );

@@ -91,7 +91,7 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
     const again = await virsh(srv.unixUri, ['attach-disk', 'hp', img('two'), 'vdb', '--live']);
     expect([again.code, again.stderr.trim()]).toEqual([
       1,
-      'error: Failed to attach disk\nerror: operation failed: target vdb already exists',
+      `error: Failed to attach disk\nerror: XML error: target 'vdb' duplicated for disk sources '${img('one')}' and '${img('two')}'`,
     ]);
     const ide = await virsh(srv.unixUri, [
       'attach-disk',
