@@ -10,17 +10,18 @@ import { ElementReader } from './element-reader.js';
 import { parseDevices } from './parse-devices.js';
 import { parseXmlTree, type XmlElement } from './xml-tree.js';
 import type { InputConfig } from './bus-types.js';
-import type { DiskConfig, DomainConfig, InterfaceConfig } from './types.js';
+import type { DiskConfig, DomainConfig, InterfaceConfig, RngConfig } from './types.js';
 
 /** A device read from XML, by kind. */
 export type DeviceSpec =
   | { kind: 'disk'; disk: DiskConfig }
   /** `macGiven`: the XML named a MAC (else the parser made one up, and matching goes by type). */
   | { kind: 'interface'; nic: InterfaceConfig; macGiven: boolean }
-  | { kind: 'input'; input: InputConfig };
+  | { kind: 'input'; input: InputConfig }
+  | { kind: 'rng'; rng: RngConfig };
 
 /** The device elements tsvirt adds, removes and changes on a domain. */
-const DEVICE_KINDS = ['disk', 'interface', 'input'] as const;
+const DEVICE_KINDS = ['disk', 'interface', 'input', 'rng'] as const;
 
 /** How parseDeviceXml reads a device. */
 export interface ParseDeviceOptions {
@@ -72,11 +73,13 @@ function pickDevice(el: XmlElement, devices: DomainConfig['devices']): DeviceSpe
   if (nic) return { kind: 'interface', nic, macGiven: el.children.some((c) => c.name === 'mac') };
   const input = devices.inputs?.[0];
   if (input) return { kind: 'input', input };
+  const rng = devices.rngs?.[0];
+  if (rng) return { kind: 'rng', rng };
   throw new TsvirtError('ERR_XML_INVALID', `device <${el.name}>: nothing to attach`, { element: el.name });
 }
 
 function dropRuntimeIdentity(spec: DeviceSpec): void {
-  const dev = spec.kind === 'disk' ? spec.disk : spec.kind === 'interface' ? spec.nic : spec.input;
+  const dev = deviceOf(spec);
   if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
   if (spec.kind === 'disk') delete spec.disk.nodeIndex;
 }
@@ -97,6 +100,10 @@ export function findDeviceIndex(def: DomainConfig, spec: DeviceSpec): number {
     }
     return same[0] ? d.interfaces.indexOf(same[0]) : -1;
   }
+  if (spec.kind === 'rng')
+    return (d.rngs ?? []).findIndex(
+      (x) => x.model === spec.rng.model && x.backend.path === spec.rng.backend.path,
+    );
   return (d.inputs ?? []).findIndex((x) => x.type === spec.input.type && x.bus === spec.input.bus);
 }
 
@@ -109,18 +116,25 @@ export function buildDeviceMissingError(spec: DeviceSpec, live: boolean): Tsvirt
         : `no target device ${spec.disk.targetDev}`
       : spec.kind === 'interface'
         ? `no device found at address '${spec.nic.address ? describePciAddress(spec.nic.address) : '(<null>)'}' matching MAC address '${spec.nic.mac}' and alias '${spec.nic.alias ?? '(<null>)'}'`
-        : `matching input device not found`;
+        : spec.kind === 'rng'
+          ? 'matching rng device not found'
+          : 'matching input device not found';
   return new TsvirtError('ERR_DEVICE_MISSING', `device not found: ${what}`, {
     device: spec.kind,
     live,
   });
 }
 
-/** The alias a device of a live definition carries, for device_del and the device events. */
-export function aliasOf(spec: DeviceSpec): string | undefined {
-  return spec.kind === 'disk'
-    ? spec.disk.alias
-    : spec.kind === 'interface'
-      ? spec.nic.alias
-      : spec.input.alias;
+/** The configuration of the device a spec holds (its alias and address live there). */
+export function deviceOf(spec: DeviceSpec): { alias?: string } {
+  switch (spec.kind) {
+    case 'disk':
+      return spec.disk;
+    case 'interface':
+      return spec.nic;
+    case 'input':
+      return spec.input;
+    default:
+      return spec.rng;
+  }
 }

@@ -17,7 +17,8 @@ import { DeviceModifyFlags } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { checkAction } from './state-machine.js';
-import { hotplugDevice, unplugDevice } from './hotplug.js';
+import { hotplugDevice } from './hotplug.js';
+import { unplugDevice } from './unplug.js';
 import { checkTargetFreeInConfig } from './hotplug-checks.js';
 import { changeMediaLive, changeMediaInConfig } from './media-change.js';
 import { saveConfig } from './transitions.js';
@@ -84,7 +85,7 @@ export async function detachDevice(
     const live = dom.liveDef as DomainConfig;
     const index = findDeviceIndex(live, spec);
     if (index < 0) throw buildDeviceMissingError(spec, true);
-    await unplugDevice(ctx, dom, liveKind(spec), index);
+    await unplugDevice(ctx, dom, spec.kind, index);
   }
   if (config) await replaceConfig(dom, config);
 }
@@ -102,7 +103,7 @@ export async function detachDeviceAlias(
   const config = impact.config ? removeFromConfig(dom.persistentDef as DomainConfig, spec) : undefined;
   if (impact.live) {
     const index = findDeviceIndex(dom.liveDef as DomainConfig, spec);
-    await unplugDevice(ctx, dom, liveKind(spec), index);
+    await unplugDevice(ctx, dom, spec.kind, index);
   }
   if (config) await replaceConfig(dom, config);
 }
@@ -130,17 +131,6 @@ export async function updateDevice(
   if (config) await replaceConfig(dom, config);
 }
 
-function liveKind(spec: DeviceSpec): 'disk' | 'interface' {
-  if (spec.kind === 'input') {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      `Operation not supported: live detach of device 'input' is not supported; detach it with --config and restart the guest`,
-      { device: 'input' },
-    );
-  }
-  return spec.kind;
-}
-
 function findByAlias(def: DomainConfig, alias: string): DeviceSpec {
   const disk = def.devices.disks.find((d) => d.alias === alias);
   if (disk) return { kind: 'disk', disk };
@@ -148,6 +138,8 @@ function findByAlias(def: DomainConfig, alias: string): DeviceSpec {
   if (nic) return { kind: 'interface', nic, macGiven: true };
   const input = def.devices.inputs?.find((i) => i.alias === alias);
   if (input) return { kind: 'input', input };
+  const rng = def.devices.rngs?.find((r) => r.alias === alias);
+  if (rng) return { kind: 'rng', rng };
   // libvirt 9.0 reports this one as an internal error; the text is its, the code says what it is.
   throw new TsvirtError('ERR_DEVICE_MISSING', `internal error: no device found with alias ${alias}`, {
     field: 'alias',
@@ -164,8 +156,10 @@ function addToConfig(def: DomainConfig, spec: DeviceSpec): DomainConfig {
     d.disks.push(structuredClone(spec.disk));
   } else if (spec.kind === 'interface') {
     d.interfaces.push(structuredClone(spec.nic));
-  } else {
+  } else if (spec.kind === 'input') {
     (d.inputs ??= []).push(structuredClone(spec.input));
+  } else {
+    (d.rngs ??= []).push(structuredClone(spec.rng));
   }
   const placed = assignDeviceAddresses(out);
   validateDomainConfig(placed);
@@ -180,7 +174,8 @@ function removeFromConfig(def: DomainConfig, spec: DeviceSpec): DomainConfig {
   const d = out.devices;
   if (spec.kind === 'disk') d.disks.splice(index, 1);
   else if (spec.kind === 'interface') d.interfaces.splice(index, 1);
-  else d.inputs?.splice(index, 1);
+  else if (spec.kind === 'input') d.inputs?.splice(index, 1);
+  else d.rngs?.splice(index, 1);
   return out;
 }
 

@@ -83,7 +83,9 @@ export function findAddedControllers(
       ? `disk ${spec.disk.targetDev}`
       : spec.kind === 'interface'
         ? `interface ${spec.nic.mac}`
-        : `input ${spec.input.type}`;
+        : spec.kind === 'input'
+          ? `input ${spec.input.type}`
+          : `rng ${spec.rng.backend.path}`;
   if (ports(placed) > ports(live)) {
     const where = isQ35Machine(live.os.machine) ? 'every pcie-root-port is in use' : 'the root bus is full';
     throw new TsvirtError(

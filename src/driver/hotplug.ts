@@ -1,18 +1,14 @@
 /**
- * Devices added to and removed from a running guest over QMP, as libvirt's qemu driver does it: the
- * device gets its address and alias the way a start gives them, qemu gets the same block nodes, netdev
- * and device properties as the start's command line (blockdev-add, netdev_add, device_add), and the
- * live definition changes only once qemu has confirmed. Removal is device_del, then qemu's
- * DEVICE_DELETED (waited for up to 5 s, as libvirt; later it finishes in the background), then the
- * backends go (blockdev-del, netdev_del) and the disk's file goes back to its owner.
+ * Devices added to a running guest over QMP, as libvirt's qemu driver does it: the device gets its
+ * address and alias the way a start gives them, qemu gets the same block nodes, netdev, backend object
+ * and device properties as the start's command line (blockdev-add, netdev_add, object-add,
+ * device_add), and the live definition changes only once qemu has confirmed. Removal is unplug.ts.
  */
 import { TsvirtError } from '../errors.js';
 import {
   assignAliases,
   assignDeviceAddresses,
-  buildBlockNodeNames,
   buildDiskObjects,
-  buildNetdevId,
   buildNicObjects,
   type DiskConfig,
   type DomainConfig,
@@ -26,6 +22,8 @@ import {
   deviceDel,
   netdevAdd,
   netdevDel,
+  objectAdd,
+  objectDel,
   type QmpClient,
 } from '../qmp/index.js';
 import type { DriverContext } from './context.js';
@@ -37,39 +35,32 @@ import { RevertStack } from './revert-stack.js';
 import { diskHostPath, grantDiskFile, releaseDiskFile } from './device-files.js';
 import { saveStatus } from './transitions.js';
 import { checkDiskHotplug, checkPathFree, findAddedControllers } from './hotplug-checks.js';
-import { buildControllerDevice } from '../domain/bus-device-objects.js';
+import { buildControllerDevice, buildInputDevices } from '../domain/bus-device-objects.js';
+import { buildRngObjects } from '../domain/media-args.js';
 import { busIdOf } from '../domain/device-objects.js';
 
-/** How long a removal waits for qemu's DEVICE_DELETED before it returns with the removal in progress (libvirt's 5 s). */
-export const UNPLUG_WAIT_MS = 5_000;
-
-/** Add a disk or interface to the running guest; its definition changes once qemu has it. */
+/** Add a disk, interface, usb or virtio input, or rng to the running guest; its definition changes once qemu has it. */
 export async function hotplugDevice(ctx: DriverContext, dom: DomainObject, spec: DeviceSpec): Promise<void> {
   const live = dom.liveDef as DomainConfig;
   const qmp = requireMonitor(dom);
   const candidate = structuredClone(live);
-  if (spec.kind === 'disk') {
-    checkDiskHotplug(live, spec.disk);
-    candidate.devices.disks.push(structuredClone(spec.disk));
-  } else if (spec.kind === 'interface') {
-    candidate.devices.interfaces.push(structuredClone(spec.nic));
-    checkNicsOpenable({ ...live, devices: { ...live.devices, interfaces: [spec.nic] } }, ctx.confinement);
-  } else {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      `Operation not supported: live attach of device 'input' is not supported; attach it with --config and restart the guest`,
-      { device: 'input' },
-    );
-  }
+  addToCandidate(ctx, live, candidate, spec);
   const placed = assignDeviceAddresses(candidate);
   const controllers = findAddedControllers(live, placed, spec);
   const next = assignAliases(placed);
   const revert = new RevertStack((line) => ctx.log(`domain '${dom.name}': ${line}`));
   const alias = await revert.run(async () => {
     for (const c of controllers) await plugController(qmp, next, c, revert);
-    return spec.kind === 'disk'
-      ? plugDisk(ctx, dom, qmp, next, revert)
-      : plugNic(qmp, next, next.devices.interfaces.length - 1, revert);
+    switch (spec.kind) {
+      case 'disk':
+        return plugDisk(ctx, dom, qmp, next, revert);
+      case 'interface':
+        return plugNic(qmp, next, next.devices.interfaces.length - 1, revert);
+      case 'input':
+        return plugInput(qmp, next);
+      default:
+        return plugRng(qmp, next, revert);
+    }
   });
   dom.liveDef = next;
   const added = next.devices.disks.at(-1);
@@ -77,6 +68,34 @@ export async function hotplugDevice(ctx: DriverContext, dom: DomainObject, spec:
   if (dom.run && path !== undefined) dom.run.diskPaths.push(path);
   await saveStatus(ctx, dom);
   ctx.events.emit('device-added', { dom: dom.ref(), devAlias: alias });
+}
+
+/** The device joins the copy of the live definition, after libvirt's checks of its kind. */
+function addToCandidate(
+  ctx: DriverContext,
+  live: DomainConfig,
+  candidate: DomainConfig,
+  spec: DeviceSpec,
+): void {
+  const d = candidate.devices;
+  if (spec.kind === 'disk') {
+    checkDiskHotplug(live, spec.disk);
+    d.disks.push(structuredClone(spec.disk));
+  } else if (spec.kind === 'interface') {
+    d.interfaces.push(structuredClone(spec.nic));
+    checkNicsOpenable({ ...live, devices: { ...live.devices, interfaces: [spec.nic] } }, ctx.confinement);
+  } else if (spec.kind === 'input') {
+    if (spec.input.bus === 'ps2') {
+      throw new TsvirtError(
+        'ERR_NOT_SUPPORTED',
+        `Operation not supported: input device on bus '${spec.input.bus}' cannot be hot plugged.`,
+        { field: 'bus', value: spec.input.bus, expected: 'usb or virtio' },
+      );
+    }
+    (d.inputs ??= []).push(structuredClone(spec.input));
+  } else {
+    (d.rngs ??= []).push(structuredClone(spec.rng));
+  }
 }
 
 async function plugDisk(
@@ -119,6 +138,25 @@ async function plugController(
   revert.push(`controller ${device.id}`, () => deviceDel(qmp, device.id));
 }
 
+async function plugInput(qmp: QmpClient, next: DomainConfig): Promise<string> {
+  const alias = next.devices.inputs?.at(-1)?.alias;
+  const device = buildInputDevices(next, busIdOf(next)).find((d) => d.id === alias);
+  if (!device) throw new TsvirtError('ERR_INTERNAL', 'the new input is missing from the definition');
+  await deviceAdd(qmp, device);
+  return device.id;
+}
+
+async function plugRng(qmp: QmpClient, next: DomainConfig, revert: RevertStack): Promise<string> {
+  const rngs = next.devices.rngs ?? [];
+  const rng = rngs.at(-1);
+  if (!rng) throw new TsvirtError('ERR_INTERNAL', 'the new rng is missing from the definition');
+  const { object, device } = buildRngObjects(next, rng, rngs.length - 1);
+  await objectAdd(qmp, object);
+  revert.push(`object ${object.id}`, () => objectDel(qmp, object.id));
+  await deviceAdd(qmp, device);
+  return device.id;
+}
+
 async function plugNic(
   qmp: QmpClient,
   next: DomainConfig,
@@ -132,123 +170,4 @@ async function plugNic(
   revert.push(`netdev ${netdev.id}`, () => netdevDel(qmp, netdev.id));
   await deviceAdd(qmp, device);
   return device.id;
-}
-
-/**
- * Remove the disk or interface at `index` of the live definition: device_del, then up to UNPLUG_WAIT_MS
- * for DEVICE_DELETED. Returns true when the removal finished, false when it goes on in the background
- * (the domain's next DEVICE_DELETED of that alias finishes it and sends device-removed).
- */
-export async function unplugDevice(
-  ctx: DriverContext,
-  dom: DomainObject,
-  kind: 'disk' | 'interface',
-  index: number,
-): Promise<boolean> {
-  const live = dom.liveDef as DomainConfig;
-  const qmp = requireMonitor(dom);
-  const dev = kind === 'disk' ? live.devices.disks[index] : live.devices.interfaces[index];
-  const alias = dev?.alias;
-  if (!dev || alias === undefined)
-    throw new TsvirtError('ERR_INTERNAL', `domain '${dom.name}': the ${kind} to remove has no alias`, {
-      kind,
-    });
-  if (kind === 'disk') checkDiskHotplug(live, dev as DiskConfig, 'unplug');
-  const deleted = qmp.waitForEvent('DEVICE_DELETED', {
-    match: (data) => data['device'] === alias,
-    timeoutMs: UNPLUG_WAIT_MS,
-  });
-  deleted.catch(() => undefined);
-  try {
-    await deviceDel(qmp, alias);
-  } catch (err) {
-    throw new TsvirtError(
-      'ERR_OPERATION_FAILED',
-      `operation failed: qemu refused to remove ${kind} ${alias}: ${(err as Error).message}`,
-      { device: alias },
-      { cause: err },
-    );
-  }
-  try {
-    await deleted;
-  } catch {
-    finishInBackground(ctx, dom, qmp, kind, alias);
-    return false;
-  }
-  await finishRemoval(ctx, dom, qmp, kind, alias);
-  return true;
-}
-
-/** The guest let go of the device later than UNPLUG_WAIT_MS: finish when qemu says so. */
-function finishInBackground(
-  ctx: DriverContext,
-  dom: DomainObject,
-  qmp: QmpClient,
-  kind: 'disk' | 'interface',
-  alias: string,
-): void {
-  ctx.log(
-    `domain '${dom.name}': ${kind} ${alias} not removed within ${UNPLUG_WAIT_MS} ms; removal continues`,
-  );
-  const onEvent = (e: { event: string; data: Record<string, unknown> }): void => {
-    if (e.event !== 'DEVICE_DELETED' || e.data['device'] !== alias) return;
-    qmp.off('event', onEvent);
-    void dom.job
-      .run('detach-device', ctx.timeouts.internalJobWaitMs, () => finishRemoval(ctx, dom, qmp, kind, alias))
-      .catch((err: unknown) => ctx.log(`domain '${dom.name}': removal of ${alias}: ${String(err)}`));
-  };
-  qmp.on('event', onEvent);
-}
-
-/** qemu removed the device: drop its backends, its file ownership, its place in the live definition. */
-async function finishRemoval(
-  ctx: DriverContext,
-  dom: DomainObject,
-  qmp: QmpClient,
-  kind: 'disk' | 'interface',
-  alias: string,
-): Promise<void> {
-  const live = dom.liveDef;
-  if (!live || !dom.run) return;
-  const next = structuredClone(live);
-  if (kind === 'disk') {
-    const disk = next.devices.disks.find((d) => d.alias === alias);
-    if (!disk) return;
-    next.devices.disks = next.devices.disks.filter((d) => d !== disk);
-    await dropDiskNodes(ctx, dom, qmp, disk);
-    dom.liveDef = next;
-    const path = diskHostPath(disk);
-    if (path !== undefined) {
-      const at = dom.run.diskPaths.indexOf(path);
-      if (at >= 0) dom.run.diskPaths.splice(at, 1);
-      await releaseDiskFile(ctx, dom, path);
-    }
-    await releaseResources(ctx.resources, { ...next, devices: { ...next.devices, disks: [disk] } }, ctx.log);
-  } else {
-    const nic = next.devices.interfaces.find((n) => n.alias === alias);
-    if (!nic) return;
-    next.devices.interfaces = next.devices.interfaces.filter((n) => n !== nic);
-    await netdevDel(qmp, buildNetdevId(alias)).catch((err: unknown) =>
-      ctx.log(`domain '${dom.name}': netdev_del ${buildNetdevId(alias)}: ${String(err)}`),
-    );
-    dom.liveDef = next;
-  }
-  await saveStatus(ctx, dom);
-  ctx.events.emit('device-removed', { dom: dom.ref(), devAlias: alias });
-}
-
-/** blockdev-del of a disk's format node, then its storage node (an empty drive has none). */
-export async function dropDiskNodes(
-  ctx: DriverContext,
-  dom: DomainObject,
-  qmp: QmpClient,
-  disk: DiskConfig,
-): Promise<void> {
-  if (disk.nodeIndex === undefined || disk.source === undefined) return;
-  const names = buildBlockNodeNames(disk.nodeIndex);
-  for (const node of [names.format, names.storage]) {
-    await blockdevDel(qmp, node).catch((err: unknown) =>
-      ctx.log(`domain '${dom.name}': blockdev-del ${node}: ${String(err)}`),
-    );
-  }
 }

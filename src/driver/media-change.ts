@@ -21,7 +21,7 @@ import { requireMonitor } from './power.js';
 import { prepareResources } from './guest-resources.js';
 import { RevertStack } from './revert-stack.js';
 import { diskHostPath, grantDiskFile, releaseDiskFile } from './device-files.js';
-import { dropDiskNodes } from './hotplug.js';
+import { dropDiskNodes } from './unplug.js';
 import { saveStatus } from './transitions.js';
 
 /** The disk of `def` with the target of `wanted`, which must be a cdrom on the same bus. */

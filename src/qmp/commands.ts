@@ -147,6 +147,19 @@ export async function netdevDel(c: QmpClient, id: string): Promise<void> {
   await c.execute('netdev_del', { id });
 }
 
+/** `object-add` {qom-type, id, ...properties}: a backend object (an rng-random for a virtio-rng). */
+export async function objectAdd(
+  c: QmpClient,
+  options: { 'qom-type': string; id: string } & Record<string, unknown>,
+): Promise<void> {
+  await c.execute('object-add', options);
+}
+
+/** `object-del` {id}: remove a backend object no device uses. */
+export async function objectDel(c: QmpClient, id: string): Promise<void> {
+  await c.execute('object-del', { id });
+}
+
 /** `blockdev-open-tray` {id, force}: open a removable drive's tray (force: even when the guest locked it). */
 export async function blockdevOpenTray(c: QmpClient, id: string, force: boolean): Promise<void> {
   await c.execute('blockdev-open-tray', { id, force });

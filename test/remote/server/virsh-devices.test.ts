@@ -224,6 +224,38 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
     90_000,
   );
 
+  it.skipIf(q35)(
+    'a usb tablet and a virtio rng are hot-plugged and unplugged with their events; a ps2 input is refused',
+    async () => {
+      const tablet = join(srv.root, 'tablet.xml');
+      await writeFile(tablet, "<input type='tablet' bus='usb'/>");
+      const rng = join(srv.root, 'rng.xml');
+      await writeFile(rng, "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>");
+      for (const [file, alias] of [
+        [tablet, 'input2'],
+        [rng, 'rng0'],
+      ] as const) {
+        const a = await virsh(srv.unixUri, ['attach-device', 'hp', file, '--live']);
+        expect([a.stderr, a.stdout.trim()]).toEqual(['', 'Device attached successfully']);
+        await waitUntil(() => added.some((e) => e.devAlias === alias), 5_000, `device-added ${alias}`);
+        expect((await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout).toContain(`<alias name='${alias}'/>`);
+        const d = await virsh(srv.unixUri, ['detach-device', 'hp', file, '--live'], { timeoutMs: 30_000 });
+        expect([d.stderr, d.stdout.trim()]).toEqual(['', 'Device detached successfully']);
+        await waitUntil(() => removed.some((e) => e.devAlias === alias), 20_000, `device-removed ${alias}`);
+        expect((await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout).not.toContain(
+          `<alias name='${alias}'/>`,
+        );
+      }
+      const ps2 = join(srv.root, 'ps2.xml');
+      await writeFile(ps2, "<input type='keyboard' bus='ps2'/>");
+      const r = await virsh(srv.unixUri, ['attach-device', 'hp', ps2, '--live']);
+      expect(r.stderr).toContain(
+        "error: Operation not supported: input device on bus 'ps2' cannot be hot plugged.",
+      );
+    },
+    90_000,
+  );
+
   it('attach-disk --config only: dumpxml --inactive shows it, the live guest does not get it', async () => {
     const r = await virsh(srv.unixUri, [
       'attach-disk',
