@@ -3,6 +3,7 @@ import { consoleCommand } from './console.js';
 import { domainInfoCommands } from './domain-info.js';
 import { domainLifecycleCommands } from './domain-lifecycle.js';
 import { domainResourceCommands } from './domain-resources.js';
+import { domainDeviceCommands } from './domain-devices.js';
 import { hostValidateCommand } from './host-validate.js';
 import { versionCommand } from './version.js';
 import { poolCommands } from './pool.js';
@@ -14,6 +15,7 @@ export const commands: Command[] = [
   ...domainInfoCommands,
   ...domainLifecycleCommands,
   ...domainResourceCommands,
+  ...domainDeviceCommands,
   consoleCommand,
   ...poolCommands,
   ...volumeCommands,
