@@ -4,7 +4,8 @@
  * virtio NIC /sys/class/net, on pc and on q35; config-only changes show in dumpxml --inactive only;
  * libvirt's refusals; device events to a registered client and to `virsh event`.
  */
-import { truncate, writeFile } from 'node:fs/promises';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
@@ -18,6 +19,8 @@ import { VIRSH, virsh } from './virsh-harness.js';
 import { GuestShell } from './guest-shell.js';
 
 const usable = findQemuBinary() !== undefined && VIRSH !== undefined;
+/** The uid of the qemu user the test server's default qemu.conf runs qemu as (root where it is absent). */
+const QEMU_UID = Number(/^tsvirt-qemu:[^:]*:(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1] ?? '0');
 if (!usable) console.warn('skipping virsh device tests: qemu-system-x86_64 or virsh is absent');
 
 describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %s guest', (machine) => {
@@ -85,6 +88,10 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
     expect((await virsh(srv.unixUri, ['dumpxml', 'hp', '--inactive'])).stdout).not.toContain("dev='vdb'");
     await waitUntil(() => added.some((e) => e.devAlias === 'virtio-disk1'), 5_000, 'device-added event');
     expect(added.find((e) => e.devAlias === 'virtio-disk1')?.dom.name).toBe('hp');
+    // qemu runs as tsvirt-qemu: the file was handed to it, and the owner to give back was recorded.
+    expect((await stat(img('one'))).uid).toBe(QEMU_UID);
+    if (QEMU_UID !== 0)
+      expect(await readFile(join(srv.root, 'run', 'qemu', 'hp.owners'), 'utf8')).toContain(img('one'));
   }, 60_000);
 
   it('refuses a target that is taken, a bus that cannot hot-plug, a disk that is not there, and (q35) a disk without a free root port', async () => {
@@ -153,6 +160,7 @@ describe.skipIf(!usable).each(['pc', 'q35'])('virsh attach/detach on a running %
       "event 'device-removed' for domain 'hp': virtio-disk1\nevents received: 1\n\n",
     );
     expect(await guestSerials()).not.toContain('hpdisk1');
+    expect((await stat(img('one'))).uid).toBe(0); // given back
     expect((await virsh(srv.unixUri, ['dumpxml', 'hp'])).stdout).not.toContain("dev='vdb'");
   }, 60_000);
 
