@@ -24,27 +24,52 @@ import { diskHostPath, grantDiskFile, releaseDiskFile } from './device-files.js'
 import { dropDiskNodes } from './unplug.js';
 import { saveStatus } from './transitions.js';
 
-/** The disk of `def` with the target of `wanted`, which must be a cdrom on the same bus. */
-function findCdrom(def: DomainConfig, wanted: DiskConfig, live: boolean): number {
+/** Fields of a disk that update-device cannot change, by libvirt's names for them. */
+const FIXED_FIELDS: ReadonlyArray<[string, (d: DiskConfig) => unknown]> = [
+  ['device', (d) => d.device],
+  ['bus', (d) => d.bus],
+  ['readonly', (d) => d.readonly],
+  ['shareable', (d) => d.shareable ?? false],
+  ['serial', (d) => d.serial],
+];
+
+/** Whether two sources name the same image. */
+function isSameSource(a: DiskConfig, b: DiskConfig): boolean {
+  return (
+    JSON.stringify(a.source ?? null) === JSON.stringify(b.source ?? null) ||
+    (a.source !== undefined &&
+      b.source !== undefined &&
+      diskHostPath(a) !== undefined &&
+      diskHostPath(a) === diskHostPath(b))
+  );
+}
+
+/**
+ * The position of the disk `wanted` updates, after libvirt's checks: only the source may change, and
+ * only on a removable drive (cdrom). Returns -1 when nothing changes (libvirt then succeeds quietly).
+ */
+function findUpdatedDisk(def: DomainConfig, wanted: DiskConfig, live: boolean): number {
   const index = def.devices.disks.findIndex((d) => d.targetDev === wanted.targetDev);
   const found = def.devices.disks[index];
   if (!found) throw buildDeviceMissingError({ kind: 'disk', disk: wanted }, live);
-  if (found.device !== 'cdrom' || wanted.device !== 'cdrom') {
+  for (const [field, read] of FIXED_FIELDS) {
+    if (read(found) === read(wanted)) continue;
     throw new TsvirtError(
       'ERR_NOT_SUPPORTED',
-      `Operation not supported: disk device '${found.device}' of target ${found.targetDev} cannot be updated; only a cdrom's media can be changed`,
-      { field: 'device', value: found.device, expected: 'cdrom' },
+      `Operation not supported: cannot modify field '${field}' of the disk`,
+      {
+        field,
+        value: read(wanted),
+        expected: read(found),
+      },
     );
   }
-  if (found.bus !== wanted.bus) {
+  if (isSameSource(found, wanted)) return -1;
+  if (found.device !== 'cdrom') {
     throw new TsvirtError(
       'ERR_NOT_SUPPORTED',
-      `Operation not supported: cannot modify field 'bus' of the disk`,
-      {
-        field: 'bus',
-        value: wanted.bus,
-        expected: found.bus,
-      },
+      'Operation not supported: disk source can be changed only in removable drives',
+      { field: 'source', device: found.device, expected: 'cdrom' },
     );
   }
   return index;
@@ -52,8 +77,9 @@ function findCdrom(def: DomainConfig, wanted: DiskConfig, live: boolean): number
 
 /** The persistent definition with the cdrom's media replaced (or removed). Pure. */
 export function changeMediaInConfig(def: DomainConfig, disk: DiskConfig): DomainConfig {
-  const index = findCdrom(def, disk, false);
+  const index = findUpdatedDisk(def, disk, false);
   const out = structuredClone(def);
+  if (index < 0) return out;
   const target = out.devices.disks[index] as DiskConfig;
   setMedia(target, disk);
   return out;
@@ -74,7 +100,8 @@ export async function changeMediaLive(
 ): Promise<void> {
   const live = dom.liveDef as DomainConfig;
   const qmp = requireMonitor(dom);
-  const index = findCdrom(live, disk, true);
+  const index = findUpdatedDisk(live, disk, true);
+  if (index < 0) return;
   const old = live.devices.disks[index] as DiskConfig;
   const alias = old.alias as string;
   const next = structuredClone(live);

@@ -192,6 +192,24 @@ describe.skipIf(!usable)(
       const del = await virsh(srv.unixUri, ['vol-delete', 'v1', '--pool', 'p']);
       expect(del.code).toBe(1);
       expect(del.stderr).toContain("is in use by running domain 'bs1'");
+      const ro = join(srv.root, 'vde-ro.xml');
+      await writeFile(
+        ro,
+        "<disk type='volume'><source pool='p' volume='v1'/><target dev='vde' bus='virtio'/><readonly/></disk>",
+      );
+      const field = await virsh(srv.unixUri, ['update-device', 'bs1', ro, '--live']);
+      expect(field.stderr.trim()).toBe(
+        `error: Failed to update device from ${ro}\nerror: Operation not supported: cannot modify field 'readonly' of the disk`,
+      );
+      const moved = join(srv.root, 'vde-moved.xml');
+      await writeFile(
+        moved,
+        `<disk type='file'><source file='${file('a.iso')}'/><target dev='vde' bus='virtio'/></disk>`,
+      );
+      const source = await virsh(srv.unixUri, ['update-device', 'bs1', moved, '--live']);
+      expect(source.stderr).toContain(
+        'error: Operation not supported: disk source can be changed only in removable drives',
+      );
       // libvirtd 9.0's words for the misses (compared side by side with it).
       const alias = await virsh(srv.unixUri, ['detach-device-alias', 'bs1', 'nosuch', '--live']);
       expect(alias.stderr.trim()).toBe(
