@@ -2,7 +2,8 @@
  * Devices removed from a running guest, as libvirt's qemu driver does it: device_del, then qemu's
  * DEVICE_DELETED (waited for up to 5 s; later it finishes in the background), then the device's
  * backends go (blockdev-del, netdev_del, object-del), the disk's file goes back to its owner, and the
- * live definition drops the device; device-removed names its alias.
+ * live definition drops the device; device-removed names its alias. A guest that refuses the unplug
+ * (qemu's DEVICE_UNPLUG_GUEST_ERROR) gives device-removal-failed, as libvirt.
  */
 import { TsvirtError } from '../errors.js';
 import { buildBlockNodeNames, buildNetdevId, type DiskConfig, type DomainConfig } from '../domain/index.js';
@@ -61,11 +62,17 @@ export async function unplugDevice(
       },
     );
   }
-  const deleted = qmp.waitForEvent('DEVICE_DELETED', {
-    match: (data) => data['device'] === alias,
-    timeoutMs: UNPLUG_WAIT_MS,
-  });
+  const match = (data: Record<string, unknown>): boolean => data['device'] === alias;
+  const deleted = qmp.waitForEvent('DEVICE_DELETED', { match, timeoutMs: UNPLUG_WAIT_MS });
   deleted.catch(() => undefined);
+  // qemu 6.2+ reports a guest that refused the unplug (DEVICE_UNPLUG_GUEST_ERROR {device, path}).
+  const refusal = new AbortController();
+  const refused = qmp
+    .waitForEvent('DEVICE_UNPLUG_GUEST_ERROR', { match, timeoutMs: UNPLUG_WAIT_MS, signal: refusal.signal })
+    .then(
+      () => true,
+      () => false,
+    );
   try {
     await deviceDel(qmp, alias);
   } catch (err) {
@@ -76,9 +83,25 @@ export async function unplugDevice(
       { cause: err },
     );
   }
-  try {
-    await deleted;
-  } catch {
+  const outcome = await Promise.race([
+    deleted.then(
+      () => 'deleted' as const,
+      () => 'timeout' as const,
+    ),
+    refused.then((r) => (r ? ('refused' as const) : ('timeout' as const))),
+  ]);
+  refusal.abort();
+  if (outcome === 'refused') {
+    ctx.events.emit('device-removal-failed', { dom: dom.ref(), devAlias: alias });
+    throw new TsvirtError(
+      'ERR_OPERATION_FAILED',
+      'operation failed: unplug of device was rejected by the guest',
+      {
+        device: alias,
+      },
+    );
+  }
+  if (outcome === 'timeout') {
     finishInBackground(ctx, dom, qmp, kind, alias);
     return false;
   }
@@ -98,7 +121,13 @@ function finishInBackground(
     `domain '${dom.name}': ${kind} ${alias} not removed within ${UNPLUG_WAIT_MS} ms; removal continues`,
   );
   const onEvent = (e: QmpEvent): void => {
-    if (e.event !== 'DEVICE_DELETED' || e.data['device'] !== alias) return;
+    if (e.data['device'] !== alias) return;
+    if (e.event === 'DEVICE_UNPLUG_GUEST_ERROR') {
+      qmp.off('event', onEvent);
+      ctx.events.emit('device-removal-failed', { dom: dom.ref(), devAlias: alias });
+      return;
+    }
+    if (e.event !== 'DEVICE_DELETED') return;
     qmp.off('event', onEvent);
     void dom.job
       .run('detach-device', ctx.timeouts.internalJobWaitMs, () => finishRemoval(ctx, dom, qmp, kind, alias))
