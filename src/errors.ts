@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'ERR_OPERATION_INVALID'
   | 'ERR_OPERATION_FAILED'
   | 'ERR_NO_METADATA' // a domain has no metadata of the kind asked for
+  | 'ERR_DEVICE_MISSING' // a device the caller named is not in the definition
   | 'ERR_DOMAIN_DESTROYED' // the domain was destroyed while the operation was in progress
   | 'ERR_ROOT_LOCKED'
   // storage (src/storage)

@@ -7,7 +7,14 @@ export const ACPID_DIR = 'etc/acpi';
 export const REQUIRED_MODULES = ['evdev', 'button'] as const;
 
 /** Modules loaded best effort, for tests that give the guest virtio devices. */
-export const OPTIONAL_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_balloon'] as const;
+export const OPTIONAL_MODULES = [
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_balloon',
+  'virtio_net',
+  'virtio_scsi',
+  'sd_mod',
+] as const;
 
 /**
  * busybox acpid maps the event `PWRF` (power button) to the action `pwrf`, which it runs as `./pwrf`
@@ -51,19 +58,31 @@ function buildAcpidLines(): string[] {
   ];
 }
 
-/** Parse `tsvirt.poweroff=N`, `tsvirt.reboot=N` and `tsvirt.shell=1` from the kernel command line. */
+/** The line the guest prints whenever its block devices change, with `tsvirt.watchblock=1`. */
+export const LINUX_BLOCK_PREFIX = 'tsvirt-block:';
+
+/**
+ * Parse `tsvirt.poweroff=N`, `tsvirt.reboot=N`, `tsvirt.shell=1` and `tsvirt.watchblock=1` from the kernel
+ * command line. watchblock prints LINUX_BLOCK_PREFIX and the names in /sys/block each time they change
+ * (polled every 20 ms), so that a host sees a hot-plugged disk arrive and leave on the serial console.
+ */
 function buildCommandLineLines(): string[] {
   return [
-    'poweroff_s=; reboot_s=; shell=',
+    'poweroff_s=; reboot_s=; shell=; watchblock=',
     'for arg in $(cat /proc/cmdline); do',
     '  case "$arg" in',
     '    tsvirt.poweroff=*) poweroff_s=${arg#*=} ;;',
     '    tsvirt.reboot=*) reboot_s=${arg#*=} ;;',
     '    tsvirt.shell=*) shell=${arg#*=} ;;',
+    '    tsvirt.watchblock=*) watchblock=${arg#*=} ;;',
     '  esac',
     'done',
     'if [ -n "$poweroff_s" ]; then',
     `  (sleep "$poweroff_s"; echo ${LINUX_POWEROFF_MARKER}; sleep 0.2; poweroff -f) &`,
+    'fi',
+    'if [ "$watchblock" = 1 ]; then',
+    '  (last=x; while true; do now=$(ls /sys/block | tr "\\n" " ");',
+    `    if [ "$now" != "$last" ]; then echo "${LINUX_BLOCK_PREFIX} $now"; last=$now; fi; sleep 0.02; done) &`,
     'fi',
     'if [ -n "$reboot_s" ]; then',
     `  (sleep "$reboot_s"; echo ${LINUX_REBOOT_MARKER}; sleep 0.2; reboot -f) &`,

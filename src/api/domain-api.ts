@@ -10,6 +10,8 @@ import type {
   DomainStatsRecord,
 } from './stats-types.js';
 import type {
+  DomainEventKind,
+  DomainEventMap,
   DomainInfo,
   DomainJobInfo,
   DomainLifecycleEvent,
@@ -134,6 +136,23 @@ export interface DomainApi {
   /** virDomainManagedSaveDefineXML: replace it (flags RUNNING, PAUSED: the state it resumes in). */
   domainManagedSaveDefineXML(dom: DomainRef, dxml?: string, flags?: number): Promise<void>;
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
+  /**
+   * virConnectDomainEventRegisterAny for any kind of DomainEventMap (device-added, device-removed,
+   * device-removal-failed, lifecycle): events in order, of one domain or of all.
+   */
+  onDomainEvent<K extends DomainEventKind>(
+    kind: K,
+    listener: (ev: DomainEventMap[K]) => void,
+    dom?: DomainRef,
+  ): Promise<Subscription>;
+  /** virDomainAttachDeviceFlags: add the device of `xml`; flags as virDomainDeviceModifyFlags (1 live, 2 config). */
+  domainAttachDevice(dom: DomainRef, xml: string, flags?: number): Promise<void>;
+  /** virDomainDetachDeviceFlags: remove the device `xml` names; live removal waits for qemu up to 5 s. */
+  domainDetachDevice(dom: DomainRef, xml: string, flags?: number): Promise<void>;
+  /** virDomainUpdateDeviceFlags: change a device in place (a cdrom's media). */
+  domainUpdateDevice(dom: DomainRef, xml: string, flags?: number): Promise<void>;
+  /** virDomainDetachDeviceAlias: remove the device with this alias. */
+  domainDetachDeviceAlias(dom: DomainRef, alias: string, flags?: number): Promise<void>;
   /** virDomainOpenConsole: the domain's serial console as a byte stream. flags: 1 FORCE (take it over from another user), 2 SAFE. */
   domainOpenConsole(dom: DomainRef, devName?: string, flags?: number): Promise<Duplex>;
   /**

@@ -213,6 +213,14 @@ export const ModificationImpact = {
   MAXIMUM: 4, // virDomainSetMemoryFlags: the maximum memory, not the balloon (not supported live)
 } as const;
 
+/** virDomainDeviceModifyFlags (attach, detach and update of a device). */
+export const DeviceModifyFlags = {
+  CURRENT: 0, // live if running, else config
+  LIVE: 1, // the running domain
+  CONFIG: 2, // the persistent definition
+  FORCE: 4, // update-device: eject even a medium the guest locked
+} as const;
+
 /** virDomainMemoryStatTags. */
 export const MemoryStatTag = {
   SWAP_IN: 0, // KiB swapped in

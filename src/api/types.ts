@@ -110,6 +110,28 @@ export interface DomainLifecycleEvent {
   detail: number;
 }
 
+/** A device event: qemu confirmed that the device with this alias was added, removed, or not removed. */
+export interface DomainDeviceEvent {
+  dom: DomainRef;
+  /** The device's alias (libvirt's devAlias): virtio-disk1, net0, ua-mydisk. */
+  devAlias: string;
+}
+
+/**
+ * The domain events by kind, with their libvirt event ids: lifecycle (0), device-removed (15),
+ * device-added (19), device-removal-failed (22). A new kind is one more row here and in the id table
+ * (src/remote/domain-event-kinds.ts).
+ */
+export interface DomainEventMap {
+  lifecycle: DomainLifecycleEvent;
+  'device-added': DomainDeviceEvent;
+  'device-removed': DomainDeviceEvent;
+  'device-removal-failed': DomainDeviceEvent;
+}
+
+/** One key of DomainEventMap. */
+export type DomainEventKind = keyof DomainEventMap;
+
 /** A storage pool lifecycle event (virStoragePoolEventLifecycleType). */
 export interface PoolLifecycleEvent {
   pool: PoolRef;

@@ -68,20 +68,30 @@ export function buildRngObjectId(alias: string): string {
   return `obj${alias}`;
 }
 
+/** What an <rng> becomes in qemu: its rng-random backend object (-object, QMP object-add) and its device. */
+export function buildRngObjects(
+  config: DomainConfig,
+  rng: RngConfig,
+  position: number,
+): { object: { 'qom-type': string; id: string } & Record<string, unknown>; device: QemuDeviceObject } {
+  const id = rng.alias ?? buildMediaAlias('rng', position);
+  const objId = buildRngObjectId(id);
+  const object = { 'qom-type': 'rng-random', id: objId, filename: rng.backend.path };
+  const rate = rng.rate ? { 'max-bytes': rng.rate.bytes, period: rng.rate.periodMs ?? 1000 } : {};
+  const device: QemuDeviceObject = {
+    driver: 'virtio-rng-pci',
+    rng: objId,
+    id,
+    ...rate,
+    ...buildPciPlacement(config, rng.address),
+  };
+  return { object, device };
+}
+
 /** Each <rng>: -object rng-random on its host device, then -device virtio-rng-pci with its rate. */
 export function buildRngArgs(config: DomainConfig): string[] {
   return (config.devices.rngs ?? []).flatMap((rng: RngConfig, i) => {
-    const id = rng.alias ?? buildMediaAlias('rng', i);
-    const objId = buildRngObjectId(id);
-    const object = { 'qom-type': 'rng-random', id: objId, filename: rng.backend.path };
-    const rate = rng.rate ? { 'max-bytes': rng.rate.bytes, period: rng.rate.periodMs ?? 1000 } : {};
-    const device = {
-      driver: 'virtio-rng-pci',
-      rng: objId,
-      id,
-      ...rate,
-      ...buildPciPlacement(config, rng.address),
-    };
+    const { object, device } = buildRngObjects(config, rng, i);
     return ['-object', JSON.stringify(object), '-device', JSON.stringify(device)];
   });
 }

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type {
+  DomainEventKind,
+  DomainEventMap,
   DomainInfo,
   DomainJobInfo,
   DomainLifecycleEvent,
@@ -39,6 +41,7 @@ import { DEFAULT_GRAPHICS_LISTEN, type GraphicsListenConf } from './graphics-run
 import { DEFAULT_QEMU_CONFINEMENT, resolveConfinement, type QemuConfinementConf } from './qemu-user.js';
 import { checkAction, isStateAction, type DomainAction } from './state-machine.js';
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
+import { attachDevice, detachDevice, detachDeviceAlias, updateDevice } from './devices.js';
 import { abortJob, getJobInfo, getJobStats } from './jobs-query.js';
 import type { TypedParam } from '../api/types.js';
 import { setVcpus } from './vcpu-count.js';
@@ -620,8 +623,37 @@ export class QemuDriver implements DomainApi {
     listener: (ev: DomainLifecycleEvent) => void,
     ref?: DomainRef,
   ): Promise<Subscription> {
+    return this.onDomainEvent('lifecycle', listener, ref);
+  }
+
+  /** virConnectDomainEventRegisterAny for any kind: lifecycle, device-added, device-removed, device-removal-failed. */
+  async onDomainEvent<K extends DomainEventKind>(
+    kind: K,
+    listener: (ev: DomainEventMap[K]) => void,
+    ref?: DomainRef,
+  ): Promise<Subscription> {
     const uuid = ref ? this.ctx.registry.resolve(ref).uuid : undefined;
-    return this.ctx.events.subscribe(listener, uuid);
+    return this.ctx.events.subscribe(kind, listener, uuid);
+  }
+
+  /** virDomainAttachDeviceFlags: the device of `xml` added live (hot-plug) and/or to the config. */
+  async domainAttachDevice(ref: DomainRef, xml: string, flags = 0): Promise<void> {
+    await this.withJob(ref, 'attach-device', (dom) => attachDevice(this.ctx, dom, xml, flags));
+  }
+
+  /** virDomainDetachDeviceFlags: the device `xml` names removed live (hot-unplug) and/or from the config. */
+  async domainDetachDevice(ref: DomainRef, xml: string, flags = 0): Promise<void> {
+    await this.withJob(ref, 'detach-device', (dom) => detachDevice(this.ctx, dom, xml, flags));
+  }
+
+  /** virDomainDetachDeviceAlias: the device with `alias` removed live and/or from the config. */
+  async domainDetachDeviceAlias(ref: DomainRef, alias: string, flags = 0): Promise<void> {
+    await this.withJob(ref, 'detach-device', (dom) => detachDeviceAlias(this.ctx, dom, alias, flags));
+  }
+
+  /** virDomainUpdateDeviceFlags: a cdrom's media changed or ejected, live and/or in the config. */
+  async domainUpdateDevice(ref: DomainRef, xml: string, flags = 0): Promise<void> {
+    await this.withJob(ref, 'update-device', (dom) => updateDevice(this.ctx, dom, xml, flags));
   }
 
   private async withJob<T>(

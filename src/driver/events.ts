@@ -1,32 +1,43 @@
-import type { DomainLifecycleEvent, Subscription } from '../connection.js';
+import type { DomainEventKind, DomainEventMap, Subscription } from '../connection.js';
 
 interface Subscriber {
-  listener: (ev: DomainLifecycleEvent) => void;
+  kind: DomainEventKind;
+  listener: (ev: never) => void;
   /** Only events of the domain with this uuid, when set. */
   uuid: string | undefined;
 }
 
+interface Queued {
+  kind: DomainEventKind;
+  ev: DomainEventMap[DomainEventKind];
+}
+
 /**
- * Lifecycle events to subscribers, in the order they happened. Delivery is deferred to a microtask so
- * that a listener never runs inside a driver operation; one queue keeps the order across domains.
+ * Domain events of every kind (DomainEventMap) to subscribers, in the order they happened. Delivery is
+ * deferred to a microtask so that a listener never runs inside a driver operation; one queue keeps the
+ * order across domains and kinds.
  */
 export class DomainEventBus {
   private readonly subscribers = new Set<Subscriber>();
-  private readonly queue: DomainLifecycleEvent[] = [];
+  private readonly queue: Queued[] = [];
   private draining = false;
 
   constructor(private readonly log: (line: string) => void) {}
 
-  /** Deliver `listener` every later event (only those of the domain with `uuid`, when given). */
-  subscribe(listener: (ev: DomainLifecycleEvent) => void, uuid?: string): Subscription {
-    const sub: Subscriber = { listener, uuid: uuid?.toLowerCase() };
+  /** Deliver `listener` every later event of `kind` (only those of the domain with `uuid`, when given). */
+  subscribe<K extends DomainEventKind>(
+    kind: K,
+    listener: (ev: DomainEventMap[K]) => void,
+    uuid?: string,
+  ): Subscription {
+    const sub: Subscriber = { kind, listener, uuid: uuid?.toLowerCase() };
     this.subscribers.add(sub);
     return { unsubscribe: () => this.subscribers.delete(sub) };
   }
 
-  /** Queue one event for delivery. */
-  emit(ev: DomainLifecycleEvent): void {
-    this.queue.push({ ...ev, dom: { ...ev.dom } });
+  /** Queue one event of `kind` for delivery. */
+  emit<K extends DomainEventKind>(kind: K, ev: DomainEventMap[K]): void {
+    this.queue.push({ kind, ev: { ...ev, dom: { ...ev.dom } } });
     if (!this.draining) {
       this.draining = true;
       queueMicrotask(() => this.drain());
@@ -34,18 +45,24 @@ export class DomainEventBus {
   }
 
   private drain(): void {
-    for (let ev = this.queue.shift(); ev; ev = this.queue.shift()) {
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      const { kind, ev } = item;
       for (const sub of [...this.subscribers]) {
+        if (sub.kind !== kind) continue;
         if (sub.uuid !== undefined && sub.uuid !== ev.dom.uuid.toLowerCase()) continue;
         try {
-          sub.listener(ev);
+          (sub.listener as (e: typeof ev) => void)(ev);
         } catch (err) {
           this.log(
-            `event listener failed on event ${ev.event}/${ev.detail} of ${ev.dom.name}: ${String(err)}`,
+            `event listener failed on ${kind} event ${describe(ev)} of ${ev.dom.name}: ${String(err)}`,
           );
         }
       }
     }
     this.draining = false;
   }
+}
+
+function describe(ev: DomainEventMap[DomainEventKind]): string {
+  return 'devAlias' in ev ? ev.devAlias : `${ev.event}/${ev.detail}`;
 }

@@ -86,7 +86,7 @@ export function listGuestFiles(def: DomainConfig, paths: Pick<DomainPaths, 'seri
  * An ethernet NIC names a tap qemu opens itself (CAP_NET_ADMIN), which a qemu that is not root, or has no
  * capabilities, cannot do.
  */
-function checkNicsOpenable(def: DomainConfig, confinement: QemuConfinement): void {
+export function checkNicsOpenable(def: DomainConfig, confinement: QemuConfinement): void {
   const { user } = confinement;
   if (!user) return; // qemu runs as this process, with what it has
   const noNetAdmin = user.uid !== 0 || confinement.clearCapabilities;

@@ -37,7 +37,7 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
 
 /** Queue a lifecycle event of `dom`. */
 export function emitLifecycle(ctx: DriverContext, dom: DomainObject, event: number, detail: number): void {
-  ctx.events.emit({ dom: dom.ref(), event, detail });
+  ctx.events.emit('lifecycle', { dom: dom.ref(), event, detail });
 }
 
 const pendingWrites = new WeakMap<DomainObject, Promise<void>>();

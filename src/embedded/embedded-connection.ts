@@ -230,6 +230,12 @@ export class EmbeddedConnection implements Connection {
   domainManagedSaveDefineXML: DomainApi['domainManagedSaveDefineXML'] = (...a) =>
     this.qemu.domainManagedSaveDefineXML(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
+  onDomainEvent: DomainApi['onDomainEvent'] = (...a) => this.qemu.onDomainEvent(...a);
+  domainAttachDevice: DomainApi['domainAttachDevice'] = (...a) => this.qemu.domainAttachDevice(...a);
+  domainDetachDevice: DomainApi['domainDetachDevice'] = (...a) => this.qemu.domainDetachDevice(...a);
+  domainUpdateDevice: DomainApi['domainUpdateDevice'] = (...a) => this.qemu.domainUpdateDevice(...a);
+  domainDetachDeviceAlias: DomainApi['domainDetachDeviceAlias'] = (...a) =>
+    this.qemu.domainDetachDeviceAlias(...a);
   domainOpenConsole: DomainApi['domainOpenConsole'] = (...a) => this.qemu.domainOpenConsole(...a);
   domainOpenGraphicsFD: DomainApi['domainOpenGraphicsFD'] = (...a) => this.qemu.domainOpenGraphicsFD(...a);
 

@@ -134,6 +134,52 @@ export async function deviceDel(c: QmpClient, id: string): Promise<void> {
   await c.execute('device_del', { id });
 }
 
+/** `netdev_add` {type, id, ...backend options}: a host network backend for a NIC to hot-plug. */
+export async function netdevAdd(
+  c: QmpClient,
+  options: { type: string; id: string } & Record<string, unknown>,
+): Promise<void> {
+  await c.execute('netdev_add', options);
+}
+
+/** `netdev_del` {id}: remove a host network backend no device uses. */
+export async function netdevDel(c: QmpClient, id: string): Promise<void> {
+  await c.execute('netdev_del', { id });
+}
+
+/** `object-add` {qom-type, id, ...properties}: a backend object (an rng-random for a virtio-rng). */
+export async function objectAdd(
+  c: QmpClient,
+  options: { 'qom-type': string; id: string } & Record<string, unknown>,
+): Promise<void> {
+  await c.execute('object-add', options);
+}
+
+/** `object-del` {id}: remove a backend object no device uses. */
+export async function objectDel(c: QmpClient, id: string): Promise<void> {
+  await c.execute('object-del', { id });
+}
+
+/** `blockdev-open-tray` {id, force}: open a removable drive's tray (force: even when the guest locked it). */
+export async function blockdevOpenTray(c: QmpClient, id: string, force: boolean): Promise<void> {
+  await c.execute('blockdev-open-tray', { id, force });
+}
+
+/** `blockdev-remove-medium` {id}: take the medium out of a drive whose tray is open. */
+export async function blockdevRemoveMedium(c: QmpClient, id: string): Promise<void> {
+  await c.execute('blockdev-remove-medium', { id });
+}
+
+/** `blockdev-insert-medium` {id, node-name}: put a block node into a drive whose tray is open and empty. */
+export async function blockdevInsertMedium(c: QmpClient, id: string, nodeName: string): Promise<void> {
+  await c.execute('blockdev-insert-medium', { id, 'node-name': nodeName });
+}
+
+/** `blockdev-close-tray` {id}: close a removable drive's tray. */
+export async function blockdevCloseTray(c: QmpClient, id: string): Promise<void> {
+  await c.execute('blockdev-close-tray', { id });
+}
+
 /** `human-monitor-command` {command-line} → the HMP output text. */
 export async function humanMonitorCommand(c: QmpClient, commandLine: string): Promise<string> {
   return c.execute<string>('human-monitor-command', { 'command-line': commandLine });

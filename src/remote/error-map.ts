@@ -38,6 +38,7 @@ export const VirErrorNumber = {
   ACCESS_DENIED: 88, // operation on the object is denied
   STORAGE_VOL_EXIST: 90, // the storage volume already exists
   XML_INVALID_SCHEMA: 92, // XML document does not validate against the schema
+  DEVICE_MISSING: 99, // fail to find the desired device
 } as const;
 
 /** virErrorDomain values tsvirt uses. */
@@ -85,6 +86,7 @@ export const ERROR_MAP: readonly ErrorMapRow[] = [
   { code: 'ERR_POOL_NOT_FOUND', number: N.NO_STORAGE_POOL, domain: D.STORAGE },
   { code: 'ERR_VOLUME_NOT_FOUND', number: N.NO_STORAGE_VOL, domain: D.STORAGE },
   { code: 'ERR_OPERATION_INVALID', number: N.OPERATION_INVALID, domain: D.QEMU },
+  { code: 'ERR_DEVICE_MISSING', number: N.DEVICE_MISSING, domain: D.QEMU },
   { code: 'ERR_DOMAIN_BUSY', number: N.OPERATION_TIMEOUT, domain: D.QEMU },
   { code: 'ERR_VOLUME_EXISTS', number: N.STORAGE_VOL_EXIST, domain: D.STORAGE },
   // Inbound only: further libvirt numbers that fold into one of our codes.

@@ -4,6 +4,7 @@
  */
 import type {
   Connection,
+  DomainDeviceEvent,
   DomainLifecycleEvent,
   NetworkLifecycleEvent,
   PoolLifecycleEvent,
@@ -31,6 +32,8 @@ export abstract class RemoteBase {
   protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
   protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
   protected readonly networkEvents: CallbackEvents<NetworkLifecycleEvent>;
+  /** Device added, removed and removal-failed events: their callbackIDs share one numbering with the others. */
+  protected readonly deviceEvents: CallbackEvents<DomainDeviceEvent>;
   private hostCpus: number | undefined;
   /** Whether the server answered 1 to feature 14 (REMOTE_EVENT_CALLBACK). */
   private eventCallbacks = false;
@@ -45,6 +48,17 @@ export abstract class RemoteBase {
     this.domainEvents = new CallbackEvents(warn);
     this.poolEvents = new CallbackEvents(warn);
     this.networkEvents = new CallbackEvents(warn);
+    this.deviceEvents = new CallbackEvents(warn);
+    for (const proc of [
+      P.DOMAIN_EVENT_CALLBACK_DEVICE_ADDED,
+      P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED,
+      P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED,
+    ] as const) {
+      session.onMessage(proc, (payload) => {
+        const m = decodeMessage(proc, payload);
+        this.deviceEvents.deliver(m.callbackID, { dom: m.dom, devAlias: m.devAlias });
+      });
+    }
     session.onMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, (payload) => {
       const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, payload);
       this.domainEvents.deliver(m.callbackID, { dom: m.dom, event: m.event, detail: m.detail });
@@ -61,6 +75,7 @@ export abstract class RemoteBase {
       this.domainEvents.clear();
       this.poolEvents.clear();
       this.networkEvents.clear();
+      this.deviceEvents.clear();
     });
   }
 

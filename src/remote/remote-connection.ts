@@ -8,6 +8,9 @@ import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type {
   Connection,
+  DomainDeviceEvent,
+  DomainEventKind,
+  DomainEventMap,
   DomainLifecycleEvent,
   DomainRef,
   NetworkLifecycleEvent,
@@ -24,6 +27,7 @@ import { openRemoteStream, openRemoteStreamWithReply } from './remote-stream.js'
 import { EventId, Procedure as P } from './protocol.js';
 import type { RpcSession } from './rpc-session.js';
 import { RemoteBase, type WarningSink } from './remote-base.js';
+import { findWireByKind } from './domain-event-kinds.js';
 
 /** What RemoteConnection.open needs besides the session. */
 export interface RemoteOpenOptions {
@@ -38,6 +42,7 @@ export interface RemoteOpenOptions {
 /** The methods written below; every other Connection method comes from the catalogue. */
 type HandWritten =
   | 'onDomainLifecycle'
+  | 'onDomainEvent'
   | 'onStoragePoolLifecycle'
   | 'onNetworkLifecycle'
   | 'domainOpenConsole'
@@ -102,6 +107,28 @@ export class RemoteConnection extends RemoteBase implements Connection {
             dom: dom ?? null,
           })
         ).callbackID,
+      (callbackID) => this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, { callbackID }),
+    );
+  }
+
+  /**
+   * CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (316) with the kind's event id; device events arrive as
+   * 354 (added), 333 (removed) and 367 (removal failed); unsubscribe sends 317.
+   */
+  async onDomainEvent<K extends DomainEventKind>(
+    kind: K,
+    listener: (ev: DomainEventMap[K]) => void,
+    dom?: DomainRef,
+  ): Promise<Subscription> {
+    if (kind === 'lifecycle')
+      return this.onDomainLifecycle(listener as (ev: DomainLifecycleEvent) => void, dom);
+    this.requireEventCallbacks();
+    const { eventID } = findWireByKind(kind);
+    return this.deviceEvents.subscribe(
+      listener as (ev: DomainDeviceEvent) => void,
+      async () =>
+        (await this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventID, dom: dom ?? null }))
+          .callbackID,
       (callbackID) => this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, { callbackID }),
     );
   }

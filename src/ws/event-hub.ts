@@ -1,13 +1,19 @@
 /**
- * Fans the connection's lifecycle events out to WebSocket subscribers. The hub holds one listener per
+ * Fans the connection's lifecycle and device events out to WebSocket subscribers. The hub holds one listener per
  * event kind on the Connection (taken on the first subscriber), encodes each event once, and hands the
  * same text to every subscriber in arrival order. A sink never blocks: it queues or drops its client.
  */
-import type { Connection, Subscription } from '../connection.js';
+import type { Connection, DomainEventKind, Subscription } from '../connection.js';
 import { encodeNotification } from './jsonrpc.js';
 
 /** The notification methods `subscribe` offers. */
-export const EVENT_KINDS = ['domain.lifecycle', 'pool.lifecycle'] as const;
+export const EVENT_KINDS = [
+  'domain.lifecycle',
+  'pool.lifecycle',
+  'domain.device-added',
+  'domain.device-removed',
+  'domain.device-removal-failed',
+] as const;
 /** One of EVENT_KINDS. */
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -58,9 +64,9 @@ export class EventHub {
 
   private listen(kind: EventKind): Promise<Subscription> {
     const emit = (params: unknown): void => this.emit(kind, encodeNotification(kind, params));
-    return kind === 'domain.lifecycle'
-      ? this.conn.onDomainLifecycle((ev) => emit(ev))
-      : this.conn.onStoragePoolLifecycle((ev) => emit(ev));
+    if (kind === 'pool.lifecycle') return this.conn.onStoragePoolLifecycle((ev) => emit(ev));
+    if (kind === 'domain.lifecycle') return this.conn.onDomainLifecycle((ev) => emit(ev));
+    return this.conn.onDomainEvent(domainEventKindOf(kind), (ev) => emit(ev));
   }
 
   private emit(kind: EventKind, text: string): void {
@@ -73,4 +79,9 @@ export class EventHub {
       }
     }
   }
+}
+
+/** The Connection's kind behind a `domain.*` notification method (domain.device-added: device-added). */
+function domainEventKindOf(kind: Exclude<EventKind, 'pool.lifecycle' | 'domain.lifecycle'>): DomainEventKind {
+  return kind.slice('domain.'.length) as DomainEventKind;
 }

@@ -72,6 +72,7 @@ export const NOT_IN_TABLE = [
   'domainOpenConsole', // the /console/NAME endpoint
   'domainOpenGraphicsFD', // a descriptor cannot cross a WebSocket; /vnc/NAME carries the VNC stream
   'onDomainLifecycle', // `subscribe`
+  'onDomainEvent', // `subscribe` (domain.device-added, domain.device-removed, domain.device-removal-failed)
   'onStoragePoolLifecycle', // `subscribe`
   'onNetworkLifecycle', // events reach WebSocket clients through the libvirt RPC only, for now
   'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)

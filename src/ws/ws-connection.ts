@@ -7,6 +7,8 @@
 import type { Duplex, Readable } from 'node:stream';
 import type {
   Connection,
+  DomainEventKind,
+  DomainEventMap,
   DomainLifecycleEvent,
   DomainRef,
   PoolLifecycleEvent,
@@ -44,6 +46,8 @@ export class WsConnection implements Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly domainListeners = new Set<(ev: DomainLifecycleEvent) => void>();
   private readonly poolListeners = new Set<(ev: PoolLifecycleEvent) => void>();
+  /** Listeners of the other domain.* notifications, by method. */
+  private readonly kindListeners = new Map<string, Set<(ev: unknown) => void>>();
   private closedError: TsvirtError | undefined;
   private access = { readOnly: false };
 
@@ -107,6 +111,23 @@ export class WsConnection implements Connection {
   ): Promise<Subscription> {
     const wrapped = dom ? (ev: DomainLifecycleEvent) => ev.dom.uuid === dom.uuid && listener(ev) : listener;
     return this.addListener(this.domainListeners, 'domain.lifecycle', wrapped as typeof listener);
+  }
+
+  /** Any domain event kind, through `subscribe` of domain.KIND (domain.device-added, ...). */
+  async onDomainEvent<K extends DomainEventKind>(
+    kind: K,
+    listener: (ev: DomainEventMap[K]) => void,
+    dom?: DomainRef,
+  ): Promise<Subscription> {
+    if (kind === 'lifecycle')
+      return this.onDomainLifecycle(listener as (ev: DomainLifecycleEvent) => void, dom);
+    const method = `domain.${kind}`;
+    let set = this.kindListeners.get(method);
+    if (!set) this.kindListeners.set(method, (set = new Set()));
+    const wrapped = (ev: unknown): void => {
+      if (!dom || (ev as DomainEventMap[K]).dom.uuid === dom.uuid) listener(ev as DomainEventMap[K]);
+    };
+    return this.addListener(set, method, wrapped);
   }
 
   async onStoragePoolLifecycle(
@@ -209,6 +230,7 @@ export class WsConnection implements Connection {
     if (method === 'domain.lifecycle')
       for (const l of [...this.domainListeners]) l(params as DomainLifecycleEvent);
     if (method === 'pool.lifecycle') for (const l of [...this.poolListeners]) l(params as PoolLifecycleEvent);
+    for (const l of [...(this.kindListeners.get(method) ?? [])]) l(params);
   }
 
   private onClose(code: number, reason: string): void {

@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,15 @@ describe('ws JSON-RPC API with a real guest', () => {
   it('runs a guest through its lifecycle and pushes its events in order', async () => {
     const c = await RpcClient.open(`${fx.url}/api`);
     const other = await RpcClient.open(`${fx.url}/api`);
-    expect(await c.result('subscribe')).toEqual({ events: ['domain.lifecycle', 'pool.lifecycle'] });
+    expect(await c.result('subscribe')).toEqual({
+      events: [
+        'domain.lifecycle',
+        'pool.lifecycle',
+        'domain.device-added',
+        'domain.device-removed',
+        'domain.device-removal-failed',
+      ],
+    });
     expect(await other.result('subscribe', { events: ['domain.lifecycle'] })).toEqual({
       events: ['domain.lifecycle'],
     });
@@ -46,6 +54,15 @@ describe('ws JSON-RPC API with a real guest', () => {
         state: DomainState.PAUSED,
       });
       await c.result('domain.resume', { name: 'ws-life' });
+      const disk = join(fx.root, 'extra.img');
+      await writeFile(disk, Buffer.alloc(1 << 20));
+      const xml = `<disk type='file'><source file='${disk}'/><target dev='vdb' bus='virtio'/></disk>`;
+      await c.result('domain.attachDevice', { name: 'ws-life', xml, flags: 1 });
+      await waitUntil(() => c.notifications('domain.device-added').length >= 1, 5_000, 'device-added');
+      expect(c.notifications('domain.device-added')).toEqual([
+        { dom: { name: 'ws-life', uuid: dom.uuid, id: expect.any(Number) }, devAlias: 'virtio-disk1' },
+      ]);
+      expect(other.notifications('domain.device-added')).toEqual([]); // subscribed to lifecycle only
       await c.result('domain.destroy', { name: 'ws-life', uuid: dom.uuid });
       expect(isAlive(pid)).toBe(false);
       const again = await c.call('domain.destroy', { name: 'ws-life' });

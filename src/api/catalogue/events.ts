@@ -13,6 +13,7 @@ import {
 } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { served } from './bind.js';
+import { domainEventCallbackDeviceMsg } from './domain-devices.js';
 
 /** remote_connect_domain_event_callback_register_any_args: dom NULL means every domain. */
 export const domainEventRegisterArgs = xdrStruct({ eventID: xdrInt, dom: remoteOptDomain });
@@ -51,6 +52,9 @@ export const networkEventLifecycleMsg = xdrStruct({
 /** MESSAGE (event) bodies, keyed by procedure number. */
 export const messageCodecs = {
   [P.DOMAIN_EVENT_CALLBACK_LIFECYCLE]: domainEventCallbackLifecycleMsg,
+  [P.DOMAIN_EVENT_CALLBACK_DEVICE_ADDED]: domainEventCallbackDeviceMsg,
+  [P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED]: domainEventCallbackDeviceMsg,
+  [P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED]: domainEventCallbackDeviceMsg,
   [P.DOMAIN_EVENT_LIFECYCLE]: domainEventLifecycleMsg,
   [P.STORAGE_POOL_EVENT_LIFECYCLE]: poolEventLifecycleMsg,
   [P.NETWORK_EVENT_LIFECYCLE]: networkEventLifecycleMsg,

@@ -14,6 +14,7 @@ import { domainVcpuEntries } from './domain-vcpus.js';
 import { domainJobEntries } from './domain-jobs.js';
 import { domainMetadataEntries } from './domain-metadata.js';
 import { domainStatsEntries } from './domain-stats.js';
+import { domainDeviceEntries } from './domain-devices.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
 import { storagePoolEntries } from './storage-pool.js';
@@ -41,6 +42,7 @@ export const ENTRIES = [
   ...domainJobEntries,
   ...domainMetadataEntries,
   ...domainStatsEntries,
+  ...domainDeviceEntries,
   ...domainFixedAnswerEntries,
   ...domainSaveEntries,
   ...storagePoolEntries,

@@ -13,10 +13,12 @@ export const Procedure = {
   CONNECT_GET_MAX_VCPUS: 5, // remote_string type -> int max_vcpus
   NODE_GET_INFO: 6, // void -> char model[32]; uhyper memory; int cpus, mhz, nodes, sockets, cores, threads
   CONNECT_GET_CAPABILITIES: 7, // void -> string capabilities
+  DOMAIN_ATTACH_DEVICE: 8, // dom; string xml -> void
   DOMAIN_CREATE: 9, // dom -> void
   DOMAIN_CREATE_XML: 10, // string xml_desc; uint flags -> dom
   DOMAIN_DEFINE_XML: 11, // string xml -> dom
   DOMAIN_DESTROY: 12, // dom -> void
+  DOMAIN_DETACH_DEVICE: 13, // dom; string xml -> void
   DOMAIN_GET_XML_DESC: 14, // dom; uint flags -> string xml
   DOMAIN_GET_AUTOSTART: 15, // dom -> int autostart
   DOMAIN_GET_INFO: 16, // dom -> uchar state; uhyper maxMem, memory; ushort nrVirtCpu; uhyper cpuTime
@@ -105,11 +107,14 @@ export const Procedure = {
   STORAGE_POOL_IS_PERSISTENT: 155, // pool -> int persistent
   CONNECT_GET_LIB_VERSION: 157, // void -> uhyper lib_ver
   DOMAIN_MEMORY_STATS: 159, // dom; uint maxStats; uint flags -> memory_stat stats<1024>
+  DOMAIN_ATTACH_DEVICE_FLAGS: 160, // dom; string xml; uint flags -> void
+  DOMAIN_DETACH_DEVICE_FLAGS: 161, // dom; string xml; uint flags -> void
   DOMAIN_GET_JOB_INFO: 163, // dom -> int type; uhyper timeElapsed, timeRemaining, data*, mem*, file* (11 uhypers)
   DOMAIN_ABORT_JOB: 164, // dom -> void
   STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
   CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
+  DOMAIN_UPDATE_DEVICE_FLAGS: 174, // dom; string xml; uint flags -> void
   DOMAIN_MANAGED_SAVE: 182, // dom; uint flags -> void
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
   DOMAIN_MANAGED_SAVE_REMOVE: 184, // dom; uint flags -> void
@@ -164,18 +169,22 @@ export const Procedure = {
   CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
+  DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED: 333, // MESSAGE: int callbackID; dom; string devAlias
   NETWORK_GET_DHCP_LEASES: 341, // net; string? mac; int need_results; uint flags -> lease leases<65536>; uint ret
   CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
   DOMAIN_OPEN_GRAPHICS_FD: 343, // dom; uint idx; uint flags -> void, the reply (REPLY_WITH_FDS) carries one fd
   CONNECT_GET_ALL_DOMAIN_STATS: 344, // dom doms<16384>; uint stats; uint flags -> domain_stats_record retStats<16384>
   DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
+  DOMAIN_EVENT_CALLBACK_DEVICE_ADDED: 354, // MESSAGE: int callbackID; dom; string devAlias
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
+  DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED: 367, // MESSAGE: int callbackID; dom; string devAlias
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
   DOMAIN_MANAGED_SAVE_GET_XML_DESC: 388, // dom; uint flags -> string xml
   DOMAIN_MANAGED_SAVE_DEFINE_XML: 389, // dom; remote_string dxml; uint flags -> void
+  DOMAIN_DETACH_DEVICE_ALIAS: 392, // dom; string alias; uint flags -> void
   DOMAIN_GET_MESSAGES: 426, // dom; uint flags -> string msgs<2048>
 } as const;
 /** One REMOTE_PROGRAM procedure number. */

@@ -7,6 +7,7 @@ import { domainLiveCommands } from './domain-live.js';
 import { domainInputCommands } from './domain-input.js';
 import { domainMetadataCommands } from './domain-metadata.js';
 import { domainStatsCommands } from './domain-stats.js';
+import { domainDeviceCommands } from './domain-devices.js';
 import { hostValidateCommand } from './host-validate.js';
 import { versionCommand } from './version.js';
 import { poolCommands } from './pool.js';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   ...domainInputCommands,
   ...domainMetadataCommands,
   ...domainStatsCommands,
+  ...domainDeviceCommands,
   consoleCommand,
   ...poolCommands,
   ...volumeCommands,

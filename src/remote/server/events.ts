@@ -1,13 +1,15 @@
 /**
  * One client's event registrations: callback-id domain events (316/317, delivered as 318), legacy domain
- * events (167/168, delivered as 107) and storage pool events (368/369, delivered as 370). Each
- * registration with a lifecycle event id subscribes to the shared Connection; other ids are accepted,
- * as libvirtd accepts them, and never fire.
+ * events (167/168, delivered as 107) and storage pool events (368/369, delivered as 370). A callback
+ * registration of an event id in the kind table (domain-event-kinds.ts: lifecycle, device added,
+ * removed and removal failed) subscribes to the shared Connection, and a legacy one of the lifecycle id;
+ * other ids are accepted, as libvirtd accepts them, and never fire.
  */
 import type { Connection, DomainRef, NetworkRef, PoolRef, Subscription } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { EventId, Procedure as P } from '../protocol.js';
 import { encodeMessage, type KnownMessage, type MessageOf } from '../structs.js';
+import { findWireByEventId } from '../domain-event-kinds.js';
 
 /** VIR_DOMAIN_EVENT_ID_LAST in libvirt 9.0: domain event ids are 0..26. */
 export const DOMAIN_EVENT_ID_LAST = 27;
@@ -57,13 +59,11 @@ export class ClientEvents {
   async registerDomain(eventID: number, dom: DomainRef | null): Promise<number> {
     checkEventId(eventID, DOMAIN_EVENT_ID_LAST, 'domain');
     const callbackID = this.nextCallbackId++;
-    const subscription =
-      eventID === EventId.DOMAIN_LIFECYCLE
-        ? this.conn.onDomainLifecycle(
-            (ev) => this.send(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, { callbackID, ...ev }),
-            dom ?? undefined,
-          )
-        : Promise.resolve(undefined);
+    const wire = findWireByEventId(eventID);
+    const send = this.send as (proc: number, body: Record<string, unknown>) => void;
+    const subscription = wire
+      ? this.conn.onDomainEvent(wire.kind, (ev) => send(wire.proc, { callbackID, ...ev }), dom ?? undefined)
+      : Promise.resolve(undefined);
     await this.keep(this.domain, callbackID, subscription);
     return callbackID;
   }
