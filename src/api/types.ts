@@ -122,11 +122,21 @@ export interface DomainDeviceEvent {
  * device-added (19), device-removal-failed (22). A new kind is one more row here and in the id table
  * (src/remote/domain-event-kinds.ts).
  */
+/** A metadata change: virDomainSetMetadata changed the title, the description or one namespaced element. */
+export interface DomainMetadataEvent {
+  dom: DomainRef;
+  /** virDomainMetadataType: 0 description, 1 title, 2 element. */
+  type: number;
+  /** The element's namespace URI; null for the title and the description. */
+  nsuri: string | null;
+}
+
 export interface DomainEventMap {
   lifecycle: DomainLifecycleEvent;
   'device-added': DomainDeviceEvent;
   'device-removed': DomainDeviceEvent;
   'device-removal-failed': DomainDeviceEvent;
+  'metadata-change': DomainMetadataEvent;
 }
 
 /** One key of DomainEventMap. */

@@ -64,5 +64,7 @@ export class DomainEventBus {
 }
 
 function describe(ev: DomainEventMap[DomainEventKind]): string {
-  return 'devAlias' in ev ? ev.devAlias : `${ev.event}/${ev.detail}`;
+  if ('devAlias' in ev) return ev.devAlias;
+  if ('nsuri' in ev) return `metadata ${ev.type} ${ev.nsuri ?? ''}`.trimEnd();
+  return `${ev.event}/${ev.detail}`;
 }

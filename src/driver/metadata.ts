@@ -1,5 +1,5 @@
 import { TsvirtError } from '../errors.js';
-import { ModificationImpact } from '../api/domain-enums.js';
+import { MetadataType, ModificationImpact } from '../api/domain-enums.js';
 import type { DomainConfig } from '../domain/index.js';
 import { applyMetadataChange, readMetadata, type MetadataChange } from '../domain/metadata-edit.js';
 import type { DriverContext } from './context.js';
@@ -10,7 +10,8 @@ import { saveConfig, saveStatus } from './transitions.js';
 
 /**
  * virDomainSetMetadata: change the title, the description or one namespaced element, in the running
- * definition (live) and/or the persistent one (config). Both are checked before either is changed.
+ * definition (live) and/or the persistent one (config). Both are checked before either is changed; then
+ * one metadata-change event, as libvirt sends.
  */
 export async function setMetadata(
   ctx: DriverContext,
@@ -38,6 +39,8 @@ export async function setMetadata(
     dom.persistentDef = changed[changed.length - 1];
     await saveConfig(dom);
   }
+  const nsuri = change.type === MetadataType.ELEMENT ? change.uri : null;
+  ctx.events.emit('metadata-change', { dom: dom.ref(), type: change.type, nsuri });
 }
 
 /** virDomainGetMetadata: from the running definition (LIVE, or CURRENT while active) or the persistent one. */

@@ -2,7 +2,7 @@
  * The one table between tsvirt's domain event kinds (DomainEventMap) and libvirt's callback events:
  * the event id a client registers (CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY) and the MESSAGE
  * procedure the event arrives in. The server (server/events.ts) and RemoteConnection both read it; a
- * new kind (metadata-change: id 23, procedure 379) is one more row and its message codec.
+ * new kind is one more row and its message codec.
  */
 import type { DomainEventKind } from '../connection.js';
 import { EventId, Procedure as P } from './protocol.js';
@@ -17,7 +17,8 @@ export interface DomainEventWire {
     | typeof P.DOMAIN_EVENT_CALLBACK_LIFECYCLE
     | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_ADDED
     | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED
-    | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED;
+    | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED
+    | typeof P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE;
 }
 
 /** Every domain event kind tsvirt delivers over the libvirt protocol. */
@@ -33,6 +34,11 @@ export const DOMAIN_EVENT_WIRE: readonly DomainEventWire[] = [
     kind: 'device-removal-failed',
     eventID: EventId.DOMAIN_DEVICE_REMOVAL_FAILED,
     proc: P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED,
+  },
+  {
+    kind: 'metadata-change',
+    eventID: EventId.DOMAIN_METADATA_CHANGE,
+    proc: P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
   },
 ];
 

@@ -6,6 +6,7 @@ import type {
   Connection,
   DomainDeviceEvent,
   DomainLifecycleEvent,
+  DomainMetadataEvent,
   NetworkLifecycleEvent,
   PoolLifecycleEvent,
 } from '../connection.js';
@@ -32,8 +33,8 @@ export abstract class RemoteBase {
   protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
   protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
   protected readonly networkEvents: CallbackEvents<NetworkLifecycleEvent>;
-  /** Device added, removed and removal-failed events: their callbackIDs share one numbering with the others. */
-  protected readonly deviceEvents: CallbackEvents<DomainDeviceEvent>;
+  /** Device and metadata events: their callbackIDs share one numbering with the others. */
+  protected readonly deviceEvents: CallbackEvents<DomainDeviceEvent | DomainMetadataEvent>;
   private hostCpus: number | undefined;
   /** Whether the server answered 1 to feature 14 (REMOTE_EVENT_CALLBACK). */
   private eventCallbacks = false;
@@ -59,6 +60,10 @@ export abstract class RemoteBase {
         this.deviceEvents.deliver(m.callbackID, { dom: m.dom, devAlias: m.devAlias });
       });
     }
+    session.onMessage(P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE, (payload) => {
+      const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE, payload);
+      this.deviceEvents.deliver(m.callbackID, { dom: m.dom, type: m.type, nsuri: m.nsuri });
+    });
     session.onMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, (payload) => {
       const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, payload);
       this.domainEvents.deliver(m.callbackID, { dom: m.dom, event: m.event, detail: m.detail });

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type {
   Connection,
   DomainDeviceEvent,
+  DomainMetadataEvent,
   DomainEventKind,
   DomainEventMap,
   DomainLifecycleEvent,
@@ -113,7 +114,7 @@ export class RemoteConnection extends RemoteBase implements Connection {
 
   /**
    * CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (316) with the kind's event id; device events arrive as
-   * 354 (added), 333 (removed) and 367 (removal failed); unsubscribe sends 317.
+   * 354 (added), 333 (removed) and 367 (removal failed), metadata changes as 379; unsubscribe sends 317.
    */
   async onDomainEvent<K extends DomainEventKind>(
     kind: K,
@@ -125,7 +126,7 @@ export class RemoteConnection extends RemoteBase implements Connection {
     this.requireEventCallbacks();
     const { eventID } = findWireByKind(kind);
     return this.deviceEvents.subscribe(
-      listener as (ev: DomainDeviceEvent) => void,
+      listener as (ev: DomainDeviceEvent | DomainMetadataEvent) => void,
       async () =>
         (await this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventID, dom: dom ?? null }))
           .callbackID,

@@ -13,6 +13,7 @@ export const EVENT_KINDS = [
   'domain.device-added',
   'domain.device-removed',
   'domain.device-removal-failed',
+  'domain.metadata-change',
 ] as const;
 /** One of EVENT_KINDS. */
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -34,6 +34,7 @@ describe('ws JSON-RPC API with a real guest', () => {
         'domain.device-added',
         'domain.device-removed',
         'domain.device-removal-failed',
+        'domain.metadata-change',
       ],
     });
     expect(await other.result('subscribe', { events: ['domain.lifecycle'] })).toEqual({

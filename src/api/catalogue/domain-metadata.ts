@@ -31,6 +31,14 @@ export const domainGetMetadataArgs = xdrStruct({
 /** remote_domain_get_metadata_ret. */
 export const domainGetMetadataRet = xdrStruct({ metadata: xdrNonnullString });
 
+/** remote_domain_event_callback_metadata_change_msg. */
+export const domainEventCallbackMetadataChangeMsg = xdrStruct({
+  callbackID: xdrInt,
+  dom: remoteDomain,
+  type: xdrInt,
+  nsuri: xdrOptString,
+});
+
 const typeParam = { name: 'type', type: 'int' } as const;
 
 export const domainMetadataEntries = [

@@ -179,6 +179,7 @@ export const Procedure = {
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
   DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED: 367, // MESSAGE: int callbackID; dom; string devAlias
+  DOMAIN_EVENT_CALLBACK_METADATA_CHANGE: 379, // MESSAGE: int callbackID; dom; int type; string? nsuri
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail

@@ -11,6 +11,9 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { buildBootSectorXml } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh } from './virsh-harness.js';
+import { run } from '../../../src/exec/index.js';
+import { MetadataType } from '../../../src/api/domain-enums.js';
+import { waitUntil } from '../../driver/helpers.js';
 
 const hasQemu = findQemuBinary() !== undefined;
 if (!VIRSH || !hasQemu) console.warn('skipping virsh metadata tests: virsh or qemu-system-x86_64 is absent');
@@ -69,5 +72,43 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh desc and metadata', () => {
     const config = await readFile(join(srv.root, 'etc', 'qemu', 'test.xml'), 'utf8');
     expect(config).toContain('<description>cfg</description>');
     expect(config).toContain('<other:b xmlns:other="http://example.org/app">t</other:b>');
+  });
+
+  it('sends a metadata-change event for each change, as virsh event prints it', async () => {
+    const dom = await srv.conn.lookupDomainByName('test');
+    const uri = 'http://example.org/ev';
+    const changes: Array<[() => Promise<void>, string]> = [
+      [
+        () => srv.conn.domainSetMetadata(dom, MetadataType.TITLE, 'T', undefined, undefined, 0),
+        'title, uri <null>',
+      ],
+      [
+        () => srv.conn.domainSetMetadata(dom, MetadataType.ELEMENT, '<e/>', 'ev', uri, 0),
+        `element, uri ${uri}`,
+      ],
+    ];
+    for (const [change, printed] of changes) {
+      const registered = srv.logs.filter((l) => /domain event 23 registered/.test(l)).length;
+      const argv = [
+        VIRSH as string,
+        '-c',
+        srv.unixUri,
+        'event',
+        'test',
+        'metadata-change',
+        '--timeout',
+        '30',
+      ];
+      const event = run(argv, { timeoutMs: 40_000, env: { HOME: '/tmp' } });
+      await waitUntil(
+        () => srv.logs.filter((l) => /domain event 23 registered/.test(l)).length > registered,
+        10_000,
+        'virsh event',
+      );
+      await change();
+      expect((await event).stdout).toBe(
+        `event 'metadata-change' for domain 'test': type ${printed}\nevents received: 1\n\n`,
+      );
+    }
   });
 });
