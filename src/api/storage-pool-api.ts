@@ -1,5 +1,12 @@
 /** The storage pool part of a Connection (libvirt's virStoragePool* calls); the storage driver implements it. */
-import type { PoolInfo, PoolLifecycleEvent, PoolRef, Subscription, VolumeRef } from './types.js';
+import type {
+  PoolInfo,
+  PoolLifecycleEvent,
+  PoolRef,
+  PoolRefreshEvent,
+  Subscription,
+  VolumeRef,
+} from './types.js';
 
 /** Storage pools: lookup, definition, lifecycle and events. */
 export interface StoragePoolApi {
@@ -22,4 +29,6 @@ export interface StoragePoolApi {
   storagePoolGetAutostart(pool: PoolRef): Promise<boolean>;
   storagePoolSetAutostart(pool: PoolRef, autostart: boolean): Promise<void>;
   onStoragePoolLifecycle(listener: (ev: PoolLifecycleEvent) => void, pool?: PoolRef): Promise<Subscription>;
+  /** virConnectStoragePoolEventRegisterAny(REFRESH): each explicit refresh of a pool, or of one. */
+  onStoragePoolRefresh(listener: (ev: PoolRefreshEvent) => void, pool?: PoolRef): Promise<Subscription>;
 }

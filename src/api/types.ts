@@ -150,6 +150,11 @@ export interface PoolLifecycleEvent {
   detail: number;
 }
 
+/** A storage pool refresh: its volumes were read again from its storage (virStoragePoolRefresh). */
+export interface PoolRefreshEvent {
+  pool: PoolRef;
+}
+
 /** Handle for an event subscription. */
 export interface Subscription {
   unsubscribe(): void;

@@ -278,6 +278,8 @@ export class EmbeddedConnection implements Connection {
     (await this.pools.get()).storagePoolSetAutostart(...a);
   onStoragePoolLifecycle: StoragePoolApi['onStoragePoolLifecycle'] = async (...a) =>
     (await this.pools.get()).onStoragePoolLifecycle(...a);
+  onStoragePoolRefresh: StoragePoolApi['onStoragePoolRefresh'] = async (...a) =>
+    (await this.pools.get()).onStoragePoolRefresh(...a);
 
   // storage volumes: StorageDriver
   storagePoolListAllVolumes: StorageVolApi['storagePoolListAllVolumes'] = async (...a) =>

@@ -9,6 +9,7 @@ import type {
   DomainMetadataEvent,
   NetworkLifecycleEvent,
   PoolLifecycleEvent,
+  PoolRefreshEvent,
 } from '../connection.js';
 import type { Entry, RemoteCalls } from '../api/catalogue/index.js';
 import { isTsvirtError, TsvirtError } from '../errors.js';
@@ -32,6 +33,7 @@ export type WarningSink = (message: string, fields: Record<string, unknown>) => 
 export abstract class RemoteBase {
   protected readonly domainEvents: CallbackEvents<DomainLifecycleEvent>;
   protected readonly poolEvents: CallbackEvents<PoolLifecycleEvent>;
+  protected readonly poolRefreshEvents: CallbackEvents<PoolRefreshEvent>;
   protected readonly networkEvents: CallbackEvents<NetworkLifecycleEvent>;
   /** Device and metadata events: their callbackIDs share one numbering with the others. */
   protected readonly deviceEvents: CallbackEvents<DomainDeviceEvent | DomainMetadataEvent>;
@@ -48,6 +50,7 @@ export abstract class RemoteBase {
   ) {
     this.domainEvents = new CallbackEvents(warn);
     this.poolEvents = new CallbackEvents(warn);
+    this.poolRefreshEvents = new CallbackEvents(warn);
     this.networkEvents = new CallbackEvents(warn);
     this.deviceEvents = new CallbackEvents(warn);
     for (const proc of [
@@ -72,6 +75,10 @@ export abstract class RemoteBase {
       const m = decodeMessage(P.STORAGE_POOL_EVENT_LIFECYCLE, payload);
       this.poolEvents.deliver(m.callbackID, { pool: m.pool, event: m.event, detail: m.detail });
     });
+    session.onMessage(P.STORAGE_POOL_EVENT_REFRESH, (payload) => {
+      const m = decodeMessage(P.STORAGE_POOL_EVENT_REFRESH, payload);
+      this.poolRefreshEvents.deliver(m.callbackID, { pool: m.pool });
+    });
     session.onMessage(P.NETWORK_EVENT_LIFECYCLE, (payload) => {
       const m = decodeMessage(P.NETWORK_EVENT_LIFECYCLE, payload);
       this.networkEvents.deliver(m.callbackID, { net: m.net, event: m.event, detail: m.detail });
@@ -79,6 +86,7 @@ export abstract class RemoteBase {
     session.onClose(() => {
       this.domainEvents.clear();
       this.poolEvents.clear();
+      this.poolRefreshEvents.clear();
       this.networkEvents.clear();
       this.deviceEvents.clear();
     });

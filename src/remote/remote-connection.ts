@@ -17,6 +17,7 @@ import type {
   NetworkLifecycleEvent,
   NetworkRef,
   PoolLifecycleEvent,
+  PoolRefreshEvent,
   PoolRef,
   Subscription,
   VolumeRef,
@@ -146,6 +147,24 @@ export class RemoteConnection extends RemoteBase implements Connection {
         (
           await this.call(P.CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, {
             eventID: EventId.STORAGE_POOL_LIFECYCLE,
+            pool: pool ?? null,
+          })
+        ).callbackID,
+      (callbackID) => this.call(P.CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, { callbackID }),
+    );
+  }
+  /** CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY (368) for REFRESH; events arrive as 373; unsubscribe sends 369. */
+  async onStoragePoolRefresh(
+    listener: (ev: PoolRefreshEvent) => void,
+    pool?: PoolRef,
+  ): Promise<Subscription> {
+    this.requireEventCallbacks();
+    return this.poolRefreshEvents.subscribe(
+      listener,
+      async () =>
+        (
+          await this.call(P.CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY, {
+            eventID: EventId.STORAGE_POOL_REFRESH,
             pool: pool ?? null,
           })
         ).callbackID,

@@ -169,7 +169,11 @@ export class PoolApi {
   /** virStoragePoolRefresh: pick up volumes added or removed behind tsvirt's back. */
   async storagePoolRefresh(pool: PoolRef, flags = 0): Promise<void> {
     checkFlags(flags, 0, 'storagePoolRefresh');
-    await this.reg.withLock(pool.name, async () => this.reg.refresh(this.reg.getActive(pool)));
+    await this.reg.withLock(pool.name, async () => {
+      const entry = this.reg.getActive(pool);
+      await this.reg.refresh(entry);
+      this.reg.emitRefresh(entry);
+    });
   }
 
   /** virStoragePoolGetInfo: state and sizes in bytes (zeros while inactive, as libvirt). */

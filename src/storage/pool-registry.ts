@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateRandomUuid } from '../fs/kernel-random.js';
-import type { PoolLifecycleEvent, PoolRef, Subscription } from '../connection.js';
+import type { PoolLifecycleEvent, PoolRef, PoolRefreshEvent, Subscription } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import type { PoolBackend } from './backend.js';
 import { DirBackend } from './dir-backend.js';
@@ -175,13 +175,29 @@ export class PoolRegistry {
     this.events.emit('lifecycle', ev);
   }
 
-  /** Subscribe to lifecycle events, of all pools or of one. */
-  subscribe(listener: (ev: PoolLifecycleEvent) => void, pool?: PoolRef): Subscription {
-    const wrapped = (ev: PoolLifecycleEvent): void => {
+  /** Emit a refresh event: an explicit refresh read the pool's volumes again. */
+  emitRefresh(entry: PoolEntry): void {
+    const ev: PoolRefreshEvent = { pool: this.refOf(entry) };
+    this.events.emit('refresh', ev);
+  }
+
+  /** Subscribe to lifecycle or refresh events, of all pools or of one. */
+  subscribe(listener: (ev: PoolLifecycleEvent) => void, pool?: PoolRef): Subscription;
+  subscribe(
+    listener: (ev: PoolRefreshEvent) => void,
+    pool: PoolRef | undefined,
+    kind: 'refresh',
+  ): Subscription;
+  subscribe(
+    listener: ((ev: PoolLifecycleEvent) => void) | ((ev: PoolRefreshEvent) => void),
+    pool?: PoolRef,
+    kind: 'lifecycle' | 'refresh' = 'lifecycle',
+  ): Subscription {
+    const wrapped = (ev: PoolLifecycleEvent & PoolRefreshEvent): void => {
       if (!pool || ev.pool.uuid === pool.uuid) listener(ev);
     };
-    this.events.on('lifecycle', wrapped);
-    return { unsubscribe: () => this.events.off('lifecycle', wrapped) };
+    this.events.on(kind, wrapped);
+    return { unsubscribe: () => this.events.off(kind, wrapped) };
   }
 
   /** The definition of libvirt's default pool: type dir at ROOT/images. */

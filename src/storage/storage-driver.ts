@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type {
   PoolInfo,
   PoolLifecycleEvent,
+  PoolRefreshEvent,
   PoolRef,
   Subscription,
   VolumeInfo,
@@ -228,6 +229,12 @@ export class StorageDriver implements StoragePoolApi, StorageVolApi {
     pool?: PoolRef,
   ): Promise<Subscription> {
     return this.reg.subscribe(listener, pool);
+  }
+  async onStoragePoolRefresh(
+    listener: (ev: PoolRefreshEvent) => void,
+    pool?: PoolRef,
+  ): Promise<Subscription> {
+    return this.reg.subscribe(listener, pool, 'refresh');
   }
 
   // volumes

@@ -10,6 +10,7 @@ import { encodeNotification } from './jsonrpc.js';
 export const EVENT_KINDS = [
   'domain.lifecycle',
   'pool.lifecycle',
+  'pool.refresh',
   'domain.device-added',
   'domain.device-removed',
   'domain.device-removal-failed',
@@ -66,6 +67,7 @@ export class EventHub {
   private listen(kind: EventKind): Promise<Subscription> {
     const emit = (params: unknown): void => this.emit(kind, encodeNotification(kind, params));
     if (kind === 'pool.lifecycle') return this.conn.onStoragePoolLifecycle((ev) => emit(ev));
+    if (kind === 'pool.refresh') return this.conn.onStoragePoolRefresh((ev) => emit(ev));
     if (kind === 'domain.lifecycle') return this.conn.onDomainLifecycle((ev) => emit(ev));
     return this.conn.onDomainEvent(domainEventKindOf(kind), (ev) => emit(ev));
   }
@@ -83,6 +85,8 @@ export class EventHub {
 }
 
 /** The Connection's kind behind a `domain.*` notification method (domain.device-added: device-added). */
-function domainEventKindOf(kind: Exclude<EventKind, 'pool.lifecycle' | 'domain.lifecycle'>): DomainEventKind {
+function domainEventKindOf(
+  kind: Exclude<EventKind, 'pool.lifecycle' | 'pool.refresh' | 'domain.lifecycle'>,
+): DomainEventKind {
   return kind.slice('domain.'.length) as DomainEventKind;
 }

@@ -74,6 +74,7 @@ export const NOT_IN_TABLE = [
   'onDomainLifecycle', // `subscribe`
   'onDomainEvent', // `subscribe` (domain.device-added, domain.device-removed, domain.device-removal-failed)
   'onStoragePoolLifecycle', // `subscribe`
+  'onStoragePoolRefresh', // `subscribe`
   'onNetworkLifecycle', // events reach WebSocket clients through the libvirt RPC only, for now
   'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)
   'storageVolDownload', // byte stream: HTTP GET /volume/POOL/NAME on the same listener (volume-http.ts)

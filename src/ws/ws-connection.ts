@@ -12,6 +12,7 @@ import type {
   DomainLifecycleEvent,
   DomainRef,
   PoolLifecycleEvent,
+  PoolRefreshEvent,
   PoolRef,
   Subscription,
   VolumeRef,
@@ -136,6 +137,18 @@ export class WsConnection implements Connection {
   ): Promise<Subscription> {
     const wrapped = pool ? (ev: PoolLifecycleEvent) => ev.pool.uuid === pool.uuid && listener(ev) : listener;
     return this.addListener(this.poolListeners, 'pool.lifecycle', wrapped as typeof listener);
+  }
+
+  async onStoragePoolRefresh(
+    listener: (ev: PoolRefreshEvent) => void,
+    pool?: PoolRef,
+  ): Promise<Subscription> {
+    let set = this.kindListeners.get('pool.refresh');
+    if (!set) this.kindListeners.set('pool.refresh', (set = new Set()));
+    const wrapped = (ev: unknown): void => {
+      if (!pool || (ev as PoolRefreshEvent).pool.uuid === pool.uuid) listener(ev as PoolRefreshEvent);
+    };
+    return this.addListener(set, 'pool.refresh', wrapped);
   }
 
   /** Network events are not sent over the WebSocket API yet; subscribe through the libvirt RPC. */

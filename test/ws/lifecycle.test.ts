@@ -31,6 +31,7 @@ describe('ws JSON-RPC API with a real guest', () => {
       events: [
         'domain.lifecycle',
         'pool.lifecycle',
+        'pool.refresh',
         'domain.device-added',
         'domain.device-removed',
         'domain.device-removal-failed',

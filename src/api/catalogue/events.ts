@@ -32,6 +32,8 @@ export const domainEventCallbackLifecycleMsg = xdrStruct({
 });
 /** remote_domain_event_lifecycle_msg (legacy, procedure 107). */
 export const domainEventLifecycleMsg = xdrStruct({ dom: remoteDomain, event: xdrInt, detail: xdrInt });
+/** remote_storage_pool_event_refresh_msg. */
+export const poolEventRefreshMsg = xdrStruct({ callbackID: xdrInt, pool: remotePool });
 /** remote_storage_pool_event_lifecycle_msg. */
 export const poolEventLifecycleMsg = xdrStruct({
   callbackID: xdrInt,
@@ -59,6 +61,7 @@ export const messageCodecs = {
   [P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE]: domainEventCallbackMetadataChangeMsg,
   [P.DOMAIN_EVENT_LIFECYCLE]: domainEventLifecycleMsg,
   [P.STORAGE_POOL_EVENT_LIFECYCLE]: poolEventLifecycleMsg,
+  [P.STORAGE_POOL_EVENT_REFRESH]: poolEventRefreshMsg,
   [P.NETWORK_EVENT_LIFECYCLE]: networkEventLifecycleMsg,
 } as const;
 
@@ -103,9 +106,11 @@ export const eventEntries = [
     args: poolEventRegisterArgs,
     ret: callbackIdStruct,
     method: 'onStoragePoolLifecycle',
-    serve: async (ctx, { eventID, pool }) => ({
-      callbackID: await ctx.client.events.registerPool(eventID, pool),
-    }),
+    serve: async (ctx, { eventID, pool }) => {
+      const callbackID = await ctx.client.events.registerPool(eventID, pool);
+      ctx.client.log('debug', `storage pool event ${eventID} registered as callback ${callbackID}`);
+      return { callbackID };
+    },
   }),
   served(P.CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, {
     api: 'virConnectStoragePoolEventDeregisterAny',

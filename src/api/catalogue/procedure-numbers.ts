@@ -183,6 +183,7 @@ export const Procedure = {
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
+  STORAGE_POOL_EVENT_REFRESH: 373, // MESSAGE: int callbackID; pool
   DOMAIN_MANAGED_SAVE_GET_XML_DESC: 388, // dom; uint flags -> string xml
   DOMAIN_MANAGED_SAVE_DEFINE_XML: 389, // dom; remote_string dxml; uint flags -> void
   DOMAIN_DETACH_DEVICE_ALIAS: 392, // dom; string alias; uint flags -> void

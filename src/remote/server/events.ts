@@ -98,13 +98,17 @@ export class ClientEvents {
   async registerPool(eventID: number, pool: PoolRef | null): Promise<number> {
     checkEventId(eventID, POOL_EVENT_ID_LAST, 'storage pool');
     const callbackID = this.nextCallbackId++;
+    const only = pool ?? undefined;
     const subscription =
       eventID === EventId.STORAGE_POOL_LIFECYCLE
         ? this.conn.onStoragePoolLifecycle(
             (ev) => this.send(P.STORAGE_POOL_EVENT_LIFECYCLE, { callbackID, ...ev }),
-            pool ?? undefined,
+            only,
           )
-        : Promise.resolve(undefined);
+        : this.conn.onStoragePoolRefresh(
+            (ev) => this.send(P.STORAGE_POOL_EVENT_REFRESH, { callbackID, ...ev }),
+            only,
+          );
     await this.keep(this.pool, callbackID, subscription);
     return callbackID;
   }
