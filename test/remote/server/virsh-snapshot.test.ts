@@ -127,6 +127,15 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh snapshots (Linux guest, TCG, qcow2 di
     expect(xml).toContain("<memory snapshot='internal'/>");
     expect(xml).toContain("<disk name='vda' snapshot='internal'/>");
     expect(xml).toMatch(/<domain type='qemu'>\n {4}<name>sn<\/name>/);
+    const edit = await run([VIRSH as string, '-c', srv.unixUri, 'snapshot-edit', 'sn', 's1'], {
+      env: { HOME: '/tmp', EDITOR: 'sed -i s/first/edited/' },
+      okExitCodes: [1],
+    });
+    expect(edit.stdout).toBe('Snapshot s1 edited.\n\n');
+    expect((await v('snapshot-dumpxml', 'sn', 's1')).stdout).toContain(
+      '<description>edited one</description>',
+    );
+    expect((await v('snapshot-current', 'sn', '--name')).stdout).toBe('s2\n');
     const list = (await v('snapshot-list', 'sn', '--parent')).stdout;
     expect(list).toMatch(/ s1 +\S.* running +\n s2 +\S.* running +s1\n/);
     expect((await v('snapshot-list', 'sn', '--roots', '--name')).stdout).toBe('s1\n\n');
