@@ -9,13 +9,16 @@ import type { HostApi } from './api/host-api.js';
 import type { NetworkApi } from './api/network-api.js';
 import type { StoragePoolApi } from './api/storage-pool-api.js';
 import type { StorageVolApi } from './api/storage-vol-api.js';
+import type { DomainSnapshotApi } from './api/snapshot-api.js';
 
 export { DomainState, type DomainStateValue } from './api/domain-enums.js';
 export type * from './api/types.js';
-export type { DomainApi, HostApi, NetworkApi, StoragePoolApi, StorageVolApi };
+export type { DomainApi, HostApi, NetworkApi, StoragePoolApi, StorageVolApi, DomainSnapshotApi };
+export type { SnapshotRef } from './api/snapshot-api.js';
 
 /** The hypervisor connection. Method names follow libvirt's C API without the `vir` prefix. */
-export interface Connection extends HostApi, DomainApi, StoragePoolApi, StorageVolApi, NetworkApi {
+export interface Connection
+  extends HostApi, DomainApi, StoragePoolApi, StorageVolApi, NetworkApi, DomainSnapshotApi {
   readonly uri: string;
   readonly readOnly: boolean;
   close(): Promise<void>;

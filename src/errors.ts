@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'ERR_NO_METADATA' // a domain has no metadata of the kind asked for
   | 'ERR_DEVICE_MISSING' // a device the caller named is not in the definition
   | 'ERR_DOMAIN_DESTROYED' // the domain was destroyed while the operation was in progress
+  | 'ERR_SNAPSHOT_NOT_FOUND' // a domain has no snapshot of that name (or no current one, or no parent)
   | 'ERR_ROOT_LOCKED'
   // storage (src/storage)
   | 'ERR_POOL_NOT_FOUND'

@@ -26,6 +26,7 @@ export const RunningReason = {
   UNKNOWN: 0, // the reason is unknown
   BOOTED: 1, // normal startup from boot
   RESTORED: 3, // restored from a state file
+  FROM_SNAPSHOT: 4, // restored from a snapshot
   UNPAUSED: 5, // returned from paused state
   SAVE_CANCELED: 7, // returned from a save that failed or was aborted
 } as const;
@@ -36,6 +37,8 @@ export const PausedReason = {
   USER: 1, // paused on user request
   MIGRATION: 2, // paused for offline migration (and while qemu waits for an incoming state)
   SAVE: 3, // paused for a save
+  FROM_SNAPSHOT: 7, // paused after a revert to a snapshot
+  SNAPSHOT: 9, // paused while a snapshot is taken
   SHUTTING_DOWN: 8, // paused during shutdown process
   STARTING_UP: 11, // the domain is being started
 } as const;
@@ -54,6 +57,7 @@ export const ShutoffReason = {
   CRASHED: 3, // domain crashed
   SAVED: 5, // saved to a file
   FAILED: 6, // domain failed to start
+  FROM_SNAPSHOT: 7, // shut off by a revert to a snapshot
 } as const;
 
 /** virDomainEventType. */
@@ -84,16 +88,19 @@ export const UndefinedDetail = {
 export const StartedDetail = {
   BOOTED: 0, // normal startup from boot
   RESTORED: 2, // restored from a state file
+  FROM_SNAPSHOT: 3, // restored from a snapshot
 } as const;
 
 /** virDomainEventSuspendedDetailType. */
 export const SuspendedDetail = {
   PAUSED: 0, // normal suspend due to admin pause
+  FROM_SNAPSHOT: 5, // paused by a revert to a snapshot
 } as const;
 
 /** virDomainEventResumedDetailType. */
 export const ResumedDetail = {
   UNPAUSED: 0, // normal resume due to admin unpause
+  FROM_SNAPSHOT: 2, // resumed by a revert to a snapshot
 } as const;
 
 /** virDomainEventStoppedDetailType. */
@@ -103,6 +110,7 @@ export const StoppedDetail = {
   CRASHED: 2, // guest crashed
   SAVED: 4, // saved to a state file
   FAILED: 5, // host emulator/mgmt failed (libvirt's detail when qemu dies without a SHUTDOWN event)
+  FROM_SNAPSHOT: 6, // stopped by a revert to a snapshot
 } as const;
 
 /** virDomainEventShutdownDetailType. */

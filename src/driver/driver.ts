@@ -73,6 +73,8 @@ import {
   removeManagedSave,
   startFromManagedSave,
 } from './managed-save.js';
+import type { DomainSnapshotApi, SnapshotRef } from '../api/snapshot-api.js';
+import { DomainSnapshots } from './snapshots.js';
 
 /**
  * How long an operation waits for another one on the same domain to finish: libvirt's 30 s
@@ -121,13 +123,15 @@ export interface QemuDriverOptions {
  * supervision and re-adoption, under one root that only this driver owns. Its domain methods are the
  * domain part of the Connection interface, with the same names and signatures.
  */
-export class QemuDriver implements DomainApi {
+export class QemuDriver implements DomainApi, DomainSnapshotApi {
   private readonly version: () => Promise<bigint>;
+  private readonly snapshots: DomainSnapshots;
 
   private constructor(
     private readonly ctx: DriverContext,
     private readonly lock: RootLock,
   ) {
+    this.snapshots = new DomainSnapshots(ctx);
     this.version = memoizeAsync(async () =>
       readQemuVersion((await ctx.hostFacts().catch(() => undefined))?.qemuBinary),
     );
@@ -261,6 +265,7 @@ export class QemuDriver implements DomainApi {
         }
         await removeManagedSave(dom);
       }
+      if (!dom.active) await this.snapshots.prepareUndefine(dom, flags);
       await undefineDomain(this.ctx, dom);
     });
   }
@@ -606,6 +611,79 @@ export class QemuDriver implements DomainApi {
   /** virDomainManagedSaveDefineXML. */
   async domainManagedSaveDefineXML(ref: DomainRef, dxml?: string, flags = 0): Promise<void> {
     await this.withJob(ref, 'managed-save-define', (dom) => defineManagedSaveXml(dom, dxml, flags));
+  }
+
+  /** virDomainSnapshotCreateXML: see snapshot-create.ts. */
+  async domainSnapshotCreateXML(ref: DomainRef, xml: string, flags = 0): Promise<SnapshotRef> {
+    this.checkOpen();
+    return this.snapshots.create(ref, xml, flags);
+  }
+
+  /** virDomainListAllSnapshots. */
+  async domainListAllSnapshots(ref: DomainRef, flags = 0): Promise<SnapshotRef[]> {
+    return this.snapshots.listAll(ref, flags);
+  }
+
+  /** virDomainSnapshotNum. */
+  async domainSnapshotNum(ref: DomainRef, flags = 0): Promise<number> {
+    return this.snapshots.count(ref, flags);
+  }
+
+  /** virDomainSnapshotListAllChildren. */
+  async domainSnapshotListAllChildren(snap: SnapshotRef, flags = 0): Promise<SnapshotRef[]> {
+    return this.snapshots.listChildren(snap, flags);
+  }
+
+  /** virDomainSnapshotNumChildren. */
+  async domainSnapshotNumChildren(snap: SnapshotRef, flags = 0): Promise<number> {
+    return this.snapshots.countChildren(snap, flags);
+  }
+
+  /** virDomainSnapshotLookupByName. */
+  async domainSnapshotLookupByName(ref: DomainRef, name: string, flags = 0): Promise<SnapshotRef> {
+    return this.snapshots.lookup(ref, name, flags);
+  }
+
+  /** virDomainSnapshotGetXMLDesc. */
+  async domainSnapshotGetXMLDesc(snap: SnapshotRef, flags = 0): Promise<string> {
+    return this.snapshots.getXml(snap, flags);
+  }
+
+  /** virDomainSnapshotCurrent. */
+  async domainSnapshotCurrent(ref: DomainRef, flags = 0): Promise<SnapshotRef> {
+    return this.snapshots.current(ref, flags);
+  }
+
+  /** virDomainHasCurrentSnapshot. */
+  async domainHasCurrentSnapshot(ref: DomainRef, flags = 0): Promise<boolean> {
+    return this.snapshots.hasCurrent(ref, flags);
+  }
+
+  /** virDomainSnapshotGetParent. */
+  async domainSnapshotGetParent(snap: SnapshotRef, flags = 0): Promise<SnapshotRef> {
+    return this.snapshots.parent(snap, flags);
+  }
+
+  /** virDomainSnapshotIsCurrent. */
+  async domainSnapshotIsCurrent(snap: SnapshotRef, flags = 0): Promise<boolean> {
+    return this.snapshots.isCurrent(snap, flags);
+  }
+
+  /** virDomainSnapshotHasMetadata. */
+  async domainSnapshotHasMetadata(snap: SnapshotRef, flags = 0): Promise<boolean> {
+    return this.snapshots.hasMetadata(snap, flags);
+  }
+
+  /** virDomainRevertToSnapshot: see snapshot-revert.ts. */
+  async domainRevertToSnapshot(snap: SnapshotRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await this.snapshots.revert(snap, flags);
+  }
+
+  /** virDomainSnapshotDelete: see snapshot-delete.ts. */
+  async domainSnapshotDelete(snap: SnapshotRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await this.snapshots.delete(snap, flags);
   }
 
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */

@@ -21,7 +21,7 @@ import { releaseResources } from './guest-resources.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
-export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved';
+export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved' | 'from-snapshot';
 
 /** Stop kind → [virDomainShutoffReason, virDomainEventStoppedDetailType or undefined for no event]. */
 const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
@@ -33,6 +33,8 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
   failed: [ShutoffReason.FAILED, undefined],
   // A save wrote the guest's state to a file, then stopped qemu.
   saved: [ShutoffReason.SAVED, StoppedDetail.SAVED],
+  // A snapshot with HALT, or a revert to a snapshot of a shut-off guest, stopped qemu.
+  'from-snapshot': [ShutoffReason.FROM_SNAPSHOT, StoppedDetail.FROM_SNAPSHOT],
 };
 
 /** Queue a lifecycle event of `dom`. */

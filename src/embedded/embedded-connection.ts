@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type {
   Connection,
   DomainApi,
+  DomainSnapshotApi,
   HostApi,
   NetworkApi,
   StoragePoolApi,
@@ -229,6 +230,33 @@ export class EmbeddedConnection implements Connection {
     this.qemu.domainManagedSaveGetXMLDesc(...a);
   domainManagedSaveDefineXML: DomainApi['domainManagedSaveDefineXML'] = (...a) =>
     this.qemu.domainManagedSaveDefineXML(...a);
+  domainSnapshotCreateXML: DomainSnapshotApi['domainSnapshotCreateXML'] = (...a) =>
+    this.qemu.domainSnapshotCreateXML(...a);
+  domainListAllSnapshots: DomainSnapshotApi['domainListAllSnapshots'] = (...a) =>
+    this.qemu.domainListAllSnapshots(...a);
+  domainSnapshotNum: DomainSnapshotApi['domainSnapshotNum'] = (...a) => this.qemu.domainSnapshotNum(...a);
+  domainSnapshotListAllChildren: DomainSnapshotApi['domainSnapshotListAllChildren'] = (...a) =>
+    this.qemu.domainSnapshotListAllChildren(...a);
+  domainSnapshotNumChildren: DomainSnapshotApi['domainSnapshotNumChildren'] = (...a) =>
+    this.qemu.domainSnapshotNumChildren(...a);
+  domainSnapshotLookupByName: DomainSnapshotApi['domainSnapshotLookupByName'] = (...a) =>
+    this.qemu.domainSnapshotLookupByName(...a);
+  domainSnapshotGetXMLDesc: DomainSnapshotApi['domainSnapshotGetXMLDesc'] = (...a) =>
+    this.qemu.domainSnapshotGetXMLDesc(...a);
+  domainSnapshotCurrent: DomainSnapshotApi['domainSnapshotCurrent'] = (...a) =>
+    this.qemu.domainSnapshotCurrent(...a);
+  domainHasCurrentSnapshot: DomainSnapshotApi['domainHasCurrentSnapshot'] = (...a) =>
+    this.qemu.domainHasCurrentSnapshot(...a);
+  domainSnapshotGetParent: DomainSnapshotApi['domainSnapshotGetParent'] = (...a) =>
+    this.qemu.domainSnapshotGetParent(...a);
+  domainSnapshotIsCurrent: DomainSnapshotApi['domainSnapshotIsCurrent'] = (...a) =>
+    this.qemu.domainSnapshotIsCurrent(...a);
+  domainSnapshotHasMetadata: DomainSnapshotApi['domainSnapshotHasMetadata'] = (...a) =>
+    this.qemu.domainSnapshotHasMetadata(...a);
+  domainRevertToSnapshot: DomainSnapshotApi['domainRevertToSnapshot'] = (...a) =>
+    this.qemu.domainRevertToSnapshot(...a);
+  domainSnapshotDelete: DomainSnapshotApi['domainSnapshotDelete'] = (...a) =>
+    this.qemu.domainSnapshotDelete(...a);
   onDomainLifecycle: DomainApi['onDomainLifecycle'] = (...a) => this.qemu.onDomainLifecycle(...a);
   onDomainEvent: DomainApi['onDomainEvent'] = (...a) => this.qemu.onDomainEvent(...a);
   domainAttachDevice: DomainApi['domainAttachDevice'] = (...a) => this.qemu.domainAttachDevice(...a);

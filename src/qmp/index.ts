@@ -7,3 +7,4 @@ export { QMP_TIMEOUTS_MS, QMP_PROBE_TIMEOUT_MS, resolveTimeoutMs } from './timeo
 export * from './commands.js';
 export * from './chardev-commands.js';
 export * from './migration.js';
+export * from './snapshot-jobs.js';

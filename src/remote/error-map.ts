@@ -32,6 +32,7 @@ export const VirErrorNumber = {
   CONFIG_UNSUPPORTED: 67, // valid but unsupported configuration
   OPERATION_TIMEOUT: 68, // timeout occurred during operation
   ARGUMENT_UNSUPPORTED: 74, // valid but unsupported argument value
+  NO_DOMAIN_SNAPSHOT: 72, // domain snapshot not found
   NO_DOMAIN_METADATA: 80, // the metadata is not present
   OPERATION_UNSUPPORTED: 84, // the requested operation is not supported
   RESOURCE_BUSY: 87, // resource is busy
@@ -54,6 +55,7 @@ export const VirErrorDomain = {
   STORAGE: 18, // the storage driver
   DOMAIN: 20, // domain configuration
   AUTH: 46, // authentication
+  DOMAIN_SNAPSHOT: 35, // domain snapshots
   ACCESS: 55, // access control
 } as const;
 
@@ -82,6 +84,7 @@ export const ERROR_MAP: readonly ErrorMapRow[] = [
   { code: 'ERR_RPC', number: N.RPC, domain: D.RPC },
   { code: 'ERR_DOMAIN_NOT_FOUND', number: N.NO_DOMAIN, domain: D.QEMU },
   { code: 'ERR_NO_METADATA', number: N.NO_DOMAIN_METADATA, domain: D.DOMAIN },
+  { code: 'ERR_SNAPSHOT_NOT_FOUND', number: N.NO_DOMAIN_SNAPSHOT, domain: D.DOMAIN_SNAPSHOT },
   { code: 'ERR_AUTH_FAILED', number: N.AUTH_FAILED, domain: D.AUTH },
   { code: 'ERR_POOL_NOT_FOUND', number: N.NO_STORAGE_POOL, domain: D.STORAGE },
   { code: 'ERR_VOLUME_NOT_FOUND', number: N.NO_STORAGE_VOL, domain: D.STORAGE },

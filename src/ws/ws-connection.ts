@@ -15,6 +15,7 @@ import type {
   PoolRefreshEvent,
   PoolRef,
   Subscription,
+  SnapshotRef,
   VolumeRef,
 } from '../connection.js';
 import { TsvirtError, type ErrorCode } from '../errors.js';
@@ -201,6 +202,46 @@ export class WsConnection implements Connection {
   /** virDomainScreenshot has no WebSocket form: JSON-RPC carries no byte streams. */
   async domainScreenshot(): Promise<{ mime: string; stream: Readable }> {
     throw notSupported('domainScreenshot over the WebSocket API; use the libvirt protocol (qemu+tcp://)');
+  }
+
+  /** Calls on one snapshot have no WebSocket form yet (no snapshot target); the libvirt protocol has them. */
+  async domainSnapshotGetXMLDesc(): Promise<string> {
+    throw notSupported(
+      'domainSnapshotGetXMLDesc over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainSnapshotListAllChildren(): Promise<SnapshotRef[]> {
+    throw notSupported(
+      'domainSnapshotListAllChildren over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainSnapshotNumChildren(): Promise<number> {
+    throw notSupported(
+      'domainSnapshotNumChildren over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainSnapshotGetParent(): Promise<SnapshotRef> {
+    throw notSupported(
+      'domainSnapshotGetParent over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainSnapshotIsCurrent(): Promise<boolean> {
+    throw notSupported(
+      'domainSnapshotIsCurrent over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainSnapshotHasMetadata(): Promise<boolean> {
+    throw notSupported(
+      'domainSnapshotHasMetadata over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainRevertToSnapshot(): Promise<void> {
+    throw notSupported(
+      'domainRevertToSnapshot over the WebSocket API; use the libvirt protocol (qemu+tcp://)',
+    );
+  }
+  async domainSnapshotDelete(): Promise<void> {
+    throw notSupported('domainSnapshotDelete over the WebSocket API; use the libvirt protocol (qemu+tcp://)');
   }
 
   private async addListener<E>(

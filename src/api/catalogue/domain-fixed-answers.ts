@@ -1,6 +1,6 @@
 /**
  * Catalogue: domain queries virsh makes that tsvirt answers with fixed values, because it keeps no
- * snapshots, security labels or taint messages. Each still fails for a domain
+ * security labels or taint messages. Each still fails for a domain
  * that does not exist.
  */
 import { Limit } from '../../remote/protocol.js';
@@ -17,7 +17,6 @@ import { domArgs, domFlagsArgs } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { served } from './bind.js';
 import type { Entry } from './entry.js';
-import { numRet } from './legacy.js';
 
 /** remote_domain_get_security_label_ret: char array, one 4-byte unit per char, NUL counted. */
 export const domainGetSecurityLabelRet = xdrStruct({
@@ -51,7 +50,6 @@ function fixedAnswer<const N extends number, A extends { dom: DomainRef }, R>(
 
 /** Fixed-answer domain procedures. */
 export const domainFixedAnswerEntries = [
-  fixedAnswer(P.DOMAIN_SNAPSHOT_NUM, 'virDomainSnapshotNum', domFlagsArgs, numRet, () => ({ num: 0 })),
   fixedAnswer(
     P.DOMAIN_GET_SECURITY_LABEL,
     'virDomainGetSecurityLabel',

@@ -17,6 +17,7 @@ import { domainStatsEntries } from './domain-stats.js';
 import { domainDeviceEntries } from './domain-devices.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
+import { domainSnapshotEntries } from './domain-snapshot.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { networkEntries } from './network.js';
@@ -45,6 +46,7 @@ export const ENTRIES = [
   ...domainDeviceEntries,
   ...domainFixedAnswerEntries,
   ...domainSaveEntries,
+  ...domainSnapshotEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...networkEntries,

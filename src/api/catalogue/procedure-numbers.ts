@@ -118,7 +118,14 @@ export const Procedure = {
   DOMAIN_MANAGED_SAVE: 182, // dom; uint flags -> void
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183, // dom; uint flags -> int result
   DOMAIN_MANAGED_SAVE_REMOVE: 184, // dom; uint flags -> void
+  DOMAIN_SNAPSHOT_CREATE_XML: 185, // dom; string xml_desc; uint flags -> snap
+  DOMAIN_SNAPSHOT_GET_XML_DESC: 186, // snap; uint flags -> string xml
   DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
+  DOMAIN_SNAPSHOT_LOOKUP_BY_NAME: 189, // dom; string name; uint flags -> snap
+  DOMAIN_HAS_CURRENT_SNAPSHOT: 190, // dom; uint flags -> int result
+  DOMAIN_SNAPSHOT_CURRENT: 191, // dom; uint flags -> snap
+  DOMAIN_REVERT_TO_SNAPSHOT: 192, // snap; uint flags -> void
+  DOMAIN_SNAPSHOT_DELETE: 193, // snap; uint flags -> void
   DOMAIN_GET_BLOCK_INFO: 194, // dom; string path; uint flags -> uhyper allocation, capacity, physical
   DOMAIN_CREATE_WITH_FLAGS: 196, // dom; uint flags -> dom
   DOMAIN_SET_VCPUS_FLAGS: 199, // dom; uint nvcpus; uint flags -> void
@@ -145,14 +152,20 @@ export const Procedure = {
   DOMAIN_SAVE_IMAGE_GET_XML_DESC: 235, // string file; uint flags -> string xml
   DOMAIN_SAVE_IMAGE_DEFINE_XML: 236, // string file; string dxml; uint flags -> void
   DOMAIN_BLOCK_STATS_FLAGS: 243, // dom; string path; int nparams; uint flags -> typed_param params<16>; int nparams
+  DOMAIN_SNAPSHOT_GET_PARENT: 244, // snap; uint flags -> snap
   DOMAIN_RESET: 245, // dom; uint flags -> void
+  DOMAIN_SNAPSHOT_NUM_CHILDREN: 246, // snap; uint flags -> int num
   DOMAIN_BLOCK_RESIZE: 251, // dom; string disk; uhyper size; uint flags -> void
   DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
   STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
   DOMAIN_GET_DISK_ERRORS: 263, // dom; uint maxerrors; uint flags -> disk_error errors<256>; int nerrors
   DOMAIN_SET_METADATA: 264, // dom; int type; string? metadata; string? key; string? uri; uint flags -> void
   DOMAIN_GET_METADATA: 265, // dom; int type; string? uri; uint flags -> string metadata
+  DOMAIN_SNAPSHOT_IS_CURRENT: 271, // snap; uint flags -> int current
+  DOMAIN_SNAPSHOT_HAS_METADATA: 272, // snap; uint flags -> int metadata
   CONNECT_LIST_ALL_DOMAINS: 273, // int need_results; uint flags -> dom domains<>; uint ret
+  DOMAIN_LIST_ALL_SNAPSHOTS: 274, // dom; int need_results; uint flags -> snapshots<16384>; int ret
+  DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN: 275, // snapshot; int need_results; uint flags -> snapshots<16384>; int ret
   CONNECT_LIST_ALL_STORAGE_POOLS: 281, // int need_results; uint flags -> pool pools<>; uint ret
   STORAGE_POOL_LIST_ALL_VOLUMES: 282, // pool; int need_results; uint flags -> vol vols<>; uint ret
   CONNECT_LIST_ALL_NETWORKS: 283, // int need_results; uint flags -> net nets<16384>; uint ret

@@ -1,0 +1,182 @@
+/**
+ * virDomainSnapshotCreateXML for internal snapshots: of a shut-off guest with `qemu-img snapshot -c` on
+ * each qcow2 disk, of a running or paused one with qemu's snapshot-save job (memory and disks), under
+ * the domain's SNAPSHOT async job. A snapshot that fails leaves no metadata and no half-made image
+ * snapshot behind, and a running guest runs on.
+ */
+import { DomainState } from '../connection.js';
+import { TsvirtError } from '../errors.js';
+import { formatDomainXml } from '../domain/format-domain.js';
+import type { DomainConfig } from '../domain/types.js';
+import { parseSnapshotXml, type SnapshotDef, type SnapshotRequest } from '../domain/snapshot-xml.js';
+import { snapshotDelete, snapshotSave } from '../qmp/index.js';
+import { runImageSnapshot } from '../storage/qemu-img-snapshot.js';
+import { PausedReason } from '../api/domain-enums.js';
+import { SnapshotCreateFlags as F } from '../api/snapshot-enums.js';
+import type { DriverContext } from './context.js';
+import type { DomainObject } from './domain-object.js';
+import type { AsyncJobHandle } from './jobs-records.js';
+import { SNAPSHOT_MEMORY_MASK } from './jobs-kinds.js';
+import { requireMonitor } from './power.js';
+import { planSnapshotDisks, requireSnapshotTargets, type SnapshotTarget } from './snapshot-disks.js';
+import { pauseVcpus, resumeVcpus, stopForSnapshot } from './snapshot-runtime.js';
+import { redefineSnapshot } from './snapshot-redefine.js';
+import { loadSnapshots, writeSnapshot } from './snapshot-store.js';
+
+/** How long qemu's snapshot jobs may take (they write the guest's whole memory). */
+export const SNAPSHOT_JOB_TIMEOUT_MS = 600_000;
+
+const KNOWN = Object.values(F).reduce((a, b) => a | b, 0);
+
+/** Refuse flags tsvirt does not implement, each by name, as libvirt's checks word them. */
+export function checkCreateFlags(flags: number): void {
+  const refuse = (
+    message: string,
+    code: 'ERR_INVALID_ARG' | 'ERR_NOT_SUPPORTED' = 'ERR_NOT_SUPPORTED',
+  ): never => {
+    throw new TsvirtError(code, message, { field: 'flags', value: flags });
+  };
+  if ((flags & ~KNOWN) !== 0) {
+    refuse(
+      `unsupported flags (0x${(flags & ~KNOWN).toString(16)}) in function virDomainSnapshotCreateXML`,
+      'ERR_INVALID_ARG',
+    );
+  }
+  if ((flags & F.CURRENT) !== 0 && (flags & F.REDEFINE) === 0) {
+    refuse("use of 'current' flag requires 'redefine' flag", 'ERR_INVALID_ARG');
+  }
+  if ((flags & F.QUIESCE) !== 0) {
+    refuse(
+      'quiesce needs a guest agent to freeze the file systems, and tsvirt has no guest agent channel; leave out --quiesce',
+    );
+  }
+  if ((flags & (F.DISK_ONLY | F.REUSE_EXT)) !== 0) {
+    refuse(
+      'disk-only (external) snapshots are not supported by tsvirt yet; take an internal snapshot of qcow2 disks',
+    );
+  }
+  if ((flags & F.LIVE) !== 0) {
+    refuse(
+      'live snapshot creation is supported only with external memory; an internal snapshot pauses the guest',
+    );
+  }
+}
+
+/** Create a snapshot from `xml` (the caller holds nothing); returns its name. */
+export async function createSnapshot(
+  ctx: DriverContext,
+  dom: DomainObject,
+  job: AsyncJobHandle,
+  xml: string,
+  flags: number,
+): Promise<string> {
+  const req = parseSnapshotXml(xml);
+  if ((flags & F.REDEFINE) !== 0) return redefineSnapshot(ctx, dom, req, flags);
+  const set = await loadSnapshots(ctx, dom);
+  const name = req.name ?? String(Math.floor(Date.now() / 1000));
+  if (set.list.some((s) => s.name === name)) {
+    throw new TsvirtError(
+      'ERR_OPERATION_INVALID',
+      `Requested operation is not valid: domain snapshot '${name}' already exists`,
+      { name },
+    );
+  }
+  const active = dom.state === DomainState.RUNNING || dom.state === DomainState.PAUSED;
+  const def = (active ? dom.liveDef : (dom.persistentDef ?? dom.liveDef)) as DomainConfig;
+  const snap = buildSnapshotDef(
+    def,
+    req,
+    name,
+    active ? (dom.state === DomainState.RUNNING ? 'running' : 'paused') : 'shutoff',
+  );
+  snap.parent = set.current;
+  const targets = requireSnapshotTargets(def, snap.disks);
+  if (active) await takeLiveSnapshot(ctx, dom, job, snap, targets, flags);
+  else await takeOfflineSnapshot(targets, name);
+  if ((flags & F.NO_METADATA) !== 0) return name;
+  try {
+    await writeSnapshot(ctx, dom, snap, true);
+  } catch (err) {
+    ctx.log(
+      `domain '${dom.name}': snapshot '${name}' made, but its metadata could not be written: ${String(err)}`,
+    );
+    throw err;
+  }
+  const previous = set.list.find((s) => s.name === set.current);
+  if (previous) await writeSnapshot(ctx, dom, previous, false);
+  return name;
+}
+
+function buildSnapshotDef(
+  def: DomainConfig,
+  req: SnapshotRequest,
+  name: string,
+  state: SnapshotDef['state'],
+): SnapshotDef {
+  const memory = state === 'shutoff' ? 'no' : (req.memory ?? 'internal');
+  if (state !== 'shutoff' && memory !== 'internal') {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `an internal snapshot of a running domain must include its memory; leave out <memory snapshot='${memory}'/>`,
+      { field: 'memory', value: memory, expected: 'internal' },
+    );
+  }
+  return {
+    name,
+    ...(req.description !== undefined ? { description: req.description } : {}),
+    state,
+    creationTime: Math.floor(Date.now() / 1000),
+    memory,
+    disks: planSnapshotDisks(def, req.disks),
+    domainXml: formatDomainXml(def, undefined, { secure: true }),
+  };
+}
+
+/** `qemu-img snapshot -c` on each disk; on a failure, the snapshots already made are deleted again. */
+async function takeOfflineSnapshot(targets: readonly SnapshotTarget[], name: string): Promise<void> {
+  const done: SnapshotTarget[] = [];
+  try {
+    for (const t of targets) {
+      await runImageSnapshot('create', t.path, name);
+      done.push(t);
+    }
+  } catch (err) {
+    for (const t of done) await runImageSnapshot('delete', t.path, name).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** snapshot-save with the vCPUs stopped (paused/snapshot), then the guest runs on, or stops with HALT. */
+async function takeLiveSnapshot(
+  ctx: DriverContext,
+  dom: DomainObject,
+  job: AsyncJobHandle,
+  snap: SnapshotDef,
+  targets: readonly [SnapshotTarget, ...SnapshotTarget[]],
+  flags: number,
+): Promise<void> {
+  const qmp = requireMonitor(dom);
+  const run = dom.run;
+  const wasRunning = dom.state === DomainState.RUNNING;
+  job.setMask(SNAPSHOT_MEMORY_MASK);
+  job.setPhase('pausing');
+  await pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT);
+  const args = { tag: snap.name, vmstate: targets[0].node, devices: targets.map((t) => t.node) };
+  try {
+    job.setPhase('saving memory and disks');
+    await snapshotSave(qmp, args, { timeoutMs: SNAPSHOT_JOB_TIMEOUT_MS, signal: job.signal });
+  } catch (err) {
+    // What qemu made of it before failing goes, so that no later command trusts it.
+    if (dom.run === run && !qmp.closed) {
+      await snapshotDelete(qmp, args, { timeoutMs: SNAPSHOT_JOB_TIMEOUT_MS }).catch(() => undefined);
+      if (wasRunning && !dom.job.destroying) await resumeVcpus(ctx, dom, qmp);
+    }
+    throw err;
+  }
+  if ((flags & F.HALT) !== 0) {
+    job.setPhase('stopping');
+    await stopForSnapshot(ctx, dom);
+  } else if (wasRunning) {
+    await resumeVcpus(ctx, dom, qmp);
+  }
+}
