@@ -21,7 +21,7 @@ import { releaseResources } from './guest-resources.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
-export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved';
+export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved' | 'migrated';
 
 /** Stop kind → [virDomainShutoffReason, virDomainEventStoppedDetailType or undefined for no event]. */
 const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
@@ -33,6 +33,8 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
   failed: [ShutoffReason.FAILED, undefined],
   // A save wrote the guest's state to a file, then stopped qemu.
   saved: [ShutoffReason.SAVED, StoppedDetail.SAVED],
+  // The guest runs on another host now.
+  migrated: [ShutoffReason.MIGRATED, StoppedDetail.MIGRATED],
 };
 
 /** Queue a lifecycle event of `dom`. */
@@ -98,11 +100,15 @@ export async function markIncoming(ctx: DriverContext, dom: DomainObject): Promi
   await saveStatus(ctx, dom);
 }
 
-/** The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED. No-op unless running. */
+/**
+ * The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED (SUSPENDED/MIGRATED for a
+ * migration's pause, as libvirt). No-op unless running.
+ */
 export async function markPaused(ctx: DriverContext, dom: DomainObject, reason: number): Promise<void> {
   if (dom.state !== DomainState.RUNNING) return;
   dom.setState(DomainState.PAUSED, reason);
-  emitLifecycle(ctx, dom, EventType.SUSPENDED, SuspendedDetail.PAUSED);
+  const detail = reason === PausedReason.MIGRATION ? SuspendedDetail.MIGRATED : SuspendedDetail.PAUSED;
+  emitLifecycle(ctx, dom, EventType.SUSPENDED, detail);
   await saveStatus(ctx, dom);
 }
 

@@ -16,6 +16,7 @@ import { domainMetadataEntries } from './domain-metadata.js';
 import { domainStatsEntries } from './domain-stats.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
+import { domainMigrateEntries } from './domain-migrate.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { networkEntries } from './network.js';
@@ -43,6 +44,7 @@ export const ENTRIES = [
   ...domainStatsEntries,
   ...domainFixedAnswerEntries,
   ...domainSaveEntries,
+  ...domainMigrateEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...networkEntries,
