@@ -21,7 +21,8 @@ import { releaseResources } from './guest-resources.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
-export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved' | 'migrated';
+export type StopKind =
+  'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved' | 'migrated' | 'migration-failed';
 
 /** Stop kind → [virDomainShutoffReason, virDomainEventStoppedDetailType or undefined for no event]. */
 const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
@@ -35,6 +36,8 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
   saved: [ShutoffReason.SAVED, StoppedDetail.SAVED],
   // The guest runs on another host now.
   migrated: [ShutoffReason.MIGRATED, StoppedDetail.MIGRATED],
+  // An incoming migration that did not complete: libvirt's shutoff/failed with event STOPPED/FAILED.
+  'migration-failed': [ShutoffReason.FAILED, StoppedDetail.FAILED],
 };
 
 /** Queue a lifecycle event of `dom`. */

@@ -117,7 +117,8 @@ export async function prepareIncoming(
     });
     return {
       cookieOut: encodeMigrationCookie({ name: def.name, uuid: def.uuid, hostname: hostname() }),
-      uriOut: undefined,
+      // The client wants a URI even though nothing will be sent to it.
+      uriOut: `tcp:${chooseAddresses(req.uri, req.listenAddress, reachedAt).advertiseHost}`,
     };
   }
   const { dom, def, added } = await registerForCreate(ctx, xml);
@@ -173,7 +174,7 @@ async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void
   await stopQemu(run, dom.uuid, { graceful: false, termWaitMs: 0, killWaitMs: 5_000 }).catch((e: unknown) =>
     ctx.log(`domain '${dom.name}': cannot kill incoming qemu pid ${run.pid}: ${String(e)}`),
   );
-  await markStopped(ctx, dom, 'crashed');
+  await markStopped(ctx, dom, 'migration-failed');
 }
 
 /** Wait until qemu has taken the whole state (query-migrate completed); failed or too slow throws. */

@@ -107,11 +107,16 @@ export function beginOutgoing(
   return { xml, cookieOut };
 }
 
+/** "No limit" for qemu's max-bandwidth, as libvirt's default (the largest exact JSON integer). */
+const UNLIMITED_BANDWIDTH_BYTES = Number.MAX_SAFE_INTEGER;
+
 /** The tuning a migration asks qemu for before it starts. */
 async function applyTuning(qmp: QmpClient, bandwidthMiBs: bigint | undefined, flags: number): Promise<void> {
-  if (bandwidthMiBs !== undefined && bandwidthMiBs > 0n) {
-    await setMigrateParameters(qmp, { maxBandwidthBytes: Number(bandwidthMiBs) * 1024 * 1024 });
-  }
+  // Set on every migration: qemu keeps the last value, and its own default is 32 MiB/s.
+  const limited = bandwidthMiBs !== undefined && bandwidthMiBs > 0n;
+  await setMigrateParameters(qmp, {
+    maxBandwidthBytes: limited ? Number(bandwidthMiBs) * 1024 * 1024 : UNLIMITED_BANDWIDTH_BYTES,
+  });
   await setMigrateCapabilities(qmp, { 'auto-converge': (flags & MigrateFlags.AUTO_CONVERGE) !== 0 });
 }
 

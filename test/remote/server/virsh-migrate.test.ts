@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import type { DomainLifecycleEvent } from '../../../src/api/types.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import {
+  buildLinuxXml,
+  findProcessesUnder,
+  isAlive,
+  readPidFile,
+  waitForText,
+  waitUntil,
+} from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
@@ -27,6 +34,17 @@ if (why) console.warn(`skipping virsh migrate tests: ${why}`);
 async function readTicks(log: string): Promise<number[]> {
   const body = await readFile(log, 'latin1').catch(() => '');
   return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
+}
+
+/** The qemu processes (not the daemon) whose command line names `root`. */
+async function findQemuUnder(root: string): Promise<number[]> {
+  const pids = await findProcessesUnder(root);
+  const out: number[] = [];
+  for (const pid of pids) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('qemu-system')) out.push(pid);
+  }
+  return out;
 }
 
 /** The live XML without what differs from run to run (the domain id, the pty path). */
@@ -68,6 +86,9 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
 
   afterAll(async () => {
     if (!pair) return;
+    if (process.env['TSVIRT_MIGRATE_LOGS']) {
+      for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
+    }
     for (const h of [pair.src, pair.dst]) {
       const dom = await h.conn.lookupDomainByName('mg').catch(() => undefined);
       if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
@@ -108,4 +129,70 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
       [4, 1],
     ]);
   }, 180_000);
+  it('domjobabort cancels a migration mid-way: the guest runs on at the source, the destination has nothing running', async () => {
+    const from = pair.dst;
+    const to = pair.src;
+    const migrating = virshOn(from, 'migrate', '--live', '--bandwidth', '1', 'mg', to.tcpUri);
+    await waitUntil(
+      async () => /Migration out|Unbounded|Bounded/.test((await virshOn(from, 'domjobinfo', 'mg')).stdout),
+      20_000,
+      'the migration job',
+    );
+    const info = await virshOn(from, 'domjobinfo', 'mg');
+    expect(info.stdout).toMatch(/Data processed:\s+\d/);
+    expect((await virshOn(from, 'domjobabort', 'mg')).code).toBe(0);
+    const r = await migrating;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cancel');
+    expect((await virshOn(from, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    // The incoming qemu exits by itself when the stream stops (crashed), or Finish kills it (failed).
+    expect((await virshOn(to, 'domstate', '--reason', 'mg')).stdout).toMatch(
+      /^shut off \((crashed|failed)\)\n/,
+    );
+    expect(await findQemuUnder(to.root)).toEqual([]);
+    const held = (await readTicks(serialOf(from))).at(-1) as number;
+    await waitUntil(
+      async () => ((await readTicks(serialOf(from))).at(-1) ?? -1) >= held + 5,
+      30_000,
+      'ticks after abort',
+    );
+  }, 120_000);
+
+  it('refuses a destination name another domain has: the guest runs on, nothing starts', async () => {
+    const other = join(pair.shared, 'taken.xml');
+    await writeFile(other, buildLinuxXml('taken', await ensureGuests()));
+    expect((await virshOn(pair.src, 'define', other)).code).toBe(0);
+    const r = await virshOn(pair.dst, 'migrate', '--live', '--dname', 'taken', 'mg', pair.src.tcpUri);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("domain 'taken' already exists with uuid");
+    expect((await virshOn(pair.dst, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    expect(await findQemuUnder(pair.src.root)).toEqual([]);
+  }, 60_000);
+
+  it('moves it back with --persistent --undefinesource: defined and running at the destination, gone at the source', async () => {
+    const r = await virshOn(
+      pair.dst,
+      'migrate',
+      '--live',
+      '--persistent',
+      '--undefinesource',
+      'mg',
+      pair.src.tcpUri,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+    expect((await virshOn(pair.src, 'dominfo', 'mg')).stdout).toMatch(/Persistent:\s+yes/);
+    const gone = await virshOn(pair.dst, 'domstate', 'mg');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("failed to get domain 'mg'");
+    expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+  }, 120_000);
+
+  it('--offline --persistent copies the definition only', async () => {
+    const r = await virshOn(pair.src, 'migrate', '--offline', '--persistent', 'mg', pair.dst.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.dst, 'domstate', 'mg')).stdout).toBe('shut off\n\n');
+    expect((await virshOn(pair.src, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+  }, 60_000);
 });
