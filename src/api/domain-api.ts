@@ -135,6 +135,45 @@ export interface DomainApi {
   domainManagedSaveGetXMLDesc(dom: DomainRef, flags?: number): Promise<string>;
   /** virDomainManagedSaveDefineXML: replace it (flags RUNNING, PAUSED: the state it resumes in). */
   domainManagedSaveDefineXML(dom: DomainRef, dxml?: string, flags?: number): Promise<void>;
+  /** virDomainMigrateBegin3Params (source): the XML the destination runs and the cookie for Prepare. */
+  domainMigrateBegin3Params(
+    dom: DomainRef,
+    params: TypedParam[],
+    flags?: number,
+  ): Promise<{ cookieOut: Buffer; xml: string }>;
+  /**
+   * virDomainMigratePrepare3Params (destination): an incoming qemu waits; returns the cookie for Perform
+   * and the URI to send to. `reachedAt`: the address the caller reached this host at (the RPC server's).
+   */
+  domainMigratePrepare3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags?: number,
+    reachedAt?: string,
+  ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }>;
+  /** virDomainMigratePerform3Params (source): sends the guest's state; returns the cookie for Finish. */
+  domainMigratePerform3Params(
+    dom: DomainRef,
+    dconnuri: string | undefined,
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags?: number,
+  ): Promise<Buffer>;
+  /** virDomainMigrateFinish3Params (destination): runs the guest, or with `cancelled` removes it. */
+  domainMigrateFinish3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags: number,
+    cancelled: boolean,
+  ): Promise<{ dom: DomainRef; cookieOut: Buffer }>;
+  /** virDomainMigrateConfirm3Params (source): stops the source qemu, or with `cancelled` resumes the guest. */
+  domainMigrateConfirm3Params(
+    dom: DomainRef,
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags: number,
+    cancelled: boolean,
+  ): Promise<void>;
   onDomainLifecycle(listener: (ev: DomainLifecycleEvent) => void, dom?: DomainRef): Promise<Subscription>;
   /**
    * virConnectDomainEventRegisterAny for any kind of DomainEventMap (device-added, device-removed,

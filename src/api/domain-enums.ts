@@ -25,9 +25,11 @@ export const NostateReason = {
 export const RunningReason = {
   UNKNOWN: 0, // the reason is unknown
   BOOTED: 1, // normal startup from boot
+  MIGRATED: 2, // migrated from another host
   RESTORED: 3, // restored from a state file
   FROM_SNAPSHOT: 4, // restored from a snapshot
   UNPAUSED: 5, // returned from paused state
+  MIGRATION_CANCELED: 6, // returned from a migration that failed or was cancelled
   SAVE_CANCELED: 7, // returned from a save that failed or was aborted
 } as const;
 
@@ -55,6 +57,7 @@ export const ShutoffReason = {
   SHUTDOWN: 1, // normal shutdown
   DESTROYED: 2, // forced poweroff
   CRASHED: 3, // domain crashed
+  MIGRATED: 4, // migrated to another host
   SAVED: 5, // saved to a file
   FAILED: 6, // domain failed to start
   FROM_SNAPSHOT: 7, // shut off by a revert to a snapshot
@@ -87,6 +90,7 @@ export const UndefinedDetail = {
 /** virDomainEventStartedDetailType. */
 export const StartedDetail = {
   BOOTED: 0, // normal startup from boot
+  MIGRATED: 1, // incoming migration from another host
   RESTORED: 2, // restored from a state file
   FROM_SNAPSHOT: 3, // restored from a snapshot
 } as const;
@@ -94,12 +98,14 @@ export const StartedDetail = {
 /** virDomainEventSuspendedDetailType. */
 export const SuspendedDetail = {
   PAUSED: 0, // normal suspend due to admin pause
+  MIGRATED: 1, // suspended for offline migration, or at the end of a live one
   FROM_SNAPSHOT: 5, // paused by a revert to a snapshot
 } as const;
 
 /** virDomainEventResumedDetailType. */
 export const ResumedDetail = {
   UNPAUSED: 0, // normal resume due to admin unpause
+  MIGRATED: 1, // resumed for the second part of a migration (destination), or after a failed one (source)
   FROM_SNAPSHOT: 2, // resumed by a revert to a snapshot
 } as const;
 
@@ -108,6 +114,7 @@ export const StoppedDetail = {
   SHUTDOWN: 0, // normal shutdown
   DESTROYED: 1, // forced poweroff from host
   CRASHED: 2, // guest crashed
+  MIGRATED: 3, // migrated off to another host
   SAVED: 4, // saved to a state file
   FAILED: 5, // host emulator/mgmt failed (libvirt's detail when qemu dies without a SHUTDOWN event)
   FROM_SNAPSHOT: 6, // stopped by a revert to a snapshot

@@ -65,6 +65,8 @@ import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
 import { restoreDomain } from './restore.js';
 import { readSaveImageHeader } from './save-file.js';
 import { hasManagedSaveImage } from './managed-save-image.js';
+import { beginOutgoing, confirmOutgoing, performOutgoing } from './migration/outgoing.js';
+import { finishIncoming, prepareIncoming } from './migration/incoming.js';
 import {
   UNDEFINE_MANAGED_SAVE,
   defineManagedSaveXml,
@@ -684,6 +686,63 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
   async domainSnapshotDelete(snap: SnapshotRef, flags = 0): Promise<void> {
     this.checkOpen();
     await this.snapshots.delete(snap, flags);
+  }
+
+  /** virDomainMigrateBegin3Params (source): see beginOutgoing. */
+  async domainMigrateBegin3Params(
+    ref: DomainRef,
+    params: TypedParam[],
+    flags = 0,
+  ): Promise<{ cookieOut: Buffer; xml: string }> {
+    this.checkOpen();
+    return beginOutgoing(this.ctx.registry.resolve(ref), params, flags);
+  }
+
+  /** virDomainMigratePrepare3Params (destination): see prepareIncoming. */
+  async domainMigratePrepare3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags = 0,
+    reachedAt?: string,
+  ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
+    this.checkOpen();
+    return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt);
+  }
+
+  /** virDomainMigratePerform3Params (source): see performOutgoing. */
+  async domainMigratePerform3Params(
+    ref: DomainRef,
+    _dconnuri: string | undefined,
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags = 0,
+  ): Promise<Buffer> {
+    this.checkOpen();
+    return performOutgoing(this.ctx, this.ctx.registry.resolve(ref), params, cookieIn, flags);
+  }
+
+  /** virDomainMigrateFinish3Params (destination): see finishIncoming. */
+  async domainMigrateFinish3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags: number,
+    cancelled: boolean,
+  ): Promise<{ dom: DomainRef; cookieOut: Buffer }> {
+    this.checkOpen();
+    const { dom, cookieOut } = await finishIncoming(this.ctx, params, cookieIn, flags, cancelled);
+    return { dom: dom.ref(), cookieOut };
+  }
+
+  /** virDomainMigrateConfirm3Params (source): see confirmOutgoing. */
+  async domainMigrateConfirm3Params(
+    ref: DomainRef,
+    _params: TypedParam[],
+    cookieIn: Buffer,
+    flags: number,
+    cancelled: boolean,
+  ): Promise<void> {
+    this.checkOpen();
+    await confirmOutgoing(this.ctx, this.ctx.registry.resolve(ref), cookieIn, flags, cancelled);
   }
 
   /** virDomainOpenConsole: the serial console as a byte stream (flags: 1 FORCE takes it over, 2 SAFE). */

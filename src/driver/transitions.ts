@@ -21,7 +21,15 @@ import { releaseResources } from './guest-resources.js';
 import { buildStatusXml } from './status-file.js';
 
 /** How a domain stopped: each maps to a shutoff reason and a STOPPED event detail. */
-export type StopKind = 'shutdown' | 'destroyed' | 'crashed' | 'failed' | 'saved' | 'from-snapshot';
+export type StopKind =
+  | 'shutdown'
+  | 'destroyed'
+  | 'crashed'
+  | 'failed'
+  | 'saved'
+  | 'from-snapshot'
+  | 'migrated'
+  | 'migration-failed';
 
 /** Stop kind → [virDomainShutoffReason, virDomainEventStoppedDetailType or undefined for no event]. */
 const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
@@ -35,6 +43,10 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
   saved: [ShutoffReason.SAVED, StoppedDetail.SAVED],
   // A snapshot with HALT, or a revert to a snapshot of a shut-off guest, stopped qemu.
   'from-snapshot': [ShutoffReason.FROM_SNAPSHOT, StoppedDetail.FROM_SNAPSHOT],
+  // The guest runs on another host now.
+  migrated: [ShutoffReason.MIGRATED, StoppedDetail.MIGRATED],
+  // An incoming migration that did not complete: libvirt's shutoff/failed with event STOPPED/FAILED.
+  'migration-failed': [ShutoffReason.FAILED, StoppedDetail.FAILED],
 };
 
 /** Queue a lifecycle event of `dom`. */
@@ -100,11 +112,15 @@ export async function markIncoming(ctx: DriverContext, dom: DomainObject): Promi
   await saveStatus(ctx, dom);
 }
 
-/** The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED. No-op unless running. */
+/**
+ * The vCPUs stopped: running → paused with `reason`, event SUSPENDED/PAUSED (SUSPENDED/MIGRATED for a
+ * migration's pause, as libvirt). No-op unless running.
+ */
 export async function markPaused(ctx: DriverContext, dom: DomainObject, reason: number): Promise<void> {
   if (dom.state !== DomainState.RUNNING) return;
   dom.setState(DomainState.PAUSED, reason);
-  emitLifecycle(ctx, dom, EventType.SUSPENDED, SuspendedDetail.PAUSED);
+  const detail = reason === PausedReason.MIGRATION ? SuspendedDetail.MIGRATED : SuspendedDetail.PAUSED;
+  emitLifecycle(ctx, dom, EventType.SUSPENDED, detail);
   await saveStatus(ctx, dom);
 }
 

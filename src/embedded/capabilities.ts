@@ -116,7 +116,12 @@ export function buildCapabilitiesXml(f: CapabilitiesFacts): string {
           ...f.cpuFlags.map((name) => el('feature', [['name', name]])),
         ],
       ),
-      // No <migration_features> until tsvirt migrates: clients take them for a promise.
+      // Live migration over tcp (qemu's stream to the destination's -incoming port) is what tsvirt does.
+      el(
+        'migration_features',
+        [],
+        [el('live', []), el('uri_transports', [], [el('uri_transport', [], 'tcp')])],
+      ),
       buildTopologyNode(f.cells),
     ],
   );

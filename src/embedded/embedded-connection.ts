@@ -216,6 +216,16 @@ export class EmbeddedConnection implements Connection {
   domainSetSchedulerParameters: DomainApi['domainSetSchedulerParameters'] = (...a) =>
     this.qemu.domainSetSchedulerParameters(...a);
   domainSave: DomainApi['domainSave'] = (...a) => this.qemu.domainSave(...a);
+  domainMigrateBegin3Params: DomainApi['domainMigrateBegin3Params'] = (...a) =>
+    this.qemu.domainMigrateBegin3Params(...a);
+  domainMigratePrepare3Params: DomainApi['domainMigratePrepare3Params'] = (...a) =>
+    this.qemu.domainMigratePrepare3Params(...a);
+  domainMigratePerform3Params: DomainApi['domainMigratePerform3Params'] = (...a) =>
+    this.qemu.domainMigratePerform3Params(...a);
+  domainMigrateFinish3Params: DomainApi['domainMigrateFinish3Params'] = (...a) =>
+    this.qemu.domainMigrateFinish3Params(...a);
+  domainMigrateConfirm3Params: DomainApi['domainMigrateConfirm3Params'] = (...a) =>
+    this.qemu.domainMigrateConfirm3Params(...a);
   domainRestore: DomainApi['domainRestore'] = (...a) => this.qemu.domainRestore(...a);
   domainSaveImageGetXMLDesc: DomainApi['domainSaveImageGetXMLDesc'] = (...a) =>
     this.qemu.domainSaveImageGetXMLDesc(...a);

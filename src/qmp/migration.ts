@@ -46,3 +46,30 @@ export async function queryMigrate(c: QmpClient): Promise<QmpMigrationInfo> {
     errorDesc: r['error-desc'],
   };
 }
+
+/** `migrate-set-parameters`: max-bandwidth in bytes/s, downtime-limit in ms (the fields given only). */
+export async function setMigrateParameters(
+  c: QmpClient,
+  p: { maxBandwidthBytes?: number; downtimeLimitMs?: number },
+): Promise<void> {
+  const args: Record<string, number> = {};
+  if (p.maxBandwidthBytes !== undefined) args['max-bandwidth'] = p.maxBandwidthBytes;
+  if (p.downtimeLimitMs !== undefined) args['downtime-limit'] = p.downtimeLimitMs;
+  await c.execute('migrate-set-parameters', args);
+}
+
+/** `query-migrate-parameters` → max-bandwidth (bytes/s) and downtime-limit (ms). */
+export async function queryMigrateParameters(
+  c: QmpClient,
+): Promise<{ maxBandwidthBytes: number; downtimeLimitMs: number }> {
+  const r = await c.execute<{ 'max-bandwidth'?: number; 'downtime-limit'?: number }>(
+    'query-migrate-parameters',
+  );
+  return { maxBandwidthBytes: r['max-bandwidth'] ?? 0, downtimeLimitMs: r['downtime-limit'] ?? 0 };
+}
+
+/** `migrate-set-capabilities`: turn the named capabilities (auto-converge, ...) on or off. */
+export async function setMigrateCapabilities(c: QmpClient, caps: Record<string, boolean>): Promise<void> {
+  const capabilities = Object.entries(caps).map(([capability, state]) => ({ capability, state }));
+  await c.execute('migrate-set-capabilities', { capabilities });
+}

@@ -72,8 +72,11 @@ export { Procedure, type ProcedureNumber } from '../api/catalogue/procedure-numb
 
 /** virDrvFeature values asked with CONNECT_SUPPORTS_FEATURE. */
 export const Feature = {
+  MIGRATION_V3: 6, // the Begin/Prepare/Perform/Finish/Confirm migration protocol
   FD_PASSING: 8, // descriptors travel with CALL_WITH_FDS / REPLY_WITH_FDS (unix sockets only)
   PROGRAM_KEEPALIVE: 10, // the peer answers keepalive PINGs
+  MIGRATION_OFFLINE: 12, // VIR_MIGRATE_OFFLINE: the definition moves without a running guest
+  MIGRATION_PARAMS: 13, // the Migrate*3Params procedures (typed parameters)
   REMOTE_EVENT_CALLBACK: 14, // events use procedures 316/317/318 with callback ids
   REMOTE_CLOSE_CALLBACK: 15, // procedures 360/361 exist
 } as const;

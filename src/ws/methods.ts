@@ -79,6 +79,11 @@ export const NOT_IN_TABLE = [
   'storageVolUpload', // byte stream: HTTP PUT /volume/POOL/NAME on the same listener (volume-http.ts)
   'storageVolDownload', // byte stream: HTTP GET /volume/POOL/NAME on the same listener (volume-http.ts)
   'domainScreenshot', // byte stream with a MIME type; JSON-RPC carries no bytes
+  'domainMigrateBegin3Params', // a migration phase: opaque cookies between two daemons; `virsh migrate` drives it
+  'domainMigratePrepare3Params', // a migration phase, as above
+  'domainMigratePerform3Params', // a migration phase, as above
+  'domainMigrateFinish3Params', // a migration phase, as above
+  'domainMigrateConfirm3Params', // a migration phase, as above
   'domainSetSchedulerParameters', // a typed-parameter list in; tsvirt refuses every change anyway (scheduler.ts)
   // Calls on one snapshot: the WebSocket API has no snapshot target yet; the domain's snapshot calls are offered.
   'domainSnapshotGetXMLDesc',

@@ -162,6 +162,27 @@ export class WsConnection implements Connection {
     throw notSupported('domainSetSchedulerParameters (tsvirt refuses scheduler changes on every API)');
   }
 
+  /** Migration phases pass opaque cookies between two libvirt-protocol daemons: not offered here. */
+  async domainMigrateBegin3Params(): Promise<never> {
+    throw notSupported('domainMigrateBegin3Params (migrate through the libvirt RPC)');
+  }
+  /** Not offered, as domainMigrateBegin3Params. */
+  async domainMigratePrepare3Params(): Promise<never> {
+    throw notSupported('domainMigratePrepare3Params (migrate through the libvirt RPC)');
+  }
+  /** Not offered, as domainMigrateBegin3Params. */
+  async domainMigratePerform3Params(): Promise<never> {
+    throw notSupported('domainMigratePerform3Params (migrate through the libvirt RPC)');
+  }
+  /** Not offered, as domainMigrateBegin3Params. */
+  async domainMigrateFinish3Params(): Promise<never> {
+    throw notSupported('domainMigrateFinish3Params (migrate through the libvirt RPC)');
+  }
+  /** Not offered, as domainMigrateBegin3Params. */
+  async domainMigrateConfirm3Params(): Promise<never> {
+    throw notSupported('domainMigrateConfirm3Params (migrate through the libvirt RPC)');
+  }
+
   /** The serial console over /console/NAME (Node.js only: it returns a stream.Duplex). */
   async domainOpenConsole(dom: DomainRef, devName?: string, flags = 0): Promise<Duplex> {
     if (!isNode()) throw notSupported('domainOpenConsole in a browser; open /console/NAME with a WebSocket');

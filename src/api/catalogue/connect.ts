@@ -34,6 +34,9 @@ const SUPPORTED_FEATURES = new Set<number>([
   Feature.PROGRAM_KEEPALIVE,
   Feature.REMOTE_EVENT_CALLBACK,
   Feature.REMOTE_CLOSE_CALLBACK,
+  Feature.MIGRATION_V3,
+  Feature.MIGRATION_PARAMS,
+  Feature.MIGRATION_OFFLINE,
 ]);
 /** The names CONNECT_OPEN accepts (NULL and "" let the server choose, as libvirtd's probing does). */
 const OPEN_NAMES = new Set(['', 'qemu:///system', 'qemu:///session']);

@@ -18,6 +18,7 @@ import { domainDeviceEntries } from './domain-devices.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
 import { domainSnapshotEntries } from './domain-snapshot.js';
+import { domainMigrateEntries } from './domain-migrate.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { networkEntries } from './network.js';
@@ -47,6 +48,7 @@ export const ENTRIES = [
   ...domainFixedAnswerEntries,
   ...domainSaveEntries,
   ...domainSnapshotEntries,
+  ...domainMigrateEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...networkEntries,

@@ -175,6 +175,11 @@ export const Procedure = {
   NETWORK_UPDATE: 291, // net; uint command; uint section; int parentIndex; string xml; uint flags -> void
   NODE_GET_CPU_MAP: 293, // int need_map; int need_online; uint flags -> opaque cpumap<>; uint online; int ret
   DOMAIN_GET_JOB_STATS: 298, // dom; uint flags -> int type; typed_param params<64>
+  DOMAIN_MIGRATE_BEGIN3_PARAMS: 302, // dom; typed_param params<64>; uint flags -> opaque cookie_out; string xml
+  DOMAIN_MIGRATE_PREPARE3_PARAMS: 303, // params<64>; opaque cookie_in; uint flags -> opaque cookie_out; remote_string uri_out
+  DOMAIN_MIGRATE_PERFORM3_PARAMS: 305, // dom; remote_string dconnuri; params<64>; opaque cookie_in; uint flags -> opaque cookie_out
+  DOMAIN_MIGRATE_FINISH3_PARAMS: 306, // params<64>; opaque cookie_in; uint flags; int cancelled -> dom; opaque cookie_out
+  DOMAIN_MIGRATE_CONFIRM3_PARAMS: 307, // dom; params<64>; opaque cookie_in; uint flags; int cancelled -> void
   CONNECT_GET_CPU_MODEL_NAMES: 312, // string arch; int need_results; uint flags -> string models<8192>; int ret
   CONNECT_NETWORK_EVENT_REGISTER_ANY: 313, // int eventID; remote_network net -> int callbackID
   CONNECT_NETWORK_EVENT_DEREGISTER_ANY: 314, // int callbackID -> void

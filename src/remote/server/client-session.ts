@@ -4,6 +4,7 @@
  * own: nothing here awaits another client, and a slow Connection call only holds its own client's slot.
  */
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { Connection } from '../../connection.js';
 import { encodePacket, PacketDecoder, type Packet, type PacketHeader } from '../packet.js';
 import { KeepaliveProcedure, MAX_PACKET_BYTES, MessageStatus, MessageType, Program } from '../protocol.js';
@@ -90,6 +91,10 @@ export class ClientSession implements ClientContext, StreamHost {
   }
   get canPassFds(): boolean {
     return (this.opts.passFds ?? false) && this.fdReplies.usable;
+  }
+  get localAddress(): string | undefined {
+    const local = (this.socket as Partial<Socket>).localAddress;
+    return typeof local === 'string' && local !== '' ? local.replace(/^::ffff:/, '') : undefined;
   }
   attachFds(header: PacketHeader, fds: number[]): void {
     this.fdReplies.attach(header.serial, fds);

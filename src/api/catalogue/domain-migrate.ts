@@ -1,0 +1,167 @@
+/**
+ * Catalogue: libvirt's migration protocol version 3 with parameters (virDomainMigrate*3Params), the five
+ * phases a client drives between two daemons: Begin, Perform and Confirm on the source; Prepare and
+ * Finish on the destination. Cookies are opaque bytes the phases pass on; parameters are typed.
+ */
+import {
+  xdrIntBool,
+  xdrNonnullString,
+  xdrOptString,
+  xdrStruct,
+  xdrUint,
+  xdrVarOpaque,
+  xdrVoid,
+} from '../../remote/xdr-codec.js';
+import { remoteDomain } from '../../remote/structs-common.js';
+import {
+  fromWireTypedParams,
+  toWireTypedParams,
+  TypedParamLimit,
+  xdrTypedParams,
+} from '../../remote/typed-params.js';
+import { MIGRATE_COOKIE_MAX_BYTES } from '../../driver/migration/cookie.js';
+import { Procedure as P } from './procedure-numbers.js';
+import { served } from './bind.js';
+
+const params = xdrTypedParams(TypedParamLimit.MIGRATE_PARAM_LIST_MAX);
+/** opaque cookie<REMOTE_MIGRATE_COOKIE_MAX>. */
+const cookie = xdrVarOpaque(MIGRATE_COOKIE_MAX_BYTES);
+
+/** remote_domain_migrate_begin3_params_args. */
+export const begin3ParamsArgs = xdrStruct({ dom: remoteDomain, params, flags: xdrUint });
+/** remote_domain_migrate_begin3_params_ret. */
+export const begin3ParamsRet = xdrStruct({ cookie_out: cookie, xml: xdrNonnullString });
+/** remote_domain_migrate_prepare3_params_args. */
+export const prepare3ParamsArgs = xdrStruct({ params, cookie_in: cookie, flags: xdrUint });
+/** remote_domain_migrate_prepare3_params_ret. */
+export const prepare3ParamsRet = xdrStruct({ cookie_out: cookie, uri_out: xdrOptString });
+/** remote_domain_migrate_perform3_params_args. */
+export const perform3ParamsArgs = xdrStruct({
+  dom: remoteDomain,
+  dconnuri: xdrOptString,
+  params,
+  cookie_in: cookie,
+  flags: xdrUint,
+});
+/** remote_domain_migrate_perform3_params_ret. */
+export const perform3ParamsRet = xdrStruct({ cookie_out: cookie });
+/** remote_domain_migrate_finish3_params_args. */
+export const finish3ParamsArgs = xdrStruct({
+  params,
+  cookie_in: cookie,
+  flags: xdrUint,
+  cancelled: xdrIntBool,
+});
+/** remote_domain_migrate_finish3_params_ret. */
+export const finish3ParamsRet = xdrStruct({ dom: remoteDomain, cookie_out: cookie });
+/** remote_domain_migrate_confirm3_params_args. */
+export const confirm3ParamsArgs = xdrStruct({
+  dom: remoteDomain,
+  params,
+  cookie_in: cookie,
+  flags: xdrUint,
+  cancelled: xdrIntBool,
+});
+
+/** The migration phases; each changes a domain, so each needs a read-write connection. */
+export const domainMigrateEntries = [
+  served(P.DOMAIN_MIGRATE_BEGIN3_PARAMS, {
+    api: 'virDomainMigrateBegin3Params',
+    access: 'write',
+    args: begin3ParamsArgs,
+    ret: begin3ParamsRet,
+    method: 'domainMigrateBegin3Params',
+    serve: async (ctx, a) => {
+      const r = await ctx.conn.domainMigrateBegin3Params(a.dom, fromWireTypedParams(a.params), a.flags);
+      return { cookie_out: r.cookieOut, xml: r.xml };
+    },
+    client: async (c, dom, p, flags = 0) => {
+      const r = await c.send({ dom, params: toWireTypedParams(p), flags });
+      return { cookieOut: r.cookie_out, xml: r.xml };
+    },
+  }),
+  served(P.DOMAIN_MIGRATE_PREPARE3_PARAMS, {
+    api: 'virDomainMigratePrepare3Params',
+    access: 'write',
+    args: prepare3ParamsArgs,
+    ret: prepare3ParamsRet,
+    method: 'domainMigratePrepare3Params',
+    serve: async (ctx, a) => {
+      const r = await ctx.conn.domainMigratePrepare3Params(
+        fromWireTypedParams(a.params),
+        a.cookie_in,
+        a.flags,
+        ctx.client.localAddress,
+      );
+      return { cookie_out: r.cookieOut, uri_out: r.uriOut ?? null };
+    },
+    client: async (c, p, cookieIn, flags = 0) => {
+      const r = await c.send({ params: toWireTypedParams(p), cookie_in: cookieIn, flags });
+      return { cookieOut: r.cookie_out, uriOut: r.uri_out ?? undefined };
+    },
+  }),
+  served(P.DOMAIN_MIGRATE_PERFORM3_PARAMS, {
+    api: 'virDomainMigratePerform3Params',
+    access: 'write',
+    args: perform3ParamsArgs,
+    ret: perform3ParamsRet,
+    method: 'domainMigratePerform3Params',
+    serve: async (ctx, a) => ({
+      cookie_out: await ctx.conn.domainMigratePerform3Params(
+        a.dom,
+        a.dconnuri ?? undefined,
+        fromWireTypedParams(a.params),
+        a.cookie_in,
+        a.flags,
+      ),
+    }),
+    client: async (c, dom, dconnuri, p, cookieIn, flags = 0) =>
+      (
+        await c.send({
+          dom,
+          dconnuri: dconnuri ?? null,
+          params: toWireTypedParams(p),
+          cookie_in: cookieIn,
+          flags,
+        })
+      ).cookie_out,
+  }),
+  served(P.DOMAIN_MIGRATE_FINISH3_PARAMS, {
+    api: 'virDomainMigrateFinish3Params',
+    access: 'write',
+    args: finish3ParamsArgs,
+    ret: finish3ParamsRet,
+    method: 'domainMigrateFinish3Params',
+    serve: async (ctx, a) => {
+      const r = await ctx.conn.domainMigrateFinish3Params(
+        fromWireTypedParams(a.params),
+        a.cookie_in,
+        a.flags,
+        a.cancelled,
+      );
+      return { dom: r.dom, cookie_out: r.cookieOut };
+    },
+    client: async (c, p, cookieIn, flags, cancelled) => {
+      const r = await c.send({ params: toWireTypedParams(p), cookie_in: cookieIn, flags, cancelled });
+      return { dom: r.dom, cookieOut: r.cookie_out };
+    },
+  }),
+  served(P.DOMAIN_MIGRATE_CONFIRM3_PARAMS, {
+    api: 'virDomainMigrateConfirm3Params',
+    access: 'write',
+    args: confirm3ParamsArgs,
+    ret: xdrVoid,
+    method: 'domainMigrateConfirm3Params',
+    serve: async (ctx, a) =>
+      ctx.conn.domainMigrateConfirm3Params(
+        a.dom,
+        fromWireTypedParams(a.params),
+        a.cookie_in,
+        a.flags,
+        a.cancelled,
+      ),
+    client: async (c, dom, p, cookieIn, flags, cancelled) => {
+      await c.send({ dom, params: toWireTypedParams(p), cookie_in: cookieIn, flags, cancelled });
+    },
+  }),
+] as const;

@@ -1,0 +1,239 @@
+/**
+ * The source's side of a migration (libvirt's Begin, Perform and Confirm phases). Begin gives the XML
+ * the destination is to run; Perform sends the guest's state with qemu's `migrate` under the domain's
+ * MIGRATION_OUT async job (domjobinfo shows it, domjobabort cancels it and the guest runs on); Confirm
+ * stops the source qemu (shutoff/migrated) or, when the destination failed, resumes the guest.
+ */
+import { hostname } from 'node:os';
+import { DomainState } from '../../connection.js';
+import { TsvirtError } from '../../errors.js';
+import { formatDomainXml } from '../../domain/format-domain.js';
+import { parseDomainXml } from '../../domain/parse-domain.js';
+import {
+  cont,
+  migrate,
+  setMigrateCapabilities,
+  setMigrateParameters,
+  stop,
+  type QmpClient,
+} from '../../qmp/index.js';
+import { EventType, PausedReason, ResumedDetail, RunningReason } from '../../api/domain-enums.js';
+import { MigrateFlags } from '../../api/migration-enums.js';
+import type { TypedParam } from '../../api/types.js';
+import type { DriverContext } from '../context.js';
+import type { DomainObject } from '../domain-object.js';
+import { undefineDomain } from '../definitions.js';
+import { AsyncJob, NormalJob } from '../jobs-kinds.js';
+import { waitForMigration } from '../migration-wait.js';
+import { requireMonitor, runAsyncDomainJob } from '../power.js';
+import { stopQemu } from '../qemu-process.js';
+import { emitLifecycle, markPaused, markStopped, saveStatus } from '../transitions.js';
+import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
+import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
+
+/** Whether each outgoing migration's guest ran before Perform paused it, by domain, until Confirm. */
+const wasRunning = new WeakMap<DomainObject, boolean>();
+
+function isActive(dom: DomainObject): boolean {
+  return dom.state === DomainState.RUNNING || dom.state === DomainState.PAUSED;
+}
+
+function notRunning(dom: DomainObject): TsvirtError {
+  return new TsvirtError('ERR_OPERATION_INVALID', 'Requested operation is not valid: domain is not running', {
+    domain: dom.name,
+  });
+}
+
+/**
+ * Begin: the domain XML the destination runs (the caller's `destination_xml`, which must name the same
+ * uuid, or the live definition; the persistent one for OFFLINE) and the cookie for Prepare.
+ */
+export function beginOutgoing(
+  dom: DomainObject,
+  params: readonly TypedParam[],
+  flags: number,
+): { xml: string; cookieOut: Buffer } {
+  checkMigrateFlags(flags);
+  const req = parseMigrationParams(params);
+  const offline = (flags & MigrateFlags.OFFLINE) !== 0;
+  if (offline) {
+    if (!dom.persistentDef) {
+      throw new TsvirtError(
+        'ERR_OPERATION_INVALID',
+        `offline migration of domain '${dom.name}' needs a persistent domain`,
+        {
+          domain: dom.name,
+        },
+      );
+    }
+    if ((flags & MigrateFlags.PERSIST_DEST) === 0) {
+      throw new TsvirtError(
+        'ERR_INVALID_ARG',
+        'offline migration must be specified with the persistent flag set',
+        {
+          field: 'flags',
+          value: flags,
+          expected: 'offline (1024) with persist-dest (8)',
+        },
+      );
+    }
+  } else if (!isActive(dom)) {
+    throw notRunning(dom);
+  }
+  const own = offline ? dom.persistentDef : (dom.liveDef ?? dom.def);
+  let xml = formatDomainXml(own as NonNullable<typeof own>, undefined, { secure: true });
+  if (req.destXml !== undefined) {
+    const given = parseDomainXml(req.destXml);
+    if (given.uuid !== dom.uuid) {
+      throw new TsvirtError(
+        'ERR_INVALID_ARG',
+        `the migration XML names uuid ${given.uuid}, not ${dom.uuid} of domain '${dom.name}'`,
+        {
+          field: 'destination_xml',
+          value: given.uuid,
+          expected: dom.uuid,
+        },
+      );
+    }
+    xml = req.destXml;
+  }
+  const persist = (flags & MigrateFlags.PERSIST_DEST) !== 0 && dom.persistentDef;
+  const cookieOut = encodeMigrationCookie({
+    name: dom.name,
+    uuid: dom.uuid,
+    hostname: hostname(),
+    ...(persist ? { persistentXml: formatDomainXml(persist, undefined, { secure: true }) } : {}),
+  });
+  return { xml, cookieOut };
+}
+
+/** "No limit" for qemu's max-bandwidth, as libvirt's default (the largest exact JSON integer). */
+const UNLIMITED_BANDWIDTH_BYTES = Number.MAX_SAFE_INTEGER;
+
+/** The tuning a migration asks qemu for before it starts. */
+async function applyTuning(qmp: QmpClient, bandwidthMiBs: bigint | undefined, flags: number): Promise<void> {
+  // Set on every migration: qemu keeps the last value, and its own default is 32 MiB/s.
+  const limited = bandwidthMiBs !== undefined && bandwidthMiBs > 0n;
+  await setMigrateParameters(qmp, {
+    maxBandwidthBytes: limited ? Number(bandwidthMiBs) * 1024 * 1024 : UNLIMITED_BANDWIDTH_BYTES,
+  });
+  await setMigrateCapabilities(qmp, { 'auto-converge': (flags & MigrateFlags.AUTO_CONVERGE) !== 0 });
+}
+
+/**
+ * Perform: send the guest's state to the URI Prepare gave, under the MIGRATION_OUT async job. Without
+ * LIVE the vCPUs stop first (paused/migration, SUSPENDED/MIGRATED); with it qemu stops them at the end.
+ * On failure or abort the guest runs on as before and the error is thrown. Returns the cookie for Finish.
+ */
+export async function performOutgoing(
+  ctx: DriverContext,
+  dom: DomainObject,
+  params: readonly TypedParam[],
+  cookieIn: Buffer,
+  flags: number,
+): Promise<Buffer> {
+  checkMigrateFlags(flags);
+  const req = parseMigrationParams(params);
+  decodeMigrationCookie(cookieIn);
+  if (req.uri === undefined) {
+    throw new TsvirtError('ERR_INVALID_ARG', 'perform needs the URI the destination prepared (migrate_uri)', {
+      field: 'migrate_uri',
+      value: undefined,
+      expected: 'tcp:HOST:PORT',
+    });
+  }
+  const target = parseMigrateUri(req.uri);
+  if (target.port === undefined)
+    throw new TsvirtError('ERR_INVALID_ARG', `migration URI '${req.uri}' names no port`, {
+      field: 'migrate_uri',
+      value: req.uri,
+      expected: 'tcp:HOST:PORT',
+    });
+  const uri = buildQemuTcpUri(target.host, target.port);
+  await runAsyncDomainJob(ctx, dom, { kind: AsyncJob.MIGRATION_OUT }, ctx.jobWaitMs, async (job) => {
+    if (!isActive(dom)) throw notRunning(dom);
+    const qmp = requireMonitor(dom);
+    const run = dom.run;
+    const running = dom.state === DomainState.RUNNING;
+    wasRunning.set(dom, running);
+    if (run) run.pauseReason = PausedReason.MIGRATION;
+    try {
+      job.setPhase('perform');
+      await applyTuning(qmp, req.bandwidthMiBs, flags);
+      if (running && (flags & MigrateFlags.LIVE) === 0) {
+        await stop(qmp);
+        await markPaused(ctx, dom, PausedReason.MIGRATION);
+      }
+      await migrate(qmp, uri);
+      await waitForMigration(qmp, job, `migration of domain '${dom.name}' to ${uri}`);
+      // qemu stopped the vCPUs at the switch-over; its STOP event may come after this.
+      await markPaused(ctx, dom, PausedReason.MIGRATION);
+    } catch (err) {
+      if (run) run.pauseReason = undefined;
+      wasRunning.delete(dom);
+      if (running && dom.run === run && !dom.job.destroying) await resumeSource(ctx, dom);
+      throw err;
+    }
+  });
+  return encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() });
+}
+
+/** The guest runs again on the source: running/migration-canceled, event RESUMED/MIGRATED (libvirt's). */
+async function resumeSource(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  try {
+    if (dom.state !== DomainState.PAUSED) return;
+    await cont(requireMonitor(dom));
+    dom.setState(DomainState.RUNNING, RunningReason.MIGRATION_CANCELED);
+    emitLifecycle(ctx, dom, EventType.RESUMED, ResumedDetail.MIGRATED);
+    await saveStatus(ctx, dom);
+  } catch (err) {
+    ctx.log(`domain '${dom.name}': cannot resume after a failed migration: ${String(err)}`);
+  }
+}
+
+/**
+ * Confirm: the destination runs the guest, so stop the source qemu (shutoff/migrated, STOPPED/MIGRATED)
+ * and with UNDEFINE_SOURCE undefine it; or, `cancelled`, resume the guest if Perform paused it.
+ */
+export async function confirmOutgoing(
+  ctx: DriverContext,
+  dom: DomainObject,
+  cookieIn: Buffer,
+  flags: number,
+  cancelled: boolean,
+): Promise<void> {
+  decodeMigrationCookie(cookieIn);
+  const ran = wasRunning.get(dom) ?? false;
+  wasRunning.delete(dom);
+  if (dom.run) dom.run.pauseReason = undefined;
+  if ((flags & MigrateFlags.OFFLINE) !== 0) {
+    if (!cancelled && (flags & MigrateFlags.UNDEFINE_SOURCE) !== 0 && dom.persistent) {
+      await dom.job.run('undefine', ctx.jobWaitMs, () => undefineDomain(ctx, dom));
+    }
+    return;
+  }
+  if (cancelled) {
+    if (ran) await dom.job.run('resume', ctx.jobWaitMs, () => resumeSource(ctx, dom));
+    return;
+  }
+  const run = dom.run;
+  if (run) {
+    await dom.job.run(
+      { name: 'migration-confirm', kind: NormalJob.DESTROY },
+      ctx.timeouts.internalJobWaitMs,
+      async () => {
+        if (dom.run !== run) return;
+        run.qmp?.removeAllListeners();
+        await stopQemu(run, dom.uuid, {
+          graceful: false,
+          termWaitMs: ctx.timeouts.termWaitMs,
+          killWaitMs: ctx.timeouts.killWaitMs,
+        });
+        await markStopped(ctx, dom, 'migrated');
+      },
+    );
+  }
+  if ((flags & MigrateFlags.UNDEFINE_SOURCE) !== 0 && dom.persistent) {
+    await dom.job.run('undefine', ctx.jobWaitMs, () => undefineDomain(ctx, dom));
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMigrationCookie, encodeMigrationCookie } from '../../../src/driver/migration/cookie.js';
+import {
+  buildQemuTcpUri,
+  checkMigrateFlags,
+  parseMigrateUri,
+  parseMigrationParams,
+} from '../../../src/driver/migration/request.js';
+
+describe('migration cookie', () => {
+  it('round-trips name, uuid, host and a persistent definition, NUL-terminated as libvirt sends it', () => {
+    const c = {
+      name: 'a&b',
+      uuid: '11111111-2222-3333-4444-555555555555',
+      hostname: 'h1',
+      persistentXml: "<domain type='qemu'><name>a&amp;b</name></domain>",
+    };
+    const bytes = encodeMigrationCookie(c);
+    expect(bytes.at(-1)).toBe(0);
+    expect(bytes.toString('utf8')).toContain('<name>a&amp;b</name>');
+    expect(decodeMigrationCookie(bytes)).toEqual(c);
+  });
+
+  it('takes an empty cookie as none and refuses one that is not a <qemu-migration> document', () => {
+    expect(decodeMigrationCookie(Buffer.alloc(0))).toBeUndefined();
+    expect(() => decodeMigrationCookie(Buffer.from('garbage'))).toThrow(/not a <qemu-migration> document/);
+    expect(() => decodeMigrationCookie(Buffer.from('<qemu-migration></qemu-migration>'))).toThrow(
+      /names no domain/,
+    );
+  });
+});
+
+describe('migration parameters and flags', () => {
+  it('reads the parameters it knows and refuses others by name', () => {
+    expect(
+      parseMigrationParams([
+        { name: 'migrate_uri', type: 'string', value: 'tcp:10.0.0.2:49152' },
+        { name: 'destination_name', type: 'string', value: 'x' },
+        { name: 'bandwidth', type: 'ullong', value: 5n },
+      ]),
+    ).toEqual({ uri: 'tcp:10.0.0.2:49152', destName: 'x', bandwidthMiBs: 5n });
+    expect(() => parseMigrationParams([{ name: 'migrate_disks', type: 'string', value: 'vda' }])).toThrow(
+      "migration parameter 'migrate_disks' is not supported by tsvirt",
+    );
+    expect(() => parseMigrationParams([{ name: 'bandwidth', type: 'int', value: 5 }])).toThrow(
+      "migration parameter 'bandwidth' must be of type ullong, not int",
+    );
+  });
+
+  it('refuses flags it cannot honour by name', () => {
+    expect(() => checkMigrateFlags(1 | 8 | 16)).not.toThrow();
+    expect(() => checkMigrateFlags(4 | 64)).toThrow(
+      'migration flags tunnelled, non-shared-disk are not supported',
+    );
+  });
+
+  it('parses tcp URIs in both forms, IPv6 included, and builds qemu’s', () => {
+    expect(parseMigrateUri('tcp:10.0.0.2:49152')).toEqual({ host: '10.0.0.2', port: 49152 });
+    expect(parseMigrateUri('tcp://host.example')).toEqual({ host: 'host.example' });
+    expect(parseMigrateUri('tcp://[fd00::2]:50000')).toEqual({ host: 'fd00::2', port: 50000 });
+    expect(() => parseMigrateUri('rdma:x:1')).toThrow('is not of the form tcp:HOST:PORT');
+    expect(buildQemuTcpUri('fd00::2', 1)).toBe('tcp:[fd00::2]:1');
+  });
+});

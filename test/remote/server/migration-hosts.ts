@@ -1,0 +1,116 @@
+/**
+ * Test helper: two "hosts" for migration tests, each a network namespace of its own joined to the other
+ * by a veth pair, each with a tsvirtd (built dist/) on its own root, listening on TCP at its namespace's
+ * address; a folder both see at the same path stands for shared storage.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../../src/exec/index.js';
+import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
+import { makeDaemonRoot, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/daemon-harness.js';
+import { createNetns, type TestNetns } from '../../network/netns.js';
+import { findProcessesUnder } from '../../driver/helpers.js';
+
+/** One host: its namespace, address, daemon, root and a client over its unix socket. */
+export interface MigrationHost {
+  netns: TestNetns;
+  address: string;
+  root: string;
+  daemon: DaemonProcess;
+  /** qemu+tcp://ADDRESS/system: reachable from either namespace. */
+  tcpUri: string;
+  /** qemu+unix:// on its root's socket: reachable from the test process. */
+  unixUri: string;
+  conn: RemoteConnection;
+}
+
+/** The two hosts and the shared folder. */
+export interface MigrationPair {
+  src: MigrationHost;
+  dst: MigrationHost;
+  shared: string;
+  /** Runs argv inside a host's namespace. */
+  exec(
+    host: MigrationHost,
+    argv: string[],
+    timeoutMs?: number,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Takes the veth of `host` down or up. */
+  setLink(host: MigrationHost, up: boolean): Promise<void>;
+  close(): Promise<number[]>;
+}
+
+async function startHost(netns: TestNetns, address: string, veth: string): Promise<MigrationHost> {
+  await netns.ip(['link', 'set', 'lo', 'up']);
+  await netns.ip(['addr', 'add', `${address}/24`, 'dev', veth]);
+  await netns.ip(['link', 'set', veth, 'up']);
+  const conf = `listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "${address}"\nauth_tcp = "none"\n`;
+  const { root, confPath } = await makeDaemonRoot(conf);
+  const pidFile = join(root, 'run', 'tsvirtd.pid');
+  const daemon = await startDaemon(
+    ['-f', confPath, '--root', root, '--listen'],
+    join(root, 'tsvirtd.log'),
+    pidFile,
+    ['ip', 'netns', 'exec', netns.name],
+  );
+  const unixUri = `qemu+unix:///system?socket=${join(root, 'run', 'libvirt-sock')}`;
+  const conn = await connectRemote(unixUri);
+  return { netns, address, root, daemon, tcpUri: `qemu+tcp://${address}/system`, unixUri, conn };
+}
+
+/** Two namespaces joined by a veth pair (10.X.Y.1 and .2), a tsvirtd in each, and a shared folder. */
+export async function startMigrationPair(): Promise<MigrationPair> {
+  const tag = randomBytes(3).toString('hex');
+  const [a, b] = [await createNetns(), await createNetns()];
+  const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
+  await run([
+    'ip',
+    'link',
+    'add',
+    `tmA${tag}`,
+    'netns',
+    a.name,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    `tmB${tag}`,
+    'netns',
+    b.name,
+  ]);
+  const src = await startHost(a, `${net}.1`, `tmA${tag}`);
+  const dst = await startHost(b, `${net}.2`, `tmB${tag}`);
+  const shared = await mkdtemp(join(tmpdir(), 'tsvirt-shared-'));
+  await chmod(shared, 0o755); // each host's qemu user reaches the guest's files in it
+  const vethOf = (h: MigrationHost): string => (h === src ? `tmA${tag}` : `tmB${tag}`);
+  return {
+    src,
+    dst,
+    shared,
+    exec: async (host, argv, timeoutMs = 120_000) => {
+      const r = await run(['ip', 'netns', 'exec', host.netns.name, ...argv], {
+        timeoutMs,
+        okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+      });
+      return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    setLink: async (host, up) => {
+      await host.netns.ip(['link', 'set', vethOf(host), up ? 'up' : 'down']);
+    },
+    close: async () => {
+      const left: number[] = [];
+      for (const h of [src, dst]) {
+        await h.conn.close().catch(() => undefined);
+        await stopDaemon(h.daemon).catch(() => undefined);
+        left.push(...(await findProcessesUnder(h.root)));
+      }
+      await a.remove().catch(() => undefined);
+      await b.remove().catch(() => undefined);
+      for (const h of [src, dst]) await rm(h.root, { recursive: true, force: true });
+      await rm(shared, { recursive: true, force: true });
+      return left;
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Real virsh drives a live migration between two tsvirtd hosts (two network namespaces joined by a veth
+ * pair, a tsvirtd on each, the guest's files on a folder both see). The Linux guest (TCG) prints a
+ * counter each tenth of a second, so "the guest goes on at the destination with no reboot" is read off
+ * the destination's serial log.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
+import { findQemuBinary } from '../../../src/kvm/index.js';
+import type { DomainLifecycleEvent } from '../../../src/api/types.js';
+import {
+  buildLinuxXml,
+  findProcessesUnder,
+  isAlive,
+  readPidFile,
+  waitForText,
+  waitUntil,
+} from '../../driver/helpers.js';
+import { whyNoDist } from '../../daemon/daemon-harness.js';
+import { probeNetnsProblem } from '../../network/netns.js';
+import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
+import { VIRSH } from './virsh-harness.js';
+
+const COUNTER = 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done &\n';
+const why =
+  (!VIRSH ? 'virsh is absent' : undefined) ??
+  (findQemuBinary() === undefined ? 'qemu-system-x86_64 is absent' : undefined) ??
+  whyNoDist() ??
+  (await probeNetnsProblem());
+if (why) console.warn(`skipping virsh migrate tests: ${why}`);
+
+async function readTicks(log: string): Promise<number[]> {
+  const body = await readFile(log, 'latin1').catch(() => '');
+  return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
+}
+
+/** The qemu processes (not the daemon) whose command line names `root`. */
+async function findQemuUnder(root: string): Promise<number[]> {
+  const pids = await findProcessesUnder(root);
+  const out: number[] = [];
+  for (const pid of pids) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('qemu-system')) out.push(pid);
+  }
+  return out;
+}
+
+/** The live XML without what differs from run to run (the domain id, the pty path). */
+function comparableXml(xml: string): string {
+  return xml
+    .replace(/ id='\d+'/, '')
+    .replace(/<source path='\/dev\/pts\/\d+'\/>/g, '')
+    .replace(/ tty='[^']*'/g, '');
+}
+
+describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Linux guest, TCG)', () => {
+  let pair: MigrationPair;
+  const events = new Map<MigrationHost, DomainLifecycleEvent[]>();
+  const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'mg.serial.log');
+  const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
+
+  beforeAll(async () => {
+    const guests = await ensureGuests();
+    pair = await startMigrationPair();
+    for (const h of [pair.src, pair.dst]) {
+      const list: DomainLifecycleEvent[] = [];
+      events.set(h, list);
+      await h.conn.onDomainLifecycle((ev) => list.push(ev));
+    }
+    const disk = join(pair.shared, 'mg.img');
+    await writeFile(disk, Buffer.alloc(1024 * 1024));
+    const xml = join(pair.shared, 'mg.xml');
+    const devices = `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='hda' bus='ide'/></disk>`;
+    await writeFile(xml, buildLinuxXml('mg', guests, { append: 'tsvirt.shell=1', devices }));
+    expect((await virshOn(pair.src, 'define', xml)).code).toBe(0);
+    const started = await virshOn(pair.src, 'start', 'mg');
+    expect(started.stderr).toBe('');
+    await waitForText(serialOf(pair.src), '/ # ', 90_000);
+    const console = await pair.src.conn.domainOpenConsole(await pair.src.conn.lookupDomainByName('mg'));
+    await new Promise<void>((resolve) => console.write(COUNTER, () => resolve()));
+    await waitUntil(async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= 5, 30_000, 'tick 5');
+    console.end();
+  }, 180_000);
+
+  afterAll(async () => {
+    if (!pair) return;
+    if (process.env['TSVIRT_MIGRATE_LOGS']) {
+      for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
+    }
+    for (const h of [pair.src, pair.dst]) {
+      const dom = await h.conn.lookupDomainByName('mg').catch(() => undefined);
+      if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
+    }
+    expect(await pair.close()).toEqual([]);
+  }, 60_000);
+
+  it('moves the running guest live: the counter goes on at the destination, nothing runs at the source', async () => {
+    const srcPid = readPidFile(pair.src.root, 'mg');
+    const before = (await virshOn(pair.src, 'dumpxml', 'mg')).stdout;
+    const r = await virshOn(pair.src, 'migrate', '--live', 'mg', pair.dst.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const lastAtSource = (await readTicks(serialOf(pair.src))).at(-1) as number;
+    expect(isAlive(srcPid)).toBe(false);
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('shut off (migrated)\n\n');
+    expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+    await waitUntil(
+      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= lastAtSource + 10,
+      30_000,
+      'ten ticks at the destination',
+    );
+    const ticks = await readTicks(serialOf(pair.dst));
+    // The destination's console starts mid-count: no boot there, and the count follows the source's.
+    expect((await readFile(serialOf(pair.dst), 'latin1')).includes(LINUX_READY_MARKER)).toBe(false);
+    expect(ticks[0]).toBeGreaterThan(5);
+    expect(ticks[0]).toBeLessThanOrEqual(lastAtSource + 2);
+    const after = (await virshOn(pair.dst, 'dumpxml', 'mg')).stdout;
+    expect(comparableXml(after)).toBe(comparableXml(before));
+    const seen = (h: MigrationHost) => (events.get(h) ?? []).map((e) => [e.event, e.detail]);
+    await waitUntil(() => seen(pair.dst).length >= 2, 5_000, 'the destination events');
+    // libvirt's: SUSPENDED/MIGRATED then STOPPED/MIGRATED on the source; STARTED/MIGRATED, RESUMED/MIGRATED on the destination.
+    expect(seen(pair.src).slice(-2)).toEqual([
+      [3, 1],
+      [5, 3],
+    ]);
+    expect(seen(pair.dst)).toEqual([
+      [2, 1],
+      [4, 1],
+    ]);
+  }, 180_000);
+  it('domjobabort cancels a migration mid-way: the guest runs on at the source, the destination has nothing running', async () => {
+    const from = pair.dst;
+    const to = pair.src;
+    const migrating = virshOn(from, 'migrate', '--live', '--bandwidth', '1', 'mg', to.tcpUri);
+    await waitUntil(
+      async () => /Data processed:\s+\d/.test((await virshOn(from, 'domjobinfo', 'mg')).stdout),
+      20_000,
+      'the migration job to report progress',
+    );
+    const info = await virshOn(from, 'domjobinfo', 'mg');
+    expect(info.stdout).toMatch(/Data processed:\s+\d/);
+    expect((await virshOn(from, 'domjobabort', 'mg')).code).toBe(0);
+    const r = await migrating;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cancel');
+    expect((await virshOn(from, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    // The incoming qemu exits by itself when the stream stops (crashed), or Finish kills it (failed).
+    expect((await virshOn(to, 'domstate', '--reason', 'mg')).stdout).toMatch(
+      /^shut off \((crashed|failed)\)\n/,
+    );
+    expect(await findQemuUnder(to.root)).toEqual([]);
+    const held = (await readTicks(serialOf(from))).at(-1) as number;
+    await waitUntil(
+      async () => ((await readTicks(serialOf(from))).at(-1) ?? -1) >= held + 5,
+      30_000,
+      'ticks after abort',
+    );
+  }, 120_000);
+
+  it('refuses a destination name another domain has: the guest runs on, nothing starts', async () => {
+    const other = join(pair.shared, 'taken.xml');
+    await writeFile(other, buildLinuxXml('taken', await ensureGuests()));
+    expect((await virshOn(pair.src, 'define', other)).code).toBe(0);
+    const r = await virshOn(pair.dst, 'migrate', '--live', '--dname', 'taken', 'mg', pair.src.tcpUri);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("domain 'taken' already exists with uuid");
+    expect((await virshOn(pair.dst, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    expect(await findQemuUnder(pair.src.root)).toEqual([]);
+  }, 60_000);
+
+  it('moves it back with --persistent --undefinesource: defined and running at the destination, gone at the source', async () => {
+    const r = await virshOn(
+      pair.dst,
+      'migrate',
+      '--live',
+      '--persistent',
+      '--undefinesource',
+      'mg',
+      pair.src.tcpUri,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+    expect((await virshOn(pair.src, 'dominfo', 'mg')).stdout).toMatch(/Persistent:\s+yes/);
+    const gone = await virshOn(pair.dst, 'domstate', 'mg');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("failed to get domain 'mg'");
+    expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+  }, 120_000);
+
+  it('--offline --persistent copies the definition only', async () => {
+    const r = await virshOn(pair.src, 'migrate', '--offline', '--persistent', 'mg', pair.dst.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.dst, 'domstate', 'mg')).stdout).toBe('shut off\n\n');
+    expect((await virshOn(pair.src, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+  }, 60_000);
+});
