@@ -10,6 +10,7 @@ import { sep } from 'node:path';
 import { TsvirtError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { findAccessProblem, type AccessMode } from './file-access.js';
+import { hasDeviceMapper } from '../storage/backend.js';
 import type { QemuUser } from './qemu-user.js';
 import { readIfExists, removeFile } from './runtime-files.js';
 
@@ -64,6 +65,7 @@ export async function grantFiles(
     for (const file of files) {
       const real = await realpath(file.path).catch(() => file.path);
       const st = await stat(real).catch(() => undefined);
+      if (!st) await checkDeviceNode(domain, file, real);
       const kind = !st ? 'other' : st.isFile() ? 'file' : st.isBlockDevice() ? 'block' : 'other';
       const givable = dynamicOwnership && st !== undefined && isGivable(real, kind, keep);
       if (givable && (st.uid !== user.uid || st.gid !== user.gid)) {
@@ -79,6 +81,19 @@ export async function grantFiles(
     throw err;
   }
   return records;
+}
+
+/**
+ * A device node under /dev that is absent while the kernel has no device-mapper: say so (an LVM
+ * volume's node cannot exist then), rather than only that the path is missing.
+ */
+async function checkDeviceNode(domain: string, file: GuestFile, path: string): Promise<void> {
+  if (!path.startsWith('/dev/') || (await hasDeviceMapper())) return;
+  throw new TsvirtError(
+    'ERR_NO_DEVICE_MAPPER',
+    `domain '${domain}': ${file.what} ${path} does not exist, and the kernel has no device-mapper, so LVM volumes cannot be activated; load the dm_mod module or use a dir pool`,
+    { domain, path },
+  );
 }
 
 function accessError(
