@@ -38,7 +38,7 @@ export function normalizeMac(text: string): string | undefined {
 
 /**
  * Check a domain name by libvirt's rules plus the file-name limits of tsvirt's state folders: non-empty,
- * no '/', no control characters, at most MAX_DOMAIN_NAME_LENGTH bytes of UTF-8. libvirt's drivers refuse
+ * no '/', not '.' or '..', no control characters, at most MAX_DOMAIN_NAME_LENGTH bytes of UTF-8. libvirt's drivers refuse
  * a name holding a newline when it is defined ("invalid char in name"), and a '/' where the name becomes
  * a file; tsvirt refuses every control character, a newline among them, since the name is a file name,
  * a log line and qemu's -name. The name is checked after references are decoded, so `a&#10;b` is
@@ -50,7 +50,7 @@ export function validateDomainName(name: string): void {
       element: 'name',
       path: 'domain/name',
       value: name,
-      expected: `1-${MAX_DOMAIN_NAME_LENGTH} bytes (UTF-8), no '/' and no control characters`,
+      expected: `1-${MAX_DOMAIN_NAME_LENGTH} bytes (UTF-8), no '/' and no control characters, not '.' or '..'`,
     });
   };
   if (name.length === 0) fail('is empty');
@@ -58,6 +58,8 @@ export function validateDomainName(name: string): void {
   if (Buffer.byteLength(name) > MAX_DOMAIN_NAME_LENGTH)
     fail(`is longer than ${MAX_DOMAIN_NAME_LENGTH} bytes`);
   if (name.includes('/')) fail("contains '/'");
+  // The name is a folder name too (its snapshots', its runtime folder): '.' and '..' would leave it.
+  if (name === '.' || name === '..') fail('names a folder itself');
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) fail('contains a control character');
 }

@@ -64,6 +64,12 @@ describe('parseDomainXml rejects', () => {
       { element: 'name', value: 'a/b' },
     ],
     [
+      "the name '..', which would name the folder above its own",
+      buildDomainXml().replace('<name>t</name>', '<name>..</name>'),
+      'ERR_XML_INVALID',
+      { element: 'name', value: '..' },
+    ],
+    [
       'a bad uuid',
       buildDomainXml().replace(/<uuid>.*<\/uuid>/, '<uuid>not-a-uuid</uuid>'),
       'ERR_XML_INVALID',
