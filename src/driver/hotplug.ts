@@ -4,6 +4,7 @@
  * and device properties as the start's command line (blockdev-add, netdev_add, object-add,
  * device_add), and the live definition changes only once qemu has confirmed. Removal is unplug.ts.
  */
+import { closeSync } from 'node:fs';
 import { TsvirtError } from '../errors.js';
 import {
   assignAliases,
@@ -14,6 +15,7 @@ import {
   type DomainConfig,
 } from '../domain/index.js';
 import type { DeviceSpec } from '../domain/device-xml.js';
+import type { InterfaceConfig } from '../domain/types.js';
 import type { BusControllerConfig } from '../domain/bus-types.js';
 import {
   blockdevAdd,
@@ -37,7 +39,10 @@ import { saveStatus } from './transitions.js';
 import { checkDiskHotplug, checkPathFree, findAddedControllers } from './hotplug-checks.js';
 import { buildControllerDevice, buildInputDevices } from '../domain/bus-device-objects.js';
 import { buildRngObjects } from '../domain/media-args.js';
-import { busIdOf } from '../domain/device-objects.js';
+import { busIdOf, isTapByFd, type NetdevObject } from '../domain/device-objects.js';
+import { handOverFd } from './monitor-fd.js';
+
+type TapNic = Extract<InterfaceConfig, { type: 'bridge' | 'network' }>;
 
 /** Add a disk, interface, usb or virtio input, or rng to the running guest; its definition changes once qemu has it. */
 export async function hotplugDevice(ctx: DriverContext, dom: DomainObject, spec: DeviceSpec): Promise<void> {
@@ -55,7 +60,7 @@ export async function hotplugDevice(ctx: DriverContext, dom: DomainObject, spec:
       case 'disk':
         return plugDisk(ctx, dom, qmp, next, revert);
       case 'interface':
-        return plugNic(qmp, next, next.devices.interfaces.length - 1, revert);
+        return plugNic(ctx, qmp, next, next.devices.interfaces.length - 1, revert);
       case 'input':
         return plugInput(qmp, next);
       default:
@@ -158,6 +163,7 @@ async function plugRng(qmp: QmpClient, next: DomainConfig, revert: RevertStack):
 }
 
 async function plugNic(
+  ctx: DriverContext,
   qmp: QmpClient,
   next: DomainConfig,
   index: number,
@@ -166,8 +172,36 @@ async function plugNic(
   const nic = next.devices.interfaces[index];
   if (!nic) throw new TsvirtError('ERR_INTERNAL', 'the new interface is missing from the definition');
   const { netdev, device } = buildNicObjects(next, nic, index);
-  await netdevAdd(qmp, netdev);
+  if (isTapByFd(nic)) await plugTap(ctx, qmp, next, nic, netdev, revert);
+  else await netdevAdd(qmp, netdev);
   revert.push(`netdev ${netdev.id}`, () => netdevDel(qmp, netdev.id));
   await deviceAdd(qmp, device);
   return device.id;
+}
+
+/**
+ * A bridge or network NIC: the network driver makes its tap as at start, qemu gets tsvirtd's descriptor
+ * of it over the monitor (getfd) and netdev_add takes it by name; tsvirtd's copy is closed after, so the
+ * tap goes when qemu lets go of it. A failure removes the tap.
+ */
+async function plugTap(
+  ctx: DriverContext,
+  qmp: QmpClient,
+  next: DomainConfig,
+  nic: TapNic,
+  netdev: NetdevObject,
+  revert: RevertStack,
+): Promise<void> {
+  const view: DomainConfig = { ...next, devices: { ...next.devices, disks: [], interfaces: [nic] } };
+  await prepareResources(ctx.resources, view, revert);
+  revert.push(`the tap of ${nic.mac}`, () => releaseResources(ctx.resources, view, ctx.log));
+  const fd = nic.tapFd;
+  if (fd === undefined) throw new TsvirtError('ERR_INTERNAL', `interface ${nic.mac}: no tap was made`);
+  const fdName = `${netdev.id}-tap`;
+  try {
+    await handOverFd(qmp, fd, fdName, () => netdevAdd(qmp, { ...netdev, fd: fdName }));
+  } finally {
+    closeSync(fd);
+    delete nic.tapFd;
+  }
 }

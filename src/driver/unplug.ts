@@ -8,6 +8,7 @@
 import { TsvirtError } from '../errors.js';
 import { buildBlockNodeNames, buildNetdevId, type DiskConfig, type DomainConfig } from '../domain/index.js';
 import { buildRngObjectId } from '../domain/media-args.js';
+import { isTapByFd } from '../domain/device-objects.js';
 import { blockdevDel, deviceDel, netdevDel, objectDel, type QmpClient, type QmpEvent } from '../qmp/index.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
@@ -157,9 +158,13 @@ async function finishRemoval(
     dom.liveDef = next;
     await releaseDisk(ctx, dom, next, disk);
   } else if (kind === 'interface') {
-    if (!d.interfaces.some((n) => n.alias === alias)) return;
-    d.interfaces = d.interfaces.filter((n) => n.alias !== alias);
+    const nic = d.interfaces.find((n) => n.alias === alias);
+    if (!nic) return;
+    d.interfaces = d.interfaces.filter((n) => n !== nic);
     await netdevDel(qmp, buildNetdevId(alias)).catch(warn(`netdev_del ${buildNetdevId(alias)}`));
+    // A bridge or network NIC's tap goes back to the network driver (it also goes with qemu's descriptor).
+    const view = { ...next, devices: { ...next.devices, disks: [], interfaces: [nic] } };
+    if (isTapByFd(nic)) await releaseResources(ctx.resources, view, ctx.log);
   } else if (kind === 'input') {
     if (!d.inputs?.some((i) => i.alias === alias)) return;
     d.inputs = d.inputs.filter((i) => i.alias !== alias);

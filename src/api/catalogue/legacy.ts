@@ -4,6 +4,7 @@
  */
 import { ListFlags } from '../domain-enums.js';
 import { ListPoolsFlags } from '../storage-enums.js';
+import { ListNetworksFlags } from '../network-enums.js';
 import type { Connection } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { Limit } from '../../remote/protocol.js';
@@ -19,6 +20,9 @@ import { poolArgs, remotePool } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { served } from './bind.js';
 import type { Entry } from './entry.js';
+
+/** REMOTE_NETWORK_LIST_MAX. */
+const NETWORK_NAMES_MAX = 16384;
 
 /** { int num } (the *_num_of_* rets). */
 export const numRet = xdrStruct({ num: xdrInt });
@@ -36,6 +40,8 @@ export const listDefinedDomainsRet = xdrStruct({
 export const listPoolNamesRet = xdrStruct({
   names: xdrArray(xdrNonnullString, Limit.STORAGE_POOL_LIST_MAX),
 });
+/** remote_connect_list_(defined_)networks_ret (REMOTE_NETWORK_LIST_MAX). */
+export const listNetworkNamesRet = xdrStruct({ names: xdrArray(xdrNonnullString, NETWORK_NAMES_MAX) });
 /** remote_storage_pool_list_volumes_args. */
 export const poolListVolumesArgs = xdrStruct({ pool: remotePool, maxnames: xdrInt });
 /** remote_storage_pool_list_volumes_ret. */
@@ -138,6 +144,29 @@ export const legacyEntries = [
     listPoolNamesRet,
     Limit.STORAGE_POOL_LIST_MAX,
     (c) => c.listAllStoragePools(ListPoolsFlags.INACTIVE),
+  ),
+  // virt-manager decides from virConnectListNetworks whether a connection has virtual networks.
+  countEntry(P.CONNECT_NUM_OF_NETWORKS, 'virConnectNumOfNetworks', xdrVoid, (c) =>
+    c.listAllNetworks(ListNetworksFlags.ACTIVE),
+  ),
+  namesEntry(
+    P.CONNECT_LIST_NETWORKS,
+    'virConnectListNetworks',
+    maxNamesArgs,
+    listNetworkNamesRet,
+    NETWORK_NAMES_MAX,
+    (c) => c.listAllNetworks(ListNetworksFlags.ACTIVE),
+  ),
+  countEntry(P.CONNECT_NUM_OF_DEFINED_NETWORKS, 'virConnectNumOfDefinedNetworks', xdrVoid, (c) =>
+    c.listAllNetworks(ListNetworksFlags.INACTIVE),
+  ),
+  namesEntry(
+    P.CONNECT_LIST_DEFINED_NETWORKS,
+    'virConnectListDefinedNetworks',
+    maxNamesArgs,
+    listNetworkNamesRet,
+    NETWORK_NAMES_MAX,
+    (c) => c.listAllNetworks(ListNetworksFlags.INACTIVE),
   ),
   countEntry(P.STORAGE_POOL_NUM_OF_VOLUMES, 'virStoragePoolNumOfVolumes', poolArgs, (c, { pool }) =>
     c.storagePoolListAllVolumes(pool),

@@ -39,7 +39,9 @@ export const Procedure = {
   DOMAIN_SHUTDOWN: 33, // dom -> void
   DOMAIN_SUSPEND: 34, // dom -> void
   DOMAIN_UNDEFINE: 35, // dom -> void
+  CONNECT_LIST_DEFINED_NETWORKS: 36, // int maxnames -> string names<16384> (legacy listing)
   CONNECT_LIST_DOMAINS: 37, // int maxids -> int ids<16384> (legacy listing)
+  CONNECT_LIST_NETWORKS: 38, // int maxnames -> string names<16384> (legacy listing)
   NETWORK_CREATE: 39, // net -> void
   NETWORK_CREATE_XML: 40, // string xml -> net
   NETWORK_DEFINE_XML: 41, // string xml -> net
@@ -51,7 +53,9 @@ export const Procedure = {
   NETWORK_LOOKUP_BY_UUID: 47, // uuid -> net
   NETWORK_SET_AUTOSTART: 48, // net; int autostart -> void
   NETWORK_UNDEFINE: 49, // net -> void
+  CONNECT_NUM_OF_DEFINED_NETWORKS: 50, // void -> int num (legacy listing)
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
+  CONNECT_NUM_OF_NETWORKS: 52, // void -> int num (legacy listing)
   DOMAIN_RESTORE: 54, // remote_nonnull_string from -> void
   DOMAIN_SAVE: 55, // dom; remote_nonnull_string to -> void
   DOMAIN_GET_SCHEDULER_TYPE: 56, // dom -> string type; int nparams
