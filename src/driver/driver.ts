@@ -277,7 +277,10 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     power.checkCreateFlags(flags);
     this.checkOpen();
     const dom = this.ctx.registry.resolve(ref);
-    if (!dom.active && (await startFromManagedSave(this.ctx, dom, flags))) return dom.ref();
+    // Only a domain with a managed save image waits before its job: the others take the start job at
+    // once, so that an operation sent right after them queues behind the start, as under libvirt.
+    if (!dom.active && hasManagedSaveImage(dom) && (await startFromManagedSave(this.ctx, dom, flags)))
+      return dom.ref();
     return this.domainCreateWithOptions(ref, { paused: (flags & CreateFlags.PAUSED) !== 0 });
   }
 

@@ -1,4 +1,4 @@
-/** The device event MESSAGE bodies (354, 333, 367) and the table of domain event kinds, against annotated bytes. */
+/** The device and metadata event MESSAGE bodies (354, 333, 367, 379) and the table of domain event kinds, against annotated bytes. */
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../../src/remote/structs.js';
 import { Procedure } from '../../src/remote/protocol.js';
@@ -35,6 +35,30 @@ describe('device event messages', () => {
   });
 });
 
+describe('metadata-change message', () => {
+  it('encodes callbackID, domain, type and the optional namespace URI in that order', () => {
+    const body = hex(`
+      00000001                            # callbackID 1
+      00000002 68700000                   # name "hp", padded to 4 bytes
+      6695eb01 f6a48304 79aa97f2 502e193f # uuid
+      00000003                            # id 3
+      00000002                            # type 2 (element)
+      00000001                            # nsuri present
+      00000008 68747470 3a2f2f78          # "http://x"
+    `);
+    const ev = { callbackID: 1, dom: EVENT.dom, type: 2, nsuri: 'http://x' };
+    expect(encodeMessage(Procedure.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE, ev)).toEqual(body);
+    expect(decodeMessage(Procedure.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE, body)).toEqual(ev);
+    const title = { ...ev, type: 1, nsuri: null };
+    expect(
+      decodeMessage(
+        Procedure.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
+        encodeMessage(Procedure.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE, title),
+      ),
+    ).toEqual(title);
+  });
+});
+
 describe('domain event kinds on the wire', () => {
   it("maps libvirt's event ids to kinds and callback procedures", () => {
     expect(DOMAIN_EVENT_WIRE.map((w) => [w.kind, w.eventID, w.proc])).toEqual([
@@ -42,6 +66,7 @@ describe('domain event kinds on the wire', () => {
       ['device-removed', 15, 333],
       ['device-added', 19, 354],
       ['device-removal-failed', 22, 367],
+      ['metadata-change', 23, 379],
     ]);
     expect(findWireByEventId(19)?.kind).toBe('device-added');
     expect(findWireByEventId(1)).toBeUndefined(); // reboot: accepted, never fired
