@@ -119,6 +119,11 @@ export interface DomainApi {
    * `dxml`: the domain XML to keep in the image instead of the live one. flags: SaveRestoreFlags.
    */
   domainSave(dom: DomainRef, to: string, dxml?: string, flags?: number): Promise<void>;
+  /**
+   * virDomainCoreDumpWithFormat: with DumpFlags.MEMORY_ONLY, the guest's memory as a core file at `to`
+   * in `dumpformat` (CoreDumpFormat, default RAW: ELF). flags: DumpFlags.
+   */
+  domainCoreDump(dom: DomainRef, to: string, flags?: number, dumpformat?: number): Promise<void>;
   /** virDomainRestoreFlags: start the domain of a save image from the state it holds. flags: SaveRestoreFlags. */
   domainRestore(from: string, dxml?: string, flags?: number): Promise<void>;
   /** virDomainSaveImageGetXMLDesc: the domain XML a save image holds. */

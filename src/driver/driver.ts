@@ -61,7 +61,8 @@ import { interfaceStats } from './stats-net.js';
 import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from './scheduler.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
 import { AsyncJob } from './jobs-kinds.js';
-import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
+import { checkSaveFlags, defineSaveImageXml, saveDomain, stopAfterSave } from './save.js';
+import { checkDumpRequest, dumpDomain } from './dump.js';
 import { restoreDomain } from './restore.js';
 import { readSaveImageHeader } from './save-file.js';
 import { hasManagedSaveImage } from './managed-save-image.js';
@@ -569,6 +570,21 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     await power.runAsyncDomainJob(this.ctx, dom, { kind: AsyncJob.SAVE }, this.ctx.jobWaitMs, (job) =>
       saveDomain(this.ctx, dom, job, resolve(to), { replacement, flags }),
     );
+  }
+
+  /** virDomainCoreDumpWithFormat: see dumpDomain (a DUMP async job; domjobinfo shows its progress). */
+  async domainCoreDump(ref: DomainRef, to: string, flags = 0, dumpformat = 0): Promise<void> {
+    this.checkOpen();
+    const format = checkDumpRequest(dumpformat, flags);
+    const dom = this.ctx.registry.resolve(ref);
+    const { crash } = await power.runAsyncDomainJob(
+      this.ctx,
+      dom,
+      { kind: AsyncJob.DUMP },
+      this.ctx.jobWaitMs,
+      (job) => dumpDomain(this.ctx, dom, job, resolve(to), { format, flags }),
+    );
+    if (crash) await stopAfterSave(this.ctx, dom, 'crash-dumped');
   }
 
   /** virDomainRestoreFlags: see restoreDomain. */

@@ -3,11 +3,10 @@
  * (QMP getfd, then add_client for the graphics' protocol), the other returned to the caller, who then
  * speaks VNC or SPICE on it as a client that qemu already accepted.
  */
-import type { Socket } from 'node:net';
 import { TsvirtError } from '../errors.js';
-import { closeFd, createSocketPair, sendOnSocket } from '../kvm/fd-passing.js';
-import type { QmpClient } from '../qmp/index.js';
+import { closeFd, createSocketPair } from '../kvm/fd-passing.js';
 import type { DomainObject } from './domain-object.js';
+import { giveFdToQemu, inHandOverTurn } from './fd-hand-over.js';
 import { requireMonitor } from './power.js';
 import { checkAction } from './state-machine.js';
 
@@ -15,9 +14,6 @@ import { checkAction } from './state-machine.js';
 export const OpenGraphicsFlags = { SKIPAUTH: 1 } as const;
 /** The name the descriptor has in qemu between getfd and add_client (libvirt's). */
 const FD_NAME = 'graphicsfd';
-
-/** One descriptor hand-over at a time per monitor: qemu keeps only the last descriptor it received. */
-const handOvers = new WeakMap<QmpClient, Promise<unknown>>();
 
 /** Open a new client connection to graphics device `idx` of a running domain; returns the caller's fd. */
 export async function openGraphicsFd(dom: DomainObject, idx: number, flags: number): Promise<number> {
@@ -50,9 +46,8 @@ export async function openGraphicsFd(dom: DomainObject, idx: number, flags: numb
   const qmp = requireMonitor(dom);
   const [ours, theirs] = createSocketPair();
   try {
-    await inTurn(qmp, async () => {
-      await sendOnSocket(qmp.transport as Socket, Buffer.from('\n'), [ours]);
-      await qmp.execute('getfd', { fdname: FD_NAME });
+    await inHandOverTurn(qmp, async () => {
+      await giveFdToQemu(qmp, ours, FD_NAME);
       // add_client takes the named descriptor out of qemu's list and serves a client on it.
       const args = {
         protocol: g.type,
@@ -72,14 +67,4 @@ export async function openGraphicsFd(dom: DomainObject, idx: number, flags: numb
   } finally {
     closeFd(ours);
   }
-}
-
-/**
- * Runs hand-overs of one monitor one after the other: qemu keeps only the last descriptor it received,
- * and one name. The descriptor rides on a newline (JSON whitespace) sent just before getfd.
- */
-async function inTurn(qmp: QmpClient, fn: () => Promise<void>): Promise<void> {
-  const mine = (handOvers.get(qmp) ?? Promise.resolve()).catch(() => undefined).then(fn);
-  handOvers.set(qmp, mine);
-  await mine;
 }

@@ -216,6 +216,7 @@ export class EmbeddedConnection implements Connection {
   domainSetSchedulerParameters: DomainApi['domainSetSchedulerParameters'] = (...a) =>
     this.qemu.domainSetSchedulerParameters(...a);
   domainSave: DomainApi['domainSave'] = (...a) => this.qemu.domainSave(...a);
+  domainCoreDump: DomainApi['domainCoreDump'] = (...a) => this.qemu.domainCoreDump(...a);
   domainMigrateBegin3Params: DomainApi['domainMigrateBegin3Params'] = (...a) =>
     this.qemu.domainMigrateBegin3Params(...a);
   domainMigratePrepare3Params: DomainApi['domainMigratePrepare3Params'] = (...a) =>

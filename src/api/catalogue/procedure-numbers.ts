@@ -52,6 +52,7 @@ export const Procedure = {
   NETWORK_SET_AUTOSTART: 48, // net; int autostart -> void
   NETWORK_UNDEFINE: 49, // net -> void
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
+  DOMAIN_CORE_DUMP: 53, // dom; remote_nonnull_string to; uint flags -> void
   DOMAIN_RESTORE: 54, // remote_nonnull_string from -> void
   DOMAIN_SAVE: 55, // dom; remote_nonnull_string to -> void
   DOMAIN_GET_SCHEDULER_TYPE: 56, // dom -> string type; int nparams
@@ -188,6 +189,7 @@ export const Procedure = {
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
   DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED: 333, // MESSAGE: int callbackID; dom; string devAlias
+  DOMAIN_CORE_DUMP_WITH_FORMAT: 334, // dom; string to; uint dumpformat; uint flags -> void
   NETWORK_GET_DHCP_LEASES: 341, // net; string? mac; int need_results; uint flags -> lease leases<65536>; uint ret
   CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
   DOMAIN_OPEN_GRAPHICS_FD: 343, // dom; uint idx; uint flags -> void, the reply (REPLY_WITH_FDS) carries one fd
