@@ -180,6 +180,41 @@ export const CoreDumpFormat = {
   WIN_DMP: 4, // a Windows crash dump
 } as const;
 
+/** virDomainBlockCommitFlags. */
+export const BlockCommitFlags = {
+  SHALLOW: 1, // base is top's immediate backing image
+  DELETE: 2, // delete the committed images (not supported)
+  ACTIVE: 4, // top may be the active layer: the job then waits for a pivot or an abort
+  RELATIVE: 8, // keep relative backing names (not supported)
+  BANDWIDTH_BYTES: 16, // bandwidth is in bytes/s, not MiB/s
+} as const;
+
+/** virDomainBlockJobAbortFlags. */
+export const BlockJobAbortFlags = {
+  ASYNC: 1, // return at once, do not wait for the job to end
+  PIVOT: 2, // a ready job switches the disk to its result
+} as const;
+
+/** virDomainBlockJobType. */
+export const BlockJobType = {
+  UNKNOWN: 0,
+  PULL: 1, // block pull (stream)
+  COPY: 2, // block copy (mirror)
+  COMMIT: 3, // commit of an image below the active layer
+  ACTIVE_COMMIT: 4, // commit of the active layer
+  BACKUP: 5,
+} as const;
+
+/** virDomainBlockPullFlags. */
+export const BlockPullFlags = {
+  BANDWIDTH_BYTES: 64, // bandwidth is in bytes/s, not MiB/s
+} as const;
+
+/** virDomainBlockJobInfoFlags. */
+export const BlockJobInfoFlags = {
+  BANDWIDTH_BYTES: 1, // report bandwidth in bytes/s, not MiB/s
+} as const;
+
 /** virDomainDestroyFlagsValues. */
 export const DestroyFlags = {
   GRACEFUL: 1, // only SIGTERM, no SIGKILL

@@ -8,11 +8,11 @@
 import { access, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { TsvirtError } from '../errors.js';
-import { buildBlockNodeNames } from '../domain/aliases.js';
+import { buildBlockNodeNames, findHighestNodeIndex } from '../domain/aliases.js';
 import { buildDiskObjects, resolveDiskPath } from '../domain/device-objects.js';
 import type { DiskConfig, DomainConfig } from '../domain/types.js';
 import type { SnapshotDisk } from '../domain/snapshot-xml.js';
-import { blockdevAdd, blockdevDel, type QmpClient } from '../qmp/index.js';
+import { blockdevAdd, blockdevDel, queryNamedBlockNodes, type QmpClient } from '../qmp/index.js';
 import { createImage, readImageInfo } from '../storage/qemu-img.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
@@ -119,6 +119,8 @@ export function applyOverlays(def: DomainConfig, overlays: readonly OverlayPlan[
     const disk = next.devices.disks[o.index] as DiskConfig;
     disk.source = { kind: 'file', path: o.overlayPath };
     disk.format = 'qcow2';
+    // The chain below the overlay is qemu's already-open nodes; a later start probes it anew.
+    delete disk.backingChain;
   }
   return next;
 }
@@ -136,7 +138,11 @@ export async function switchLiveDisks(
 ): Promise<DomainConfig> {
   const live = dom.liveDef as DomainConfig;
   const next = applyOverlays(live, overlays);
-  let highest = Math.max(0, ...live.devices.disks.map((d) => d.nodeIndex ?? 0));
+  // Nodes a commit or a pivot left behind keep their names in qemu: new ones go above every name in use.
+  const inQemu = (await queryNamedBlockNodes(qmp)).map((n) =>
+    Number(/^libvirt-(\d+)-/.exec(n.nodeName)?.[1] ?? 0),
+  );
+  let highest = Math.max(findHighestNodeIndex(live.devices.disks), ...inQemu);
   const actions: { type: 'blockdev-snapshot'; data: { node: string; overlay: string } }[] = [];
   for (const o of overlays) {
     const old = live.devices.disks[o.index] as DiskConfig;

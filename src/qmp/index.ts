@@ -9,3 +9,4 @@ export * from './chardev-commands.js';
 export * from './migration.js';
 export * from './snapshot-jobs.js';
 export * from './dump.js';
+export * from './block-jobs.js';
