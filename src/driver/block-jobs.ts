@@ -11,6 +11,7 @@ import type { DiskConfig, DomainConfig } from '../domain/types.js';
 import type { BlockJobInfo } from '../api/types.js';
 import {
   blockCommit,
+  blockdevDel,
   blockJobCancel,
   blockJobComplete,
   blockStream,
@@ -44,6 +45,8 @@ interface BlockJobRecord {
   base?: { path: string; node: string; format: string };
   /** Set when an abort (not a pivot) was asked: the job's end is then reported as canceled. */
   aborting?: boolean;
+  /** The format nodes of the layers that leave the chain when the job completes, top first. */
+  leaving: string[];
 }
 
 /** virConnectDomainEventBlockJobStatus. */
@@ -178,6 +181,7 @@ export async function commitBlock(
     jobId,
     type: active ? BlockJobType.ACTIVE_COMMIT : BlockJobType.COMMIT,
     base: { path: base.file, node: base.nodeName, format: base.driver },
+    leaving: chain.slice(topIndex, baseIndex).map((n) => n.nodeName),
   };
   recordsOf(dom).set(disk.targetDev, rec);
   watchJob(ctx, dom, qmp, disk, rec, (chain[0] as QmpNamedNode).file);
@@ -208,7 +212,8 @@ export async function pullBlock(
   const speed = toBytesPerSecond(bandwidth, (flags & BlockPullFlags.BANDWIDTH_BYTES) !== 0);
   const qmp = requireMonitor(dom);
   await blockStream(qmp, { jobId, device: node, speed });
-  const rec: BlockJobRecord = { jobId, type: BlockJobType.PULL };
+  const below = buildChain(await queryNamedBlockNodes(qmp), node).slice(1);
+  const rec: BlockJobRecord = { jobId, type: BlockJobType.PULL, leaving: below.map((n) => n.nodeName) };
   recordsOf(dom).set(disk.targetDev, rec);
   watchJob(ctx, dom, qmp, disk, rec, diskSourcePath(disk));
 }
@@ -372,8 +377,9 @@ function watchJob(
     if (e.event !== 'BLOCK_JOB_COMPLETED' && e.event !== 'BLOCK_JOB_CANCELLED') return;
     qmp.off('event', onEvent);
     if (recordsOf(dom).get(disk.targetDev) === rec) recordsOf(dom).delete(disk.targetDev);
-    if (e.event === 'BLOCK_JOB_CANCELLED' || rec.aborting) emit(JobStatus.CANCELED);
-    else emit(typeof e.data['error'] === 'string' ? JobStatus.FAILED : JobStatus.COMPLETED);
+    if (e.event === 'BLOCK_JOB_CANCELLED' || rec.aborting) return emit(JobStatus.CANCELED);
+    if (typeof e.data['error'] === 'string') return emit(JobStatus.FAILED);
+    void dropLeftNodes(ctx, dom, qmp, rec.leaving).finally(() => emit(JobStatus.COMPLETED));
   };
   qmp.on('event', onEvent);
 }
@@ -402,4 +408,26 @@ async function reopenWritable(
       },
     ],
   });
+}
+
+/**
+ * After a commit or a pull, the layers that left the chain keep their named nodes in qemu (a start or
+ * a snapshot made them): delete them, format node then storage node, top first, as libvirt does.
+ */
+async function dropLeftNodes(
+  ctx: DriverContext,
+  dom: DomainObject,
+  qmp: QmpClient,
+  formats: readonly string[],
+): Promise<void> {
+  for (const format of formats) {
+    const index = /^libvirt-(\d+)-format$/.exec(format);
+    if (!index) continue;
+    const names = buildBlockNodeNames(Number(index[1]));
+    for (const node of [names.format, names.storage]) {
+      await blockdevDel(qmp, node).catch((err: unknown) =>
+        ctx.log(`domain '${dom.name}': block node ${node} stays after the block job: ${String(err)}`),
+      );
+    }
+  }
 }

@@ -203,5 +203,41 @@ describe.skipIf(!VIRSH || !hasQemu)(
       }
       expect(await fileHas(base, 'after-pivot-42')).toBe(true);
     }, 120_000);
+
+    it('a commit below the active layer merges that image down, and blockpull makes the top stand alone', async () => {
+      const shell = await openShell();
+      try {
+        expect(await v('snapshot-create-as', 'ex', 's2', '--disk-only', '--no-metadata')).toEqual({
+          code: 0,
+          stdout: 'Domain snapshot s2 created\n',
+          stderr: '',
+        });
+        await shell.run('echo in-s2-$((6*7)) | dd of=/dev/vda bs=512 seek=8192 conv=fsync 2>/dev/null');
+        expect((await v('snapshot-create-as', 'ex', 's3', '--disk-only', '--no-metadata')).code).toBe(0);
+        await shell.run('echo in-s3-$((6*7)) | dd of=/dev/vda bs=512 seek=10240 conv=fsync 2>/dev/null');
+        expect(await fileHas(overlay('s2'), 'in-s2-42')).toBe(true);
+
+        const commit = await v('blockcommit', 'ex', 'vda', '--top', overlay('s2'), '--wait');
+        expect(commit).toEqual({ code: 0, stdout: '\nCommit complete\n', stderr: '' });
+        expect(await fileHas(base, 'in-s2-42')).toBe(true);
+        expect(await readChain(overlay('s3'))).toEqual([
+          { filename: overlay('s3'), format: 'qcow2', backing: base },
+          { filename: base, format: 'qcow2' },
+        ]);
+
+        const pull = await v('blockpull', 'ex', 'vda', '--wait');
+        expect(pull).toEqual({ code: 0, stdout: '\nPull complete\n', stderr: '' });
+        expect(await readChain(overlay('s3'))).toEqual([{ filename: overlay('s3'), format: 'qcow2' }]);
+        expect(await fileHas(overlay('s3'), 'in-s2-42')).toBe(true);
+        expect(await fileHas(overlay('s3'), 'after-pivot-42')).toBe(true);
+        // The guest reads everything back from the one image.
+        expect(await shell.run('dd if=/dev/vda bs=512 skip=8192 count=1 2>/dev/null | head -c 7')).toBe(
+          'in-s2-4',
+        );
+        expect((await v('blockjob', 'ex', 'vda', '--info')).stdout).toBe('No current block job for vda\n');
+      } finally {
+        shell.close();
+      }
+    }, 120_000);
   },
 );
