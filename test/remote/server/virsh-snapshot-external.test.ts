@@ -132,6 +132,8 @@ describe.skipIf(!VIRSH || !hasQemu)(
         ),
       );
       expect((await v('snapshot-list', 'ex', '--external', '--name')).stdout).toBe('off1\n\n');
+      expect((await v('list', '--all', '--with-snapshot', '--name')).stdout).toBe('ex\n\n');
+      expect((await v('list', '--all', '--without-snapshot', '--name')).stdout).toBe('\n');
     }, 60_000);
 
     it('refuses a disk-only snapshot whose overlay file exists already, and changes nothing', async () => {
