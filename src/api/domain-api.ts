@@ -1,7 +1,7 @@
 /** The domain part of a Connection (libvirt's virDomain* calls); the QEMU driver implements it. */
 import type { Duplex, Readable } from 'node:stream';
 import type { DomainStateValue } from './domain-enums.js';
-import type { TypedParam } from './types.js';
+import type { BlockJobInfo, TypedParam } from './types.js';
 import type {
   DomainBlockInfo,
   DomainBlockStats,
@@ -119,6 +119,26 @@ export interface DomainApi {
    * `dxml`: the domain XML to keep in the image instead of the live one. flags: SaveRestoreFlags.
    */
   domainSave(dom: DomainRef, to: string, dxml?: string, flags?: number): Promise<void>;
+  /** virDomainBlockCommit: merge `top` (absent: the active layer, with ACTIVE) into `base` (absent: the bottom). */
+  domainBlockCommit(
+    dom: DomainRef,
+    disk: string,
+    base: string | undefined,
+    top: string | undefined,
+    bandwidth: bigint,
+    flags?: number,
+  ): Promise<void>;
+  /** virDomainBlockPull: copy the disk's backing chain into its active layer, as a block job. */
+  domainBlockPull(dom: DomainRef, path: string, bandwidth: bigint, flags?: number): Promise<void>;
+  /** virDomainGetBlockJobInfo: the disk's block job (found 0 when none). */
+  domainGetBlockJobInfo(dom: DomainRef, path: string, flags?: number): Promise<BlockJobInfo>;
+  /** virDomainBlockJobAbort: cancel the disk's block job; PIVOT (2) switches to a ready commit's base. */
+  domainBlockJobAbort(dom: DomainRef, path: string, flags?: number): Promise<void>;
+  /**
+   * virDomainCoreDumpWithFormat: with DumpFlags.MEMORY_ONLY, the guest's memory as a core file at `to`
+   * in `dumpformat` (CoreDumpFormat, default RAW: ELF). flags: DumpFlags.
+   */
+  domainCoreDump(dom: DomainRef, to: string, flags?: number, dumpformat?: number): Promise<void>;
   /** virDomainRestoreFlags: start the domain of a save image from the state it holds. flags: SaveRestoreFlags. */
   domainRestore(from: string, dxml?: string, flags?: number): Promise<void>;
   /** virDomainSaveImageGetXMLDesc: the domain XML a save image holds. */

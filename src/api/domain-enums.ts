@@ -39,6 +39,7 @@ export const PausedReason = {
   USER: 1, // paused on user request
   MIGRATION: 2, // paused for offline migration (and while qemu waits for an incoming state)
   SAVE: 3, // paused for a save
+  DUMP: 4, // paused for a core dump
   FROM_SNAPSHOT: 7, // paused after a revert to a snapshot
   SNAPSHOT: 9, // paused while a snapshot is taken
   SHUTTING_DOWN: 8, // paused during shutdown process
@@ -159,6 +160,59 @@ export const SaveRestoreFlags = {
   RUNNING: 2, // the restored guest runs, whatever its state when saved
   PAUSED: 4, // the restored guest is paused, whatever its state when saved
   RESET_NVRAM: 8, // re-initialise the NVRAM from its template (no NVRAM in tsvirt: nothing to do)
+} as const;
+
+/** virDomainCoreDumpFlags. */
+export const DumpFlags = {
+  CRASH: 1, // the guest is shut off (crashed) after the dump
+  LIVE: 2, // the guest keeps running during the dump
+  BYPASS_CACHE: 4, // a hint (tsvirt writes through the cache and syncs the file at the end)
+  RESET: 8, // the guest is reset after the dump
+  MEMORY_ONLY: 16, // the guest's memory only, as an ELF or kdump core (qemu's dump-guest-memory)
+} as const;
+
+/** virDomainCoreDumpFormat. */
+export const CoreDumpFormat = {
+  RAW: 0, // with MEMORY_ONLY, an ELF core
+  KDUMP_ZLIB: 1, // kdump-compressed, zlib
+  KDUMP_LZO: 2, // kdump-compressed, lzo
+  KDUMP_SNAPPY: 3, // kdump-compressed, snappy
+  WIN_DMP: 4, // a Windows crash dump
+} as const;
+
+/** virDomainBlockCommitFlags. */
+export const BlockCommitFlags = {
+  SHALLOW: 1, // base is top's immediate backing image
+  DELETE: 2, // delete the committed images (not supported)
+  ACTIVE: 4, // top may be the active layer: the job then waits for a pivot or an abort
+  RELATIVE: 8, // keep relative backing names (not supported)
+  BANDWIDTH_BYTES: 16, // bandwidth is in bytes/s, not MiB/s
+} as const;
+
+/** virDomainBlockJobAbortFlags. */
+export const BlockJobAbortFlags = {
+  ASYNC: 1, // return at once, do not wait for the job to end
+  PIVOT: 2, // a ready job switches the disk to its result
+} as const;
+
+/** virDomainBlockJobType. */
+export const BlockJobType = {
+  UNKNOWN: 0,
+  PULL: 1, // block pull (stream)
+  COPY: 2, // block copy (mirror)
+  COMMIT: 3, // commit of an image below the active layer
+  ACTIVE_COMMIT: 4, // commit of the active layer
+  BACKUP: 5,
+} as const;
+
+/** virDomainBlockPullFlags. */
+export const BlockPullFlags = {
+  BANDWIDTH_BYTES: 64, // bandwidth is in bytes/s, not MiB/s
+} as const;
+
+/** virDomainBlockJobInfoFlags. */
+export const BlockJobInfoFlags = {
+  BANDWIDTH_BYTES: 1, // report bandwidth in bytes/s, not MiB/s
 } as const;
 
 /** virDomainDestroyFlagsValues. */

@@ -131,12 +131,27 @@ export interface DomainMetadataEvent {
   nsuri: string | null;
 }
 
+/**
+ * A block job's state changed: it is ready for a pivot (3) or ended, completed (0), failed (1) or
+ * canceled (2). `path`: the disk's source for block-job (id 8), its target (vda) for block-job-2 (16).
+ */
+export interface DomainBlockJobEvent {
+  dom: DomainRef;
+  path: string;
+  /** virDomainBlockJobType: 1 pull, 2 copy, 3 commit, 4 active commit. */
+  type: number;
+  /** virConnectDomainEventBlockJobStatus: 0 completed, 1 failed, 2 canceled, 3 ready. */
+  status: number;
+}
+
 export interface DomainEventMap {
   lifecycle: DomainLifecycleEvent;
   'device-added': DomainDeviceEvent;
   'device-removed': DomainDeviceEvent;
   'device-removal-failed': DomainDeviceEvent;
   'metadata-change': DomainMetadataEvent;
+  'block-job': DomainBlockJobEvent;
+  'block-job-2': DomainBlockJobEvent;
 }
 
 /** One key of DomainEventMap. */
@@ -216,4 +231,14 @@ export interface NetworkDhcpLease {
   prefix: number;
   hostname: string | null;
   clientid: string | null;
+}
+
+/** virDomainGetBlockJobInfo's answer (remote_domain_get_block_job_info_ret). */
+export interface BlockJobInfo {
+  /** 1 when the disk has a block job, 0 when not (the other fields are then 0). */
+  found: number;
+  type: number;
+  bandwidth: bigint;
+  cur: bigint;
+  end: bigint;
 }

@@ -128,7 +128,7 @@ export function assignAliases(config: DomainConfig): DomainConfig {
   }
   assignBusAliases(out, (prefix) => takeFirstFree(prefix, used));
   assignMediaAliases(out, (prefix) => takeFirstFree(prefix, used));
-  let highest = Math.max(0, ...d.disks.map((x) => x.nodeIndex ?? 0));
+  let highest = findHighestNodeIndex(d.disks);
   d.disks.forEach((disk, i) => {
     if (disk.source === undefined || disk.nodeIndex !== undefined) return;
     disk.nodeIndex = Math.max(i + 1, highest + 1);
@@ -172,4 +172,10 @@ export function validateAliases(config: DomainConfig): void {
     if (seen.has(alias)) throw duplicateAlias(alias, device);
     seen.add(alias);
   }
+}
+
+/** The highest block node index the disks use, their backing chains' included (0 for none). */
+export function findHighestNodeIndex(disks: readonly DiskConfig[]): number {
+  const all = disks.flatMap((d) => [d.nodeIndex ?? 0, ...(d.backingChain ?? []).map((b) => b.nodeIndex)]);
+  return Math.max(0, ...all);
 }

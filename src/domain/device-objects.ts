@@ -18,6 +18,7 @@ import { NIC_QEMU_DEVICES } from './nic-models.js';
 import { formatQemuPciAddr, getMachinePciFacts } from './pci-address.js';
 import { buildVideoDevice } from './video-device.js';
 import type {
+  BackingImage,
   CharDevConfig,
   DiskConfig,
   DomainConfig,
@@ -115,16 +116,39 @@ export function buildDiskObjects(
       'read-only': ro,
       ...props.storage,
     });
+    const chain = disk.backingChain ?? [];
+    blockdevs.push(...buildBackingObjects(chain));
+    const backing = chain[0] ? { backing: buildBlockNodeNames(chain[0].nodeIndex).format } : {};
     blockdevs.push({
       driver: disk.format,
       file: names.storage,
       'node-name': names.format,
       'read-only': ro,
       ...props.format,
+      ...backing,
     });
     drive = names.format;
   }
   return { blockdevs, device: buildDiskDevice(config, disk, drive, bootindex) };
+}
+
+/** The read-only node pairs of a backing chain, bottom first, each format node naming its backing. */
+function buildBackingObjects(chain: readonly BackingImage[]): BlockdevObject[] {
+  const out: BlockdevObject[] = [];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const image = chain[i] as BackingImage;
+    const names = buildBlockNodeNames(image.nodeIndex);
+    const below = chain[i + 1];
+    out.push({ driver: 'file', filename: image.path, 'node-name': names.storage, 'read-only': true });
+    out.push({
+      driver: image.format,
+      file: names.storage,
+      'node-name': names.format,
+      'read-only': true,
+      backing: below ? buildBlockNodeNames(below.nodeIndex).format : null,
+    });
+  }
+  return out;
 }
 
 function buildDiskDevice(

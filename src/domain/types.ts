@@ -146,6 +146,14 @@ export interface DriveAddress {
   unit: number;
 }
 
+/** One image of a disk's backing chain. */
+export interface BackingImage {
+  path: string;
+  format: 'raw' | 'qcow2' | 'vmdk';
+  /** Its block node index N (libvirt-N-storage, libvirt-N-format). */
+  nodeIndex: number;
+}
+
 /** One <disk>. */
 export interface DiskConfig {
   device: 'disk' | 'cdrom';
@@ -164,6 +172,11 @@ export interface DiskConfig {
    * <source index='N'/> in the live definition as libvirt shows it; assigned at start.
    */
   nodeIndex?: number;
+  /**
+   * The images below the source, top first, as probed at start (live definition only): qemu opens each
+   * as its own read-only node pair libvirt-N-storage/-format, so that block jobs can name every layer.
+   */
+  backingChain?: BackingImage[];
   /** <driver cache= io= discard= detect_zeroes=>: how qemu's block layer treats the image. */
   driver?: DiskDriverOptions;
   /** <serial>: the serial number the guest sees. */

@@ -43,7 +43,7 @@ import { checkAction, isStateAction, type DomainAction } from './state-machine.j
 import { getVcpuPinInfo, getVcpus, pinVcpu } from './vcpus.js';
 import { attachDevice, detachDevice, detachDeviceAlias, updateDevice } from './devices.js';
 import { abortJob, getJobInfo, getJobStats } from './jobs-query.js';
-import type { TypedParam } from '../api/types.js';
+import type { BlockJobInfo, TypedParam } from '../api/types.js';
 import { setVcpus } from './vcpu-count.js';
 import { takeScreenshot, type Screenshot } from './screenshot.js';
 import { injectNmiToGuest, sendKeys } from './guest-input.js';
@@ -60,8 +60,10 @@ import { blockInfo, blockStats, blockStatsParams, diskErrors } from './stats-blo
 import { interfaceStats } from './stats-net.js';
 import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from './scheduler.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
-import { AsyncJob } from './jobs-kinds.js';
-import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
+import { AsyncJob, NormalJob } from './jobs-kinds.js';
+import { abortBlockJob, commitBlock, getBlockJobInfo, pullBlock } from './block-jobs.js';
+import { checkSaveFlags, defineSaveImageXml, saveDomain, stopAfterSave } from './save.js';
+import { checkDumpRequest, dumpDomain } from './dump.js';
 import { restoreDomain } from './restore.js';
 import { readSaveImageHeader } from './save-file.js';
 import { hasManagedSaveImage } from './managed-save-image.js';
@@ -571,6 +573,69 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     const replacement = dxml === undefined ? undefined : parseDomainXml(dxml);
     await power.runAsyncDomainJob(this.ctx, dom, { kind: AsyncJob.SAVE }, this.ctx.jobWaitMs, (job) =>
       saveDomain(this.ctx, dom, job, resolve(to), { replacement, flags }),
+    );
+  }
+
+  /** virDomainCoreDumpWithFormat: see dumpDomain (a DUMP async job; domjobinfo shows its progress). */
+  async domainCoreDump(ref: DomainRef, to: string, flags = 0, dumpformat = 0): Promise<void> {
+    this.checkOpen();
+    const format = checkDumpRequest(dumpformat, flags);
+    const dom = this.ctx.registry.resolve(ref);
+    const { crash } = await power.runAsyncDomainJob(
+      this.ctx,
+      dom,
+      { kind: AsyncJob.DUMP },
+      this.ctx.jobWaitMs,
+      (job) => dumpDomain(this.ctx, dom, job, resolve(to), { format, flags }),
+    );
+    if (crash) await stopAfterSave(this.ctx, dom, 'crash-dumped');
+  }
+
+  /** virDomainBlockCommit: see commitBlock (a block job of qemu's; blockjob follows it). */
+  async domainBlockCommit(
+    ref: DomainRef,
+    disk: string,
+    base: string | undefined,
+    top: string | undefined,
+    bandwidth: bigint,
+    flags = 0,
+  ): Promise<void> {
+    const dom = this.ctx.registry.resolve(ref);
+    await power.runDomainJob(
+      this.ctx,
+      dom,
+      { name: 'block-commit', kind: NormalJob.MODIFY },
+      this.ctx.jobWaitMs,
+      () => commitBlock(this.ctx, dom, disk, { base, top, bandwidth, flags }),
+    );
+  }
+
+  /** virDomainBlockPull: see pullBlock. */
+  async domainBlockPull(ref: DomainRef, path: string, bandwidth: bigint, flags = 0): Promise<void> {
+    const dom = this.ctx.registry.resolve(ref);
+    await power.runDomainJob(
+      this.ctx,
+      dom,
+      { name: 'block-pull', kind: NormalJob.MODIFY },
+      this.ctx.jobWaitMs,
+      () => pullBlock(this.ctx, dom, path, bandwidth, flags),
+    );
+  }
+
+  /** virDomainGetBlockJobInfo: see getBlockJobInfo. */
+  async domainGetBlockJobInfo(ref: DomainRef, path: string, flags = 0): Promise<BlockJobInfo> {
+    return getBlockJobInfo(this.ctx.registry.resolve(ref), path, flags);
+  }
+
+  /** virDomainBlockJobAbort: see abortBlockJob. */
+  async domainBlockJobAbort(ref: DomainRef, path: string, flags = 0): Promise<void> {
+    const dom = this.ctx.registry.resolve(ref);
+    await power.runDomainJob(
+      this.ctx,
+      dom,
+      { name: 'block-job-abort', kind: NormalJob.MODIFY },
+      this.ctx.jobWaitMs,
+      () => abortBlockJob(this.ctx, dom, path, flags),
     );
   }
 

@@ -65,6 +65,7 @@ export class DomainEventBus {
 
 function describe(ev: DomainEventMap[DomainEventKind]): string {
   if ('devAlias' in ev) return ev.devAlias;
+  if ('status' in ev) return `block job ${ev.path} ${ev.type}/${ev.status}`;
   if ('nsuri' in ev) return `metadata ${ev.type} ${ev.nsuri ?? ''}`.trimEnd();
   return `${ev.event}/${ev.detail}`;
 }

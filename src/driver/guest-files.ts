@@ -70,6 +70,8 @@ export function listGuestFiles(def: DomainConfig, paths: Pick<DomainPaths, 'seri
     const path = s?.kind === 'file' ? s.path : s?.kind === 'block' ? s.dev : s?.resolved?.path;
     if (path !== undefined)
       files.push({ path, mode: disk.readonly ? 'r' : 'rw', what: `disk ${disk.targetDev}` });
+    for (const image of disk.backingChain ?? [])
+      files.push({ path: image.path, mode: 'r', what: `backing image of disk ${disk.targetDev}` });
   }
   if (def.os.kernel !== undefined) files.push({ path: def.os.kernel, mode: 'r', what: 'kernel' });
   if (def.os.initrd !== undefined) files.push({ path: def.os.initrd, mode: 'r', what: 'initrd' });

@@ -123,7 +123,7 @@ export class DomainJobs {
 
   /**
    * Ask the async job to stop, as an ABORT job; the job sees its signal aborted and decides. Without an
-   * async job, or for one that cannot be aborted (start, incoming migration), ERR_OPERATION_INVALID.
+   * async job, or for one that cannot be aborted (start, incoming migration, dump), ERR_OPERATION_INVALID.
    */
   async abort(waitMs: number): Promise<void> {
     this.checkAbortable(); // at once, whatever the job's mask: a refusal needs no wait
@@ -150,7 +150,8 @@ export class DomainJobs {
         { domain, job: 'abort' },
       );
     }
-    if (job.kind === AsyncJob.START || job.kind === AsyncJob.MIGRATION_IN) {
+    // qemu's dump-guest-memory has no cancel: a dump runs to its end, as libvirt's memory-only dump does.
+    if (job.kind === AsyncJob.START || job.kind === AsyncJob.MIGRATION_IN || job.kind === AsyncJob.DUMP) {
       throw new TsvirtError(
         'ERR_OPERATION_INVALID',
         `Requested operation is not valid: the ${job.name} job of domain '${domain}' cannot be aborted; destroy the domain instead`,

@@ -4,6 +4,7 @@
  * new image's nodes (the same ones a start builds) and insert them, close the tray. The old image goes
  * back to its owner and the new one is handed to the qemu user, as for a disk attached live.
  */
+import { findHighestNodeIndex } from '../domain/aliases.js';
 import { TsvirtError } from '../errors.js';
 import { buildDiskObjects, type DiskConfig, type DomainConfig } from '../domain/index.js';
 import { buildDeviceMissingError } from '../domain/device-xml.js';
@@ -116,7 +117,7 @@ export async function changeMediaLive(
     const path = diskHostPath(target);
     await grantDiskFile(ctx, dom, target);
     if (path !== undefined) revert.push(`the hand-over of ${path}`, () => releaseDiskFile(ctx, dom, path));
-    target.nodeIndex = Math.max(0, ...live.devices.disks.map((d) => d.nodeIndex ?? 0)) + 1;
+    target.nodeIndex = findHighestNodeIndex(live.devices.disks) + 1;
     const { blockdevs } = buildDiskObjects(next, target, index);
     for (const node of blockdevs) {
       await blockdevAdd(qmp, node);

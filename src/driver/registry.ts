@@ -3,6 +3,7 @@ import { DomainState, type DomainRef } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 import { ListFlags } from '../api/domain-enums.js';
 import type { DomainObject } from './domain-object.js';
+import { hasSnapshotMetadata } from './snapshot-store.js';
 
 /** The domains a driver knows, by name and uuid, with libvirt's lookup errors and list filters. */
 export class DomainRegistry {
@@ -118,10 +119,9 @@ export function matchesListFlags(dom: DomainObject, flags: number): boolean {
       [ListFlags.MANAGEDSAVE, hasManagedSaveImage(dom)],
       [ListFlags.NO_MANAGEDSAVE, !hasManagedSaveImage(dom)],
     ],
-    // tsvirt keeps no snapshots yet.
     [
-      [ListFlags.HAS_SNAPSHOT, false],
-      [ListFlags.NO_SNAPSHOT, true],
+      [ListFlags.HAS_SNAPSHOT, hasSnapshotMetadata(dom)],
+      [ListFlags.NO_SNAPSHOT, !hasSnapshotMetadata(dom)],
     ],
   ];
   return groups.every((group) => {

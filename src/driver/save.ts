@@ -21,7 +21,7 @@ import { parseDomainXml } from '../domain/parse-domain.js';
 import { NormalJob } from './jobs-kinds.js';
 import { SavedState } from './save-image-format.js';
 import { listenForQemu } from './state-socket.js';
-import { markPaused, markResumed, markStopped } from './transitions.js';
+import { markPaused, markResumed, markStopped, type StopKind } from './transitions.js';
 
 /** The flags a save accepts. */
 const SAVE_FLAGS = SaveRestoreFlags.BYPASS_CACHE | SaveRestoreFlags.RUNNING | SaveRestoreFlags.PAUSED;
@@ -149,10 +149,14 @@ async function resumeAfterFailure(ctx: DriverContext, dom: DomainObject, qmp: Qm
 }
 
 /**
- * The image is complete: stop qemu under a DESTROY-kind job (so that the exit watcher's cleanup waits
- * for it and then finds nothing to do), and report shutoff/saved.
+ * The image (or a crash dump) is complete: stop qemu under a DESTROY-kind job (so that the exit
+ * watcher's cleanup waits for it and then finds nothing to do), and report shutoff/saved or `kind`.
  */
-async function stopAfterSave(ctx: DriverContext, dom: DomainObject): Promise<void> {
+export async function stopAfterSave(
+  ctx: DriverContext,
+  dom: DomainObject,
+  kind: StopKind = 'saved',
+): Promise<void> {
   const run = dom.run;
   if (!run) return;
   await dom.job.run(
@@ -166,7 +170,7 @@ async function stopAfterSave(ctx: DriverContext, dom: DomainObject): Promise<voi
         termWaitMs: ctx.timeouts.termWaitMs,
         killWaitMs: ctx.timeouts.killWaitMs,
       });
-      await markStopped(ctx, dom, 'saved');
+      await markStopped(ctx, dom, kind);
     },
   );
 }

@@ -21,6 +21,7 @@ import { requireMonitor } from './power.js';
 import { planSnapshotDisks, requireSnapshotTargets, type SnapshotTarget } from './snapshot-disks.js';
 import { pauseVcpus, resumeVcpus, stopForSnapshot } from './snapshot-runtime.js';
 import { redefineSnapshot } from './snapshot-redefine.js';
+import { takeDiskOnlySnapshot } from './snapshot-disk-only.js';
 import { loadSnapshots, writeSnapshot } from './snapshot-store.js';
 
 /** How long qemu's snapshot jobs may take (they write the guest's whole memory). */
@@ -50,12 +51,12 @@ export function checkCreateFlags(flags: number): void {
       'quiesce needs a guest agent to freeze the file systems, and tsvirt has no guest agent channel; leave out --quiesce',
     );
   }
-  if ((flags & (F.DISK_ONLY | F.REUSE_EXT)) !== 0) {
+  if ((flags & F.REUSE_EXT) !== 0) {
     refuse(
-      'disk-only (external) snapshots are not supported by tsvirt yet; take an internal snapshot of qcow2 disks',
+      'reusing existing external files is not supported; leave out --reuse-external and let tsvirt create them',
     );
   }
-  if ((flags & F.LIVE) !== 0) {
+  if ((flags & F.LIVE) !== 0 && (flags & F.DISK_ONLY) === 0) {
     refuse(
       'live snapshot creation is supported only with external memory; an internal snapshot pauses the guest',
     );
@@ -81,18 +82,8 @@ export async function createSnapshot(
       { name },
     );
   }
-  const active = dom.state === DomainState.RUNNING || dom.state === DomainState.PAUSED;
-  const def = (active ? dom.liveDef : (dom.persistentDef ?? dom.liveDef)) as DomainConfig;
-  const snap = buildSnapshotDef(
-    def,
-    req,
-    name,
-    active ? (dom.state === DomainState.RUNNING ? 'running' : 'paused') : 'shutoff',
-  );
+  const snap = await takeSnapshot(ctx, dom, job, req, name, flags);
   snap.parent = set.current;
-  const targets = requireSnapshotTargets(def, snap.disks);
-  if (active) await takeLiveSnapshot(ctx, dom, job, snap, targets, flags);
-  else await takeOfflineSnapshot(targets, name);
   if ((flags & F.NO_METADATA) !== 0) return name;
   try {
     await writeSnapshot(ctx, dom, snap, true);
@@ -105,6 +96,30 @@ export async function createSnapshot(
   const previous = set.list.find((s) => s.name === set.current);
   if (previous) await writeSnapshot(ctx, dom, previous, false);
   return name;
+}
+
+/** Take the snapshot itself: disk-only (external overlays), or internal of a shut-off or active guest. */
+async function takeSnapshot(
+  ctx: DriverContext,
+  dom: DomainObject,
+  job: AsyncJobHandle,
+  req: SnapshotRequest,
+  name: string,
+  flags: number,
+): Promise<SnapshotDef> {
+  if ((flags & F.DISK_ONLY) !== 0) return takeDiskOnlySnapshot(ctx, dom, job, req, name);
+  const active = dom.state === DomainState.RUNNING || dom.state === DomainState.PAUSED;
+  const def = (active ? dom.liveDef : (dom.persistentDef ?? dom.liveDef)) as DomainConfig;
+  const snap = buildSnapshotDef(
+    def,
+    req,
+    name,
+    active ? (dom.state === DomainState.RUNNING ? 'running' : 'paused') : 'shutoff',
+  );
+  const targets = requireSnapshotTargets(def, snap.disks);
+  if (active) await takeLiveSnapshot(ctx, dom, job, snap, targets, flags);
+  else await takeOfflineSnapshot(targets, name);
+  return snap;
 }
 
 function buildSnapshotDef(

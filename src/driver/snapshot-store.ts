@@ -3,8 +3,9 @@
  * under etc/qemu/snapshot/DOMAIN/NAME.xml, written atomically, the current one marked `<active>1`.
  * The parent links make the tree; this module answers the questions about it.
  */
+import { readdirSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TsvirtError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { formatSnapshotXml, parseSnapshotXml, type SnapshotDef } from '../domain/snapshot-xml.js';
@@ -21,6 +22,18 @@ export interface SnapshotSet {
 /** etc/qemu/snapshot/DOMAIN: the folder of one domain's snapshot files. */
 export function snapshotDir(ctx: DriverContext, dom: DomainObject): string {
   return join(ctx.dirs.etc, 'snapshot', dom.name);
+}
+
+/**
+ * Whether the domain has snapshot metadata (a NAME.xml in its snapshot folder, which sits beside its
+ * config): list --with-snapshot. Synchronous, as the list filters are; a listing reads one folder each.
+ */
+export function hasSnapshotMetadata(dom: Pick<DomainObject, 'paths' | 'name'>): boolean {
+  try {
+    return readdirSync(join(dirname(dom.paths.config), 'snapshot', dom.name)).some((n) => n.endsWith('.xml'));
+  } catch {
+    return false;
+  }
 }
 
 /** Read every snapshot file of a domain (none when the folder is absent). */

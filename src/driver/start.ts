@@ -27,6 +27,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { attachMonitor, restartsOnPoweroff, watchExit } from './supervisor.js';
 import { markIncoming, markStarted, markStopped, saveStatus } from './transitions.js';
 import { prepareResources } from './guest-resources.js';
+import { probeBackingChains } from './backing-chains.js';
 import { explainStartFailure } from './start-hints.js';
 import { RevertStack } from './revert-stack.js';
 
@@ -121,6 +122,7 @@ async function prepareAndLaunch(
   const { paths } = dom;
   // The argv builder and its device objects load with the first start: an idle daemon never runs them.
   const { buildQemuArgv } = await import('../domain/qemu-argv.js');
+  await probeBackingChains(def);
   // A SPICE autoport is held from here until qemu has bound it (see startDomain).
   const spice = await reserveSpicePort(def);
   revert.push('the SPICE port it was given', () => spice.release());

@@ -27,6 +27,7 @@ export type StopKind =
   | 'crashed'
   | 'failed'
   | 'saved'
+  | 'crash-dumped'
   | 'from-snapshot'
   | 'migrated'
   | 'migration-failed';
@@ -39,6 +40,8 @@ const STOP_TABLE: Record<StopKind, [number, number | undefined]> = {
   crashed: [ShutoffReason.CRASHED, StoppedDetail.FAILED],
   // A start that failed: never reported as started, so no event.
   failed: [ShutoffReason.FAILED, undefined],
+  // A core dump with CRASH (virsh dump --crash) stopped qemu after writing the memory.
+  'crash-dumped': [ShutoffReason.CRASHED, StoppedDetail.CRASHED],
   // A save wrote the guest's state to a file, then stopped qemu.
   saved: [ShutoffReason.SAVED, StoppedDetail.SAVED],
   // A snapshot with HALT, or a revert to a snapshot of a shut-off guest, stopped qemu.

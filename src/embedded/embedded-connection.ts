@@ -216,6 +216,11 @@ export class EmbeddedConnection implements Connection {
   domainSetSchedulerParameters: DomainApi['domainSetSchedulerParameters'] = (...a) =>
     this.qemu.domainSetSchedulerParameters(...a);
   domainSave: DomainApi['domainSave'] = (...a) => this.qemu.domainSave(...a);
+  domainCoreDump: DomainApi['domainCoreDump'] = (...a) => this.qemu.domainCoreDump(...a);
+  domainBlockCommit: DomainApi['domainBlockCommit'] = (...a) => this.qemu.domainBlockCommit(...a);
+  domainBlockPull: DomainApi['domainBlockPull'] = (...a) => this.qemu.domainBlockPull(...a);
+  domainGetBlockJobInfo: DomainApi['domainGetBlockJobInfo'] = (...a) => this.qemu.domainGetBlockJobInfo(...a);
+  domainBlockJobAbort: DomainApi['domainBlockJobAbort'] = (...a) => this.qemu.domainBlockJobAbort(...a);
   domainMigrateBegin3Params: DomainApi['domainMigrateBegin3Params'] = (...a) =>
     this.qemu.domainMigrateBegin3Params(...a);
   domainMigratePrepare3Params: DomainApi['domainMigratePrepare3Params'] = (...a) =>

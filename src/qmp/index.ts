@@ -8,3 +8,5 @@ export * from './commands.js';
 export * from './chardev-commands.js';
 export * from './migration.js';
 export * from './snapshot-jobs.js';
+export * from './dump.js';
+export * from './block-jobs.js';

@@ -18,7 +18,9 @@ export interface DomainEventWire {
     | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_ADDED
     | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED
     | typeof P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED
-    | typeof P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE;
+    | typeof P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE
+    | typeof P.DOMAIN_EVENT_CALLBACK_BLOCK_JOB
+    | typeof P.DOMAIN_EVENT_BLOCK_JOB_2;
 }
 
 /** Every domain event kind tsvirt delivers over the libvirt protocol. */
@@ -40,6 +42,8 @@ export const DOMAIN_EVENT_WIRE: readonly DomainEventWire[] = [
     eventID: EventId.DOMAIN_METADATA_CHANGE,
     proc: P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
   },
+  { kind: 'block-job', eventID: EventId.DOMAIN_BLOCK_JOB, proc: P.DOMAIN_EVENT_CALLBACK_BLOCK_JOB },
+  { kind: 'block-job-2', eventID: EventId.DOMAIN_BLOCK_JOB_2, proc: P.DOMAIN_EVENT_BLOCK_JOB_2 },
 ];
 
 /** The wire facts of an event id a client registers, or undefined for one tsvirt never fires. */

@@ -7,6 +7,7 @@ import type {
   DomainDeviceEvent,
   DomainLifecycleEvent,
   DomainMetadataEvent,
+  DomainBlockJobEvent,
   NetworkLifecycleEvent,
   PoolLifecycleEvent,
   PoolRefreshEvent,
@@ -36,7 +37,9 @@ export abstract class RemoteBase {
   protected readonly poolRefreshEvents: CallbackEvents<PoolRefreshEvent>;
   protected readonly networkEvents: CallbackEvents<NetworkLifecycleEvent>;
   /** Device and metadata events: their callbackIDs share one numbering with the others. */
-  protected readonly deviceEvents: CallbackEvents<DomainDeviceEvent | DomainMetadataEvent>;
+  protected readonly deviceEvents: CallbackEvents<
+    DomainDeviceEvent | DomainMetadataEvent | DomainBlockJobEvent
+  >;
   private hostCpus: number | undefined;
   /** Whether the server answered 1 to feature 14 (REMOTE_EVENT_CALLBACK). */
   private eventCallbacks = false;
@@ -67,6 +70,12 @@ export abstract class RemoteBase {
       const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE, payload);
       this.deviceEvents.deliver(m.callbackID, { dom: m.dom, type: m.type, nsuri: m.nsuri });
     });
+    for (const proc of [P.DOMAIN_EVENT_CALLBACK_BLOCK_JOB, P.DOMAIN_EVENT_BLOCK_JOB_2] as const) {
+      session.onMessage(proc, (payload) => {
+        const m = decodeMessage(proc, payload);
+        this.deviceEvents.deliver(m.callbackID, { dom: m.dom, path: m.path, type: m.type, status: m.status });
+      });
+    }
     session.onMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, (payload) => {
       const m = decodeMessage(P.DOMAIN_EVENT_CALLBACK_LIFECYCLE, payload);
       this.domainEvents.deliver(m.callbackID, { dom: m.dom, event: m.event, detail: m.detail });

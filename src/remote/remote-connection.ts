@@ -10,6 +10,7 @@ import type {
   Connection,
   DomainDeviceEvent,
   DomainMetadataEvent,
+  DomainBlockJobEvent,
   DomainEventKind,
   DomainEventMap,
   DomainLifecycleEvent,
@@ -115,7 +116,7 @@ export class RemoteConnection extends RemoteBase implements Connection {
 
   /**
    * CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (316) with the kind's event id; device events arrive as
-   * 354 (added), 333 (removed) and 367 (removal failed), metadata changes as 379; unsubscribe sends 317.
+   * 354 (added), 333 (removed) and 367 (removal failed), metadata changes as 379, block jobs as 326 and 339; unsubscribe sends 317.
    */
   async onDomainEvent<K extends DomainEventKind>(
     kind: K,
@@ -127,7 +128,7 @@ export class RemoteConnection extends RemoteBase implements Connection {
     this.requireEventCallbacks();
     const { eventID } = findWireByKind(kind);
     return this.deviceEvents.subscribe(
-      listener as (ev: DomainDeviceEvent | DomainMetadataEvent) => void,
+      listener as (ev: DomainDeviceEvent | DomainMetadataEvent | DomainBlockJobEvent) => void,
       async () =>
         (await this.call(P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventID, dom: dom ?? null }))
           .callbackID,

@@ -61,6 +61,21 @@ export interface CreateImageOptions {
   backingFormat?: string;
 }
 
+/** One image of `qemu-img info --backing-chain`, top first. */
+export interface ChainImage {
+  path: string;
+  format: string;
+}
+
+/** `qemu-img info -U --backing-chain --output=json -f FMT PATH`: the image and every image below it. */
+export async function readImageChain(path: string, format: string): Promise<ChainImage[]> {
+  const r = await run(['qemu-img', 'info', '-U', '--backing-chain', '--output=json', '-f', format, path], {
+    timeoutMs: 60_000,
+  });
+  const docs = JSON.parse(r.stdout) as { filename?: unknown; format?: unknown }[];
+  return docs.map((d) => ({ path: String(d.filename), format: String(d.format) }));
+}
+
 /** `qemu-img create -f FMT [-o preallocation=..] [-b BACKING -F FMT] PATH SIZE`. */
 export async function createImage(path: string, options: CreateImageOptions): Promise<void> {
   const argv = ['qemu-img', 'create', '-q', '-f', options.format];

@@ -15,6 +15,8 @@ export const EVENT_KINDS = [
   'domain.device-removed',
   'domain.device-removal-failed',
   'domain.metadata-change',
+  'domain.block-job',
+  'domain.block-job-2',
 ] as const;
 /** One of EVENT_KINDS. */
 export type EventKind = (typeof EVENT_KINDS)[number];

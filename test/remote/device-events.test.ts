@@ -67,6 +67,8 @@ describe('domain event kinds on the wire', () => {
       ['device-added', 19, 354],
       ['device-removal-failed', 22, 367],
       ['metadata-change', 23, 379],
+      ['block-job', 8, 326],
+      ['block-job-2', 16, 339],
     ]);
     expect(findWireByEventId(19)?.kind).toBe('device-added');
     expect(findWireByEventId(1)).toBeUndefined(); // reboot: accepted, never fired

@@ -10,8 +10,14 @@ import { METHODS, NOT_IN_TABLE, RPC_NAME_OF } from '../../src/ws/methods.js';
 import { WsConnection } from '../../src/ws/ws-connection.js';
 import { EmbeddedConnection } from '../../src/embedded/embedded-connection.js';
 
-/** APIs that are another method with a flag: virDomainSetMaxMemory is setMemoryFlags with MAXIMUM. */
-const FLAG_FORMS: Record<string, string> = { virDomainSetMaxMemory: 'domainSetMemory' };
+/**
+ * APIs that are another method: virDomainSetMaxMemory is setMemoryFlags with MAXIMUM, and
+ * virDomainCoreDumpWithFormat is the one core dump method with its format.
+ */
+const FLAG_FORMS: Record<string, string> = {
+  virDomainSetMaxMemory: 'domainSetMemory',
+  virDomainCoreDumpWithFormat: 'domainCoreDump',
+};
 
 /** virDomainCreateWithFlags → domainCreate: libvirt's API name as the Connection method it maps to. */
 function methodOfApi(api: string): string {

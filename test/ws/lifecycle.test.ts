@@ -36,6 +36,8 @@ describe('ws JSON-RPC API with a real guest', () => {
         'domain.device-removed',
         'domain.device-removal-failed',
         'domain.metadata-change',
+        'domain.block-job',
+        'domain.block-job-2',
       ],
     });
     expect(await other.result('subscribe', { events: ['domain.lifecycle'] })).toEqual({

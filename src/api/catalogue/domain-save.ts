@@ -24,6 +24,15 @@ export const domainSaveFlagsArgs = xdrStruct({
   dxml: xdrOptString,
   flags: xdrUint,
 });
+/** remote_domain_core_dump_args. */
+export const domainCoreDumpArgs = xdrStruct({ dom: remoteDomain, to: xdrNonnullString, flags: xdrUint });
+/** remote_domain_core_dump_with_format_args. */
+export const domainCoreDumpWithFormatArgs = xdrStruct({
+  dom: remoteDomain,
+  to: xdrNonnullString,
+  dumpformat: xdrUint,
+  flags: xdrUint,
+});
 /** remote_domain_restore_args. */
 export const domainRestoreArgs = xdrStruct({ from: xdrNonnullString });
 /** remote_domain_restore_flags_args. */
@@ -73,6 +82,30 @@ export const domainSaveEntries = [
     params: ['dom', 'to', 'dxml', 'flags'],
     result: 'void',
     ws: wsRow('domain.save', 'domain', [{ name: 'to', type: 'string' }, dxmlParam, flagsParam]),
+  }),
+  bound(P.DOMAIN_CORE_DUMP, {
+    api: 'virDomainCoreDump',
+    access: 'write',
+    args: domainCoreDumpArgs,
+    ret: xdrVoid,
+    method: 'domainCoreDump',
+    params: ['dom', 'to', 'flags'],
+    result: 'void',
+    client: 'none',
+  }),
+  bound(P.DOMAIN_CORE_DUMP_WITH_FORMAT, {
+    api: 'virDomainCoreDumpWithFormat',
+    access: 'write',
+    args: domainCoreDumpWithFormatArgs,
+    ret: xdrVoid,
+    method: 'domainCoreDump',
+    params: ['dom', 'to', 'flags', 'dumpformat'],
+    result: 'void',
+    ws: wsRow('domain.coreDump', 'domain', [
+      { name: 'to', type: 'string' },
+      flagsParam,
+      { name: 'dumpformat', type: 'int', optional: true },
+    ]),
   }),
   bound(P.DOMAIN_RESTORE, {
     api: 'virDomainRestore',

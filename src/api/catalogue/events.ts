@@ -15,6 +15,7 @@ import { Procedure as P } from './procedure-numbers.js';
 import { served } from './bind.js';
 import { domainEventCallbackDeviceMsg } from './domain-devices.js';
 import { domainEventCallbackMetadataChangeMsg } from './domain-metadata.js';
+import { domainEventBlockJobMsg } from './domain-block-jobs.js';
 
 /** remote_connect_domain_event_callback_register_any_args: dom NULL means every domain. */
 export const domainEventRegisterArgs = xdrStruct({ eventID: xdrInt, dom: remoteOptDomain });
@@ -59,6 +60,8 @@ export const messageCodecs = {
   [P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED]: domainEventCallbackDeviceMsg,
   [P.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED]: domainEventCallbackDeviceMsg,
   [P.DOMAIN_EVENT_CALLBACK_METADATA_CHANGE]: domainEventCallbackMetadataChangeMsg,
+  [P.DOMAIN_EVENT_CALLBACK_BLOCK_JOB]: domainEventBlockJobMsg,
+  [P.DOMAIN_EVENT_BLOCK_JOB_2]: domainEventBlockJobMsg,
   [P.DOMAIN_EVENT_LIFECYCLE]: domainEventLifecycleMsg,
   [P.STORAGE_POOL_EVENT_LIFECYCLE]: poolEventLifecycleMsg,
   [P.STORAGE_POOL_EVENT_REFRESH]: poolEventRefreshMsg,

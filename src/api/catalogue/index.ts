@@ -17,6 +17,7 @@ import { domainStatsEntries } from './domain-stats.js';
 import { domainDeviceEntries } from './domain-devices.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
+import { domainBlockJobEntries } from './domain-block-jobs.js';
 import { domainSnapshotEntries } from './domain-snapshot.js';
 import { domainMigrateEntries } from './domain-migrate.js';
 import { storagePoolEntries } from './storage-pool.js';
@@ -47,6 +48,7 @@ export const ENTRIES = [
   ...domainDeviceEntries,
   ...domainFixedAnswerEntries,
   ...domainSaveEntries,
+  ...domainBlockJobEntries,
   ...domainSnapshotEntries,
   ...domainMigrateEntries,
   ...storagePoolEntries,

@@ -56,6 +56,7 @@ export const Procedure = {
   CONNECT_NUM_OF_DEFINED_NETWORKS: 50, // void -> int num (legacy listing)
   CONNECT_NUM_OF_DOMAINS: 51, // void -> int num (legacy listing)
   CONNECT_NUM_OF_NETWORKS: 52, // void -> int num (legacy listing)
+  DOMAIN_CORE_DUMP: 53, // dom; remote_nonnull_string to; uint flags -> void
   DOMAIN_RESTORE: 54, // remote_nonnull_string from -> void
   DOMAIN_SAVE: 55, // dom; remote_nonnull_string to -> void
   DOMAIN_GET_SCHEDULER_TYPE: 56, // dom -> string type; int nparams
@@ -159,6 +160,9 @@ export const Procedure = {
   DOMAIN_SNAPSHOT_GET_PARENT: 244, // snap; uint flags -> snap
   DOMAIN_RESET: 245, // dom; uint flags -> void
   DOMAIN_SNAPSHOT_NUM_CHILDREN: 246, // snap; uint flags -> int num
+  DOMAIN_BLOCK_JOB_ABORT: 237, // dom; string path; uint flags -> void
+  DOMAIN_GET_BLOCK_JOB_INFO: 238, // dom; string path; uint flags -> int found, type; uhyper bandwidth, cur, end
+  DOMAIN_BLOCK_PULL: 240, // dom; string path; uhyper bandwidth; uint flags -> void
   DOMAIN_BLOCK_RESIZE: 251, // dom; string disk; uhyper size; uint flags -> void
   DOMAIN_SHUTDOWN_FLAGS: 258, // dom; uint flags -> void
   STORAGE_VOL_RESIZE: 260, // vol; uhyper capacity; uint flags -> void
@@ -191,7 +195,11 @@ export const Procedure = {
   CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: 316, // int eventID; remote_domain dom -> int callbackID
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: 317, // int callbackID -> void
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: 318, // MESSAGE: int callbackID; dom; int event; int detail
+  DOMAIN_EVENT_CALLBACK_BLOCK_JOB: 326, // MESSAGE: int callbackID; dom; string path; int type; int status
   DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED: 333, // MESSAGE: int callbackID; dom; string devAlias
+  DOMAIN_BLOCK_COMMIT: 290, // dom; string disk; string? base, top; uhyper bandwidth; uint flags -> void
+  DOMAIN_CORE_DUMP_WITH_FORMAT: 334, // dom; string to; uint dumpformat; uint flags -> void
+  DOMAIN_EVENT_BLOCK_JOB_2: 339, // MESSAGE: int callbackID; dom; string dst; int type; int status
   NETWORK_GET_DHCP_LEASES: 341, // net; string? mac; int need_results; uint flags -> lease leases<65536>; uint ret
   CONNECT_GET_DOMAIN_CAPABILITIES: 342, // string? emulatorbin, arch, machine, virttype; uint flags -> string capabilities
   DOMAIN_OPEN_GRAPHICS_FD: 343, // dom; uint idx; uint flags -> void, the reply (REPLY_WITH_FDS) carries one fd

@@ -1,0 +1,73 @@
+/** Real libvirt-python against the server: snapshots (internal and disk-only), an active commit with pivot, a core dump. */
+import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureGuests } from '../../../scripts/guests/paths.js';
+import { findQemuBinary } from '../../../src/kvm/index.js';
+import { run } from '../../../src/exec/index.js';
+import { buildLinuxXml } from '../../driver/helpers.js';
+import { startTestServer, type TestServer } from './server-fixture.js';
+
+const PYTHON = '/usr/bin/python3';
+const FIXTURE = fileURLToPath(new URL('./fixtures/libvirt-snapshot.py', import.meta.url));
+
+async function hasLibvirtPython(): Promise<boolean> {
+  if (!existsSync(PYTHON)) return false;
+  return run([PYTHON, '-c', 'import libvirt'], { timeoutMs: 10_000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+const usable = (await hasLibvirtPython()) && findQemuBinary() !== undefined;
+if (!usable)
+  console.warn(
+    'skipping libvirt-python snapshot tests: /usr/bin/python3 with python3-libvirt, or qemu, is absent',
+  );
+
+describe.skipIf(!usable)('libvirt-python snapshots, block jobs and dump against the server', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+  afterAll(async () => {
+    expect(await srv.stop()).toEqual([]);
+  });
+
+  it('takes, lists, reverts and deletes snapshots, commits a chain back and dumps memory', async () => {
+    const disk = join(srv.root, 'pysnap.qcow2');
+    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '64M']);
+    const devices = `
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>`;
+    const xml = join(srv.root, 'pysnap.xml');
+    await writeFile(xml, buildLinuxXml('pysnap', await ensureGuests(), { devices }));
+    const r = await run([PYTHON, FIXTURE, srv.unixUri, xml, join(srv.root, 'pysnap.core')], {
+      timeoutMs: 180_000,
+    });
+    expect(JSON.parse(r.stdout)).toEqual({
+      names: ['py1'],
+      has_current: 1,
+      current: 'py1',
+      s1_state_running: true,
+      s1_is_current: 1,
+      s1_has_metadata: 1,
+      s2_parent: 'py1',
+      external: ['py2'],
+      internal: ['py1'],
+      on_overlay: true,
+      job_type: 4, // VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT
+      on_base_after_pivot: true,
+      job_after_pivot: {},
+      dump_magic: '7f454c46', // \x7fELF
+      external_delete: 3, // VIR_ERR_NO_SUPPORT
+      state_after_revert: [1, 4], // running, from snapshot
+      names_at_end: [],
+    });
+  }, 200_000);
+});
