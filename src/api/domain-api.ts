@@ -135,6 +135,16 @@ export interface DomainApi {
   domainManagedSaveGetXMLDesc(dom: DomainRef, flags?: number): Promise<string>;
   /** virDomainManagedSaveDefineXML: replace it (flags RUNNING, PAUSED: the state it resumes in). */
   domainManagedSaveDefineXML(dom: DomainRef, dxml?: string, flags?: number): Promise<void>;
+  /** virDomainMigrateSetMaxDowntime: the longest the guest may stop at the switch-over, ms (qemu's downtime-limit). */
+  domainMigrateSetMaxDowntime(dom: DomainRef, downtimeMs: bigint, flags?: number): Promise<void>;
+  /** virDomainMigrateGetMaxDowntime: that limit, ms. */
+  domainMigrateGetMaxDowntime(dom: DomainRef, flags?: number): Promise<bigint>;
+  /** virDomainMigrateSetMaxSpeed: MiB/s for the domain's migrations (flag 1 POSTCOPY: of the post-copy phase). */
+  domainMigrateSetMaxSpeed(dom: DomainRef, bandwidthMiBs: bigint, flags?: number): Promise<void>;
+  /** virDomainMigrateGetMaxSpeed: that speed, MiB/s. */
+  domainMigrateGetMaxSpeed(dom: DomainRef, flags?: number): Promise<bigint>;
+  /** virDomainMigrateStartPostCopy: switch the outgoing migration (started with POSTCOPY) to post-copy. */
+  domainMigrateStartPostCopy(dom: DomainRef, flags?: number): Promise<void>;
   /** virDomainMigrateBegin3Params (source): the XML the destination runs and the cookie for Prepare. */
   domainMigrateBegin3Params(
     dom: DomainRef,

@@ -67,6 +67,7 @@ import { readSaveImageHeader } from './save-file.js';
 import { hasManagedSaveImage } from './managed-save-image.js';
 import { beginOutgoing, confirmOutgoing, performOutgoing } from './migration/outgoing.js';
 import { finishIncoming, prepareIncoming } from './migration/incoming.js';
+import { getMaxDowntime, getMaxSpeed, setMaxDowntime, setMaxSpeed, startPostCopy } from './migration/tuning.js';
 import {
   UNDEFINE_MANAGED_SAVE,
   defineManagedSaveXml,
@@ -686,6 +687,36 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
   async domainSnapshotDelete(snap: SnapshotRef, flags = 0): Promise<void> {
     this.checkOpen();
     await this.snapshots.delete(snap, flags);
+  }
+
+  /** virDomainMigrateSetMaxDowntime: see migration/tuning.ts. */
+  async domainMigrateSetMaxDowntime(ref: DomainRef, downtimeMs: bigint, flags = 0): Promise<void> {
+    this.checkOpen();
+    await setMaxDowntime(this.ctx, this.ctx.registry.resolve(ref), downtimeMs, flags);
+  }
+
+  /** virDomainMigrateGetMaxDowntime: see migration/tuning.ts. */
+  async domainMigrateGetMaxDowntime(ref: DomainRef, flags = 0): Promise<bigint> {
+    this.checkOpen();
+    return getMaxDowntime(this.ctx, this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainMigrateSetMaxSpeed: see migration/tuning.ts. */
+  async domainMigrateSetMaxSpeed(ref: DomainRef, bandwidthMiBs: bigint, flags = 0): Promise<void> {
+    this.checkOpen();
+    await setMaxSpeed(this.ctx, this.ctx.registry.resolve(ref), bandwidthMiBs, flags);
+  }
+
+  /** virDomainMigrateGetMaxSpeed: see migration/tuning.ts. */
+  async domainMigrateGetMaxSpeed(ref: DomainRef, flags = 0): Promise<bigint> {
+    this.checkOpen();
+    return getMaxSpeed(this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainMigrateStartPostCopy: see migration/tuning.ts. */
+  async domainMigrateStartPostCopy(ref: DomainRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await startPostCopy(this.ctx, this.ctx.registry.resolve(ref), flags);
   }
 
   /** virDomainMigrateBegin3Params (source): see beginOutgoing. */

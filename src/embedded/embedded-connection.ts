@@ -216,6 +216,16 @@ export class EmbeddedConnection implements Connection {
   domainSetSchedulerParameters: DomainApi['domainSetSchedulerParameters'] = (...a) =>
     this.qemu.domainSetSchedulerParameters(...a);
   domainSave: DomainApi['domainSave'] = (...a) => this.qemu.domainSave(...a);
+  domainMigrateSetMaxDowntime: DomainApi['domainMigrateSetMaxDowntime'] = (...a) =>
+    this.qemu.domainMigrateSetMaxDowntime(...a);
+  domainMigrateGetMaxDowntime: DomainApi['domainMigrateGetMaxDowntime'] = (...a) =>
+    this.qemu.domainMigrateGetMaxDowntime(...a);
+  domainMigrateSetMaxSpeed: DomainApi['domainMigrateSetMaxSpeed'] = (...a) =>
+    this.qemu.domainMigrateSetMaxSpeed(...a);
+  domainMigrateGetMaxSpeed: DomainApi['domainMigrateGetMaxSpeed'] = (...a) =>
+    this.qemu.domainMigrateGetMaxSpeed(...a);
+  domainMigrateStartPostCopy: DomainApi['domainMigrateStartPostCopy'] = (...a) =>
+    this.qemu.domainMigrateStartPostCopy(...a);
   domainMigrateBegin3Params: DomainApi['domainMigrateBegin3Params'] = (...a) =>
     this.qemu.domainMigrateBegin3Params(...a);
   domainMigratePrepare3Params: DomainApi['domainMigratePrepare3Params'] = (...a) =>

@@ -18,7 +18,7 @@ import { domainDeviceEntries } from './domain-devices.js';
 import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
 import { domainSnapshotEntries } from './domain-snapshot.js';
-import { domainMigrateEntries } from './domain-migrate.js';
+import { domainMigrateEntries, domainMigrateTuningEntries } from './domain-migrate.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { networkEntries } from './network.js';
@@ -49,6 +49,7 @@ export const ENTRIES = [
   ...domainSaveEntries,
   ...domainSnapshotEntries,
   ...domainMigrateEntries,
+  ...domainMigrateTuningEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...networkEntries,

@@ -9,7 +9,7 @@ import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { formatDomainXml } from '../../domain/format-domain.js';
 import { parseDomainXml } from '../../domain/parse-domain.js';
-import { cont, migrateIncoming, queryMigrate } from '../../qmp/index.js';
+import { cont, migrateIncoming, queryMigrate, setMigrateCapabilities } from '../../qmp/index.js';
 import {
   EventType,
   JobOperation,
@@ -140,6 +140,8 @@ export async function prepareIncoming(
       job.setPhase('prepare');
       await startDomain(ctx, dom, { incoming: 'defer', definition: def });
       try {
+        // Post-copy needs the capability on both sides before the stream starts.
+        if ((flags & MigrateFlags.POSTCOPY) !== 0) await enablePostcopy(dom);
         await migrateIncoming(requireMonitor(dom), buildQemuTcpUri(where.listenHost, port.port));
       } catch (err) {
         await killIncoming(ctx, dom);
@@ -160,6 +162,20 @@ export async function prepareIncoming(
   };
 }
 
+/** postcopy-ram on the incoming qemu; qemu refuses it when its user cannot open a userfaultfd. */
+async function enablePostcopy(dom: DomainObject): Promise<void> {
+  try {
+    await setMigrateCapabilities(requireMonitor(dom), { 'postcopy-ram': true });
+  } catch (err) {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `post-copy migration of domain '${dom.name}': qemu on this host refuses postcopy-ram (${String((err as Error).message)}); its user needs userfaultfd: set the sysctl vm.unprivileged_userfaultfd = 1, or migrate without --postcopy`,
+      { domain: dom.name },
+      { cause: err },
+    );
+  }
+}
+
 function alreadyActive(name: string): TsvirtError {
   return new TsvirtError('ERR_OPERATION_INVALID', `domain '${name}' is already active on this host`, {
     name,
@@ -177,13 +193,16 @@ async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void
   await markStopped(ctx, dom, 'migration-failed');
 }
 
-/** Wait until qemu has taken the whole state (query-migrate completed); failed or too slow throws. */
+/**
+ * Wait until qemu has taken the whole state (query-migrate completed), or, in post-copy, until it has
+ * taken enough to run (postcopy-active); failed or too slow throws.
+ */
 async function waitIncomingComplete(dom: DomainObject): Promise<void> {
   const qmp = requireMonitor(dom);
   const deadline = Date.now() + FINISH_WAIT_MS;
   for (;;) {
     const info = await queryMigrate(qmp);
-    if (info.status === 'completed') return;
+    if (info.status === 'completed' || info.status === 'postcopy-active') return;
     if (info.status === 'failed' || info.status === 'cancelled' || Date.now() > deadline) {
       throw new TsvirtError(
         'ERR_OPERATION_FAILED',

@@ -27,7 +27,8 @@ const SUPPORTED_FLAGS =
   MigrateFlags.CHANGE_PROTECTION |
   MigrateFlags.OFFLINE |
   MigrateFlags.ABORT_ON_ERROR |
-  MigrateFlags.AUTO_CONVERGE;
+  MigrateFlags.AUTO_CONVERGE |
+  MigrateFlags.POSTCOPY;
 
 /** The parameters a migration may carry, with the type libvirt gives each. */
 const PARAM_TYPES: Readonly<Record<string, TypedParam['type']>> = {

@@ -4,7 +4,7 @@
  * address; a folder both see at the same path stands for shared storage.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/exec/index.js';
@@ -42,12 +42,24 @@ export interface MigrationPair {
   close(): Promise<number[]>;
 }
 
-async function startHost(netns: TestNetns, address: string, veth: string): Promise<MigrationHost> {
+/** How the pair is set up. */
+export interface MigrationPairOptions {
+  /** qemu.conf for both daemons (default: none, qemu confined as tsvirt's defaults say). */
+  qemuConf?: string;
+}
+
+async function startHost(
+  netns: TestNetns,
+  address: string,
+  veth: string,
+  opts: MigrationPairOptions,
+): Promise<MigrationHost> {
   await netns.ip(['link', 'set', 'lo', 'up']);
   await netns.ip(['addr', 'add', `${address}/24`, 'dev', veth]);
   await netns.ip(['link', 'set', veth, 'up']);
   const conf = `listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "${address}"\nauth_tcp = "none"\n`;
   const { root, confPath } = await makeDaemonRoot(conf);
+  if (opts.qemuConf !== undefined) await writeFile(join(root, 'qemu.conf'), opts.qemuConf, { mode: 0o644 });
   const pidFile = join(root, 'run', 'tsvirtd.pid');
   const daemon = await startDaemon(
     ['-f', confPath, '--root', root, '--listen'],
@@ -61,7 +73,7 @@ async function startHost(netns: TestNetns, address: string, veth: string): Promi
 }
 
 /** Two namespaces joined by a veth pair (10.X.Y.1 and .2), a tsvirtd in each, and a shared folder. */
-export async function startMigrationPair(): Promise<MigrationPair> {
+export async function startMigrationPair(opts: MigrationPairOptions = {}): Promise<MigrationPair> {
   const tag = randomBytes(3).toString('hex');
   const [a, b] = [await createNetns(), await createNetns()];
   const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
@@ -80,8 +92,8 @@ export async function startMigrationPair(): Promise<MigrationPair> {
     'netns',
     b.name,
   ]);
-  const src = await startHost(a, `${net}.1`, `tmA${tag}`);
-  const dst = await startHost(b, `${net}.2`, `tmB${tag}`);
+  const src = await startHost(a, `${net}.1`, `tmA${tag}`, opts);
+  const dst = await startHost(b, `${net}.2`, `tmB${tag}`, opts);
   const shared = await mkdtemp(join(tmpdir(), 'tsvirt-shared-'));
   await chmod(shared, 0o755); // each host's qemu user reaches the guest's files in it
   const vethOf = (h: MigrationHost): string => (h === src ? `tmA${tag}` : `tmB${tag}`);
