@@ -67,7 +67,15 @@ import { readSaveImageHeader } from './save-file.js';
 import { hasManagedSaveImage } from './managed-save-image.js';
 import { beginOutgoing, confirmOutgoing, performOutgoing } from './migration/outgoing.js';
 import { finishIncoming, prepareIncoming } from './migration/incoming.js';
-import { getMaxDowntime, getMaxSpeed, setMaxDowntime, setMaxSpeed, startPostCopy } from './migration/tuning.js';
+import { performPeer } from './migration/peer.js';
+import { MigrateFlags } from '../api/migration-enums.js';
+import {
+  getMaxDowntime,
+  getMaxSpeed,
+  setMaxDowntime,
+  setMaxSpeed,
+  startPostCopy,
+} from './migration/tuning.js';
 import {
   UNDEFINE_MANAGED_SAVE,
   defineManagedSaveXml,
@@ -740,16 +748,21 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt);
   }
 
-  /** virDomainMigratePerform3Params (source): see performOutgoing. */
+  /** virDomainMigratePerform3Params (source): see performOutgoing; with PEER2PEER, performPeer. */
   async domainMigratePerform3Params(
     ref: DomainRef,
-    _dconnuri: string | undefined,
+    dconnuri: string | undefined,
     params: TypedParam[],
     cookieIn: Buffer,
     flags = 0,
   ): Promise<Buffer> {
     this.checkOpen();
-    return performOutgoing(this.ctx, this.ctx.registry.resolve(ref), params, cookieIn, flags);
+    const dom = this.ctx.registry.resolve(ref);
+    if ((flags & MigrateFlags.PEER2PEER) !== 0) {
+      await performPeer(this.ctx, dom, dconnuri, params, flags);
+      return Buffer.alloc(0);
+    }
+    return performOutgoing(this.ctx, dom, params, cookieIn, flags);
   }
 
   /** virDomainMigrateFinish3Params (destination): see finishIncoming. */

@@ -21,6 +21,7 @@ export interface MigrationRequest {
 /** The flags tsvirt carries out. CHANGE_PROTECTION and ABORT_ON_ERROR hold by construction. */
 const SUPPORTED_FLAGS =
   MigrateFlags.LIVE |
+  MigrateFlags.PEER2PEER |
   MigrateFlags.PERSIST_DEST |
   MigrateFlags.UNDEFINE_SOURCE |
   MigrateFlags.PAUSED |

@@ -239,4 +239,35 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     );
     await typeInto(pair.dst, 'touch /stop\n');
   }, 240_000);
+
+  it('--p2p: the source tsvirtd drives the destination itself; a refusal there leaves the guest running here', async () => {
+    const refused = await virshOn(
+      pair.dst,
+      'migrate',
+      '--live',
+      '--p2p',
+      '--dname',
+      'taken',
+      'mg',
+      pair.src.tcpUri,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("domain 'taken' already exists with uuid");
+    expect((await virshOn(pair.dst, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    expect(await findQemuUnder(pair.src.root)).toEqual([]);
+
+    const before = (await virshOn(pair.dst, 'dumpxml', 'mg')).stdout;
+    const r = await virshOn(pair.dst, 'migrate', '--live', '--p2p', 'mg', pair.src.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+    expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('shut off (migrated)\n\n');
+    expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+    expect(comparableXml((await virshOn(pair.src, 'dumpxml', 'mg')).stdout)).toBe(comparableXml(before));
+    const last = (await readTicks(serialOf(pair.dst))).at(-1) as number;
+    await waitUntil(
+      async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= last + 5,
+      30_000,
+      'the count going on at the destination',
+    );
+  }, 120_000);
 });
