@@ -182,8 +182,23 @@ function alreadyActive(name: string): TsvirtError {
   });
 }
 
+/**
+ * Whether an adopted qemu is the destination of a migration whose Finish never came (tsvirtd died
+ * between Prepare and Finish): it still waits for or reads the state (runstate inmigrate), or has it
+ * all but was never resumed (paused for migration, its incoming migration completed). Either way
+ * libvirt's rule holds: a migration that did not finish leaves nothing on the destination.
+ */
+export async function isInterruptedIncoming(dom: DomainObject, runStatus: string): Promise<boolean> {
+  if (runStatus === 'inmigrate') return true;
+  if (runStatus !== 'paused' || dom.state !== DomainState.PAUSED || dom.reason !== PausedReason.MIGRATION) {
+    return false;
+  }
+  const qmp = dom.run?.qmp;
+  return qmp !== undefined && (await queryMigrate(qmp)).status === 'completed';
+}
+
 /** Kill an incoming qemu: shutoff/failed, event STOPPED/FAILED as libvirt; a transient domain goes. */
-async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void> {
+export async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void> {
   const run = dom.run;
   if (!run) return;
   run.qmp?.removeAllListeners();

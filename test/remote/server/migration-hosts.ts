@@ -11,7 +11,7 @@ import { run } from '../../../src/exec/index.js';
 import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
 import { makeDaemonRoot, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/daemon-harness.js';
 import { createNetns, type TestNetns } from '../../network/netns.js';
-import { findProcessesUnder } from '../../driver/helpers.js';
+import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
 
 /** One host: its namespace, address, daemon, root and a client over its unix socket. */
 export interface MigrationHost {
@@ -37,6 +37,8 @@ export interface MigrationPair {
     argv: string[],
     timeoutMs?: number,
   ): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Kills the host's tsvirtd with SIGKILL and starts it again on the same root (its qemus live on). */
+  restart(host: MigrationHost): Promise<void>;
   /** Takes the veth of `host` down or up. */
   setLink(host: MigrationHost, up: boolean): Promise<void>;
   close(): Promise<number[]>;
@@ -60,16 +62,30 @@ async function startHost(
   const conf = `listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "${address}"\nauth_tcp = "none"\n`;
   const { root, confPath } = await makeDaemonRoot(conf);
   if (opts.qemuConf !== undefined) await writeFile(join(root, 'qemu.conf'), opts.qemuConf, { mode: 0o644 });
-  const pidFile = join(root, 'run', 'tsvirtd.pid');
-  const daemon = await startDaemon(
-    ['-f', confPath, '--root', root, '--listen'],
-    join(root, 'tsvirtd.log'),
-    pidFile,
-    ['ip', 'netns', 'exec', netns.name],
-  );
+  const daemon = await launchDaemon(netns, root, confPath);
   const unixUri = `qemu+unix:///system?socket=${join(root, 'run', 'libvirt-sock')}`;
   const conn = await connectRemote(unixUri);
   return { netns, address, root, daemon, tcpUri: `qemu+tcp://${address}/system`, unixUri, conn };
+}
+
+/** tsvirtd on `root`, run in the namespace; resolves once it serves. */
+async function launchDaemon(netns: TestNetns, root: string, confPath: string): Promise<DaemonProcess> {
+  const pidFile = join(root, 'run', 'tsvirtd.pid');
+  return startDaemon(['-f', confPath, '--root', root, '--listen'], join(root, 'tsvirtd.log'), pidFile, [
+    'ip',
+    'netns',
+    'exec',
+    netns.name,
+  ]);
+}
+
+/** Kill the host's tsvirtd with SIGKILL (its qemus live on) and start it again on the same root. */
+async function restartHost(h: MigrationHost): Promise<void> {
+  await h.conn.close().catch(() => undefined);
+  process.kill(h.daemon.child.pid, 'SIGKILL');
+  await waitUntil(() => h.daemon.exit !== undefined, 10_000, `tsvirtd ${h.daemon.child.pid} to die`);
+  h.daemon = await launchDaemon(h.netns, h.root, join(h.root, 'tsvirtd.conf'));
+  h.conn = await connectRemote(h.unixUri);
 }
 
 /** Two namespaces joined by a veth pair (10.X.Y.1 and .2), a tsvirtd in each, and a shared folder. */
@@ -108,6 +124,7 @@ export async function startMigrationPair(opts: MigrationPairOptions = {}): Promi
       });
       return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
+    restart: restartHost,
     setLink: async (host, up) => {
       await host.netns.ip(['link', 'set', vethOf(host), up ? 'up' : 'down']);
     },
