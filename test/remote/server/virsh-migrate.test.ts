@@ -270,4 +270,45 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
       'the count going on at the destination',
     );
   }, 120_000);
+
+  it('--suspend with --migrateuri and --listen-address: the guest arrives paused and resumes', async () => {
+    const r = await virshOn(
+      pair.src,
+      'migrate',
+      '--live',
+      '--suspend',
+      '--migrateuri',
+      `tcp:${pair.dst.address}:49200`,
+      '--listen-address',
+      pair.dst.address,
+      'mg',
+      pair.dst.tcpUri,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('paused (user)\n\n');
+    const held = (await readTicks(serialOf(pair.dst))).at(-1) ?? -1;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await readTicks(serialOf(pair.dst))).at(-1) ?? -1).toBe(held);
+    expect((await virshOn(pair.dst, 'resume', 'mg')).code).toBe(0);
+    await waitUntil(
+      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= held + 5,
+      30_000,
+      'ticks after resume',
+    );
+  }, 120_000);
+
+  it('--xml: the destination runs the XML the caller gave for the same domain', async () => {
+    const xml = (await virshOn(pair.dst, 'dumpxml', '--migratable', 'mg')).stdout.replace(
+      '</name>',
+      '</name>\n  <description>moved with --xml</description>',
+    );
+    const file = join(pair.shared, 'mg-migrate.xml');
+    await writeFile(file, xml);
+    const r = await virshOn(pair.dst, 'migrate', '--live', '--xml', file, 'mg', pair.src.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.src, 'dumpxml', 'mg')).stdout).toContain(
+      '<description>moved with --xml</description>',
+    );
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+  }, 120_000);
 });
