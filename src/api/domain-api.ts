@@ -154,20 +154,26 @@ export interface DomainApi {
   /**
    * virDomainMigratePrepare3Params (destination): an incoming qemu waits; returns the cookie for Perform
    * and the URI to send to. `reachedAt`: the address the caller reached this host at (the RPC server's).
+   * `callerGone`: aborted when the caller's connection closes; before Finish, the incoming qemu goes.
    */
   domainMigratePrepare3Params(
     params: TypedParam[],
     cookieIn: Buffer,
     flags?: number,
     reachedAt?: string,
+    callerGone?: AbortSignal,
   ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }>;
-  /** virDomainMigratePerform3Params (source): sends the guest's state; returns the cookie for Finish. */
+  /**
+   * virDomainMigratePerform3Params (source): sends the guest's state; returns the cookie for Finish.
+   * `callerGone`: aborted when the caller's connection closes, which cancels the migration.
+   */
   domainMigratePerform3Params(
     dom: DomainRef,
     dconnuri: string | undefined,
     params: TypedParam[],
     cookieIn: Buffer,
     flags?: number,
+    callerGone?: AbortSignal,
   ): Promise<Buffer>;
   /** virDomainMigrateFinish3Params (destination): runs the guest, or with `cancelled` removes it. */
   domainMigrateFinish3Params(

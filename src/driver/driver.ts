@@ -743,9 +743,10 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     cookieIn: Buffer,
     flags = 0,
     reachedAt?: string,
+    callerGone?: AbortSignal,
   ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
     this.checkOpen();
-    return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt);
+    return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt, callerGone);
   }
 
   /** virDomainMigratePerform3Params (source): see performOutgoing; with PEER2PEER, performPeer. */
@@ -755,14 +756,15 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     params: TypedParam[],
     cookieIn: Buffer,
     flags = 0,
+    callerGone?: AbortSignal,
   ): Promise<Buffer> {
     this.checkOpen();
     const dom = this.ctx.registry.resolve(ref);
     if ((flags & MigrateFlags.PEER2PEER) !== 0) {
-      await performPeer(this.ctx, dom, dconnuri, params, flags);
+      await performPeer(this.ctx, dom, dconnuri, params, flags, callerGone);
       return Buffer.alloc(0);
     }
-    return performOutgoing(this.ctx, dom, params, cookieIn, flags);
+    return performOutgoing(this.ctx, dom, params, cookieIn, flags, callerGone);
   }
 
   /** virDomainMigrateFinish3Params (destination): see finishIncoming. */

@@ -159,6 +159,7 @@ export const domainMigrateEntries = [
         a.cookie_in,
         a.flags,
         ctx.client.localAddress,
+        ctx.client.gone,
       );
       return { cookie_out: r.cookieOut, uri_out: r.uriOut ?? null };
     },
@@ -180,6 +181,7 @@ export const domainMigrateEntries = [
         fromWireTypedParams(a.params),
         a.cookie_in,
         a.flags,
+        ctx.client.gone,
       ),
     }),
     client: async (c, dom, dconnuri, p, cookieIn, flags = 0) =>

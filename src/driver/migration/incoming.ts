@@ -41,6 +41,8 @@ interface Incoming {
   flags: number;
   persistentXml: string | undefined;
   releasePort: () => void;
+  /** Stops watching the preparing client's connection. */
+  unwatch: () => void;
 }
 
 /** Incoming migrations by domain name, per driver. */
@@ -97,6 +99,7 @@ export async function prepareIncoming(
   cookieIn: Buffer,
   flags: number,
   reachedAt: string | undefined,
+  callerGone?: AbortSignal,
 ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
   checkMigrateFlags(flags);
   const req = parseMigrationParams(params);
@@ -114,6 +117,7 @@ export async function prepareIncoming(
       flags,
       persistentXml: req.persistXml ?? xml,
       releasePort: () => undefined,
+      unwatch: () => undefined,
     });
     return {
       cookieOut: encodeMigrationCookie({ name: def.name, uuid: def.uuid, hostname: hostname() }),
@@ -155,7 +159,9 @@ export async function prepareIncoming(
     throw err;
   }
   const persistentXml = req.persistXml ?? cookie?.persistentXml;
-  incomingOf(ctx).set(dom.name, { dom, flags, persistentXml, releasePort: port.release });
+  const rec: Incoming = { dom, flags, persistentXml, releasePort: port.release, unwatch: () => undefined };
+  incomingOf(ctx).set(dom.name, rec);
+  watchCaller(ctx, rec, callerGone);
   return {
     cookieOut: encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() }),
     uriOut: buildQemuTcpUri(where.advertiseHost, port.port),
@@ -174,6 +180,29 @@ async function enablePostcopy(dom: DomainObject): Promise<void> {
       { cause: err },
     );
   }
+}
+
+/**
+ * libvirt's close callback: when the client that prepared an incoming migration goes away before
+ * Finish, nobody will finish it, so its qemu is killed and nothing is left here.
+ */
+function watchCaller(ctx: DriverContext, rec: Incoming, callerGone: AbortSignal | undefined): void {
+  const dom = rec.dom;
+  if (!callerGone || !dom) return;
+  const onGone = (): void => {
+    if (incomingOf(ctx).get(dom.name) !== rec) return;
+    incomingOf(ctx).delete(dom.name);
+    rec.releasePort();
+    ctx.log(
+      `domain '${dom.name}': the client that prepared its incoming migration went away; killing its qemu`,
+    );
+    runDomainJob(ctx, dom, 'migration-cleanup', ctx.jobWaitMs, () => killIncoming(ctx, dom)).catch(
+      (e: unknown) => ctx.log(`domain '${dom.name}': ${String(e)}`),
+    );
+  };
+  if (callerGone.aborted) return onGone();
+  callerGone.addEventListener('abort', onGone, { once: true });
+  rec.unwatch = () => callerGone.removeEventListener('abort', onGone);
 }
 
 function alreadyActive(name: string): TsvirtError {
@@ -254,6 +283,7 @@ export async function finishIncoming(
     );
   }
   incomingOf(ctx).delete(name);
+  rec.unwatch();
   rec.releasePort();
   if ((rec.flags & MigrateFlags.OFFLINE) !== 0) {
     if (cancelled) throw cancelledError(name);

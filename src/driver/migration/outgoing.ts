@@ -135,7 +135,8 @@ async function applyTuning(
 /**
  * Perform: send the guest's state to the URI Prepare gave, under the MIGRATION_OUT async job. Without
  * LIVE the vCPUs stop first (paused/migration, SUSPENDED/MIGRATED); with it qemu stops them at the end.
- * On failure or abort the guest runs on as before and the error is thrown. Returns the cookie for Finish.
+ * On failure or abort (also when `callerGone` aborts: the driving client went away) the guest runs on
+ * as before and the error is thrown. Returns the cookie for Finish.
  */
 export async function performOutgoing(
   ctx: DriverContext,
@@ -143,6 +144,7 @@ export async function performOutgoing(
   params: readonly TypedParam[],
   cookieIn: Buffer,
   flags: number,
+  callerGone?: AbortSignal,
 ): Promise<Buffer> {
   checkMigrateFlags(flags);
   const req = parseMigrationParams(params);
@@ -162,6 +164,13 @@ export async function performOutgoing(
       expected: 'tcp:HOST:PORT',
     });
   const uri = buildQemuTcpUri(target.host, target.port);
+  // The client that drives the migration went away: nobody would Finish or Confirm, so cancel it.
+  const onGone = (): void => {
+    ctx.log(`domain '${dom.name}': the client driving its migration went away; cancelling it`);
+    dom.job.abort(ctx.jobWaitMs).catch((e: unknown) => ctx.log(`domain '${dom.name}': ${String(e)}`));
+  };
+  if (callerGone?.aborted) throw callerGone.reason;
+  callerGone?.addEventListener('abort', onGone, { once: true });
   await runAsyncDomainJob(ctx, dom, { kind: AsyncJob.MIGRATION_OUT }, ctx.jobWaitMs, async (job) => {
     if (!isActive(dom)) throw notRunning(dom);
     const qmp = requireMonitor(dom);
@@ -191,7 +200,7 @@ export async function performOutgoing(
       if (running && dom.run === run && !dom.job.destroying) await resumeSource(ctx, dom);
       throw err;
     }
-  });
+  }).finally(() => callerGone?.removeEventListener('abort', onGone));
   return encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() });
 }
 

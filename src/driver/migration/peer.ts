@@ -46,6 +46,7 @@ export async function performPeer(
   dconnuri: string | undefined,
   params: readonly TypedParam[],
   flags: number,
+  callerGone?: AbortSignal,
   openPeer: OpenPeer = openRemotePeer,
 ): Promise<void> {
   if (dconnuri === undefined || dconnuri === '') {
@@ -86,7 +87,7 @@ export async function performPeer(
       try {
         const performParams =
           prep.uriOut === undefined ? base : withString(base, MigrateParam.URI, prep.uriOut);
-        cookie = await performOutgoing(ctx, dom, performParams, prep.cookieOut, flags);
+        cookie = await performOutgoing(ctx, dom, performParams, prep.cookieOut, flags, callerGone);
       } catch (err) {
         failure = err;
       }

@@ -3,7 +3,7 @@
  * a disk the destination cannot find, the destination's tsvirtd killed with SIGKILL, the link between
  * the hosts cut. Each time the guest runs on at the source and the destination is left with nothing.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
@@ -121,4 +121,33 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
     await pair.setLink(pair.dst, true);
     await expectRunningAtSourceOnly();
   }, 180_000);
+
+  it('survives the client killed mid-way: the source cancels the migration, the destination drops its qemu', async () => {
+    const pidFile = join(pair.shared, 'virsh.pid');
+    const migrating = pair.exec(pair.src, [
+      'sh',
+      '-c',
+      `echo $$ > ${pidFile}; exec virsh -c ${pair.src.tcpUri} migrate --live --bandwidth 1 mf ${pair.dst.tcpUri}`,
+    ]);
+    await waitUntil(
+      async () => /Data processed:\s+[1-9]/.test((await virshOn(pair.src, 'domjobinfo', 'mf')).stdout),
+      30_000,
+      'the migration to report progress',
+    );
+    process.kill(Number(await readFile(pidFile, 'utf8')), 'SIGKILL');
+    const outcome = await migrating.then(
+      () => 'exited',
+      (e: Error) => e.message,
+    );
+    expect(outcome).toContain('killed by SIGKILL');
+    await waitUntil(
+      async () => (await virshOn(pair.src, 'domstate', 'mf')).stdout === 'running\n\n',
+      30_000,
+      'the guest running again at the source',
+    );
+    expect((await virshOn(pair.src, 'domjobinfo', '--completed', 'mf')).stdout).toMatch(
+      /Job type:\s+Cancelled/,
+    );
+    await expectRunningAtSourceOnly();
+  }, 120_000);
 });
