@@ -155,6 +155,16 @@ export interface DomainApi {
   domainManagedSaveGetXMLDesc(dom: DomainRef, flags?: number): Promise<string>;
   /** virDomainManagedSaveDefineXML: replace it (flags RUNNING, PAUSED: the state it resumes in). */
   domainManagedSaveDefineXML(dom: DomainRef, dxml?: string, flags?: number): Promise<void>;
+  /** virDomainMigrateSetMaxDowntime: the longest the guest may stop at the switch-over, ms (qemu's downtime-limit). */
+  domainMigrateSetMaxDowntime(dom: DomainRef, downtimeMs: bigint, flags?: number): Promise<void>;
+  /** virDomainMigrateGetMaxDowntime: that limit, ms. */
+  domainMigrateGetMaxDowntime(dom: DomainRef, flags?: number): Promise<bigint>;
+  /** virDomainMigrateSetMaxSpeed: MiB/s for the domain's migrations (flag 1 POSTCOPY: of the post-copy phase). */
+  domainMigrateSetMaxSpeed(dom: DomainRef, bandwidthMiBs: bigint, flags?: number): Promise<void>;
+  /** virDomainMigrateGetMaxSpeed: that speed, MiB/s. */
+  domainMigrateGetMaxSpeed(dom: DomainRef, flags?: number): Promise<bigint>;
+  /** virDomainMigrateStartPostCopy: switch the outgoing migration (started with POSTCOPY) to post-copy. */
+  domainMigrateStartPostCopy(dom: DomainRef, flags?: number): Promise<void>;
   /** virDomainMigrateBegin3Params (source): the XML the destination runs and the cookie for Prepare. */
   domainMigrateBegin3Params(
     dom: DomainRef,
@@ -164,20 +174,26 @@ export interface DomainApi {
   /**
    * virDomainMigratePrepare3Params (destination): an incoming qemu waits; returns the cookie for Perform
    * and the URI to send to. `reachedAt`: the address the caller reached this host at (the RPC server's).
+   * `callerGone`: aborted when the caller's connection closes; before Finish, the incoming qemu goes.
    */
   domainMigratePrepare3Params(
     params: TypedParam[],
     cookieIn: Buffer,
     flags?: number,
     reachedAt?: string,
+    callerGone?: AbortSignal,
   ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }>;
-  /** virDomainMigratePerform3Params (source): sends the guest's state; returns the cookie for Finish. */
+  /**
+   * virDomainMigratePerform3Params (source): sends the guest's state; returns the cookie for Finish.
+   * `callerGone`: aborted when the caller's connection closes, which cancels the migration.
+   */
   domainMigratePerform3Params(
     dom: DomainRef,
     dconnuri: string | undefined,
     params: TypedParam[],
     cookieIn: Buffer,
     flags?: number,
+    callerGone?: AbortSignal,
   ): Promise<Buffer>;
   /** virDomainMigrateFinish3Params (destination): runs the guest, or with `cancelled` removes it. */
   domainMigrateFinish3Params(

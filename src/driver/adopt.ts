@@ -25,6 +25,7 @@ import { attachMonitor, watchExit } from './supervisor.js';
 import { reclaimResources, releaseResources } from './guest-resources.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
 import { readSerialPtys } from './serial-ptys.js';
+import { isInterruptedIncoming, killIncoming } from './migration/incoming.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
 export async function loadDefinitions(ctx: DriverContext): Promise<void> {
@@ -171,8 +172,14 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     run.vncPort = await readVncPort(dom, qmp);
     run.spicePort = await readSpicePort(live, qmp);
     run.serialPtys = await readSerialPtys(live, qmp);
-    const [state, reason] = mapRunStatus((await queryStatus(qmp)).status, dom);
+    const runStatus = (await queryStatus(qmp)).status;
+    const [state, reason] = mapRunStatus(runStatus, dom);
     dom.setState(state, reason);
+    if (await isInterruptedIncoming(dom, runStatus)) {
+      ctx.log(`domain '${name}': its incoming migration was cut off by a tsvirtd restart; killing its qemu`);
+      await killIncoming(ctx, dom);
+      return;
+    }
   } catch (err) {
     run.qmp?.removeAllListeners();
     run.qmp?.close();

@@ -69,6 +69,15 @@ import { readSaveImageHeader } from './save-file.js';
 import { hasManagedSaveImage } from './managed-save-image.js';
 import { beginOutgoing, confirmOutgoing, performOutgoing } from './migration/outgoing.js';
 import { finishIncoming, prepareIncoming } from './migration/incoming.js';
+import { performPeer } from './migration/peer.js';
+import { MigrateFlags } from '../api/migration-enums.js';
+import {
+  getMaxDowntime,
+  getMaxSpeed,
+  setMaxDowntime,
+  setMaxSpeed,
+  startPostCopy,
+} from './migration/tuning.js';
 import {
   UNDEFINE_MANAGED_SAVE,
   defineManagedSaveXml,
@@ -756,6 +765,36 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     await this.snapshots.delete(snap, flags);
   }
 
+  /** virDomainMigrateSetMaxDowntime: see migration/tuning.ts. */
+  async domainMigrateSetMaxDowntime(ref: DomainRef, downtimeMs: bigint, flags = 0): Promise<void> {
+    this.checkOpen();
+    await setMaxDowntime(this.ctx, this.ctx.registry.resolve(ref), downtimeMs, flags);
+  }
+
+  /** virDomainMigrateGetMaxDowntime: see migration/tuning.ts. */
+  async domainMigrateGetMaxDowntime(ref: DomainRef, flags = 0): Promise<bigint> {
+    this.checkOpen();
+    return getMaxDowntime(this.ctx, this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainMigrateSetMaxSpeed: see migration/tuning.ts. */
+  async domainMigrateSetMaxSpeed(ref: DomainRef, bandwidthMiBs: bigint, flags = 0): Promise<void> {
+    this.checkOpen();
+    await setMaxSpeed(this.ctx, this.ctx.registry.resolve(ref), bandwidthMiBs, flags);
+  }
+
+  /** virDomainMigrateGetMaxSpeed: see migration/tuning.ts. */
+  async domainMigrateGetMaxSpeed(ref: DomainRef, flags = 0): Promise<bigint> {
+    this.checkOpen();
+    return getMaxSpeed(this.ctx.registry.resolve(ref), flags);
+  }
+
+  /** virDomainMigrateStartPostCopy: see migration/tuning.ts. */
+  async domainMigrateStartPostCopy(ref: DomainRef, flags = 0): Promise<void> {
+    this.checkOpen();
+    await startPostCopy(this.ctx, this.ctx.registry.resolve(ref), flags);
+  }
+
   /** virDomainMigrateBegin3Params (source): see beginOutgoing. */
   async domainMigrateBegin3Params(
     ref: DomainRef,
@@ -772,21 +811,28 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     cookieIn: Buffer,
     flags = 0,
     reachedAt?: string,
+    callerGone?: AbortSignal,
   ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
     this.checkOpen();
-    return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt);
+    return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt, callerGone);
   }
 
-  /** virDomainMigratePerform3Params (source): see performOutgoing. */
+  /** virDomainMigratePerform3Params (source): see performOutgoing; with PEER2PEER, performPeer. */
   async domainMigratePerform3Params(
     ref: DomainRef,
-    _dconnuri: string | undefined,
+    dconnuri: string | undefined,
     params: TypedParam[],
     cookieIn: Buffer,
     flags = 0,
+    callerGone?: AbortSignal,
   ): Promise<Buffer> {
     this.checkOpen();
-    return performOutgoing(this.ctx, this.ctx.registry.resolve(ref), params, cookieIn, flags);
+    const dom = this.ctx.registry.resolve(ref);
+    if ((flags & MigrateFlags.PEER2PEER) !== 0) {
+      await performPeer(this.ctx, dom, dconnuri, params, flags, callerGone);
+      return Buffer.alloc(0);
+    }
+    return performOutgoing(this.ctx, dom, params, cookieIn, flags, callerGone);
   }
 
   /** virDomainMigrateFinish3Params (destination): see finishIncoming. */

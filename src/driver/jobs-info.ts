@@ -25,6 +25,10 @@ export interface JobInfo {
   fileTotal: bigint;
   fileProcessed: bigint;
   fileRemaining: bigint;
+  /** A migration's vCPU throttle, percent (stats "auto_converge_throttle"), while it acts. */
+  autoConvergeThrottle?: number;
+  /** A completed migration's downtime, ms (stats "downtime"). */
+  downtimeMs?: bigint;
   /** Why a completed job failed (stats "errmsg"). */
   errmsg: string | undefined;
 }
@@ -109,6 +113,8 @@ function fill(
     memTotal: p.memTotal,
     memProcessed: p.memProcessed,
     memRemaining: p.memRemaining,
+    ...(p.autoConvergeThrottle === undefined ? {} : { autoConvergeThrottle: p.autoConvergeThrottle }),
+    ...(p.downtimeMs === undefined ? {} : { downtimeMs: p.downtimeMs }),
     errmsg,
   };
 }

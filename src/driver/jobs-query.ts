@@ -112,6 +112,10 @@ export function buildJobStatsParams(i: JobInfo): TypedParam[] {
     ull('memory_processed', i.memProcessed),
     ull('memory_remaining', i.memRemaining),
   ];
+  if (i.autoConvergeThrottle !== undefined) {
+    params.push({ name: 'auto_converge_throttle', type: 'int', value: i.autoConvergeThrottle });
+  }
+  if (i.downtimeMs !== undefined) params.push(ull('downtime', i.downtimeMs));
   if (ENDED_TYPES.includes(i.type)) {
     params.push({ name: 'success', type: 'boolean', value: i.type === JobType.COMPLETED });
   }

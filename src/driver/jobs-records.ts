@@ -12,6 +12,10 @@ export interface JobProgress {
   memProcessed: bigint;
   memRemaining: bigint;
   timeRemainingMs: bigint;
+  /** A migration's vCPU throttle in percent (qemu's cpu-throttle-percentage), while auto-converge acts. */
+  autoConvergeThrottle?: number;
+  /** A completed migration's downtime in ms, as qemu measured it. */
+  downtimeMs?: bigint;
 }
 
 /** The async job of a domain, as it runs. */

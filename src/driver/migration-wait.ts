@@ -26,15 +26,26 @@ export function buildMigrationProgress(info: QmpMigrationInfo): Parameters<Async
     memTotal: total,
     memProcessed: processed,
     memRemaining: remaining,
+    ...(info.cpuThrottlePercent === undefined ? {} : { autoConvergeThrottle: info.cpuThrottlePercent }),
+    ...(info.downtimeMs === undefined ? {} : { downtimeMs: BigInt(info.downtimeMs) }),
   };
 }
 
+/** MigrationStatus once the destination runs the guest and pulls the pages it lacks. */
+export const POSTCOPY_ACTIVE = 'postcopy-active';
+
 /**
- * Wait until qemu's migration has completed, reporting progress on `job`. A failed or cancelled
- * migration is ERR_OPERATION_FAILED with qemu's reason; an abort of the job's signal cancels it and
- * rethrows the abort's reason. `what` names the operation in errors ("save", "restore").
+ * Wait until qemu's migration has completed (or, with `untilPostcopy`, has switched to post-copy),
+ * reporting progress on `job`. A failed or cancelled migration is ERR_OPERATION_FAILED with qemu's
+ * reason; an abort of the job's signal cancels it and rethrows the abort's reason. `what` names the
+ * operation in errors ("save", "restore"). Returns the status it ended on.
  */
-export async function waitForMigration(qmp: QmpClient, job: AsyncJobHandle, what: string): Promise<void> {
+export async function waitForMigration(
+  qmp: QmpClient,
+  job: AsyncJobHandle,
+  what: string,
+  untilPostcopy = false,
+): Promise<string> {
   let cancelled = false;
   for (;;) {
     if (job.signal.aborted && !cancelled) {
@@ -43,7 +54,8 @@ export async function waitForMigration(qmp: QmpClient, job: AsyncJobHandle, what
     }
     const info = await queryMigrate(qmp);
     job.setProgress(buildMigrationProgress(info));
-    if (info.status === 'completed' && !cancelled) return;
+    if (info.status === 'completed' && !cancelled) return info.status;
+    if (untilPostcopy && info.status === POSTCOPY_ACTIVE) return info.status;
     if (ENDED.has(info.status)) {
       if (cancelled) throw job.signal.reason;
       throw new TsvirtError(

@@ -221,6 +221,16 @@ export class EmbeddedConnection implements Connection {
   domainBlockPull: DomainApi['domainBlockPull'] = (...a) => this.qemu.domainBlockPull(...a);
   domainGetBlockJobInfo: DomainApi['domainGetBlockJobInfo'] = (...a) => this.qemu.domainGetBlockJobInfo(...a);
   domainBlockJobAbort: DomainApi['domainBlockJobAbort'] = (...a) => this.qemu.domainBlockJobAbort(...a);
+  domainMigrateSetMaxDowntime: DomainApi['domainMigrateSetMaxDowntime'] = (...a) =>
+    this.qemu.domainMigrateSetMaxDowntime(...a);
+  domainMigrateGetMaxDowntime: DomainApi['domainMigrateGetMaxDowntime'] = (...a) =>
+    this.qemu.domainMigrateGetMaxDowntime(...a);
+  domainMigrateSetMaxSpeed: DomainApi['domainMigrateSetMaxSpeed'] = (...a) =>
+    this.qemu.domainMigrateSetMaxSpeed(...a);
+  domainMigrateGetMaxSpeed: DomainApi['domainMigrateGetMaxSpeed'] = (...a) =>
+    this.qemu.domainMigrateGetMaxSpeed(...a);
+  domainMigrateStartPostCopy: DomainApi['domainMigrateStartPostCopy'] = (...a) =>
+    this.qemu.domainMigrateStartPostCopy(...a);
   domainMigrateBegin3Params: DomainApi['domainMigrateBegin3Params'] = (...a) =>
     this.qemu.domainMigrateBegin3Params(...a);
   domainMigratePrepare3Params: DomainApi['domainMigratePrepare3Params'] = (...a) =>

@@ -41,6 +41,7 @@ export const QMP_TIMEOUTS_MS = {
   'migrate-incoming': 10_000,
   migrate_cancel: 10_000,
   'query-migrate': 5_000,
+  'migrate-start-postcopy': 10_000,
 } as const satisfies Record<string, number>;
 
 /** Default bound on the liveness check (query-status) sent after a command times out. */

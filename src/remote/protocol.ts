@@ -72,6 +72,7 @@ export { Procedure, type ProcedureNumber } from '../api/catalogue/procedure-numb
 
 /** virDrvFeature values asked with CONNECT_SUPPORTS_FEATURE. */
 export const Feature = {
+  MIGRATION_P2P: 4, // VIR_MIGRATE_PEER2PEER: the source daemon opens the destination itself
   MIGRATION_V3: 6, // the Begin/Prepare/Perform/Finish/Confirm migration protocol
   FD_PASSING: 8, // descriptors travel with CALL_WITH_FDS / REPLY_WITH_FDS (unix sockets only)
   PROGRAM_KEEPALIVE: 10, // the peer answers keepalive PINGs

@@ -35,6 +35,7 @@ const SUPPORTED_FEATURES = new Set<number>([
   Feature.REMOTE_EVENT_CALLBACK,
   Feature.REMOTE_CLOSE_CALLBACK,
   Feature.MIGRATION_V3,
+  Feature.MIGRATION_P2P,
   Feature.MIGRATION_PARAMS,
   Feature.MIGRATION_OFFLINE,
 ]);

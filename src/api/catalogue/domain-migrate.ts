@@ -8,6 +8,7 @@ import {
   xdrNonnullString,
   xdrOptString,
   xdrStruct,
+  xdrUhyper,
   xdrUint,
   xdrVarOpaque,
   xdrVoid,
@@ -21,7 +22,8 @@ import {
 } from '../../remote/typed-params.js';
 import { MIGRATE_COOKIE_MAX_BYTES } from '../../driver/migration/cookie.js';
 import { Procedure as P } from './procedure-numbers.js';
-import { served } from './bind.js';
+import { bound, served } from './bind.js';
+import { flagsParam, wsRow } from './ws-rows.js';
 
 const params = xdrTypedParams(TypedParamLimit.MIGRATE_PARAM_LIST_MAX);
 /** opaque cookie<REMOTE_MIGRATE_COOKIE_MAX>. */
@@ -63,6 +65,71 @@ export const confirm3ParamsArgs = xdrStruct({
   cancelled: xdrIntBool,
 });
 
+/** remote_domain_migrate_set_max_downtime_args. */
+const setMaxDowntimeArgs = xdrStruct({ dom: remoteDomain, downtime: xdrUhyper, flags: xdrUint });
+/** remote_domain_migrate_get_max_downtime_args (and the speed's, the same shape). */
+const domFlagsArgs = xdrStruct({ dom: remoteDomain, flags: xdrUint });
+/** remote_domain_migrate_get_max_downtime_ret. */
+const getMaxDowntimeRet = xdrStruct({ downtime: xdrUhyper });
+/** remote_domain_migrate_set_max_speed_args. */
+const setMaxSpeedArgs = xdrStruct({ dom: remoteDomain, bandwidth: xdrUhyper, flags: xdrUint });
+/** remote_domain_migrate_get_max_speed_ret. */
+const getMaxSpeedRet = xdrStruct({ bandwidth: xdrUhyper });
+
+/** A migration's tuning: its speed, its downtime limit, and the switch to post-copy. */
+export const domainMigrateTuningEntries = [
+  bound(P.DOMAIN_MIGRATE_SET_MAX_DOWNTIME, {
+    api: 'virDomainMigrateSetMaxDowntime',
+    access: 'write',
+    args: setMaxDowntimeArgs,
+    ret: xdrVoid,
+    method: 'domainMigrateSetMaxDowntime',
+    params: ['dom', 'downtime', 'flags'],
+    result: 'void',
+    ws: wsRow('domain.migrateSetMaxDowntime', 'domain', [{ name: 'downtimeMs', type: 'bigint' }, flagsParam]),
+  }),
+  bound(P.DOMAIN_MIGRATE_GET_MAX_DOWNTIME, {
+    api: 'virDomainMigrateGetMaxDowntime',
+    access: 'read',
+    args: domFlagsArgs,
+    ret: getMaxDowntimeRet,
+    method: 'domainMigrateGetMaxDowntime',
+    params: ['dom', 'flags'],
+    result: 'downtime',
+    ws: wsRow('domain.migrateGetMaxDowntime', 'domain', [flagsParam], 'value'),
+  }),
+  bound(P.DOMAIN_MIGRATE_SET_MAX_SPEED, {
+    api: 'virDomainMigrateSetMaxSpeed',
+    access: 'write',
+    args: setMaxSpeedArgs,
+    ret: xdrVoid,
+    method: 'domainMigrateSetMaxSpeed',
+    params: ['dom', 'bandwidth', 'flags'],
+    result: 'void',
+    ws: wsRow('domain.migrateSetMaxSpeed', 'domain', [{ name: 'bandwidthMiBs', type: 'bigint' }, flagsParam]),
+  }),
+  bound(P.DOMAIN_MIGRATE_GET_MAX_SPEED, {
+    api: 'virDomainMigrateGetMaxSpeed',
+    access: 'read',
+    args: domFlagsArgs,
+    ret: getMaxSpeedRet,
+    method: 'domainMigrateGetMaxSpeed',
+    params: ['dom', 'flags'],
+    result: 'bandwidth',
+    ws: wsRow('domain.migrateGetMaxSpeed', 'domain', [flagsParam], 'value'),
+  }),
+  bound(P.DOMAIN_MIGRATE_START_POST_COPY, {
+    api: 'virDomainMigrateStartPostCopy',
+    access: 'write',
+    args: domFlagsArgs,
+    ret: xdrVoid,
+    method: 'domainMigrateStartPostCopy',
+    params: ['dom', 'flags'],
+    result: 'void',
+    ws: wsRow('domain.migrateStartPostCopy', 'domain', [flagsParam]),
+  }),
+] as const;
+
 /** The migration phases; each changes a domain, so each needs a read-write connection. */
 export const domainMigrateEntries = [
   served(P.DOMAIN_MIGRATE_BEGIN3_PARAMS, {
@@ -92,6 +159,7 @@ export const domainMigrateEntries = [
         a.cookie_in,
         a.flags,
         ctx.client.localAddress,
+        ctx.client.gone,
       );
       return { cookie_out: r.cookieOut, uri_out: r.uriOut ?? null };
     },
@@ -113,6 +181,7 @@ export const domainMigrateEntries = [
         fromWireTypedParams(a.params),
         a.cookie_in,
         a.flags,
+        ctx.client.gone,
       ),
     }),
     client: async (c, dom, dconnuri, p, cookieIn, flags = 0) =>

@@ -19,7 +19,7 @@ import { domainFixedAnswerEntries } from './domain-fixed-answers.js';
 import { domainSaveEntries } from './domain-save.js';
 import { domainBlockJobEntries } from './domain-block-jobs.js';
 import { domainSnapshotEntries } from './domain-snapshot.js';
-import { domainMigrateEntries } from './domain-migrate.js';
+import { domainMigrateEntries, domainMigrateTuningEntries } from './domain-migrate.js';
 import { storagePoolEntries } from './storage-pool.js';
 import { storageVolumeEntries } from './storage-volume.js';
 import { networkEntries } from './network.js';
@@ -51,6 +51,7 @@ export const ENTRIES = [
   ...domainBlockJobEntries,
   ...domainSnapshotEntries,
   ...domainMigrateEntries,
+  ...domainMigrateTuningEntries,
   ...storagePoolEntries,
   ...storageVolumeEntries,
   ...networkEntries,

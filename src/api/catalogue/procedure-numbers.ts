@@ -117,6 +117,7 @@ export const Procedure = {
   DOMAIN_GET_JOB_INFO: 163, // dom -> int type; uhyper timeElapsed, timeRemaining, data*, mem*, file* (11 uhypers)
   DOMAIN_ABORT_JOB: 164, // dom -> void
   STORAGE_VOL_WIPE: 165, // vol; uint flags -> void
+  DOMAIN_MIGRATE_SET_MAX_DOWNTIME: 166, // dom; uhyper downtime (ms); uint flags -> void
   CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167, // int eventID -> void (legacy events, delivered as 107)
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168, // int eventID -> void
   DOMAIN_UPDATE_DEVICE_FLAGS: 174, // dom; string xml; uint flags -> void
@@ -138,6 +139,7 @@ export const Procedure = {
   DOMAIN_OPEN_CONSOLE: 201, // dom; remote_string dev_name; uint flags -> void, then STREAM packets
   CONNECT_GET_SYSINFO: 203, // uint flags -> string sysinfo
   DOMAIN_SET_MEMORY_FLAGS: 204, // dom; uhyper memory; uint flags -> void
+  DOMAIN_MIGRATE_SET_MAX_SPEED: 207, // dom; uhyper bandwidth (MiB/s); uint flags -> void
   STORAGE_VOL_UPLOAD: 208, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets in
   STORAGE_VOL_DOWNLOAD: 209, // vol; uhyper offset; uhyper length; uint flags -> void, then STREAM packets out
   DOMAIN_INJECT_NMI: 210, // dom; uint flags -> void
@@ -156,6 +158,7 @@ export const Procedure = {
   DOMAIN_DESTROY_FLAGS: 234, // dom; uint flags -> void
   DOMAIN_SAVE_IMAGE_GET_XML_DESC: 235, // string file; uint flags -> string xml
   DOMAIN_SAVE_IMAGE_DEFINE_XML: 236, // string file; string dxml; uint flags -> void
+  DOMAIN_MIGRATE_GET_MAX_SPEED: 242, // dom; uint flags -> uhyper bandwidth (MiB/s)
   DOMAIN_BLOCK_STATS_FLAGS: 243, // dom; string path; int nparams; uint flags -> typed_param params<16>; int nparams
   DOMAIN_SNAPSHOT_GET_PARENT: 244, // snap; uint flags -> snap
   DOMAIN_RESET: 245, // dom; uint flags -> void
@@ -208,12 +211,14 @@ export const Procedure = {
   DOMAIN_EVENT_CALLBACK_DEVICE_ADDED: 354, // MESSAGE: int callbackID; dom; string devAlias
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
+  DOMAIN_MIGRATE_START_POST_COPY: 364, // dom; uint flags -> void
   DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED: 367, // MESSAGE: int callbackID; dom; string devAlias
   DOMAIN_EVENT_CALLBACK_METADATA_CHANGE: 379, // MESSAGE: int callbackID; dom; int type; string? nsuri
   CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: 368, // int eventID; remote_storage_pool pool -> int callbackID
   CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: 369, // int callbackID -> void
   STORAGE_POOL_EVENT_LIFECYCLE: 370, // MESSAGE: int callbackID; pool; int event; int detail
   STORAGE_POOL_EVENT_REFRESH: 373, // MESSAGE: int callbackID; pool
+  DOMAIN_MIGRATE_GET_MAX_DOWNTIME: 387, // dom; uint flags -> uhyper downtime (ms)
   DOMAIN_MANAGED_SAVE_GET_XML_DESC: 388, // dom; uint flags -> string xml
   DOMAIN_MANAGED_SAVE_DEFINE_XML: 389, // dom; remote_string dxml; uint flags -> void
   DOMAIN_DETACH_DEVICE_ALIAS: 392, // dom; string alias; uint flags -> void

@@ -9,7 +9,7 @@ import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { formatDomainXml } from '../../domain/format-domain.js';
 import { parseDomainXml } from '../../domain/parse-domain.js';
-import { cont, migrateIncoming, queryMigrate } from '../../qmp/index.js';
+import { cont, migrateIncoming, queryMigrate, setMigrateCapabilities } from '../../qmp/index.js';
 import {
   EventType,
   JobOperation,
@@ -41,6 +41,8 @@ interface Incoming {
   flags: number;
   persistentXml: string | undefined;
   releasePort: () => void;
+  /** Stops watching the preparing client's connection. */
+  unwatch: () => void;
 }
 
 /** Incoming migrations by domain name, per driver. */
@@ -97,6 +99,7 @@ export async function prepareIncoming(
   cookieIn: Buffer,
   flags: number,
   reachedAt: string | undefined,
+  callerGone?: AbortSignal,
 ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
   checkMigrateFlags(flags);
   const req = parseMigrationParams(params);
@@ -114,6 +117,7 @@ export async function prepareIncoming(
       flags,
       persistentXml: req.persistXml ?? xml,
       releasePort: () => undefined,
+      unwatch: () => undefined,
     });
     return {
       cookieOut: encodeMigrationCookie({ name: def.name, uuid: def.uuid, hostname: hostname() }),
@@ -140,6 +144,8 @@ export async function prepareIncoming(
       job.setPhase('prepare');
       await startDomain(ctx, dom, { incoming: 'defer', definition: def });
       try {
+        // Post-copy needs the capability on both sides before the stream starts.
+        if ((flags & MigrateFlags.POSTCOPY) !== 0) await enablePostcopy(dom);
         await migrateIncoming(requireMonitor(dom), buildQemuTcpUri(where.listenHost, port.port));
       } catch (err) {
         await killIncoming(ctx, dom);
@@ -153,11 +159,50 @@ export async function prepareIncoming(
     throw err;
   }
   const persistentXml = req.persistXml ?? cookie?.persistentXml;
-  incomingOf(ctx).set(dom.name, { dom, flags, persistentXml, releasePort: port.release });
+  const rec: Incoming = { dom, flags, persistentXml, releasePort: port.release, unwatch: () => undefined };
+  incomingOf(ctx).set(dom.name, rec);
+  watchCaller(ctx, rec, callerGone);
   return {
     cookieOut: encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() }),
     uriOut: buildQemuTcpUri(where.advertiseHost, port.port),
   };
+}
+
+/** postcopy-ram on the incoming qemu; qemu refuses it when its user cannot open a userfaultfd. */
+async function enablePostcopy(dom: DomainObject): Promise<void> {
+  try {
+    await setMigrateCapabilities(requireMonitor(dom), { 'postcopy-ram': true });
+  } catch (err) {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      `post-copy migration of domain '${dom.name}': qemu on this host refuses postcopy-ram (${String((err as Error).message)}); its user needs userfaultfd: set the sysctl vm.unprivileged_userfaultfd = 1, or migrate without --postcopy`,
+      { domain: dom.name },
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * libvirt's close callback: when the client that prepared an incoming migration goes away before
+ * Finish, nobody will finish it, so its qemu is killed and nothing is left here.
+ */
+function watchCaller(ctx: DriverContext, rec: Incoming, callerGone: AbortSignal | undefined): void {
+  const dom = rec.dom;
+  if (!callerGone || !dom) return;
+  const onGone = (): void => {
+    if (incomingOf(ctx).get(dom.name) !== rec) return;
+    incomingOf(ctx).delete(dom.name);
+    rec.releasePort();
+    ctx.log(
+      `domain '${dom.name}': the client that prepared its incoming migration went away; killing its qemu`,
+    );
+    runDomainJob(ctx, dom, 'migration-cleanup', ctx.jobWaitMs, () => killIncoming(ctx, dom)).catch(
+      (e: unknown) => ctx.log(`domain '${dom.name}': ${String(e)}`),
+    );
+  };
+  if (callerGone.aborted) return onGone();
+  callerGone.addEventListener('abort', onGone, { once: true });
+  rec.unwatch = () => callerGone.removeEventListener('abort', onGone);
 }
 
 function alreadyActive(name: string): TsvirtError {
@@ -166,8 +211,23 @@ function alreadyActive(name: string): TsvirtError {
   });
 }
 
+/**
+ * Whether an adopted qemu is the destination of a migration whose Finish never came (tsvirtd died
+ * between Prepare and Finish): it still waits for or reads the state (runstate inmigrate), or has it
+ * all but was never resumed (paused for migration, its incoming migration completed). Either way
+ * libvirt's rule holds: a migration that did not finish leaves nothing on the destination.
+ */
+export async function isInterruptedIncoming(dom: DomainObject, runStatus: string): Promise<boolean> {
+  if (runStatus === 'inmigrate') return true;
+  if (runStatus !== 'paused' || dom.state !== DomainState.PAUSED || dom.reason !== PausedReason.MIGRATION) {
+    return false;
+  }
+  const qmp = dom.run?.qmp;
+  return qmp !== undefined && (await queryMigrate(qmp)).status === 'completed';
+}
+
 /** Kill an incoming qemu: shutoff/failed, event STOPPED/FAILED as libvirt; a transient domain goes. */
-async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void> {
+export async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void> {
   const run = dom.run;
   if (!run) return;
   run.qmp?.removeAllListeners();
@@ -177,13 +237,16 @@ async function killIncoming(ctx: DriverContext, dom: DomainObject): Promise<void
   await markStopped(ctx, dom, 'migration-failed');
 }
 
-/** Wait until qemu has taken the whole state (query-migrate completed); failed or too slow throws. */
+/**
+ * Wait until qemu has taken the whole state (query-migrate completed), or, in post-copy, until it has
+ * taken enough to run (postcopy-active); failed or too slow throws.
+ */
 async function waitIncomingComplete(dom: DomainObject): Promise<void> {
   const qmp = requireMonitor(dom);
   const deadline = Date.now() + FINISH_WAIT_MS;
   for (;;) {
     const info = await queryMigrate(qmp);
-    if (info.status === 'completed') return;
+    if (info.status === 'completed' || info.status === 'postcopy-active') return;
     if (info.status === 'failed' || info.status === 'cancelled' || Date.now() > deadline) {
       throw new TsvirtError(
         'ERR_OPERATION_FAILED',
@@ -220,6 +283,7 @@ export async function finishIncoming(
     );
   }
   incomingOf(ctx).delete(name);
+  rec.unwatch();
   rec.releasePort();
   if ((rec.flags & MigrateFlags.OFFLINE) !== 0) {
     if (cancelled) throw cancelledError(name);

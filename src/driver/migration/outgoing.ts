@@ -12,6 +12,7 @@ import { parseDomainXml } from '../../domain/parse-domain.js';
 import {
   cont,
   migrate,
+  queryMigrate,
   setMigrateCapabilities,
   setMigrateParameters,
   stop,
@@ -24,12 +25,13 @@ import type { DriverContext } from '../context.js';
 import type { DomainObject } from '../domain-object.js';
 import { undefineDomain } from '../definitions.js';
 import { AsyncJob, NormalJob } from '../jobs-kinds.js';
-import { waitForMigration } from '../migration-wait.js';
+import { POSTCOPY_ACTIVE, waitForMigration } from '../migration-wait.js';
 import { requireMonitor, runAsyncDomainJob } from '../power.js';
 import { stopQemu } from '../qemu-process.js';
 import { emitLifecycle, markPaused, markStopped, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
+import { buildBandwidthBytes, getStoredPostcopySpeed, getStoredSpeed, setPostcopyAllowed } from './tuning.js';
 
 /** Whether each outgoing migration's guest ran before Perform paused it, by domain, until Confirm. */
 const wasRunning = new WeakMap<DomainObject, boolean>();
@@ -107,23 +109,34 @@ export function beginOutgoing(
   return { xml, cookieOut };
 }
 
-/** "No limit" for qemu's max-bandwidth, as libvirt's default (the largest exact JSON integer). */
-const UNLIMITED_BANDWIDTH_BYTES = Number.MAX_SAFE_INTEGER;
-
-/** The tuning a migration asks qemu for before it starts. */
-async function applyTuning(qmp: QmpClient, bandwidthMiBs: bigint | undefined, flags: number): Promise<void> {
-  // Set on every migration: qemu keeps the last value, and its own default is 32 MiB/s.
-  const limited = bandwidthMiBs !== undefined && bandwidthMiBs > 0n;
+/**
+ * The tuning a migration asks qemu for before it starts: the speed (the parameter's, else the one
+ * migrate-setspeed kept), auto-converge and postcopy-ram as the flags say. Set on every migration:
+ * qemu keeps the last values.
+ */
+async function applyTuning(
+  qmp: QmpClient,
+  dom: DomainObject,
+  bandwidthMiBs: bigint | undefined,
+  flags: number,
+): Promise<void> {
+  const mibs = bandwidthMiBs !== undefined && bandwidthMiBs > 0n ? bandwidthMiBs : getStoredSpeed(dom);
+  const postcopyMiBs = getStoredPostcopySpeed(dom);
   await setMigrateParameters(qmp, {
-    maxBandwidthBytes: limited ? Number(bandwidthMiBs) * 1024 * 1024 : UNLIMITED_BANDWIDTH_BYTES,
+    maxBandwidthBytes: buildBandwidthBytes(mibs),
+    maxPostcopyBandwidthBytes: postcopyMiBs === 0n ? 0 : buildBandwidthBytes(postcopyMiBs),
   });
-  await setMigrateCapabilities(qmp, { 'auto-converge': (flags & MigrateFlags.AUTO_CONVERGE) !== 0 });
+  await setMigrateCapabilities(qmp, {
+    'auto-converge': (flags & MigrateFlags.AUTO_CONVERGE) !== 0,
+    'postcopy-ram': (flags & MigrateFlags.POSTCOPY) !== 0,
+  });
 }
 
 /**
  * Perform: send the guest's state to the URI Prepare gave, under the MIGRATION_OUT async job. Without
  * LIVE the vCPUs stop first (paused/migration, SUSPENDED/MIGRATED); with it qemu stops them at the end.
- * On failure or abort the guest runs on as before and the error is thrown. Returns the cookie for Finish.
+ * On failure or abort (also when `callerGone` aborts: the driving client went away) the guest runs on
+ * as before and the error is thrown. Returns the cookie for Finish.
  */
 export async function performOutgoing(
   ctx: DriverContext,
@@ -131,6 +144,7 @@ export async function performOutgoing(
   params: readonly TypedParam[],
   cookieIn: Buffer,
   flags: number,
+  callerGone?: AbortSignal,
 ): Promise<Buffer> {
   checkMigrateFlags(flags);
   const req = parseMigrationParams(params);
@@ -150,6 +164,13 @@ export async function performOutgoing(
       expected: 'tcp:HOST:PORT',
     });
   const uri = buildQemuTcpUri(target.host, target.port);
+  // The client that drives the migration went away: nobody would Finish or Confirm, so cancel it.
+  const onGone = (): void => {
+    ctx.log(`domain '${dom.name}': the client driving its migration went away; cancelling it`);
+    dom.job.abort(ctx.jobWaitMs).catch((e: unknown) => ctx.log(`domain '${dom.name}': ${String(e)}`));
+  };
+  if (callerGone?.aborted) throw callerGone.reason;
+  callerGone?.addEventListener('abort', onGone, { once: true });
   await runAsyncDomainJob(ctx, dom, { kind: AsyncJob.MIGRATION_OUT }, ctx.jobWaitMs, async (job) => {
     if (!isActive(dom)) throw notRunning(dom);
     const qmp = requireMonitor(dom);
@@ -159,13 +180,18 @@ export async function performOutgoing(
     if (run) run.pauseReason = PausedReason.MIGRATION;
     try {
       job.setPhase('perform');
-      await applyTuning(qmp, req.bandwidthMiBs, flags);
+      await applyTuning(qmp, dom, req.bandwidthMiBs, flags);
       if (running && (flags & MigrateFlags.LIVE) === 0) {
         await stop(qmp);
         await markPaused(ctx, dom, PausedReason.MIGRATION);
       }
+      const postcopy = (flags & MigrateFlags.POSTCOPY) !== 0;
       await migrate(qmp, uri);
-      await waitForMigration(qmp, job, `migration of domain '${dom.name}' to ${uri}`);
+      setPostcopyAllowed(dom, postcopy);
+      // In post-copy the destination runs the guest once Finish resumes it; Confirm waits for the rest.
+      await waitForMigration(qmp, job, `migration of domain '${dom.name}' to ${uri}`, postcopy).finally(() =>
+        setPostcopyAllowed(dom, false),
+      );
       // qemu stopped the vCPUs at the switch-over; its STOP event may come after this.
       await markPaused(ctx, dom, PausedReason.MIGRATION);
     } catch (err) {
@@ -174,7 +200,7 @@ export async function performOutgoing(
       if (running && dom.run === run && !dom.job.destroying) await resumeSource(ctx, dom);
       throw err;
     }
-  });
+  }).finally(() => callerGone?.removeEventListener('abort', onGone));
   return encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() });
 }
 
@@ -188,6 +214,22 @@ async function resumeSource(ctx: DriverContext, dom: DomainObject): Promise<void
     await saveStatus(ctx, dom);
   } catch (err) {
     ctx.log(`domain '${dom.name}': cannot resume after a failed migration: ${String(err)}`);
+  }
+}
+
+/** The pages a post-copy migration still sends: qemu must run until it reports the migration done. */
+async function waitPostcopyDone(ctx: DriverContext, dom: DomainObject): Promise<void> {
+  const qmp = dom.run?.qmp;
+  if (!qmp || qmp.closed) return;
+  for (;;) {
+    const info = await queryMigrate(qmp).catch(() => undefined);
+    if (info?.status !== POSTCOPY_ACTIVE) {
+      if (info && info.status !== 'completed') {
+        ctx.log(`domain '${dom.name}': post-copy migration ended ${info.status}: ${info.errorDesc ?? ''}`);
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -223,6 +265,7 @@ export async function confirmOutgoing(
       ctx.timeouts.internalJobWaitMs,
       async () => {
         if (dom.run !== run) return;
+        await waitPostcopyDone(ctx, dom);
         run.qmp?.removeAllListeners();
         await stopQemu(run, dom.uuid, {
           graceful: false,

@@ -21,13 +21,15 @@ export interface MigrationRequest {
 /** The flags tsvirt carries out. CHANGE_PROTECTION and ABORT_ON_ERROR hold by construction. */
 const SUPPORTED_FLAGS =
   MigrateFlags.LIVE |
+  MigrateFlags.PEER2PEER |
   MigrateFlags.PERSIST_DEST |
   MigrateFlags.UNDEFINE_SOURCE |
   MigrateFlags.PAUSED |
   MigrateFlags.CHANGE_PROTECTION |
   MigrateFlags.OFFLINE |
   MigrateFlags.ABORT_ON_ERROR |
-  MigrateFlags.AUTO_CONVERGE;
+  MigrateFlags.AUTO_CONVERGE |
+  MigrateFlags.POSTCOPY;
 
 /** The parameters a migration may carry, with the type libvirt gives each. */
 const PARAM_TYPES: Readonly<Record<string, TypedParam['type']>> = {

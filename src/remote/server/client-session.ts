@@ -59,6 +59,7 @@ export class ClientSession implements ClientContext, StreamHost {
   private openedReadOnly = false;
   private closing = false;
   private closed = false;
+  private readonly goneController = new AbortController();
   private lastChunk: Buffer = Buffer.alloc(0);
   private framingFailed = false;
   private readonly preOpen: PreOpenGuard;
@@ -86,6 +87,9 @@ export class ClientSession implements ClientContext, StreamHost {
     socket.on('close', () => this.drop('socket closed', 'debug'));
   }
 
+  get gone(): AbortSignal {
+    return this.goneController.signal;
+  }
   get readOnly(): boolean {
     return this.opts.readOnly || this.openedReadOnly;
   }
@@ -137,6 +141,7 @@ export class ClientSession implements ClientContext, StreamHost {
     if (this.closed) return;
     this.closed = true;
     this.log(level, `disconnected (${reason})`);
+    this.goneController.abort(new Error(`client disconnected (${reason})`));
     this.preOpen.stop();
     this.decoder.discard();
     this.lastChunk = Buffer.alloc(0);

@@ -25,6 +25,8 @@ export interface ClientContext {
   startKeepalive(): void;
   /** Whether descriptors can travel on this connection (a unix socket): libvirt's FD_PASSING feature. */
   readonly canPassFds: boolean;
+  /** Aborted when the client's connection closes (libvirt's close callbacks hang on it). */
+  readonly gone: AbortSignal;
   /** The address the client reached this server at (TCP and TLS; undefined on a unix socket). */
   readonly localAddress?: string;
   /** Sends `fds` with the reply to `header` (REPLY_WITH_FDS); the session closes them once sent. */

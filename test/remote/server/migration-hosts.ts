@@ -4,14 +4,14 @@
  * address; a folder both see at the same path stands for shared storage.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/exec/index.js';
 import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
 import { makeDaemonRoot, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/daemon-harness.js';
 import { createNetns, type TestNetns } from '../../network/netns.js';
-import { findProcessesUnder } from '../../driver/helpers.js';
+import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
 
 /** One host: its namespace, address, daemon, root and a client over its unix socket. */
 export interface MigrationHost {
@@ -37,31 +37,59 @@ export interface MigrationPair {
     argv: string[],
     timeoutMs?: number,
   ): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Kills the host's tsvirtd with SIGKILL and starts it again on the same root (its qemus live on). */
+  restart(host: MigrationHost): Promise<void>;
   /** Takes the veth of `host` down or up. */
   setLink(host: MigrationHost, up: boolean): Promise<void>;
   close(): Promise<number[]>;
 }
 
-async function startHost(netns: TestNetns, address: string, veth: string): Promise<MigrationHost> {
+/** How the pair is set up. */
+export interface MigrationPairOptions {
+  /** qemu.conf for both daemons (default: none, qemu confined as tsvirt's defaults say). */
+  qemuConf?: string;
+}
+
+async function startHost(
+  netns: TestNetns,
+  address: string,
+  veth: string,
+  opts: MigrationPairOptions,
+): Promise<MigrationHost> {
   await netns.ip(['link', 'set', 'lo', 'up']);
   await netns.ip(['addr', 'add', `${address}/24`, 'dev', veth]);
   await netns.ip(['link', 'set', veth, 'up']);
   const conf = `listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "${address}"\nauth_tcp = "none"\n`;
   const { root, confPath } = await makeDaemonRoot(conf);
-  const pidFile = join(root, 'run', 'tsvirtd.pid');
-  const daemon = await startDaemon(
-    ['-f', confPath, '--root', root, '--listen'],
-    join(root, 'tsvirtd.log'),
-    pidFile,
-    ['ip', 'netns', 'exec', netns.name],
-  );
+  if (opts.qemuConf !== undefined) await writeFile(join(root, 'qemu.conf'), opts.qemuConf, { mode: 0o644 });
+  const daemon = await launchDaemon(netns, root, confPath);
   const unixUri = `qemu+unix:///system?socket=${join(root, 'run', 'libvirt-sock')}`;
   const conn = await connectRemote(unixUri);
   return { netns, address, root, daemon, tcpUri: `qemu+tcp://${address}/system`, unixUri, conn };
 }
 
+/** tsvirtd on `root`, run in the namespace; resolves once it serves. */
+async function launchDaemon(netns: TestNetns, root: string, confPath: string): Promise<DaemonProcess> {
+  const pidFile = join(root, 'run', 'tsvirtd.pid');
+  return startDaemon(['-f', confPath, '--root', root, '--listen'], join(root, 'tsvirtd.log'), pidFile, [
+    'ip',
+    'netns',
+    'exec',
+    netns.name,
+  ]);
+}
+
+/** Kill the host's tsvirtd with SIGKILL (its qemus live on) and start it again on the same root. */
+async function restartHost(h: MigrationHost): Promise<void> {
+  await h.conn.close().catch(() => undefined);
+  process.kill(h.daemon.child.pid, 'SIGKILL');
+  await waitUntil(() => h.daemon.exit !== undefined, 10_000, `tsvirtd ${h.daemon.child.pid} to die`);
+  h.daemon = await launchDaemon(h.netns, h.root, join(h.root, 'tsvirtd.conf'));
+  h.conn = await connectRemote(h.unixUri);
+}
+
 /** Two namespaces joined by a veth pair (10.X.Y.1 and .2), a tsvirtd in each, and a shared folder. */
-export async function startMigrationPair(): Promise<MigrationPair> {
+export async function startMigrationPair(opts: MigrationPairOptions = {}): Promise<MigrationPair> {
   const tag = randomBytes(3).toString('hex');
   const [a, b] = [await createNetns(), await createNetns()];
   const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
@@ -80,8 +108,8 @@ export async function startMigrationPair(): Promise<MigrationPair> {
     'netns',
     b.name,
   ]);
-  const src = await startHost(a, `${net}.1`, `tmA${tag}`);
-  const dst = await startHost(b, `${net}.2`, `tmB${tag}`);
+  const src = await startHost(a, `${net}.1`, `tmA${tag}`, opts);
+  const dst = await startHost(b, `${net}.2`, `tmB${tag}`, opts);
   const shared = await mkdtemp(join(tmpdir(), 'tsvirt-shared-'));
   await chmod(shared, 0o755); // each host's qemu user reaches the guest's files in it
   const vethOf = (h: MigrationHost): string => (h === src ? `tmA${tag}` : `tmB${tag}`);
@@ -96,6 +124,7 @@ export async function startMigrationPair(): Promise<MigrationPair> {
       });
       return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
+    restart: restartHost,
     setLink: async (host, up) => {
       await host.netns.ip(['link', 'set', vethOf(host), up ? 'up' : 'down']);
     },

@@ -10,42 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import type { DomainLifecycleEvent } from '../../../src/api/types.js';
-import {
-  buildLinuxXml,
-  findProcessesUnder,
-  isAlive,
-  readPidFile,
-  waitForText,
-  waitUntil,
-} from '../../driver/helpers.js';
+import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
+import { COUNTER, findQemuUnder, readTicks, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
-const COUNTER = 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done &\n';
 const why =
   (!VIRSH ? 'virsh is absent' : undefined) ??
   (findQemuBinary() === undefined ? 'qemu-system-x86_64 is absent' : undefined) ??
   whyNoDist() ??
   (await probeNetnsProblem());
 if (why) console.warn(`skipping virsh migrate tests: ${why}`);
-
-async function readTicks(log: string): Promise<number[]> {
-  const body = await readFile(log, 'latin1').catch(() => '');
-  return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
-}
-
-/** The qemu processes (not the daemon) whose command line names `root`. */
-async function findQemuUnder(root: string): Promise<number[]> {
-  const pids = await findProcessesUnder(root);
-  const out: number[] = [];
-  for (const pid of pids) {
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes('qemu-system')) out.push(pid);
-  }
-  return out;
-}
 
 /** The live XML without what differs from run to run (the domain id, the pty path). */
 function comparableXml(xml: string): string {
@@ -60,6 +37,12 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
   const events = new Map<MigrationHost, DomainLifecycleEvent[]>();
   const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'mg.serial.log');
   const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
+  /** Types `text` on the guest's serial console at `h`. */
+  const typeInto = async (h: MigrationHost, text: string): Promise<void> => {
+    const c = await h.conn.domainOpenConsole(await h.conn.lookupDomainByName('mg'));
+    await new Promise<void>((resolve) => c.write(text, () => resolve()));
+    c.end();
+  };
 
   beforeAll(async () => {
     const guests = await ensureGuests();
@@ -195,4 +178,137 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     expect((await virshOn(pair.src, 'domstate', 'mg')).stdout).toBe('running\n\n');
     expect(await findQemuUnder(pair.dst.root)).toEqual([]);
   }, 60_000);
+
+  it('keeps the speed and downtime limit virsh sets (migrate-setspeed/getspeed, migrate-setmaxdowntime/getmaxdowntime)', async () => {
+    const out = async (...args: string[]) => (await virshOn(pair.src, ...args)).stdout.trim();
+    // libvirt's defaults: no speed limit (INT64_MAX bytes/s in MiB/s), qemu's 300 ms downtime limit.
+    expect(await out('migrate-getspeed', 'mg')).toBe('8796093022207');
+    expect(await out('migrate-getmaxdowntime', 'mg')).toBe('300');
+    expect((await virshOn(pair.src, 'migrate-setspeed', 'mg', '64')).code).toBe(0);
+    expect((await virshOn(pair.src, 'migrate-setspeed', '--postcopy', 'mg', '32')).code).toBe(0);
+    expect((await virshOn(pair.src, 'migrate-setmaxdowntime', 'mg', '250')).code).toBe(0);
+    expect(await out('migrate-getspeed', 'mg')).toBe('64');
+    expect(await out('migrate-getspeed', '--postcopy', 'mg')).toBe('32');
+    expect(await out('migrate-getmaxdowntime', 'mg')).toBe('250');
+    const tooFast = await virshOn(pair.src, 'migrate-setspeed', 'mg', '8796093022208');
+    expect(tooFast.code).toBe(1);
+    expect(tooFast.stderr).toContain('bandwidth must be less than 8796093022208');
+    const postcopy = await virshOn(pair.src, 'migrate-postcopy', 'mg');
+    expect(postcopy.code).toBe(1);
+    expect(postcopy.stderr).toContain('is not being migrated out');
+  }, 60_000);
+
+  it('converges with --auto-converge under a busy memory writer: qemu throttles the vCPUs, the guest goes on at the destination', async () => {
+    await typeInto(pair.src, WRITER);
+    await waitUntil(
+      async () => /writer-up\r?\n/.test(await readFile(serialOf(pair.src), 'latin1')),
+      60_000,
+      'the writer',
+    );
+    const migrating = virshOn(
+      pair.src,
+      'migrate',
+      '--live',
+      '--auto-converge',
+      '--bandwidth',
+      '16',
+      'mg',
+      pair.dst.tcpUri,
+    );
+    let throttle = 0;
+    let done = false;
+    void migrating.finally(() => (done = true));
+    while (!done) {
+      const info = (await virshOn(pair.src, 'domjobinfo', 'mg')).stdout;
+      const m = /Auto converge throttle:\s+(\d+)/.exec(info);
+      if (m) throttle = Math.max(throttle, Number(m[1]));
+      else if (process.env['TSVIRT_MIGRATE_LOGS']) console.log(info);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const r = await migrating;
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(throttle).toBeGreaterThan(0);
+    const completed = (await virshOn(pair.src, 'domjobinfo', '--completed', 'mg')).stdout;
+    expect(completed).toMatch(/Total downtime:\s+\d+\s+ms/);
+    expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+    const last = (await readTicks(serialOf(pair.dst))).at(-1) ?? 0;
+    await waitUntil(
+      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= last + 5,
+      30_000,
+      'ticks',
+    );
+    await typeInto(pair.dst, 'touch /stop\n');
+  }, 240_000);
+
+  it('--p2p: the source tsvirtd drives the destination itself; a refusal there leaves the guest running here', async () => {
+    const refused = await virshOn(
+      pair.dst,
+      'migrate',
+      '--live',
+      '--p2p',
+      '--dname',
+      'taken',
+      'mg',
+      pair.src.tcpUri,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("domain 'taken' already exists with uuid");
+    expect((await virshOn(pair.dst, 'domstate', 'mg')).stdout).toBe('running\n\n');
+    expect(await findQemuUnder(pair.src.root)).toEqual([]);
+
+    const before = (await virshOn(pair.dst, 'dumpxml', 'mg')).stdout;
+    const r = await virshOn(pair.dst, 'migrate', '--live', '--p2p', 'mg', pair.src.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+    expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('shut off (migrated)\n\n');
+    expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+    expect(comparableXml((await virshOn(pair.src, 'dumpxml', 'mg')).stdout)).toBe(comparableXml(before));
+    const last = (await readTicks(serialOf(pair.dst))).at(-1) as number;
+    await waitUntil(
+      async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= last + 5,
+      30_000,
+      'the count going on at the destination',
+    );
+  }, 120_000);
+
+  it('--suspend with --migrateuri and --listen-address: the guest arrives paused and resumes', async () => {
+    const r = await virshOn(
+      pair.src,
+      'migrate',
+      '--live',
+      '--suspend',
+      '--migrateuri',
+      `tcp:${pair.dst.address}:49200`,
+      '--listen-address',
+      pair.dst.address,
+      'mg',
+      pair.dst.tcpUri,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('paused (user)\n\n');
+    const held = (await readTicks(serialOf(pair.dst))).at(-1) ?? -1;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await readTicks(serialOf(pair.dst))).at(-1) ?? -1).toBe(held);
+    expect((await virshOn(pair.dst, 'resume', 'mg')).code).toBe(0);
+    await waitUntil(
+      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= held + 5,
+      30_000,
+      'ticks after resume',
+    );
+  }, 120_000);
+
+  it('--xml: the destination runs the XML the caller gave for the same domain', async () => {
+    const xml = (await virshOn(pair.dst, 'dumpxml', '--migratable', 'mg')).stdout.replace(
+      '</name>',
+      '</name>\n  <description>moved with --xml</description>',
+    );
+    const file = join(pair.shared, 'mg-migrate.xml');
+    await writeFile(file, xml);
+    const r = await virshOn(pair.dst, 'migrate', '--live', '--xml', file, 'mg', pair.src.tcpUri);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect((await virshOn(pair.src, 'dumpxml', 'mg')).stdout).toContain(
+      '<description>moved with --xml</description>',
+    );
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+  }, 120_000);
 });
