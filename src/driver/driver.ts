@@ -62,7 +62,8 @@ import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from '
 import { parseDomainXml } from '../domain/parse-domain.js';
 import { AsyncJob, NormalJob } from './jobs-kinds.js';
 import { abortBlockJob, commitBlock, getBlockJobInfo, pullBlock } from './block-jobs.js';
-import { checkSaveFlags, defineSaveImageXml, saveDomain, stopAfterSave } from './save.js';
+import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
+import { stopRunAs } from './stop-run.js';
 import { checkDumpRequest, dumpDomain } from './dump.js';
 import { restoreDomain } from './restore.js';
 import { readSaveImageHeader } from './save-file.js';
@@ -597,7 +598,7 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
       this.ctx.jobWaitMs,
       (job) => dumpDomain(this.ctx, dom, job, resolve(to), { format, flags }),
     );
-    if (crash) await stopAfterSave(this.ctx, dom, 'crash-dumped');
+    if (crash) await stopRunAs(this.ctx, dom, 'dump-stop', 'crash-dumped');
   }
 
   /** virDomainBlockCommit: see commitBlock (a block job of qemu's; blockjob follows it). */

@@ -3,6 +3,7 @@
  * stopped (shutoff/saved). The vCPUs are paused first, so that the image is one instant of the guest;
  * a save that fails or is aborted removes its temp file and lets the guest run on as it was.
  */
+import { stopRunAs } from './stop-run.js';
 import { join } from 'node:path';
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
@@ -15,13 +16,11 @@ import type { DomainObject } from './domain-object.js';
 import type { AsyncJobHandle } from './jobs-records.js';
 import { waitForMigration } from './migration-wait.js';
 import { requireMonitor } from './power.js';
-import { stopQemu } from './qemu-process.js';
 import { createSaveImage, readSaveImageHeader, rewriteSaveImageXml } from './save-file.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
-import { NormalJob } from './jobs-kinds.js';
 import { SavedState } from './save-image-format.js';
 import { listenForQemu } from './state-socket.js';
-import { markPaused, markResumed, markStopped, type StopKind } from './transitions.js';
+import { markPaused, markResumed } from './transitions.js';
 
 /** The flags a save accepts. */
 const SAVE_FLAGS = SaveRestoreFlags.BYPASS_CACHE | SaveRestoreFlags.RUNNING | SaveRestoreFlags.PAUSED;
@@ -111,7 +110,7 @@ export async function saveDomain(
   }
   await listener.close();
   job.setPhase('stopping');
-  await stopAfterSave(ctx, dom);
+  await stopRunAs(ctx, dom, 'save-stop', 'saved');
 }
 
 /** The monitor of a domain a save may act on: running or paused. */
@@ -146,33 +145,6 @@ async function resumeAfterFailure(ctx: DriverContext, dom: DomainObject, qmp: Qm
   } catch (err) {
     ctx.log(`domain '${dom.name}': cannot resume after a failed save: ${String(err)}`);
   }
-}
-
-/**
- * The image (or a crash dump) is complete: stop qemu under a DESTROY-kind job (so that the exit
- * watcher's cleanup waits for it and then finds nothing to do), and report shutoff/saved or `kind`.
- */
-export async function stopAfterSave(
-  ctx: DriverContext,
-  dom: DomainObject,
-  kind: StopKind = 'saved',
-): Promise<void> {
-  const run = dom.run;
-  if (!run) return;
-  await dom.job.run(
-    { name: 'save-stop', kind: NormalJob.DESTROY },
-    ctx.timeouts.internalJobWaitMs,
-    async () => {
-      if (dom.run !== run) return;
-      run.qmp?.removeAllListeners();
-      await stopQemu(run, dom.uuid, {
-        graceful: false,
-        termWaitMs: ctx.timeouts.termWaitMs,
-        killWaitMs: ctx.timeouts.killWaitMs,
-      });
-      await markStopped(ctx, dom, kind);
-    },
-  );
 }
 
 /**

@@ -2,6 +2,7 @@
  * The steps a snapshot or a revert takes on a running qemu: pausing and resuming the vCPUs with
  * libvirt's snapshot reasons, and stopping qemu when a snapshot halts the guest or a revert shuts it off.
  */
+import { stopRunAs } from './stop-run.js';
 import { DomainState } from '../connection.js';
 import { cont, stop, type QmpClient } from '../qmp/index.js';
 import {
@@ -13,9 +14,7 @@ import {
 } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
-import { NormalJob } from './jobs-kinds.js';
-import { stopQemu } from './qemu-process.js';
-import { emitLifecycle, markPaused, markResumed, markStopped, saveStatus } from './transitions.js';
+import { emitLifecycle, markPaused, markResumed, saveStatus } from './transitions.js';
 
 /** Stop the vCPUs of a running guest for `reason` (paused/snapshot while a snapshot is taken). */
 export async function pauseVcpus(
@@ -64,20 +63,5 @@ export async function finishRevert(
 
 /** Stop qemu (shutoff/from snapshot, event STOPPED/FROM_SNAPSHOT) under a DESTROY-kind job. */
 export async function stopForSnapshot(ctx: DriverContext, dom: DomainObject): Promise<void> {
-  const run = dom.run;
-  if (!run) return;
-  await dom.job.run(
-    { name: 'snapshot-stop', kind: NormalJob.DESTROY },
-    ctx.timeouts.internalJobWaitMs,
-    async () => {
-      if (dom.run !== run) return;
-      run.qmp?.removeAllListeners();
-      await stopQemu(run, dom.uuid, {
-        graceful: false,
-        termWaitMs: ctx.timeouts.termWaitMs,
-        killWaitMs: ctx.timeouts.killWaitMs,
-      });
-      await markStopped(ctx, dom, 'from-snapshot');
-    },
-  );
+  await stopRunAs(ctx, dom, 'snapshot-stop', 'from-snapshot');
 }

@@ -4,6 +4,7 @@
  * MIGRATION_OUT async job (domjobinfo shows it, domjobabort cancels it and the guest runs on); Confirm
  * stops the source qemu (shutoff/migrated) or, when the destination failed, resumes the guest.
  */
+import { stopRunAs } from '../stop-run.js';
 import { hostname } from 'node:os';
 import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
@@ -24,11 +25,10 @@ import type { TypedParam } from '../../api/types.js';
 import type { DriverContext } from '../context.js';
 import type { DomainObject } from '../domain-object.js';
 import { undefineDomain } from '../definitions.js';
-import { AsyncJob, NormalJob } from '../jobs-kinds.js';
+import { AsyncJob } from '../jobs-kinds.js';
 import { POSTCOPY_ACTIVE, waitForMigration } from '../migration-wait.js';
 import { requireMonitor, runAsyncDomainJob } from '../power.js';
-import { stopQemu } from '../qemu-process.js';
-import { emitLifecycle, markPaused, markStopped, saveStatus } from '../transitions.js';
+import { emitLifecycle, markPaused, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
 import { buildBandwidthBytes, getStoredPostcopySpeed, getStoredSpeed, setPostcopyAllowed } from './tuning.js';
@@ -258,24 +258,7 @@ export async function confirmOutgoing(
     if (ran) await dom.job.run('resume', ctx.jobWaitMs, () => resumeSource(ctx, dom));
     return;
   }
-  const run = dom.run;
-  if (run) {
-    await dom.job.run(
-      { name: 'migration-confirm', kind: NormalJob.DESTROY },
-      ctx.timeouts.internalJobWaitMs,
-      async () => {
-        if (dom.run !== run) return;
-        await waitPostcopyDone(ctx, dom);
-        run.qmp?.removeAllListeners();
-        await stopQemu(run, dom.uuid, {
-          graceful: false,
-          termWaitMs: ctx.timeouts.termWaitMs,
-          killWaitMs: ctx.timeouts.killWaitMs,
-        });
-        await markStopped(ctx, dom, 'migrated');
-      },
-    );
-  }
+  await stopRunAs(ctx, dom, 'migration-confirm', 'migrated', () => waitPostcopyDone(ctx, dom));
   if ((flags & MigrateFlags.UNDEFINE_SOURCE) !== 0 && dom.persistent) {
     await dom.job.run('undefine', ctx.jobWaitMs, () => undefineDomain(ctx, dom));
   }
