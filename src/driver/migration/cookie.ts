@@ -12,6 +12,14 @@ export interface MigrationCookie {
   hostname: string;
   /** The persistent definition (domain XML) the destination defines with PERSIST_DEST. */
   persistentXml?: string;
+  /** Storage copy: the disks the source copies with their sizes (Begin), the destination's NBD port (Prepare). */
+  nbd?: { port?: number; disks: CopiedDisk[] };
+}
+
+/** A disk a storage copy moves: its target and its virtual size. */
+export interface CopiedDisk {
+  target: string;
+  capacityBytes: bigint;
 }
 
 /** REMOTE_MIGRATE_COOKIE_MAX: the largest cookie the wire carries. */
@@ -33,6 +41,13 @@ export function encodeMigrationCookie(c: MigrationCookie): Buffer {
     `  <uuid>${escapeText(c.uuid)}</uuid>`,
     `  <hostname>${escapeText(c.hostname)}</hostname>`,
   ];
+  if (c.nbd !== undefined) {
+    lines.push(`  <nbd${c.nbd.port === undefined ? '' : ` port='${c.nbd.port}'`}>`);
+    for (const d of c.nbd.disks) {
+      lines.push(`    <disk target='${escapeText(d.target)}' capacity='${d.capacityBytes}'/>`);
+    }
+    lines.push('  </nbd>');
+  }
   if (c.persistentXml !== undefined) lines.push(`  <persistent>${c.persistentXml.trim()}</persistent>`);
   lines.push('</qemu-migration>', '');
   return Buffer.from(`${lines.join('\n')}\0`, 'utf8');
@@ -69,6 +84,15 @@ export function decodeMigrationCookie(bytes: Buffer): MigrationCookie | undefine
   const uuid = readElement(outer, 'uuid');
   if (name === undefined || uuid === undefined) throw badCookie('it names no domain (name, uuid)', text);
   const cookie: MigrationCookie = { name, uuid, hostname: readElement(outer, 'hostname') ?? '' };
+  const nbd = /<nbd(?: port='(\d+)')?>([\s\S]*?)<\/nbd>|<nbd(?: port='(\d+)')?\/>/.exec(outer);
+  if (nbd) {
+    const port = nbd[1] ?? nbd[3];
+    const disks = [...(nbd[2] ?? '').matchAll(/<disk target='([^']*)' capacity='(\d+)'\/>/g)].map((m) => ({
+      target: unescapeText(m[1] as string),
+      capacityBytes: BigInt(m[2] as string),
+    }));
+    cookie.nbd = { ...(port === undefined ? {} : { port: Number(port) }), disks };
+  }
   if (open >= 0 && close > open)
     cookie.persistentXml = text.slice(open + '<persistent>'.length, close).trim();
   return cookie;

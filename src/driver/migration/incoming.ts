@@ -32,6 +32,7 @@ import { checkAction } from '../state-machine.js';
 import { emitLifecycle, markStopped, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
 import { reserveMigrationPort } from './port.js';
+import { copiesStorage, precreateDisks, startNbdServer, stopNbdServer } from './storage-copy.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
 
 /** An incoming migration between its Prepare and its Finish. */
@@ -132,6 +133,8 @@ export async function prepareIncoming(
     where.port === undefined
       ? await reserveMigrationPort(where.listenHost)
       : { port: where.port, release: () => undefined };
+  const copy = copiesStorage(flags);
+  let nbdPort: { port: number; release: () => void } | undefined;
   const request = {
     kind: AsyncJob.MIGRATION_IN,
     name: 'migration in',
@@ -142,8 +145,13 @@ export async function prepareIncoming(
     await runAsyncDomainJob(ctx, dom, request, added ? 0 : ctx.jobWaitMs, async (job) => {
       checkAction('start', dom.subject);
       job.setPhase('prepare');
+      if (copy) await precreateDisks(def, cookie?.nbd?.disks ?? []);
       await startDomain(ctx, dom, { incoming: 'defer', definition: def });
       try {
+        if (copy) {
+          nbdPort = await reserveMigrationPort(where.listenHost);
+          await startNbdServer(requireMonitor(dom), dom.liveDef ?? dom.def, where.listenHost, nbdPort.port);
+        }
         // Post-copy needs the capability on both sides before the stream starts.
         if ((flags & MigrateFlags.POSTCOPY) !== 0) await enablePostcopy(dom);
         await migrateIncoming(requireMonitor(dom), buildQemuTcpUri(where.listenHost, port.port));
@@ -155,15 +163,26 @@ export async function prepareIncoming(
     });
   } catch (err) {
     port.release();
+    nbdPort?.release();
     if (added && !dom.active) ctx.registry.remove(dom);
     throw err;
   }
   const persistentXml = req.persistXml ?? cookie?.persistentXml;
-  const rec: Incoming = { dom, flags, persistentXml, releasePort: port.release, unwatch: () => undefined };
+  const releaseNbd = nbdPort?.release ?? ((): void => undefined);
+  const releasePort = (): void => {
+    port.release();
+    releaseNbd();
+  };
+  const rec: Incoming = { dom, flags, persistentXml, releasePort, unwatch: () => undefined };
   incomingOf(ctx).set(dom.name, rec);
   watchCaller(ctx, rec, callerGone);
   return {
-    cookieOut: encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() }),
+    cookieOut: encodeMigrationCookie({
+      name: dom.name,
+      uuid: dom.uuid,
+      hostname: hostname(),
+      ...(nbdPort ? { nbd: { port: nbdPort.port, disks: [] } } : {}),
+    }),
     uriOut: buildQemuTcpUri(where.advertiseHost, port.port),
   };
 }
@@ -299,6 +318,7 @@ export async function finishIncoming(
   await runDomainJob(ctx, dom, 'migration-finish', ctx.jobWaitMs, async () => {
     try {
       await waitIncomingComplete(dom);
+      if (copiesStorage(rec.flags)) await stopNbdServer(requireMonitor(dom));
       await resumeIncoming(ctx, dom, (flags & MigrateFlags.PAUSED) !== 0);
     } catch (err) {
       await killIncoming(ctx, dom);

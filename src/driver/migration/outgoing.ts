@@ -30,6 +30,7 @@ import { POSTCOPY_ACTIVE, waitForMigration } from '../migration-wait.js';
 import { requireMonitor, runAsyncDomainJob } from '../power.js';
 import { emitLifecycle, markPaused, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
+import { copiesStorage, describeDisks, endMirrors, startMirrors } from './storage-copy.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
 import { buildBandwidthBytes, getStoredPostcopySpeed, getStoredSpeed, setPostcopyAllowed } from './tuning.js';
 
@@ -50,11 +51,11 @@ function notRunning(dom: DomainObject): TsvirtError {
  * Begin: the domain XML the destination runs (the caller's `destination_xml`, which must name the same
  * uuid, or the live definition; the persistent one for OFFLINE) and the cookie for Prepare.
  */
-export function beginOutgoing(
+export async function beginOutgoing(
   dom: DomainObject,
   params: readonly TypedParam[],
   flags: number,
-): { xml: string; cookieOut: Buffer } {
+): Promise<{ xml: string; cookieOut: Buffer }> {
   checkMigrateFlags(flags);
   const req = parseMigrationParams(params);
   const offline = (flags & MigrateFlags.OFFLINE) !== 0;
@@ -105,6 +106,9 @@ export function beginOutgoing(
     uuid: dom.uuid,
     hostname: hostname(),
     ...(persist ? { persistentXml: formatDomainXml(persist, undefined, { secure: true }) } : {}),
+    ...(copiesStorage(flags) && !offline
+      ? { nbd: { disks: await describeDisks(dom.liveDef ?? dom.def) } }
+      : {}),
   });
   return { xml, cookieOut };
 }
@@ -148,7 +152,7 @@ export async function performOutgoing(
 ): Promise<Buffer> {
   checkMigrateFlags(flags);
   const req = parseMigrationParams(params);
-  decodeMigrationCookie(cookieIn);
+  const prepared = decodeMigrationCookie(cookieIn);
   if (req.uri === undefined) {
     throw new TsvirtError('ERR_INVALID_ARG', 'perform needs the URI the destination prepared (migrate_uri)', {
       field: 'migrate_uri',
@@ -177,6 +181,7 @@ export async function performOutgoing(
     const run = dom.run;
     const running = dom.state === DomainState.RUNNING;
     wasRunning.set(dom, running);
+    let mirrors: Awaited<ReturnType<typeof startMirrors>> = [];
     if (run) run.pauseReason = PausedReason.MIGRATION;
     try {
       job.setPhase('perform');
@@ -186,6 +191,25 @@ export async function performOutgoing(
         await markPaused(ctx, dom, PausedReason.MIGRATION);
       }
       const postcopy = (flags & MigrateFlags.POSTCOPY) !== 0;
+      if (copiesStorage(flags)) {
+        const nbdPort = prepared?.nbd?.port;
+        if (nbdPort === undefined) {
+          throw new TsvirtError('ERR_OPERATION_FAILED', 'storage copy: the destination named no NBD port', {
+            field: 'cookie_in',
+            value: undefined,
+            expected: "<nbd port='N'>",
+          });
+        }
+        job.setPhase('storage copy');
+        mirrors = await startMirrors(
+          qmp,
+          dom.liveDef ?? dom.def,
+          target.host,
+          nbdPort,
+          flags,
+          () => job.signal.aborted,
+        );
+      }
       await migrate(qmp, uri);
       setPostcopyAllowed(dom, postcopy);
       // In post-copy the destination runs the guest once Finish resumes it; Confirm waits for the rest.
@@ -194,7 +218,9 @@ export async function performOutgoing(
       );
       // qemu stopped the vCPUs at the switch-over; its STOP event may come after this.
       await markPaused(ctx, dom, PausedReason.MIGRATION);
+      await endMirrors(qmp, mirrors);
     } catch (err) {
+      await endMirrors(qmp, mirrors).catch(() => undefined);
       if (run) run.pauseReason = undefined;
       wasRunning.delete(dom);
       if (running && dom.run === run && !dom.job.destroying) await resumeSource(ctx, dom);

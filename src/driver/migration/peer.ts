@@ -60,7 +60,7 @@ export async function performPeer(
       },
     );
   }
-  const begin = beginOutgoing(dom, params, flags);
+  const begin = await beginOutgoing(dom, params, flags);
   const name = params.find((p) => p.name === MigrateParam.DEST_NAME)?.value as string | undefined;
   const base = withString(params, MigrateParam.DEST_NAME, name ?? dom.name);
   let peer: MigrationPeer;

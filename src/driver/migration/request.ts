@@ -29,7 +29,9 @@ const SUPPORTED_FLAGS =
   MigrateFlags.OFFLINE |
   MigrateFlags.ABORT_ON_ERROR |
   MigrateFlags.AUTO_CONVERGE |
-  MigrateFlags.POSTCOPY;
+  MigrateFlags.POSTCOPY |
+  MigrateFlags.NON_SHARED_DISK |
+  MigrateFlags.NON_SHARED_INC;
 
 /** The parameters a migration may carry, with the type libvirt gives each. */
 const PARAM_TYPES: Readonly<Record<string, TypedParam['type']>> = {
