@@ -48,9 +48,9 @@ describe('migration parameters and flags', () => {
   });
 
   it('refuses flags it cannot honour by name', () => {
-    expect(() => checkMigrateFlags(1 | 8 | 16)).not.toThrow();
-    expect(() => checkMigrateFlags(4 | 64)).toThrow(
-      'migration flags tunnelled, non-shared-disk are not supported',
+    expect(() => checkMigrateFlags(1 | 8 | 16 | 64 | 128)).not.toThrow();
+    expect(() => checkMigrateFlags(4 | (1 << 20))).toThrow(
+      'migration flags tunnelled, zerocopy are not supported',
     );
   });
 
