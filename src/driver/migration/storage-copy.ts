@@ -5,6 +5,7 @@
  * per disk) until every mirror is ready; the memory follows, and after the switch-over the mirrors are
  * cancelled (the destination holds the same data), as libvirt does.
  */
+import { chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { TsvirtError } from '../../errors.js';
 import { blockdevAdd, blockdevDel, blockJobCancel, queryBlockJobs, type QmpClient } from '../../qmp/index.js';
@@ -49,6 +50,8 @@ export async function precreateDisks(def: DomainConfig, sizes: readonly CopiedDi
       );
     }
     await createImage(d.source.path, { format: d.format, sizeBytes: size.capacityBytes });
+    // Only root until the start gives it to the qemu user (dynamic ownership), whatever the umask.
+    await chmod(d.source.path, 0o600);
   }
 }
 
