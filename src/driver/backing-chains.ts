@@ -4,6 +4,7 @@
  * pull, pivot) can name each one.
  */
 import { TsvirtError } from '../errors.js';
+import { CommandFailedError } from '../exec/index.js';
 import type { BackingImage, DomainConfig } from '../domain/types.js';
 import { readImageChain } from '../storage/qemu-img.js';
 
@@ -19,7 +20,16 @@ export async function probeBackingChains(def: DomainConfig): Promise<void> {
     const src = disk.source;
     const path = src?.kind === 'file' ? src.path : src?.kind === 'volume' ? src.resolved?.path : undefined;
     if (path === undefined || disk.format !== 'qcow2' || disk.device === 'cdrom') continue;
-    const below = (await readImageChain(path, disk.format)).slice(1);
+    const chain = await readImageChain(path, disk.format).catch((err: unknown) => {
+      const reason = err instanceof CommandFailedError ? err.message : String(err);
+      throw new TsvirtError(
+        'ERR_OPERATION_FAILED',
+        `disk ${disk.targetDev}: ${path} cannot be read as ${disk.format}: ${reason}; check <driver type=> against the image (qemu-img info)`,
+        { field: 'driver.type', value: disk.format, path },
+        { cause: err },
+      );
+    });
+    const below = chain.slice(1);
     if (below.length === 0) continue;
     disk.backingChain = below.map((image) => {
       const format = FORMATS.find((f) => f === image.format);
