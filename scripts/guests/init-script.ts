@@ -61,20 +61,58 @@ function buildAcpidLines(): string[] {
 /** The line the guest prints whenever its block devices change, with `tsvirt.watchblock=1`. */
 export const LINUX_BLOCK_PREFIX = 'tsvirt-block:';
 
+/** Path of the udhcpc event script inside the guest. */
+export const UDHCPC_SCRIPT = 'etc/udhcpc.script';
+
+/** The line the guest prints on its console each time udhcpc binds or renews a lease. */
+export const LINUX_DHCP_PREFIX = 'tsvirt-dhcp:';
+
 /**
- * Parse `tsvirt.poweroff=N`, `tsvirt.reboot=N`, `tsvirt.shell=1` and `tsvirt.watchblock=1` from the kernel
- * command line. watchblock prints LINUX_BLOCK_PREFIX and the names in /sys/block each time they change
+ * busybox udhcpc's event script: on `bound`/`renew` it sets the address, the default route and
+ * /etc/resolv.conf from the lease and prints LINUX_DHCP_PREFIX with the address on the console;
+ * on `deconfig` it brings the interface up with no address.
+ */
+export function buildUdhcpcScript(): string {
+  return [
+    '#!/bin/sh',
+    'case "$1" in',
+    '  deconfig)',
+    '    ip addr flush dev "$interface"',
+    '    ip link set "$interface" up',
+    '    ;;',
+    '  bound|renew)',
+    '    ip addr flush dev "$interface"',
+    '    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up',
+    '    for r in $router; do ip route replace default via "$r" dev "$interface"; break; done',
+    '    : >/etc/resolv.conf',
+    '    [ -n "$domain" ] && echo "search $domain" >>/etc/resolv.conf',
+    '    for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done',
+    `    echo "${LINUX_DHCP_PREFIX} $1 $interface $ip" >/dev/console`,
+    '    ;;',
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Parse `tsvirt.poweroff=N`, `tsvirt.reboot=N`, `tsvirt.shell=1`, `tsvirt.watchblock=1`,
+ * `tsvirt.hostname=NAME` and `tsvirt.dhcp=1` from the kernel command line. dhcp runs busybox udhcpc on
+ * eth0 in the background (sending the hostname, so that the DHCP server can put it in its DNS), with
+ * UDHCPC_SCRIPT as its event script. watchblock prints LINUX_BLOCK_PREFIX and the names in /sys/block each time they change
  * (polled every 20 ms), so that a host sees a hot-plugged disk arrive and leave on the serial console.
  */
 function buildCommandLineLines(): string[] {
   return [
-    'poweroff_s=; reboot_s=; shell=; watchblock=',
+    'poweroff_s=; reboot_s=; shell=; watchblock=; dhcp=; host=',
     'for arg in $(cat /proc/cmdline); do',
     '  case "$arg" in',
     '    tsvirt.poweroff=*) poweroff_s=${arg#*=} ;;',
     '    tsvirt.reboot=*) reboot_s=${arg#*=} ;;',
     '    tsvirt.shell=*) shell=${arg#*=} ;;',
     '    tsvirt.watchblock=*) watchblock=${arg#*=} ;;',
+    '    tsvirt.dhcp=*) dhcp=${arg#*=} ;;',
+    '    tsvirt.hostname=*) host=${arg#*=} ;;',
     '  esac',
     'done',
     'if [ -n "$poweroff_s" ]; then',
@@ -83,6 +121,11 @@ function buildCommandLineLines(): string[] {
     'if [ "$watchblock" = 1 ]; then',
     '  (last=x; while true; do now=$(ls /sys/block | tr "\\n" " ");',
     `    if [ "$now" != "$last" ]; then echo "${LINUX_BLOCK_PREFIX} $now"; last=$now; fi; sleep 0.02; done) &`,
+    'fi',
+    'ip link set lo up',
+    'if [ -n "$host" ]; then hostname "$host"; fi',
+    'if [ "$dhcp" = 1 ]; then',
+    `  udhcpc -f -i eth0 -s /${UDHCPC_SCRIPT} -x hostname:"$(hostname)" -T 1 >/dev/null 2>&1 &`,
     'fi',
     'if [ -n "$reboot_s" ]; then',
     `  (sleep "$reboot_s"; echo ${LINUX_REBOOT_MARKER}; sleep 0.2; reboot -f) &`,

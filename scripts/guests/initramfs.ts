@@ -1,5 +1,12 @@
 import type { ArchiveEntry } from './newc.js';
-import { ACPID_DIR, buildAcpidConf, buildInitScript, buildPowerButtonScript } from './init-script.js';
+import {
+  ACPID_DIR,
+  buildAcpidConf,
+  buildInitScript,
+  buildPowerButtonScript,
+  buildUdhcpcScript,
+  UDHCPC_SCRIPT,
+} from './init-script.js';
 
 /** What goes into the Linux guest's initramfs besides the files written by our code. */
 export interface InitramfsInputs {
@@ -34,6 +41,7 @@ export function buildInitramfsEntries(inputs: InitramfsInputs): ArchiveEntry[] {
     { kind: 'dir', path: ACPID_DIR },
     { kind: 'file', path: `${ACPID_DIR}/acpid.conf`, data: Buffer.from(buildAcpidConf()) },
     { kind: 'file', path: `${ACPID_DIR}/pwrf`, data: Buffer.from(buildPowerButtonScript()), mode: 0o755 },
+    { kind: 'file', path: UDHCPC_SCRIPT, data: Buffer.from(buildUdhcpcScript()), mode: 0o755 },
     { kind: 'dir', path: 'lib/modules' },
     ...inputs.modules.map(({ name, data }): ArchiveEntry => ({
       kind: 'file',

@@ -10,6 +10,7 @@ import {
   buildAcpidConf,
   buildInitScript,
   buildPowerButtonScript,
+  buildUdhcpcScript,
 } from './init-script.js';
 import { buildInitramfsEntries } from './initramfs.js';
 import { collectModules, findKernelFiles, resolveKernelPackage, unpackPackage } from './kernel-package.js';
@@ -45,6 +46,7 @@ export async function computeLinuxRecipe(): Promise<string> {
   hash.update(buildInitScript([...REQUIRED_MODULES, ...OPTIONAL_MODULES]));
   hash.update(buildPowerButtonScript());
   hash.update(buildAcpidConf());
+  hash.update(buildUdhcpcScript());
   hash.update(await readFile(BUSYBOX_PATH));
   return hash.digest('hex');
 }

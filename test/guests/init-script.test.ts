@@ -4,6 +4,9 @@ import {
   buildAcpidConf,
   buildInitScript,
   buildPowerButtonScript,
+  buildUdhcpcScript,
+  LINUX_DHCP_PREFIX,
+  UDHCPC_SCRIPT,
 } from '../../scripts/guests/init-script.js';
 import {
   LINUX_POWEROFF_MARKER,
@@ -40,5 +43,27 @@ describe('Linux guest /init', () => {
     expect(script.startsWith('#!/bin/sh\n')).toBe(true);
     expect(script).toContain(`echo ${LINUX_POWEROFF_MARKER}`);
     expect(script).toContain('poweroff -f');
+  });
+});
+
+describe('Linux guest DHCP', () => {
+  const init = buildInitScript(['virtio_net']);
+
+  it('runs udhcpc on eth0 with its event script and hostname only with tsvirt.dhcp=1', () => {
+    expect(init).toContain('tsvirt.dhcp=*) dhcp=${arg#*=}');
+    expect(init).toContain('tsvirt.hostname=*) host=${arg#*=}');
+    expect(init).toContain(
+      `if [ "$dhcp" = 1 ]; then\n  udhcpc -f -i eth0 -s /${UDHCPC_SCRIPT} -x hostname:"$(hostname)"`,
+    );
+    expect(init.indexOf('udhcpc')).toBeLessThan(init.indexOf(`echo ${LINUX_READY_MARKER}`));
+  });
+
+  it('sets address, default route and resolv.conf from the lease and prints the marker', () => {
+    const script = buildUdhcpcScript();
+    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(script).toContain('ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up');
+    expect(script).toContain('ip route replace default via "$r" dev "$interface"');
+    expect(script).toContain('echo "nameserver $d" >>/etc/resolv.conf');
+    expect(script).toContain(`echo "${LINUX_DHCP_PREFIX} $1 $interface $ip" >/dev/console`);
   });
 });
