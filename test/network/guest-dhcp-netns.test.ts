@@ -1,0 +1,159 @@
+/**
+ * Hermetic (tsvirtd inside a network namespace the test makes): two Linux guests on a NAT network run
+ * busybox udhcpc at boot (tsvirt.dhcp=1), get leases from the network's dnsmasq, ping each other and
+ * the gateway, and resolve each other's names through dnsmasq; virsh net-dhcp-leases lists both.
+ */
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCmdline } from '../../src/driver/proc.js';
+import { run } from '../../src/exec/index.js';
+import { connectRemote } from '../../src/remote/index.js';
+import type { Connection } from '../../src/connection.js';
+import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
+import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
+import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { buildLinuxXml, waitForText } from '../driver/helpers.js';
+import { GuestShell } from '../remote/server/guest-shell.js';
+import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+
+/** The first of the tools that is missing, or undefined. */
+async function findMissingTool(): Promise<string | undefined> {
+  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
+    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
+      return `${tool} is not installed (scripts/setup.sh installs it)`;
+  }
+  return undefined;
+}
+
+const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+if (problem) console.warn(`skipping the guest DHCP tests: ${problem}`);
+
+const NET_XML = `<network><name>dhlab</name><forward mode='nat'/><bridge name='tsvbr7'/><domain name='lab.test'/>
+<ip address='10.77.0.1' prefix='24'><dhcp><range start='10.77.0.50' end='10.77.0.99'/></dhcp></ip></network>`;
+const GUESTS = [
+  { name: 'ga', mac: '52:54:00:77:00:0a' },
+  { name: 'gb', mac: '52:54:00:77:00:0b' },
+] as const;
+
+/** Pids of processes whose argv mentions `text`. */
+async function pidsMentioning(text: string): Promise<number[]> {
+  return (await readdir('/proc'))
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
+}
+
+/** The address a guest's serial log says udhcpc bound. */
+async function boundAddress(serialLog: string): Promise<string> {
+  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, 90_000);
+  const text = await readFile(serialLog, 'latin1');
+  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
+  if (!m) throw new Error(`no bound address in ${serialLog}`);
+  return m[1]!;
+}
+
+describe.skipIf(problem !== undefined)('two guests on a NAT network get leases and reach each other', () => {
+  let ns: TestNetns;
+  let root: string;
+  let daemon: DaemonProcess;
+  let client: Connection;
+  const shells = new Map<string, GuestShell>();
+  const addresses = new Map<string, string>();
+  const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+  const virsh = async (...args: string[]): Promise<string> =>
+    (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
+
+  beforeAll(async () => {
+    const guests = await ensureGuests();
+    ns = await createNetns();
+    root = await mkdtemp(join(tmpdir(), 'tsvirt-dhcp-'));
+    await chmod(root, 0o755);
+    const conf = join(root, 'tsvirtd.conf');
+    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
+    daemon = await startDaemon(
+      ['-f', conf, '--root', root],
+      join(root, 'tsvirtd.log'),
+      join(root, 'run', 'tsvirtd.pid'),
+      ['ip', 'netns', 'exec', ns.name],
+    );
+    await writeFile(join(root, 'net.xml'), NET_XML);
+    await virsh('net-define', join(root, 'net.xml'));
+    await virsh('net-start', 'dhlab');
+    for (const g of GUESTS) {
+      const nic = `<interface type='network'><mac address='${g.mac}'/><source network='dhlab'/><model type='virtio'/><rom enabled='no'/></interface>`;
+      const xml = buildLinuxXml(g.name, guests, {
+        append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${g.name}`,
+        devices: nic,
+      });
+      await writeFile(join(root, `${g.name}.xml`), xml);
+      await virsh('define', join(root, `${g.name}.xml`));
+      await virsh('start', g.name);
+    }
+    client = await connectRemote(uri());
+    for (const g of GUESTS) {
+      const serialLog = join(root, 'log', 'qemu', `${g.name}.serial.log`);
+      await waitForText(serialLog, LINUX_READY_MARKER, 90_000);
+      addresses.set(g.name, await boundAddress(serialLog));
+      await waitForText(serialLog, '/ # ', 30_000);
+      shells.set(g.name, await GuestShell.open(client, await client.lookupDomainByName(g.name)));
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const s of shells.values()) s.close();
+    await client?.close();
+    if (daemon) {
+      for (const g of GUESTS) await virsh('destroy', g.name).catch(() => undefined);
+      await virsh('net-destroy', 'dhlab').catch(() => undefined);
+      await stopDaemon(daemon);
+    }
+    await ns?.remove();
+    if (root) {
+      expect(await pidsMentioning(root)).toEqual([]);
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('each guest holds a lease from the range, with the gateway as default route and DNS server', async () => {
+    const a = addresses.get('ga')!;
+    const b = addresses.get('gb')!;
+    for (const ip of [a, b]) expect(ip).toMatch(/^10\.77\.0\.(5\d|[6-9]\d)$/);
+    expect(a).not.toBe(b);
+    const route = await shells.get('ga')!.run('ip route show default');
+    expect(route).toContain('default via 10.77.0.1 dev eth0');
+    const resolv = await shells.get('gb')!.run('cat /etc/resolv.conf');
+    expect(resolv).toContain('nameserver 10.77.0.1');
+    expect(resolv).toContain('search lab.test');
+  }, 60_000);
+
+  it('the guests ping each other and the gateway', async () => {
+    const a = addresses.get('ga')!;
+    const b = addresses.get('gb')!;
+    for (const [shell, target] of [
+      ['ga', b],
+      ['gb', a],
+      ['ga', '10.77.0.1'],
+    ] as const) {
+      const out = await shells.get(shell)!.run(`ping -c 2 -W 3 ${target}; echo rc=$?`, 30_000);
+      expect(out, `${shell} -> ${target}`).toContain('2 packets transmitted, 2 packets received');
+      expect(out).toContain('rc=0');
+    }
+  }, 120_000);
+
+  it("each guest resolves the other's name through dnsmasq", async () => {
+    const out = await shells.get('ga')!.run('nslookup gb 10.77.0.1', 20_000);
+    expect(out).toMatch(new RegExp(`Address:\\s+${addresses.get('gb')!.replace(/\./g, '\\.')}`));
+    const fq = await shells.get('gb')!.run('nslookup ga.lab.test', 20_000);
+    expect(fq).toMatch(new RegExp(`Address:\\s+${addresses.get('ga')!.replace(/\./g, '\\.')}`));
+  }, 60_000);
+
+  it('virsh net-dhcp-leases lists both guests with their MAC, address and hostname', async () => {
+    const out = await virsh('net-dhcp-leases', 'dhlab');
+    for (const g of GUESTS) {
+      const ip = addresses.get(g.name)!.replace(/\./g, '\\.');
+      expect(out).toMatch(new RegExp(`${g.mac}\\s+ipv4\\s+${ip}/24\\s+${g.name}\\s`));
+    }
+  }, 30_000);
+});
