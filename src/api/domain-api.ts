@@ -6,6 +6,7 @@ import type {
   DomainBlockInfo,
   DomainBlockStats,
   DomainDiskError,
+  DomainInterfaceAddresses,
   DomainInterfaceStats,
   DomainStatsRecord,
 } from './stats-types.js';
@@ -104,6 +105,12 @@ export interface DomainApi {
   domainBlockStatsFlags(dom: DomainRef, path: string, flags?: number): Promise<TypedParam[]>;
   /** virDomainInterfaceStats: a NIC by host interface name or MAC address. */
   domainInterfaceStats(dom: DomainRef, device: string): Promise<DomainInterfaceStats>;
+  /** virDomainInterfaceAddresses: `source` 0 DHCP leases, 1 guest agent, 2 host neighbour table. */
+  domainInterfaceAddresses(
+    dom: DomainRef,
+    source: number,
+    flags?: number,
+  ): Promise<DomainInterfaceAddresses[]>;
   /** virDomainGetBlockInfo: capacity, allocation and physical size of a disk's image. */
   domainGetBlockInfo(dom: DomainRef, path: string, flags?: number): Promise<DomainBlockInfo>;
   /** virDomainGetDiskErrors: the disks whose device reports an I/O error. */

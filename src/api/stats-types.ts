@@ -43,3 +43,19 @@ export interface DomainDiskError {
   disk: string;
   error: number;
 }
+
+/** One address of a guest NIC (remote_domain_ip_addr; virDomainIPAddress). */
+export interface DomainIpAddress {
+  /** 0 IPv4, 1 IPv6 (virIPAddrType). */
+  type: number;
+  addr: string;
+  prefix: number;
+}
+
+/** A guest NIC and its addresses (remote_domain_interface; virDomainInterface). */
+export interface DomainInterfaceAddresses {
+  /** The host-side interface name (vnetN). */
+  name: string;
+  hwaddr: string | null;
+  addrs: DomainIpAddress[];
+}

@@ -1,3 +1,4 @@
+import type { InterfaceAddressSources } from './interface-addresses.js';
 import type { QemuCaps } from '../kvm/qemu-caps-parse.js';
 import type { GuestResourceProvider } from './guest-resources.js';
 import type { DomainEventBus } from './events.js';
@@ -65,4 +66,6 @@ export interface DriverContext {
   graphicsListen: GraphicsListenConf;
   /** Whom qemu runs as and how it is confined (qemu.conf). */
   confinement: QemuConfinement;
+  /** Where guest NIC addresses are looked up (a network driver's leases, the neighbour table). */
+  addressSources?: InterfaceAddressSources;
 }

@@ -52,12 +52,14 @@ import type {
   DomainBlockInfo,
   DomainBlockStats,
   DomainDiskError,
+  DomainInterfaceAddresses,
   DomainInterfaceStats,
   DomainStatsRecord,
 } from '../api/stats-types.js';
 import { getAllDomainStats } from './domain-stats.js';
 import { blockInfo, blockStats, blockStatsParams, diskErrors } from './stats-block.js';
 import { interfaceStats } from './stats-net.js';
+import { interfaceAddresses, type InterfaceAddressSources } from './interface-addresses.js';
 import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from './scheduler.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
 import { AsyncJob, NormalJob } from './jobs-kinds.js';
@@ -118,6 +120,8 @@ export interface QemuDriverOptions {
    * a network driver gives NICs their ports. Without a storage provider, volume disks cannot start.
    */
   resources?: readonly GuestResourceProvider[];
+  /** Where virDomainInterfaceAddresses looks guest addresses up; without it, the call is refused. */
+  addressSources?: InterfaceAddressSources;
   /** Host facts for buildQemuArgv (default: the KVM probe of src/kvm, run once). */
   hostProbe?: () => Promise<HostFacts>;
   /** qemu's machines and CPU models per binary (default: the QMP probe of src/kvm, once per binary). */
@@ -167,6 +171,7 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
       hostFacts: memoizeAsync(opts.hostProbe ?? probeHostFacts),
       qemuCaps: opts.qemuCaps ?? buildQemuCapsProbe(),
       resources: opts.resources ?? [],
+      ...(opts.addressSources ? { addressSources: opts.addressSources } : {}),
       allocateId: createIdAllocator(dirs),
       closing: false,
       graphicsListen: { ...DEFAULT_GRAPHICS_LISTEN, ...pickListen(opts.qemuConf) },
@@ -545,6 +550,15 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
   /** virDomainInterfaceStats: a tap's counters from /proc/net/dev, in the guest's view. */
   async domainInterfaceStats(ref: DomainRef, device: string): Promise<DomainInterfaceStats> {
     return interfaceStats(this.ctx.registry.resolve(ref), device);
+  }
+
+  /** virDomainInterfaceAddresses: from the network's leases or the neighbour table, by NIC MAC. */
+  async domainInterfaceAddresses(
+    ref: DomainRef,
+    source: number,
+    flags = 0,
+  ): Promise<DomainInterfaceAddresses[]> {
+    return interfaceAddresses(this.ctx.registry.resolve(ref), source, flags, this.ctx.addressSources);
   }
 
   /** virDomainGetBlockInfo: sizes from qemu (running) or from the image file. */

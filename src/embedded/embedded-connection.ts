@@ -11,7 +11,12 @@ import type {
   StoragePoolApi,
   StorageVolApi,
 } from '../connection.js';
-import { buildNetworkPorts, NetworkDriver, type NetworkBackend } from '../network/index.js';
+import {
+  buildAddressSources,
+  buildNetworkPorts,
+  NetworkDriver,
+  type NetworkBackend,
+} from '../network/index.js';
 import { QemuDriver } from '../driver/index.js';
 import { StorageDriver } from '../storage/index.js';
 import { loadQemuConf } from './qemu-conf.js';
@@ -103,6 +108,7 @@ export class EmbeddedConnection implements Connection {
         buildStorageResources(async (pool, volume) => (await pools.get()).resolveVolume(pool, volume)),
         buildNetworkPorts((name) => networks.portFor(name)),
       ],
+      addressSources: buildAddressSources(() => networks),
     });
     const pools = new StorageOnDemand(() =>
       StorageDriver.open({
@@ -207,6 +213,8 @@ export class EmbeddedConnection implements Connection {
   domainBlockStats: DomainApi['domainBlockStats'] = (...a) => this.qemu.domainBlockStats(...a);
   domainBlockStatsFlags: DomainApi['domainBlockStatsFlags'] = (...a) => this.qemu.domainBlockStatsFlags(...a);
   domainInterfaceStats: DomainApi['domainInterfaceStats'] = (...a) => this.qemu.domainInterfaceStats(...a);
+  domainInterfaceAddresses: DomainApi['domainInterfaceAddresses'] = (...a) =>
+    this.qemu.domainInterfaceAddresses(...a);
   domainGetBlockInfo: DomainApi['domainGetBlockInfo'] = (...a) => this.qemu.domainGetBlockInfo(...a);
   domainGetDiskErrors: DomainApi['domainGetDiskErrors'] = (...a) => this.qemu.domainGetDiskErrors(...a);
   domainGetSchedulerType: DomainApi['domainGetSchedulerType'] = (...a) =>

@@ -1,7 +1,8 @@
 /**
  * Hermetic (tsvirtd inside a network namespace the test makes): two Linux guests on a NAT network run
  * busybox udhcpc at boot (tsvirt.dhcp=1), get leases from the network's dnsmasq, ping each other and
- * the gateway, and resolve each other's names through dnsmasq; virsh net-dhcp-leases lists both.
+ * the gateway, and resolve each other's names through dnsmasq; virsh net-dhcp-leases lists both, and
+ * virsh domifaddr shows each guest's address from the leases and from tsvirtd's neighbour table.
  */
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -155,5 +156,36 @@ describe.skipIf(problem !== undefined)('two guests on a NAT network get leases a
       const ip = addresses.get(g.name)!.replace(/\./g, '\\.');
       expect(out).toMatch(new RegExp(`${g.mac}\\s+ipv4\\s+${ip}/24\\s+${g.name}\\s`));
     }
+  }, 30_000);
+
+  it('virsh domifaddr shows the lease address by default and with --source lease', async () => {
+    const live = await virsh('dumpxml', 'ga');
+    const tap = /<target dev='(vnet\d+)'\/>/.exec(live)![1]!;
+    const want = new RegExp(
+      `^ Name +MAC address +Protocol +Address\n-+\n ${tap} +52:54:00:77:00:0a +ipv4 +${addresses.get('ga')!.replace(/\./g, '\\.')}/24\n\n$`,
+    );
+    expect(await virsh('domifaddr', 'ga')).toMatch(want);
+    expect(await virsh('domifaddr', 'ga', '--source', 'lease')).toMatch(want);
+  }, 30_000);
+
+  it('virsh domifaddr --source arp shows the address from the neighbour table', async () => {
+    // The gateway has talked to gb (DHCP, DNS); one more ping makes sure its entry is fresh.
+    await shells.get('gb')!.run('ping -c 1 -W 3 10.77.0.1', 15_000);
+    const live = await virsh('dumpxml', 'gb');
+    const tap = /<target dev='(vnet\d+)'\/>/.exec(live)![1]!;
+    expect(await virsh('domifaddr', 'gb', '--source', 'arp')).toMatch(
+      new RegExp(
+        `^ Name +MAC address +Protocol +Address\n-+\n ${tap} +52:54:00:77:00:0b +ipv4 +${addresses.get('gb')!.replace(/\./g, '\\.')}/0\n\n$`,
+      ),
+    );
+  }, 30_000);
+
+  it('virsh domifaddr --source agent is refused, naming the sources that work', async () => {
+    const r = await run(['virsh', '-c', uri(), 'domifaddr', 'ga', '--source', 'agent'], {
+      timeoutMs: 30_000,
+      okExitCodes: [1],
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('guest agent are not supported; use --source lease or --source arp');
   }, 30_000);
 });

@@ -9,6 +9,7 @@ import {
   xdrHyper,
   xdrInt,
   xdrNonnullString,
+  xdrOptString,
   xdrStruct,
   xdrUhyper,
   xdrUint,
@@ -25,6 +26,25 @@ import type { DomainInterfaceStats } from '../stats-types.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { bound, served } from './bind.js';
 import { flagsParam, wsRow } from './ws-rows.js';
+
+/** REMOTE_DOMAIN_INTERFACE_MAX and REMOTE_DOMAIN_IP_ADDR_MAX. */
+const DOMAIN_INTERFACE_MAX = 2048;
+const DOMAIN_IP_ADDR_MAX = 2048;
+
+/** remote_domain_ip_addr. */
+export const domainIpAddr = xdrStruct({ type: xdrInt, addr: xdrNonnullString, prefix: xdrUint });
+/** remote_domain_interface. */
+export const domainInterface = xdrStruct({
+  name: xdrNonnullString,
+  hwaddr: xdrOptString,
+  addrs: xdrArray(domainIpAddr, DOMAIN_IP_ADDR_MAX),
+});
+/** remote_domain_interface_addresses_args. */
+export const domainInterfaceAddressesArgs = xdrStruct({ dom: remoteDomain, source: xdrUint, flags: xdrUint });
+/** remote_domain_interface_addresses_ret. */
+export const domainInterfaceAddressesRet = xdrStruct({
+  ifaces: xdrArray(domainInterface, DOMAIN_INTERFACE_MAX),
+});
 
 /** REMOTE_DOMAIN_DISK_ERRORS_MAX. */
 const DISK_ERRORS_MAX = 256;
@@ -238,6 +258,16 @@ export const domainStatsEntries = [
       }),
     },
     ws: wsRow('domain.interfaceStats', 'domain', [{ name: 'device', type: 'string' }], INTERFACE_STATS_KEYS),
+  }),
+  bound(P.DOMAIN_INTERFACE_ADDRESSES, {
+    api: 'virDomainInterfaceAddresses',
+    access: 'read',
+    args: domainInterfaceAddressesArgs,
+    ret: domainInterfaceAddressesRet,
+    method: 'domainInterfaceAddresses',
+    params: ['dom', 'source', 'flags'],
+    result: 'ifaces',
+    ws: wsRow('domain.interfaceAddresses', 'domain', [{ name: 'source', type: 'int' }, flagsParam]),
   }),
   bound(P.DOMAIN_GET_BLOCK_INFO, {
     api: 'virDomainGetBlockInfo',

@@ -208,6 +208,7 @@ export const Procedure = {
   DOMAIN_OPEN_GRAPHICS_FD: 343, // dom; uint idx; uint flags -> void, the reply (REPLY_WITH_FDS) carries one fd
   CONNECT_GET_ALL_DOMAIN_STATS: 344, // dom doms<16384>; uint stats; uint flags -> domain_stats_record retStats<16384>
   DOMAIN_DEFINE_XML_FLAGS: 350, // string xml; uint flags -> dom
+  DOMAIN_INTERFACE_ADDRESSES: 353, // dom; uint source; uint flags -> domain_interface ifaces<2048>
   DOMAIN_EVENT_CALLBACK_DEVICE_ADDED: 354, // MESSAGE: int callbackID; dom; string devAlias
   CONNECT_REGISTER_CLOSE_CALLBACK: 360, // void -> void
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361, // void -> void
