@@ -145,8 +145,12 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
       30_000,
       'the guest running again at the source',
     );
-    expect((await virshOn(pair.src, 'domjobinfo', '--completed', 'mf')).stdout).toMatch(
-      /Job type:\s+Cancelled/,
+    // The guest runs again before the cancelled job has ended and been recorded: wait for the record.
+    await waitUntil(
+      async () =>
+        /Job type:\s+Cancelled/.test((await virshOn(pair.src, 'domjobinfo', '--completed', 'mf')).stdout),
+      10_000,
+      'the cancelled migration job recorded at the source',
     );
     await expectRunningAtSourceOnly();
   }, 120_000);
