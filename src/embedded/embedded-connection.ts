@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { ensureDirMode } from '../driver/runtime-files.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { resolve } from 'node:path';
@@ -90,7 +91,9 @@ export class EmbeddedConnection implements Connection {
   /** Takes the root, re-adopts running guests, loads the pools (now or on first use), then autostarts. */
   static async open(opts: EmbeddedOptions): Promise<EmbeddedConnection> {
     const cacheDir = join(opts.root, 'cache', 'qemu');
-    await mkdir(cacheDir, { recursive: true });
+    // The host probes' cache: tsvirt's alone, 0700 whatever the umask.
+    await ensureDirMode(join(opts.root, 'cache'), 0o700);
+    await ensureDirMode(cacheDir, 0o700);
     const qemuConf = await loadQemuConf(opts.qemuConfFile ?? join(opts.root, 'etc', 'qemu.conf'));
     const probes: HostProbes = {
       hostFacts: memoizeAsync(buildCachedHostProbe(join(cacheDir, 'host-facts.json'))),
