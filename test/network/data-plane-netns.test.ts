@@ -13,6 +13,7 @@ import {
   NetworkUpdateSection as S,
 } from '../../src/api/network-enums.js';
 import { readCmdline } from '../../src/driver/proc.js';
+import { findProcessesUnder } from '../driver/helpers.js';
 import { run } from '../../src/exec/index.js';
 import { HostBackend, NetworkDriver } from '../../src/network/index.js';
 import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
@@ -32,16 +33,6 @@ const XML = `<network><name>lab</name><forward mode='nat'/><bridge name='tsvbr1'
 <dns><host ip='10.71.0.50'><hostname>db</hostname></host></dns>
 <ip address='10.71.0.1' prefix='24'><dhcp><range start='10.71.0.100' end='10.71.0.149'/></dhcp></ip></network>`;
 const CLIENT_MAC = '52:54:00:71:00:01';
-
-/** Pids of processes whose argv mentions `text`. */
-async function pidsMentioning(text: string): Promise<number[]> {
-  const { stdout } = await run(['ls', '/proc']);
-  return stdout
-    .split('\n')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
-}
 
 /** Waits until the bridge port passed STP's listening and learning states (libvirt's bridges run STP). */
 async function waitForwarding(netns: string, port: string): Promise<void> {
@@ -106,7 +97,7 @@ describe.skipIf(problem !== undefined)('network data plane in a namespace', () =
     expect(tables.stdout).toBe('table ip tsvirt-tsvbr1\n');
     const fwd = await run(['ip', 'netns', 'exec', ns.name, 'sysctl', '-n', 'net.ipv4.ip_forward']);
     expect(fwd.stdout.trim()).toBe('1');
-    const dnsmasqPids = await pidsMentioning(join(root, 'run', 'network', 'lab.conf'));
+    const dnsmasqPids = await findProcessesUnder(join(root, 'run', 'network', 'lab.conf'));
     expect(dnsmasqPids).toHaveLength(1);
 
     await ns.ip(['link', 'add', 'vc0', 'type', 'veth', 'peer', 'name', 'vc1', 'netns', client.name]);
@@ -142,7 +133,7 @@ describe.skipIf(problem !== undefined)('network data plane in a namespace', () =
 
   it('removes the table, dnsmasq and the bridge at net-destroy', async () => {
     const net = await driver.lookupNetworkByName('lab');
-    const pids = await pidsMentioning(join(root, 'run', 'network', 'lab.conf'));
+    const pids = await findProcessesUnder(join(root, 'run', 'network', 'lab.conf'));
     await driver.networkDestroy(net);
     expect((await run(['ip', 'netns', 'exec', ns.name, 'nft', 'list', 'tables'])).stdout).toBe('');
     expect(await ns.ip(['-o', 'link', 'show', 'type', 'bridge'])).toBe('');

@@ -4,7 +4,7 @@
  * tap (vnetN, host-side MAC, enslaved to the bridge) that qemu, unprivileged, holds as fd 3; the tap goes
  * with the guest, and net-destroy leaves no bridge, table or dnsmasq behind.
  */
-import { chmod, copyFile, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { readCmdline } from '../../src/driver/proc.js';
 import { run } from '../../src/exec/index.js';
 import { ensureGuests } from '../../scripts/guests/paths.js';
 import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildBootSectorXml, waitUntil } from '../driver/helpers.js';
+import { buildBootSectorXml, findProcessesUnder, waitUntil } from '../driver/helpers.js';
 import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
 
 /** The first of the tools that is missing, or undefined. */
@@ -30,14 +30,6 @@ if (problem) console.warn(`skipping the guest port tests: ${problem}`);
 const NET_XML = `<network><name>lab2</name><forward mode='nat'/><bridge name='tsvbr2'/><mtu size='1400'/>
 <ip address='10.72.0.1' prefix='24'><dhcp><range start='10.72.0.100' end='10.72.0.149'/></dhcp></ip></network>`;
 const NIC = `<interface type='network'><mac address='52:54:00:72:00:01'/><source network='lab2'/><model type='e1000'/><rom enabled='no'/></interface>`;
-
-/** Pids of processes whose argv mentions `text`. */
-async function pidsMentioning(text: string): Promise<number[]> {
-  return (await readdir('/proc'))
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
-}
 
 describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside a namespace', () => {
   let ns: TestNetns;
@@ -73,7 +65,7 @@ describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside
       await stopDaemon(daemon);
     }
     await ns?.remove();
-    expect(await pidsMentioning(root)).toEqual([]);
+    expect(await findProcessesUnder(root)).toEqual([]);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -103,7 +95,7 @@ describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside
     // The host's own namespace has no such tap.
     expect((await run(['ip', '-o', 'link', 'show'])).stdout).not.toContain('vnet0');
 
-    const [qemu] = await pidsMentioning(join(root, 'boot.img'));
+    const [qemu] = await findProcessesUnder(join(root, 'boot.img'));
     expect(qemu).toBeDefined();
     expect(readCmdline(qemu!)).toContain('{"type":"tap","id":"hostnet0","fd":"3"}');
     expect(await readlink(`/proc/${qemu}/fd/3`)).toBe('/dev/net/tun');
@@ -122,7 +114,7 @@ describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside
       /^ Expiry Time\s+MAC address\s+Protocol\s+IP address\s+Hostname\s+Client ID or DUID\n-+\n\n$/,
     );
     const conf = join(root, 'run', 'network', 'lab2.conf');
-    const dnsmasq = await pidsMentioning(conf);
+    const dnsmasq = await findProcessesUnder(conf);
     expect(dnsmasq).toHaveLength(1);
     expect(await nsRun(['nft', 'list', 'tables'])).toBe('table ip tsvirt-tsvbr2\n');
 
@@ -130,6 +122,6 @@ describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside
     expect(await nsRun(['ip', '-o', 'link', 'show', 'type', 'bridge'])).toBe('');
     expect(await nsRun(['ip', '-o', 'link', 'show', 'type', 'tun'])).toBe('');
     expect(await nsRun(['nft', 'list', 'tables'])).toBe('');
-    expect(await pidsMentioning(conf)).toEqual([]);
+    expect(await findProcessesUnder(conf)).toEqual([]);
   }, 60_000);
 });

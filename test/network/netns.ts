@@ -3,7 +3,9 @@
  * network driver never touch the host's network; removed at the end with everything in it.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../../src/exec/index.js';
+import { isAlive } from '../driver/helpers.js';
 
 /** Why namespaces cannot be used here, or undefined when they can. */
 export async function probeNetnsProblem(): Promise<string | undefined> {
@@ -18,12 +20,16 @@ export async function probeNetnsProblem(): Promise<string | undefined> {
   }
 }
 
-/** A named network namespace; `remove()` deletes it with the links inside. */
+/** A named network namespace; `remove()` deletes it with the links and the processes inside. */
 export interface TestNetns {
   name: string;
   /** Runs `ip ARGS` inside the namespace and returns stdout. */
   ip(args: readonly string[]): Promise<string>;
-  remove(): Promise<void>;
+  /**
+   * Kills what still runs inside (a dnsmasq or qemu that a failed test left: deleting a namespace does
+   * not end its processes), then deletes it; returns the pids it had to kill.
+   */
+  remove(): Promise<number[]>;
 }
 
 /** Creates a fresh namespace with a unique name. */
@@ -34,7 +40,30 @@ export async function createNetns(): Promise<TestNetns> {
     name,
     ip: async (args) => (await run(['ip', '-n', name, ...args], { timeoutMs: 10_000 })).stdout,
     remove: async () => {
+      const left = await listPids(name);
+      for (const pid of left) signal(pid, 'SIGKILL');
+      const deadline = Date.now() + 5_000;
+      while (left.some(isAlive) && Date.now() < deadline) await sleep(50);
       await run(['ip', 'netns', 'del', name], { timeoutMs: 10_000 });
+      if (left.length > 0) console.warn(`netns ${name}: killed processes left inside: ${left.join(', ')}`);
+      return left;
     },
   };
+}
+
+/** The pids of the processes inside namespace `name` (`ip netns pids`). */
+async function listPids(name: string): Promise<number[]> {
+  const out = (await run(['ip', 'netns', 'pids', name], { timeoutMs: 10_000 })).stdout;
+  return out
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l.trim()))
+    .map(Number);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
 }

@@ -5,17 +5,16 @@
  * the guest sees eth0 come and go; detach-interface removes the netdev and the tap; device events name
  * the NIC's alias.
  */
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCmdline } from '../../src/driver/proc.js';
 import { run } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection, DomainDeviceEvent } from '../../src/connection.js';
 import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
 import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, waitForText, waitUntil } from '../driver/helpers.js';
+import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
 import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
 
@@ -33,14 +32,6 @@ if (problem) console.warn(`skipping the NIC hotplug tests: ${problem}`);
 
 const NET_XML = `<network><name>hot</name><forward mode='nat'/><bridge name='tsvbr5'/>
 <ip address='10.75.0.1' prefix='24'/></network>`;
-
-/** Pids of processes whose argv mentions `text`. */
-async function pidsMentioning(text: string): Promise<number[]> {
-  return (await readdir('/proc'))
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
-}
 
 describe.skipIf(problem !== undefined)(
   'NICs hot-plugged into a running guest, tsvirtd in a namespace',
@@ -101,7 +92,7 @@ describe.skipIf(problem !== undefined)(
       }
       await ns?.remove();
       if (root) {
-        expect(await pidsMentioning(root)).toEqual([]);
+        expect(await findProcessesUnder(root)).toEqual([]);
         await rm(root, { recursive: true, force: true });
       }
     }, 30_000);
