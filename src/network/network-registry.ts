@@ -1,4 +1,5 @@
 /** The networks the driver knows: entries, per-network locks, conflicts and lifecycle events. */
+import { KeyedLock } from '../keyed-lock.js';
 import { EventEmitter } from 'node:events';
 import type { NetworkLifecycleEvent, NetworkRef, Subscription } from '../api/types.js';
 import { TsvirtError } from '../errors.js';
@@ -30,7 +31,7 @@ export function networkNotFound(what: string, by: 'name' | 'uuid' = 'name'): Tsv
 export class NetworkRegistry {
   readonly networks = new Map<string, NetworkEntry>();
   private readonly events = new EventEmitter();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
   /** The entry of a ref or name, or ERR_NETWORK_NOT_FOUND. */
   get(net: NetworkRef | string): NetworkEntry {
@@ -64,15 +65,7 @@ export class NetworkRegistry {
 
   /** Run `fn` alone among the mutating calls on one network. */
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.locks.set(name, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(name) === settled) this.locks.delete(name);
-    }
+    return this.locks.run(name, fn);
   }
 
   /** Refuse a definition whose name, uuid or own bridge collides with another network's. */

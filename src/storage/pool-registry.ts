@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { KeyedLock } from '../keyed-lock.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateRandomUuid } from '../fs/kernel-random.js';
@@ -31,7 +32,7 @@ export interface PoolEntry {
 export class PoolRegistry {
   readonly pools = new Map<string, PoolEntry>();
   private readonly events = new EventEmitter();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
   constructor(
     readonly store: PoolStore,
@@ -92,15 +93,7 @@ export class PoolRegistry {
 
   /** Run `fn` alone among the mutating calls on one pool. */
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.locks.set(name, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(name) === settled) this.locks.delete(name);
-    }
+    return this.locks.run(name, fn);
   }
 
   /** Refuse a definition whose name, uuid or storage collides with another pool's. */
