@@ -2,8 +2,8 @@
  * virDomainOpenGraphicsFD with the real libvirt-python: over the unix socket the server answers
  * FD_PASSING with 1 and hands over a socket on which qemu's VNC server greets; over TCP it says no.
  */
+import { PYTHON, hasLibvirtPython } from './python-harness.js';
 import { copyFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,16 +14,7 @@ import { connectRemote } from '../../../src/remote/index.js';
 import { buildBootSectorXml } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 
-const PYTHON = '/usr/bin/python3';
 const FIXTURE = fileURLToPath(new URL('./fixtures/graphics-fd.py', import.meta.url));
-
-async function hasLibvirtPython(): Promise<boolean> {
-  if (!existsSync(PYTHON)) return false;
-  return run([PYTHON, '-c', 'import libvirt'], { timeoutMs: 10_000 }).then(
-    () => true,
-    () => false,
-  );
-}
 
 const usable = (await hasLibvirtPython()) && findQemuBinary() !== undefined;
 if (!usable) console.warn('skipping graphics fd tests: python3-libvirt or qemu is absent');

@@ -1,6 +1,6 @@
 /** Real libvirt-python against the server: snapshots (internal and disk-only), an active commit with pivot, a core dump. */
+import { PYTHON, hasLibvirtPython } from './python-harness.js';
 import { writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,16 +10,7 @@ import { run } from '../../../src/exec/index.js';
 import { buildLinuxXml } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 
-const PYTHON = '/usr/bin/python3';
 const FIXTURE = fileURLToPath(new URL('./fixtures/libvirt-snapshot.py', import.meta.url));
-
-async function hasLibvirtPython(): Promise<boolean> {
-  if (!existsSync(PYTHON)) return false;
-  return run([PYTHON, '-c', 'import libvirt'], { timeoutMs: 10_000 }).then(
-    () => true,
-    () => false,
-  );
-}
 
 const usable = (await hasLibvirtPython()) && findQemuBinary() !== undefined;
 if (!usable)

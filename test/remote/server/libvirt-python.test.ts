@@ -1,6 +1,6 @@
 /** Real libvirt-python (Debian's python3-libvirt) against the server: domains, storage and lifecycle events. */
+import { PYTHON, hasLibvirtPython } from './python-harness.js';
 import { copyFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,16 +9,7 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { run } from '../../../src/exec/index.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 
-const PYTHON = '/usr/bin/python3';
 const FIXTURE = fileURLToPath(new URL('./fixtures/libvirt-api.py', import.meta.url));
-
-async function hasLibvirtPython(): Promise<boolean> {
-  if (!existsSync(PYTHON)) return false;
-  return run([PYTHON, '-c', 'import libvirt'], { timeoutMs: 10_000 }).then(
-    () => true,
-    () => false,
-  );
-}
 
 const usable = (await hasLibvirtPython()) && findQemuBinary() !== undefined;
 if (!usable)
