@@ -17,6 +17,7 @@ import { findQemuBinary } from '../../src/kvm/index.js';
 import { buildLinuxXml, waitForText, waitUntil } from '../driver/helpers.js';
 import { startTestServer, type TestServer } from '../remote/server/server-fixture.js';
 import { VIRSH, virsh } from '../remote/server/virsh-harness.js';
+import { COUNTER, parseTicks, typeLine as typeInto } from '../remote/server/counter-guest.js';
 import { startDesktop, type Desktop } from './desktop.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -45,13 +46,6 @@ interface UiResult {
   [key: string]: unknown;
 }
 
-/** The shell line that makes the guest print `tick-N` on its console each tenth of a second. */
-const COUNTER = 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done &\n';
-
-function parseTicks(body: string): number[] {
-  return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
-}
-
 describe.skipIf(skipReason !== undefined)(
   "virt-manager 4.1's Save and Snapshots window against tsvirtd",
   () => {
@@ -76,14 +70,8 @@ describe.skipIf(skipReason !== undefined)(
 
     /** Types a line into the guest's shell and waits for its echo. */
     async function typeLine(line: string): Promise<void> {
-      const conn = srv?.conn;
-      if (!conn) throw new Error('no server');
-      const open = await conn.domainOpenConsole(await conn.lookupDomainByName('vs'), undefined, 1); // FORCE
-      const before = (await readLog()).length;
-      await new Promise<void>((resolve) => open.write(line, () => resolve()));
-      const head = line.slice(0, 12);
-      await waitUntil(async () => (await readLog()).slice(before).includes(head), 10_000, 'the echo');
-      open.end();
+      if (!srv) throw new Error('no server');
+      await typeInto(srv.conn, 'vs', serialLog, line);
     }
 
     beforeAll(async () => {

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import { buildLinuxXml, isAlive, readPidFile, waitForText } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
+import { typeLine as typeInto } from './counter-guest.js';
 
 const hasQemu = findQemuBinary() !== undefined;
 if (!VIRSH || !hasQemu) console.warn('skipping virsh dump tests: virsh or qemu-system-x86_64 is absent');
@@ -82,13 +83,7 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh dump --memory-only (Linux guest, TCG)
   }, 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
-  async function typeLine(line: string): Promise<void> {
-    const console = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('dm'));
-    await new Promise<void>((resolve) => console.write(line, () => resolve()));
-    const head = line.slice(0, 12);
-    await waitUntil(async () => (await readFile(serialLog, 'latin1')).includes(head), 10_000, 'the echo');
-    console.end();
-  }
+  const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'dm', serialLog, line);
 
   it('writes an ELF core whose PT_LOAD segments cover the guest RAM and hold its data', async () => {
     // The marker exists only once the guest's shell has computed it, so finding it means guest memory.

@@ -11,7 +11,8 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { buildLinuxXml, waitForText, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, findQemuUnder, readTicks } from './migration-guest.js';
+import { COUNTER, lastTick, waitForTick } from './counter-guest.js';
+import { findQemuUnder } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -31,12 +32,8 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
   /** The guest runs at the source and counts on; the destination has no domain and no qemu. */
   async function expectRunningAtSourceOnly(): Promise<void> {
     expect((await virshOn(pair.src, 'domstate', 'mf')).stdout).toBe('running\n\n');
-    const held = (await readTicks(serialOf(pair.src))).at(-1) as number;
-    await waitUntil(
-      async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= held + 5,
-      30_000,
-      'the count going on at the source',
-    );
+    const held = await lastTick(serialOf(pair.src));
+    await waitForTick(serialOf(pair.src), held + 5, 60_000, 'the count going on at the source');
     await waitUntil(
       async () => (await findQemuUnder(pair.dst.root)).length === 0,
       30_000,
@@ -71,7 +68,7 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
     const c = await pair.src.conn.domainOpenConsole(await pair.src.conn.lookupDomainByName('mf'));
     await new Promise<void>((resolve) => c.write(COUNTER, () => resolve()));
     c.end();
-    await waitUntil(async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= 5, 30_000, 'tick 5');
+    await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
   }, 180_000);
 
   afterAll(async () => {

@@ -13,7 +13,8 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { buildLinuxXml, waitForText, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, findQemuUnder, readTicks, WRITER } from './migration-guest.js';
+import { COUNTER, readTicks, typeLine } from './counter-guest.js';
+import { findQemuUnder, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -33,11 +34,8 @@ describe.skipIf(why !== undefined)(
     let pair: MigrationPair;
     const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'pc.serial.log');
     const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
-    const typeInto = async (h: MigrationHost, text: string): Promise<void> => {
-      const c = await h.conn.domainOpenConsole(await h.conn.lookupDomainByName('pc'));
-      await new Promise<void>((resolve) => c.write(text, () => resolve()));
-      c.end();
-    };
+    const typeInto = (h: MigrationHost, text: string): Promise<void> =>
+      typeLine(h.conn, 'pc', serialOf(h), text);
 
     beforeAll(async () => {
       const guests = await ensureGuests();

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, waitForText, waitUntil } from '../../driver/helpers.js';
+import { buildLinuxXml, waitForText } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, readTicks } from './migration-guest.js';
+import { COUNTER, lastTick, typeLine, waitForTick } from './counter-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -32,11 +32,8 @@ describe.skipIf(why !== undefined)('virsh migrate --copy-storage-all (disks not 
   let dstXml: string;
   const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'cs.serial.log');
   const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
-  const typeInto = async (h: MigrationHost, text: string): Promise<void> => {
-    const c = await h.conn.domainOpenConsole(await h.conn.lookupDomainByName('cs'));
-    await new Promise<void>((resolve) => c.write(text, () => resolve()));
-    c.end();
-  };
+  const typeInto = (h: MigrationHost, text: string): Promise<void> =>
+    typeLine(h.conn, 'cs', serialOf(h), text);
 
   beforeAll(async () => {
     const guests = await ensureGuests();
@@ -57,7 +54,7 @@ describe.skipIf(why !== undefined)('virsh migrate --copy-storage-all (disks not 
     expect((await virshOn(pair.src, 'start', 'cs')).stderr).toBe('');
     await waitForText(serialOf(pair.src), '/ # ', 90_000);
     await typeInto(pair.src, COUNTER);
-    await waitUntil(async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= 5, 30_000, 'tick 5');
+    await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
     // The destination's definition: the same guest, its disk in the destination's own folder.
     const live = (await virshOn(pair.src, 'dumpxml', '--migratable', 'cs')).stdout;
     dstXml = join(pair.shared, 'cs-dst.xml');
@@ -89,12 +86,8 @@ describe.skipIf(why !== undefined)('virsh migrate --copy-storage-all (disks not 
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect((await virshOn(pair.dst, 'domstate', '--reason', 'cs')).stdout).toBe('running (migrated)\n\n');
-    const lastAtSource = (await readTicks(serialOf(pair.src))).at(-1) as number;
-    await waitUntil(
-      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= lastAtSource + 10,
-      30_000,
-      'ten ticks at the destination',
-    );
+    const lastAtSource = await lastTick(serialOf(pair.src));
+    await waitForTick(serialOf(pair.dst), lastAtSource + 10, 60_000, 'ten ticks at the destination');
     const [a, b] = [await readFile(srcDisk), await readFile(dstDisk)];
     expect(a.subarray(100 * 512, 100 * 512 + MARKER.length).toString()).toBe(MARKER);
     expect(b.length).toBe(a.length);

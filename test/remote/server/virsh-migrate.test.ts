@@ -13,7 +13,8 @@ import type { DomainLifecycleEvent } from '../../../src/api/types.js';
 import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, findQemuUnder, readTicks, WRITER } from './migration-guest.js';
+import { COUNTER, lastTick, readTicks, typeLine, waitForTick } from './counter-guest.js';
+import { findQemuUnder, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -38,11 +39,8 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
   const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'mg.serial.log');
   const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
   /** Types `text` on the guest's serial console at `h`. */
-  const typeInto = async (h: MigrationHost, text: string): Promise<void> => {
-    const c = await h.conn.domainOpenConsole(await h.conn.lookupDomainByName('mg'));
-    await new Promise<void>((resolve) => c.write(text, () => resolve()));
-    c.end();
-  };
+  const typeInto = (h: MigrationHost, text: string): Promise<void> =>
+    typeLine(h.conn, 'mg', serialOf(h), text);
 
   beforeAll(async () => {
     const guests = await ensureGuests();
@@ -61,10 +59,8 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     const started = await virshOn(pair.src, 'start', 'mg');
     expect(started.stderr).toBe('');
     await waitForText(serialOf(pair.src), '/ # ', 90_000);
-    const console = await pair.src.conn.domainOpenConsole(await pair.src.conn.lookupDomainByName('mg'));
-    await new Promise<void>((resolve) => console.write(COUNTER, () => resolve()));
-    await waitUntil(async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= 5, 30_000, 'tick 5');
-    console.end();
+    await typeInto(pair.src, COUNTER);
+    await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
   }, 180_000);
 
   afterAll(async () => {
@@ -84,15 +80,11 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     const before = (await virshOn(pair.src, 'dumpxml', 'mg')).stdout;
     const r = await virshOn(pair.src, 'migrate', '--live', 'mg', pair.dst.tcpUri);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    const lastAtSource = (await readTicks(serialOf(pair.src))).at(-1) as number;
+    const lastAtSource = await lastTick(serialOf(pair.src));
     expect(isAlive(srcPid)).toBe(false);
     expect((await virshOn(pair.src, 'domstate', '--reason', 'mg')).stdout).toBe('shut off (migrated)\n\n');
     expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
-    await waitUntil(
-      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= lastAtSource + 10,
-      30_000,
-      'ten ticks at the destination',
-    );
+    await waitForTick(serialOf(pair.dst), lastAtSource + 10, 60_000, 'ten ticks at the destination');
     const ticks = await readTicks(serialOf(pair.dst));
     // The destination's console starts mid-count: no boot there, and the count follows the source's.
     expect((await readFile(serialOf(pair.dst), 'latin1')).includes(LINUX_READY_MARKER)).toBe(false);
@@ -133,12 +125,8 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
       /^shut off \((crashed|failed)\)\n/,
     );
     expect(await findQemuUnder(to.root)).toEqual([]);
-    const held = (await readTicks(serialOf(from))).at(-1) as number;
-    await waitUntil(
-      async () => ((await readTicks(serialOf(from))).at(-1) ?? -1) >= held + 5,
-      30_000,
-      'ticks after abort',
-    );
+    const held = await lastTick(serialOf(from));
+    await waitForTick(serialOf(from), held + 5, 60_000, 'ticks after abort');
   }, 120_000);
 
   it('refuses a destination name another domain has: the guest runs on, nothing starts', async () => {
@@ -231,13 +219,10 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     const completed = (await virshOn(pair.src, 'domjobinfo', '--completed', 'mg')).stdout;
     expect(completed).toMatch(/Total downtime:\s+\d+\s+ms/);
     expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
-    const last = (await readTicks(serialOf(pair.dst))).at(-1) ?? 0;
-    await waitUntil(
-      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= last + 5,
-      30_000,
-      'ticks',
-    );
+    // The writer stops first: the tests after this one move an idle guest.
     await typeInto(pair.dst, 'touch /stop\n');
+    const last = await lastTick(serialOf(pair.dst));
+    await waitForTick(serialOf(pair.dst), last + 5, 60_000, 'ticks at the destination');
   }, 240_000);
 
   it('--p2p: the source tsvirtd drives the destination itself; a refusal there leaves the guest running here', async () => {
@@ -263,12 +248,8 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('shut off (migrated)\n\n');
     expect(await findQemuUnder(pair.dst.root)).toEqual([]);
     expect(comparableXml((await virshOn(pair.src, 'dumpxml', 'mg')).stdout)).toBe(comparableXml(before));
-    const last = (await readTicks(serialOf(pair.dst))).at(-1) as number;
-    await waitUntil(
-      async () => ((await readTicks(serialOf(pair.src))).at(-1) ?? -1) >= last + 5,
-      30_000,
-      'the count going on at the destination',
-    );
+    const last = await lastTick(serialOf(pair.dst));
+    await waitForTick(serialOf(pair.src), last + 5, 60_000, 'the count going on at the destination');
   }, 120_000);
 
   it('--suspend with --migrateuri and --listen-address: the guest arrives paused and resumes', async () => {
@@ -286,15 +267,11 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect((await virshOn(pair.dst, 'domstate', '--reason', 'mg')).stdout).toBe('paused (user)\n\n');
-    const held = (await readTicks(serialOf(pair.dst))).at(-1) ?? -1;
+    const held = await lastTick(serialOf(pair.dst));
     await new Promise((r) => setTimeout(r, 1_000));
-    expect((await readTicks(serialOf(pair.dst))).at(-1) ?? -1).toBe(held);
+    expect(await lastTick(serialOf(pair.dst))).toBe(held);
     expect((await virshOn(pair.dst, 'resume', 'mg')).code).toBe(0);
-    await waitUntil(
-      async () => ((await readTicks(serialOf(pair.dst))).at(-1) ?? -1) >= held + 5,
-      30_000,
-      'ticks after resume',
-    );
+    await waitForTick(serialOf(pair.dst), held + 5, 60_000, 'ticks after resume');
   }, 120_000);
 
   it('--xml: the destination runs the XML the caller gave for the same domain', async () => {

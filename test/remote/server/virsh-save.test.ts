@@ -12,22 +12,10 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
+import { COUNTER, lastTick, readTicks, typeLine as typeInto } from './counter-guest.js';
 
 const hasQemu = findQemuBinary() !== undefined;
 if (!VIRSH || !hasQemu) console.warn('skipping virsh save tests: virsh or qemu-system-x86_64 is absent');
-
-/** The shell line that makes the guest print `tick-N` on its console each tenth of a second. */
-const COUNTER = 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done &\n';
-
-/** The tick numbers printed so far, in order. */
-async function readTicks(serialLog: string): Promise<number[]> {
-  const body = await readFile(serialLog, 'latin1');
-  return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
-}
-
-async function lastTick(serialLog: string): Promise<number> {
-  return (await readTicks(serialLog)).at(-1) ?? -1;
-}
 
 describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)', () => {
   let srv: TestServer;
@@ -49,14 +37,7 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
   }, 150_000);
 
   /** Type a line into the guest's shell. */
-  async function typeLine(line: string): Promise<void> {
-    const console = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('sv'));
-    await new Promise<void>((resolve) => console.write(line, () => resolve()));
-    // The stream is closed only once the guest has echoed the line, so that none of it is lost.
-    const head = line.slice(0, 12);
-    await waitUntil(async () => (await readFile(serialLog, 'latin1')).includes(head), 10_000, 'the echo');
-    console.end();
-  }
+  const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'sv', serialLog, line);
 
   /** Set the counter going and wait for its fifth tick. */
   async function startCounter(): Promise<void> {

@@ -15,6 +15,7 @@ import { listImageSnapshots } from '../../../src/storage/qemu-img-snapshot.js';
 import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
+import { typeLine as typeInto } from './counter-guest.js';
 
 /** A 24 MiB tmpfs for the guest's disk: room for the image, not for 48 MiB of guest memory. */
 async function mountSmallTmpfs(): Promise<{ dir: string } | { why: string }> {
@@ -76,13 +77,7 @@ describe.skipIf(why !== undefined)('virsh snapshot faults (Linux guest, TCG, qco
   }, 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
-  async function typeLine(line: string): Promise<void> {
-    const console = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('sf'));
-    await new Promise<void>((resolve) => console.write(line, () => resolve()));
-    const head = line.slice(0, 12);
-    await waitUntil(async () => (await readFile(serialLog, 'latin1')).includes(head), 10_000, 'the echo');
-    console.destroy();
-  }
+  const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'sf', serialLog, line);
 
   /** What a failed snapshot must leave: no metadata, no snapshot in the image. */
   async function expectNoSnapshot(): Promise<void> {

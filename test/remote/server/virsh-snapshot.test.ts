@@ -14,17 +14,10 @@ import { listImageSnapshots } from '../../../src/storage/qemu-img-snapshot.js';
 import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
+import { COUNTER, parseTicks, typeLine as typeInto } from './counter-guest.js';
 
 const hasQemu = findQemuBinary() !== undefined;
 if (!VIRSH || !hasQemu) console.warn('skipping virsh snapshot tests: virsh or qemu-system-x86_64 is absent');
-
-/** The shell line that makes the guest print `tick-N` on its console each tenth of a second. */
-const COUNTER = 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.1; done &\n';
-
-/** The tick numbers printed in `body`, in order. */
-function parseTicks(body: string): number[] {
-  return [...body.matchAll(/tick-(\d+)\r?\n/g)].map((m) => Number(m[1]));
-}
 
 describe.skipIf(!VIRSH || !hasQemu)('virsh snapshots (Linux guest, TCG, qcow2 disk)', () => {
   let srv: TestServer;
@@ -65,15 +58,7 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh snapshots (Linux guest, TCG, qcow2 di
   }, 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
-  async function typeLine(line: string): Promise<void> {
-    // FORCE (1): the previous line's session may not have let go of the pty yet.
-    const open = await srv.conn.domainOpenConsole(await srv.conn.lookupDomainByName('sn'), undefined, 1);
-    const before = (await readLog()).length;
-    await new Promise<void>((resolve) => open.write(line, () => resolve()));
-    const head = line.slice(0, 12);
-    await waitUntil(async () => (await readLog()).slice(before).includes(head), 10_000, 'the echo');
-    open.end();
-  }
+  const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'sn', serialLog, line);
 
   it('a live snapshot, then revert: the counter goes back and goes on, and a later file is gone', async () => {
     const created = await v('snapshot-create-as', 'sn', 's1', '--description', 'first one');
@@ -91,12 +76,15 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh snapshots (Linux guest, TCG, qcow2 di
       stderr: '',
     });
     expect((await v('domstate', '--reason', 'sn')).stdout).toBe('running (from snapshot)\n\n');
-    await waitUntil(
-      async () => parseTicks((await readLog()).slice(mark)).length >= 10,
-      30_000,
-      'ticks after revert',
-    );
-    const after = parseTicks((await readLog()).slice(mark));
+    // Ticks printed between the mark and the revert still count on from beforeRevert; the revert's own
+    // ticks start where the count drops.
+    const ticksAfterRevert = async (): Promise<number[]> => {
+      const sinceMark = parseTicks((await readLog()).slice(mark));
+      const drop = sinceMark.findIndex((t) => t <= beforeRevert);
+      return drop < 0 ? [] : sinceMark.slice(drop);
+    };
+    await waitUntil(async () => (await ticksAfterRevert()).length >= 10, 30_000, 'ticks after revert');
+    const after = await ticksAfterRevert();
     // The guest went back to about where s1 was taken, well before where it had got to, and goes on.
     expect(after[0]).toBeLessThanOrEqual(atSnapshot + 3);
     expect(after[0]).toBeLessThan(beforeRevert - 10);
