@@ -44,7 +44,7 @@ describe.skipIf(!VIRSH)('virsh storage commands', () => {
     expect(await v('pool-refresh', 'p1')).toEqual(ok('Pool p1 refreshed\n\n'));
     const xml = await srv.conn.storagePoolGetXMLDesc(await srv.conn.lookupStoragePoolByName('p1'));
     // Allocation and free space move with other work on the host's disk between the two reads.
-    const maskSizes = (text: string): string => text.replace(/(unit="bytes">)\d+/g, '$1N');
+    const maskSizes = (text: string): string => text.replace(/(unit=['"]bytes['"]>)\d+/g, '$1N');
     const dumped = await v('pool-dumpxml', 'p1');
     expect({ ...dumped, stdout: maskSizes(dumped.stdout) }).toEqual(ok(maskSizes(`${xml}\n`)));
     expect(await v('pool-info', 'nope')).toEqual({
