@@ -171,6 +171,35 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     }
   }, 90_000);
 
+  it('starts again the dnsmasq and table that went while tsvirtd was down, keeping the bridge and its guests', async () => {
+    const old = (await dnsmasqs()).get('rsa')![0]!;
+    await killDaemon();
+    process.kill(old, 'SIGKILL');
+    await waitUntil(() => !isProcessAlive(old), 10_000, 'the dnsmasq of rsa to die');
+    await run(['ip', 'netns', 'exec', ns.name, 'nft', 'delete', 'table', 'ip', 'tsvirt-tsvbr91']);
+    const tapsBefore = (await links()).match(/vnet\d+/g)?.sort();
+    daemon = await start();
+    expect(await inactiveNets()).toEqual([]);
+    expect(await daemon.log()).toContain("network 'rsa': its dnsmasq, nftables was gone; started again");
+    const now = (await dnsmasqs()).get('rsa');
+    expect(now).toHaveLength(1);
+    expect(now![0]).not.toBe(old);
+    expect(await tables()).toContain('tsvirt-tsvbr91');
+    expect((await links()).match(/vnet\d+/g)?.sort()).toEqual(tapsBefore);
+    client = await connectRemote(uri());
+    const shell = await GuestShell.open(client, await client.lookupDomainByName('rb'));
+    try {
+      const out = await shell.run(`ping -c 2 -W 3 ${addresses.get('ra')!}; echo rc=$?`, 30_000);
+      expect(out).toContain('rc=0');
+      // The new dnsmasq answers DNS on the gateway, as the old one did.
+      const dns = await shell.run('nslookup ra 10.91.0.1', 20_000);
+      expect(dns).toMatch(new RegExp(`Address:\\s+${addresses.get('ra')!.replace(/\./g, '\\.')}`));
+    } finally {
+      shell.close();
+    }
+    expect(await virsh('net-dhcp-leases', 'rsa')).toContain(GUESTS[0].mac);
+  }, 120_000);
+
   it('reports a network whose bridge went while tsvirtd was down as inactive, with nothing of it left', async () => {
     const rsbDnsmasq = (await dnsmasqs()).get('rsb')![0]!;
     await killDaemon();
