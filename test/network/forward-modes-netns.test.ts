@@ -3,7 +3,8 @@
  * namespace with a TCP server): one Linux guest with a NIC on each of a NAT, an isolated and a routed
  * network sends to the far server through each network's gateway in turn. Through the NAT network the
  * server sees the host's address (masquerade); through the routed one it sees the guest's own address;
- * through the isolated one nothing gets there.
+ * through the isolated one nothing gets there. The far side in turn reaches the guest on the routed
+ * network only.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
 
 /** The first of the tools that is missing, or undefined. */
 async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
+  for (const tool of ['virsh', 'dnsmasq', 'nft', 'busybox', 'qemu-system-x86_64']) {
     if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
       return `${tool} is not installed (scripts/setup.sh installs it)`;
   }
@@ -75,8 +76,10 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
     (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
   const serverLog = (): Promise<string> => readFile(join(root, 'far.log'), 'utf8').catch(() => '');
   /** Routes the far subnet through `net`'s gateway in the guest and connects to the server. */
+  const routeVia = (net: (typeof NETS)[number]): Promise<string> =>
+    shell.run(`ip route replace ${HOST_END.replace(/\.1$/, '.0')}/24 via ${gatewayOf(net)}`);
   const connectVia = async (net: (typeof NETS)[number]): Promise<string> => {
-    await shell.run(`ip route replace ${HOST_END.replace(/\.1$/, '.0')}/24 via ${gatewayOf(net)}`);
+    await routeVia(net);
     return shell.run(`echo x | nc -w 5 ${FAR_END} ${FAR_PORT}; echo rc=$?`, 30_000);
   };
 
@@ -205,5 +208,19 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
     // The same guest still reaches the isolated network's own gateway.
     const gw = await shell.run(`ping -c 1 -W 2 ${gatewayOf(NETS[1])}; echo rc=$?`, 30_000);
     expect(gw).toContain('rc=0');
+  }, 90_000);
+
+  it('the far side reaches the guest on the routed network, but not on the NAT or isolated one', async () => {
+    /** busybox's ping, from the far namespace, after the guest's route back goes through `net`. */
+    const pingFromFar = async (net: (typeof NETS)[number]): Promise<string> => {
+      // The guest answers through the same network, so that only the way in decides.
+      await routeVia(net);
+      const argv = ['ip', 'netns', 'exec', far.name, 'busybox', 'ping', '-c', '2', '-W', '2', guestIpOn(net)];
+      const r = await run(argv, { timeoutMs: 30_000, okExitCodes: [1] });
+      return r.stdout + r.stderr;
+    };
+    expect(await pingFromFar(NETS[2])).toContain('2 packets transmitted, 2 packets received');
+    expect(await pingFromFar(NETS[0])).toContain('2 packets transmitted, 0 packets received');
+    expect(await pingFromFar(NETS[1])).toContain('2 packets transmitted, 0 packets received');
   }, 90_000);
 });
