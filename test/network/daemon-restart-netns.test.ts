@@ -90,6 +90,9 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     }
     return byNet;
   };
+  /** The qemu processes of this root's guests. */
+  const qemuPids = async (): Promise<number[]> =>
+    (await findProcessesUnder(root)).filter((pid) => readCmdline(pid)?.[0]?.includes('qemu-system')).sort();
   /** Names of the test's networks that are not running (the root's own `default` never runs here). */
   const inactiveNets = async (): Promise<string[]> =>
     (await virsh('net-list', '--inactive', '--name')).split('\n').filter((n) => n && n !== 'default');
@@ -146,8 +149,11 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     const before = await dnsmasqs();
     expect([...before.keys()].sort()).toEqual(['rsa', 'rsb']);
     for (const pids of before.values()) expect(pids).toHaveLength(1);
+    const qemus = await qemuPids();
+    expect(qemus).toHaveLength(GUESTS.length);
     await killDaemon();
     daemon = await start();
+    expect(await qemuPids()).toEqual(qemus);
     expect(await inactiveNets()).toEqual([]);
     expect((await virsh('net-list', '--name')).split('\n').filter(Boolean).sort()).toEqual(['rsa', 'rsb']);
     expect(await dnsmasqs()).toEqual(before);
