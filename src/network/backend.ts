@@ -22,6 +22,12 @@ export interface DhcpLeaseRecord {
 export interface NetworkPart {
   /** A short name for messages: `bridge`, `dnsmasq`, `nftables`. */
   readonly name: string;
+  /**
+   * Whether the piece, found gone when a restarted driver re-adopts the network, is started again
+   * under the running network (dnsmasq, the firewall table); without it (the bridge, which the
+   * guests' taps were on) the network is stopped instead.
+   */
+  readonly restartable?: boolean;
   /** Makes the piece; throws when it cannot, having undone its own half-made state. */
   start(def: NetworkDef): Promise<void>;
   /** Removes the piece; a piece already gone is no error. */

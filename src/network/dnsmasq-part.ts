@@ -39,6 +39,7 @@ async function isReachableByOthers(dir: string): Promise<boolean> {
 /** The dnsmasq of one network. */
 export class DnsmasqPart implements NetworkPart {
   readonly name = 'dnsmasq';
+  readonly restartable = true;
 
   constructor(
     private readonly runDir: string,

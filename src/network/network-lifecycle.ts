@@ -65,7 +65,11 @@ export class NetworkLifecycle {
     if (!entry.persistent) this.reg.networks.delete(entry.def.name);
   }
 
-  /** A network that ran under the last driver: kept running when every part is still up, else torn down. */
+  /**
+   * A network that ran under the last driver: kept running when every part is still up, with its lost
+   * restartable parts (dnsmasq, the firewall table) started again; torn down and marked inactive when
+   * its bridge is gone or a lost part does not start, so that it is never left half-working.
+   */
   async readopt(def: NetworkDef): Promise<void> {
     let entry = this.reg.networks.get(def.name);
     if (!entry) {
@@ -82,13 +86,34 @@ export class NetworkLifecycle {
       await this.store.removeRunning(def.name);
       return;
     }
-    const parts = this.parts(def);
-    const down = [];
-    for (const part of parts) if (!(await part.isUp(def).catch(() => false))) down.push(part.name);
+    const down: NetworkPart[] = [];
+    for (const part of this.parts(def)) if (!(await part.isUp(def).catch(() => false))) down.push(part);
     entry.active = true;
     if (down.length === 0) return;
-    this.warn(`network '${def.name}' was running but its ${down.join(', ')} is gone; marked inactive`);
+    const names = down.map((p) => p.name).join(', ');
+    if (down.every((p) => p.restartable)) {
+      const failure = await this.restartParts(def, down);
+      if (failure === undefined) {
+        this.warn(`network '${def.name}': its ${names} was gone; started again`);
+        return;
+      }
+      this.warn(`network '${def.name}': its ${names} was gone and did not start again: ${failure}`);
+    } else {
+      this.warn(`network '${def.name}' was running but its ${names} is gone; marked inactive`);
+    }
     await this.stop(entry);
+  }
+
+  /** Starts lost parts again in start order; the first failure's message, or undefined when all run. */
+  private async restartParts(def: NetworkDef, down: NetworkPart[]): Promise<string | undefined> {
+    for (const part of down) {
+      try {
+        await part.start(def);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    }
+    return undefined;
   }
 
   /** Applies a changed live definition to the running parts (DHCP and DNS hosts). */

@@ -17,6 +17,7 @@ export function isNoSuchTable(err: unknown): boolean {
 /** The network's firewall table, and IPv4 forwarding switched on where the network forwards. */
 export class NftPart implements NetworkPart {
   readonly name = 'nftables';
+  readonly restartable = true;
 
   constructor(
     private readonly runDir: string,

@@ -1,0 +1,237 @@
+/**
+ * Hermetic (tsvirtd inside a namespace the test makes): tsvirtd is killed with SIGKILL while two
+ * networks run and two guests are up on one of them. The restarted daemon re-adopts both networks with
+ * the same dnsmasq, the guests still ping each other and their leases are listed; a network whose bridge
+ * was deleted while tsvirtd was down comes back inactive with its dnsmasq and table gone, and starts
+ * again; net-destroy of both leaves no bridge, tap, table or dnsmasq.
+ */
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
+import { run } from '../../src/exec/index.js';
+import { connectRemote } from '../../src/remote/index.js';
+import type { Connection } from '../../src/connection.js';
+import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
+import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
+import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
+import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
+import { GuestShell } from '../remote/server/guest-shell.js';
+import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+
+/** The first of the tools that is missing, or undefined. */
+async function findMissingTool(): Promise<string | undefined> {
+  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
+    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
+      return `${tool} is not installed (scripts/setup.sh installs it)`;
+  }
+  return undefined;
+}
+
+const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+if (problem) console.warn(`skipping the daemon restart network tests: ${problem}`);
+
+/** `rsa` carries the guests; `rsb` runs empty and loses its bridge while tsvirtd is down. */
+const NETS = [
+  { name: 'rsa', bridge: 'tsvbr91', subnet: 91 },
+  { name: 'rsb', bridge: 'tsvbr92', subnet: 92 },
+] as const;
+const GUESTS = [
+  { name: 'ra', mac: '52:54:00:91:00:0a' },
+  { name: 'rb', mac: '52:54:00:91:00:0b' },
+] as const;
+
+function buildNetXml(n: (typeof NETS)[number]): string {
+  return `<network><name>${n.name}</name><forward mode='nat'/><bridge name='${n.bridge}'/>
+<ip address='10.${n.subnet}.0.1' prefix='24'><dhcp><range start='10.${n.subnet}.0.50' end='10.${n.subnet}.0.99'/></dhcp></ip></network>`;
+}
+
+/** The address a guest's serial log says udhcpc bound. */
+async function boundAddress(serialLog: string): Promise<string> {
+  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, 120_000);
+  const text = await readFile(serialLog, 'latin1');
+  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
+  if (!m) throw new Error(`no bound address in ${serialLog}`);
+  return m[1]!;
+}
+
+describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', () => {
+  let ns: TestNetns;
+  let root: string;
+  let conf: string;
+  let daemon: DaemonProcess;
+  let client: Connection | undefined;
+  const addresses = new Map<string, string>();
+  const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+  const virsh = async (...args: string[]): Promise<string> =>
+    (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
+  const start = (): Promise<DaemonProcess> =>
+    startDaemon(['-f', conf, '--root', root], join(root, 'tsvirtd.log'), join(root, 'run', 'tsvirtd.pid'), [
+      'ip',
+      'netns',
+      'exec',
+      ns.name,
+    ]);
+  const killDaemon = async (): Promise<void> => {
+    await client?.close().catch(() => undefined);
+    client = undefined;
+    process.kill(daemon.child.pid, 'SIGKILL');
+    await waitUntil(() => daemon.exit !== undefined, 15_000, 'tsvirtd to die');
+  };
+  /** dnsmasq processes started for this root, by network name (from their --conf-file). */
+  const dnsmasqs = async (): Promise<Map<string, number[]>> => {
+    const byNet = new Map<string, number[]>();
+    for (const pid of await findProcessesUnder(root)) {
+      const argv = readCmdline(pid) ?? [];
+      if (!argv[0]?.endsWith('dnsmasq')) continue;
+      const name = /\/([^/]+)\.conf$/.exec(argv.find((a) => a.startsWith('--conf-file=')) ?? '')?.[1] ?? '?';
+      byNet.set(name, [...(byNet.get(name) ?? []), pid]);
+    }
+    return byNet;
+  };
+  /** The qemu processes of this root's guests. */
+  const qemuPids = async (): Promise<number[]> =>
+    (await findProcessesUnder(root)).filter((pid) => readCmdline(pid)?.[0]?.includes('qemu-system')).sort();
+  /** Names of the test's networks that are not running (the root's own `default` never runs here). */
+  const inactiveNets = async (): Promise<string[]> =>
+    (await virsh('net-list', '--inactive', '--name')).split('\n').filter((n) => n && n !== 'default');
+  const links = async (): Promise<string> => ns.ip(['-o', 'link', 'show']);
+  const tables = async (): Promise<string> =>
+    (await run(['ip', 'netns', 'exec', ns.name, 'nft', 'list', 'tables'], { timeoutMs: 10_000 })).stdout;
+
+  beforeAll(async () => {
+    const guests = await ensureGuests();
+    ns = await createNetns();
+    root = await mkdtemp(join(tmpdir(), 'tsvirt-restart-'));
+    await chmod(root, 0o755);
+    conf = join(root, 'tsvirtd.conf');
+    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
+    daemon = await start();
+    for (const n of NETS) {
+      await writeFile(join(root, `${n.name}.xml`), buildNetXml(n));
+      await virsh('net-define', join(root, `${n.name}.xml`));
+      await virsh('net-start', n.name);
+    }
+    for (const g of GUESTS) {
+      const nic = `<interface type='network'><mac address='${g.mac}'/><source network='rsa'/><model type='virtio'/><rom enabled='no'/></interface>`;
+      const xml = buildLinuxXml(g.name, guests, {
+        append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${g.name}`,
+        devices: nic,
+      });
+      await writeFile(join(root, `${g.name}.xml`), xml);
+      await virsh('define', join(root, `${g.name}.xml`));
+      await virsh('start', g.name);
+    }
+    for (const g of GUESTS) {
+      const serialLog = join(root, 'log', 'qemu', `${g.name}.serial.log`);
+      await waitForText(serialLog, LINUX_READY_MARKER, 120_000);
+      addresses.set(g.name, await boundAddress(serialLog));
+      await waitForText(serialLog, '/ # ', 30_000);
+    }
+  }, 400_000);
+
+  afterAll(async () => {
+    await client?.close().catch(() => undefined);
+    if (daemon && !daemon.exit) {
+      for (const g of GUESTS) await virsh('destroy', g.name).catch(() => undefined);
+      for (const n of NETS) await virsh('net-destroy', n.name).catch(() => undefined);
+      await stopDaemon(daemon);
+    }
+    await ns?.remove();
+    if (root) {
+      expect(await findProcessesUnder(root)).toEqual([]);
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('re-adopts both networks after SIGKILL with the dnsmasq they had, not a second one', async () => {
+    const before = await dnsmasqs();
+    expect([...before.keys()].sort()).toEqual(['rsa', 'rsb']);
+    for (const pids of before.values()) expect(pids).toHaveLength(1);
+    const qemus = await qemuPids();
+    expect(qemus).toHaveLength(GUESTS.length);
+    await killDaemon();
+    daemon = await start();
+    expect(await qemuPids()).toEqual(qemus);
+    expect(await inactiveNets()).toEqual([]);
+    expect((await virsh('net-list', '--name')).split('\n').filter(Boolean).sort()).toEqual(['rsa', 'rsb']);
+    expect(await dnsmasqs()).toEqual(before);
+    expect(await daemon.log()).not.toMatch(/network '(rsa|rsb)'/);
+  }, 120_000);
+
+  it('keeps the guests talking to each other and lists their leases after the restart', async () => {
+    client = await connectRemote(uri());
+    const shell = await GuestShell.open(client, await client.lookupDomainByName('ra'));
+    try {
+      const out = await shell.run(`ping -c 2 -W 3 ${addresses.get('rb')!}; echo rc=$?`, 30_000);
+      expect(out).toContain('2 packets transmitted, 2 packets received');
+      expect(out).toContain('rc=0');
+    } finally {
+      shell.close();
+    }
+    const leases = await virsh('net-dhcp-leases', 'rsa');
+    for (const g of GUESTS) {
+      const ip = addresses.get(g.name)!.replace(/\./g, '\\.');
+      expect(leases).toMatch(new RegExp(`${g.mac}\\s+ipv4\\s+${ip}/24\\s+${g.name}\\s`));
+    }
+  }, 90_000);
+
+  it('starts again the dnsmasq and table that went while tsvirtd was down, keeping the bridge and its guests', async () => {
+    const old = (await dnsmasqs()).get('rsa')![0]!;
+    await killDaemon();
+    process.kill(old, 'SIGKILL');
+    await waitUntil(() => !isProcessAlive(old), 10_000, 'the dnsmasq of rsa to die');
+    await run(['ip', 'netns', 'exec', ns.name, 'nft', 'delete', 'table', 'ip', 'tsvirt-tsvbr91']);
+    const tapsBefore = (await links()).match(/vnet\d+/g)?.sort();
+    daemon = await start();
+    expect(await inactiveNets()).toEqual([]);
+    expect(await daemon.log()).toContain("network 'rsa': its dnsmasq, nftables was gone; started again");
+    const now = (await dnsmasqs()).get('rsa');
+    expect(now).toHaveLength(1);
+    expect(now![0]).not.toBe(old);
+    expect(await tables()).toContain('tsvirt-tsvbr91');
+    expect((await links()).match(/vnet\d+/g)?.sort()).toEqual(tapsBefore);
+    client = await connectRemote(uri());
+    const shell = await GuestShell.open(client, await client.lookupDomainByName('rb'));
+    try {
+      const out = await shell.run(`ping -c 2 -W 3 ${addresses.get('ra')!}; echo rc=$?`, 30_000);
+      expect(out).toContain('rc=0');
+      // The new dnsmasq answers DNS on the gateway, as the old one did.
+      const dns = await shell.run('nslookup ra 10.91.0.1', 20_000);
+      expect(dns).toMatch(new RegExp(`Address:\\s+${addresses.get('ra')!.replace(/\./g, '\\.')}`));
+    } finally {
+      shell.close();
+    }
+    expect(await virsh('net-dhcp-leases', 'rsa')).toContain(GUESTS[0].mac);
+  }, 120_000);
+
+  it('reports a network whose bridge went while tsvirtd was down as inactive, with nothing of it left', async () => {
+    const rsbDnsmasq = (await dnsmasqs()).get('rsb')![0]!;
+    await killDaemon();
+    await ns.ip(['link', 'del', 'dev', 'tsvbr92']);
+    daemon = await start();
+    expect(await inactiveNets()).toEqual(['rsb']);
+    expect((await virsh('net-list', '--name')).trim()).toBe('rsa');
+    expect(await daemon.log()).toContain("network 'rsb' was running but its bridge is gone; marked inactive");
+    expect(isProcessAlive(rsbDnsmasq)).toBe(false);
+    expect([...(await dnsmasqs()).keys()]).toEqual(['rsa']);
+    expect(await tables()).not.toContain('tsvirt-tsvbr92');
+    expect(await tables()).toContain('tsvirt-tsvbr91');
+    // It starts again from scratch: bridge, a new dnsmasq, its table.
+    await virsh('net-start', 'rsb');
+    expect(await links()).toContain('tsvbr92');
+    expect((await dnsmasqs()).get('rsb')).toHaveLength(1);
+    expect(await tables()).toContain('tsvirt-tsvbr92');
+  }, 120_000);
+
+  it('leaves no bridge, tap, table or dnsmasq after the guests and both networks are destroyed', async () => {
+    for (const g of GUESTS) await virsh('destroy', g.name);
+    for (const n of NETS) await virsh('net-destroy', n.name);
+    const left = await links();
+    expect(left).not.toMatch(/tsvbr9[12]/);
+    expect(left).not.toMatch(/vnet\d+/);
+    expect(await tables()).not.toContain('tsvirt-');
+    expect(await dnsmasqs()).toEqual(new Map());
+  }, 120_000);
+});
