@@ -13,6 +13,8 @@ import { versionCommand } from './version.js';
 import { poolCommands } from './pool.js';
 import { volumeCommands } from './volume.js';
 import { volumeTransferCommands } from './volume-transfer.js';
+import { networkCommands } from './network.js';
+import { networkUpdateCommands } from './network-update.js';
 
 /** Every verb of `tsvirt`, in the order `tsvirt help` lists them. */
 export const commands: Command[] = [
@@ -28,6 +30,8 @@ export const commands: Command[] = [
   ...poolCommands,
   ...volumeCommands,
   ...volumeTransferCommands,
+  ...networkCommands,
+  ...networkUpdateCommands,
   hostValidateCommand,
   versionCommand,
 ];
