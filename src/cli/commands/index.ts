@@ -8,6 +8,7 @@ import { domainInputCommands } from './domain-input.js';
 import { domainMetadataCommands } from './domain-metadata.js';
 import { domainStatsCommands } from './domain-stats.js';
 import { domainDeviceCommands } from './domain-devices.js';
+import { domainLinkCommands } from './domain-link.js';
 import { hostValidateCommand } from './host-validate.js';
 import { versionCommand } from './version.js';
 import { poolCommands } from './pool.js';
@@ -26,6 +27,7 @@ export const commands: Command[] = [
   ...domainMetadataCommands,
   ...domainStatsCommands,
   ...domainDeviceCommands,
+  ...domainLinkCommands,
   consoleCommand,
   ...poolCommands,
   ...volumeCommands,
