@@ -172,6 +172,15 @@ describe.skipIf(!hasCli)('the net-* verbs on an embedded root', () => {
     );
   }, 30_000);
 
+  it("documents the verbs in help, net-update's commands and sections too", async () => {
+    const all = (await t('help')).stdout;
+    for (const verb of ['net-list', 'net-info', 'net-define', 'net-start', 'net-update', 'net-dhcp-leases'])
+      expect(all).toMatch(new RegExp(`^  ${verb} +\\S`, 'm'));
+    const update = (await t('net-update', '--help')).stdout;
+    expect(update).toContain('Usage: tsvirt net-update <network> <command> <section> <xml>');
+    expect(update).toContain('section: ip-dhcp-host or dns-host');
+  }, 30_000);
+
   it('net-undefine removes the definition', async () => {
     expect((await t('net-undefine', 'lab')).stdout).toBe('Network lab has been undefined\n\n');
     expect((await t('net-list', '--all', '--name')).stdout).toBe('default\n\n');
@@ -283,6 +292,19 @@ describe.skipIf(netnsProblem !== undefined)(
       );
       expect((await t('net-dumpxml', 'lab')).stdout).toContain(host);
       expect((await t('net-dumpxml', 'lab', '--inactive')).stdout).toContain(host);
+    }, 60_000);
+
+    it('net-create starts a transient network, which net-destroy removes', async () => {
+      const file = join(root, 'tmp.xml');
+      await writeFile(
+        file,
+        "<network><name>tmpnet</name><bridge name='tsvclibr1'/><ip address='10.67.0.1' prefix='24'/></network>",
+      );
+      expect((await t('net-create', file)).stdout).toBe(`Network tmpnet created from ${file}\n\n`);
+      expect((await t('net-list', '--transient')).stdout).toMatch(/\n tmpnet +active +no +no\n\n$/);
+      expect(await ns.ip(['-o', '-4', 'addr', 'show', 'dev', 'tsvclibr1'])).toContain('inet 10.67.0.1/24');
+      expect((await t('net-destroy', 'tmpnet')).stdout).toBe('Network tmpnet destroyed\n\n');
+      expect((await t('net-info', 'tmpnet')).code).toBe(1);
     }, 60_000);
 
     it('net-destroy removes the bridge and ends dnsmasq', async () => {
