@@ -1,4 +1,4 @@
-import type { Connection, DomainRef, PoolRef, VolumeRef } from '../connection.js';
+import type { Connection, DomainRef, NetworkRef, PoolRef, VolumeRef } from '../connection.js';
 import { TsvirtError } from '../errors.js';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -32,6 +32,22 @@ export async function lookupPool(conn: Connection, text: string): Promise<PoolRe
     if (byUuid) return byUuid;
   }
   throw new TsvirtError('ERR_POOL_NOT_FOUND', `failed to get pool '${text}'`, { pool: text });
+}
+
+/** Finds a virtual network as virsh does: by uuid when the text is one, then by name. */
+export async function lookupNetwork(conn: Connection, text: string): Promise<NetworkRef> {
+  if (UUID_RE.test(text)) {
+    const net = await conn.lookupNetworkByUUID(text).catch(() => undefined);
+    if (net) return net;
+  }
+  return conn.lookupNetworkByName(text).catch((cause: unknown) => {
+    throw new TsvirtError(
+      'ERR_NETWORK_NOT_FOUND',
+      `failed to get network '${text}'`,
+      { network: text },
+      { cause },
+    );
+  });
 }
 
 /** Finds a volume by name in a pool when one is given, else by key, then by path. */

@@ -8,7 +8,7 @@ import { connect } from '../connect.js';
 
 const HELP = `Usage: tsvirt [-c URI] [--json] VERB [ARGS...]
 
-Manage KVM guests, storage pools and volumes, with virsh's verbs.
+Manage KVM guests, storage pools and volumes, and virtual networks, with virsh's verbs.
 
 Options:
   -c, --connect URI   hypervisor connection (default: a local tsvirtd, else qemu:///embed?root=./var)

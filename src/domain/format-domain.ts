@@ -200,6 +200,7 @@ function buildInterface(nic: InterfaceConfig): XmlNode {
       nic.type === 'network' && el('source', [['network', nic.network]]),
       nic.type !== 'user' && nic.targetDev !== undefined && el('target', [['dev', nic.targetDev]]),
       el('model', [['type', nic.model]]),
+      nic.linkState !== undefined && el('link', [['state', nic.linkState]]),
       buildBootOrderNode(nic.bootOrder),
       nic.romEnabled === false && el('rom', [['enabled', 'no']]),
       alias(nic.alias),

@@ -134,7 +134,8 @@ export function parseInterface(r: ElementReader): InterfaceConfig {
       expected: 'user, bridge, network or ethernet',
     });
   const rom = readRom(r.child('rom'));
-  const common = { mac: readMac(r.child('mac')), model: readModel(r.child('model')), ...rom };
+  const link = readLink(r.child('link'));
+  const common = { mac: readMac(r.child('mac')), model: readModel(r.child('model')), ...rom, ...link };
   let nic: InterfaceConfig;
   if (type === 'bridge') {
     const source = r.child('source');
@@ -185,6 +186,13 @@ function readIfname(r: ElementReader, attribute: string): string {
     });
   }
   return name;
+}
+
+function readLink(r: ElementReader | undefined): { linkState?: 'up' | 'down' } {
+  if (!r) return {};
+  const state = r.enumAttr('state', ['up', 'down']);
+  r.finish();
+  return state === undefined ? {} : { linkState: state };
 }
 
 function readRom(r: ElementReader | undefined): { romEnabled?: false } {

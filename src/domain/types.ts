@@ -203,6 +203,8 @@ export type InterfaceConfig = {
   bootOrder?: number;
   /** <rom enabled='no'/>: no option ROM (iPXE), which stalls SeaBIOS under kvm_pvm hosts. */
   romEnabled?: false;
+  /** <link state=.../>: the virtual link's carrier as the guest sees it; absent is up (qemu's set_link). */
+  linkState?: 'up' | 'down';
   /** Assigned at define. */
   address?: PciAddress;
   /** The device alias (netN, or a user's ua- alias); its netdev is 'host' + alias. */

@@ -3,7 +3,7 @@
  * virDomainUpdateDeviceFlags: which definitions a change applies to (live, config, or current: live
  * while running, else config), libvirt's refusals of the others (live on a shut-off domain, config on a
  * transient one), then the config change checked on a copy before the live one runs, and written once
- * the live one succeeded. The live parts are hotplug.ts and media-change.ts.
+ * the live one succeeded. The live parts are hotplug.ts, media-change.ts and link-state.ts.
  */
 import { TsvirtError } from '../errors.js';
 import { assignDeviceAddresses, validateDomainConfig, type DomainConfig } from '../domain/index.js';
@@ -21,6 +21,7 @@ import { hotplugDevice } from './hotplug.js';
 import { unplugDevice } from './unplug.js';
 import { checkTargetFreeInConfig } from './hotplug-checks.js';
 import { changeMediaLive, changeMediaInConfig } from './media-change.js';
+import { changeLinkInConfig, changeLinkLive, isLinkUpdate } from './link-state.js';
 import { saveConfig } from './transitions.js';
 
 /** The definitions a device change applies to. */
@@ -108,7 +109,7 @@ export async function detachDeviceAlias(
   if (config) await replaceConfig(dom, config);
 }
 
-/** Update a device in place: a cdrom's media inserted, changed or ejected. */
+/** Update a device in place: a cdrom's media inserted, changed or ejected, or a NIC's link state. */
 export async function updateDevice(
   ctx: DriverContext,
   dom: DomainObject,
@@ -117,10 +118,16 @@ export async function updateDevice(
 ): Promise<void> {
   const impact = resolveDeviceImpact(dom, flags, DeviceModifyFlags.FORCE);
   const spec = parseDeviceXml(xml);
+  if (isLinkUpdate(spec)) {
+    const changed = impact.config ? changeLinkInConfig(dom.persistentDef as DomainConfig, spec) : undefined;
+    if (impact.live) await changeLinkLive(ctx, dom, spec);
+    if (changed) await replaceConfig(dom, changed);
+    return;
+  }
   if (spec.kind !== 'disk') {
     throw new TsvirtError(
       'ERR_NOT_SUPPORTED',
-      `Operation not supported: update of device '${spec.kind}' is not supported; only a cdrom's media can be changed`,
+      `Operation not supported: update of device '${spec.kind}' is not supported; only a cdrom's media or a NIC's link state can be changed`,
       { device: spec.kind },
     );
   }

@@ -26,6 +26,7 @@ import {
   netdevDel,
   objectAdd,
   objectDel,
+  setLink,
   type QmpClient,
 } from '../qmp/index.js';
 import type { DriverContext } from './context.js';
@@ -176,6 +177,7 @@ async function plugNic(
   else await netdevAdd(qmp, netdev);
   revert.push(`netdev ${netdev.id}`, () => netdevDel(qmp, netdev.id));
   await deviceAdd(qmp, device);
+  if (nic.linkState === 'down') await setLink(qmp, device.id, false);
   return device.id;
 }
 

@@ -5,6 +5,7 @@ import { assignLiveIdentities } from '../domain/device-identity.js';
 import type { DomainConfig } from '../domain/types.js';
 import { isTapByFd } from '../domain/device-objects.js';
 import { QmpClient, balloon, cont } from '../qmp/index.js';
+import { applyLinkStates } from './link-state.js';
 import { PausedReason } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
 import { buildRuntime, type DomainObject } from './domain-object.js';
@@ -80,6 +81,7 @@ export async function startDomain(
     const qmp = await connectWhileSaving(ctx, dom, launch);
     attachMonitor(ctx, dom, run, qmp);
     await applyLifecycleActions(dom, qmp);
+    await applyLinkStates(def, qmp);
     run.vncPort = await readVncPort(dom, qmp);
     run.spicePort = await readSpicePort(def, qmp);
     run.serialPtys = await readSerialPtys(def, qmp);

@@ -4,58 +4,24 @@
  * guest received). A user-mode NIC has no host interface: as libvirt, the group names no counters for it
  * and virDomainInterfaceStats refuses it.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { TsvirtError } from '../errors.js';
 import type { InterfaceConfig } from '../domain/index.js';
 import type { TypedParam } from '../api/types.js';
 import type { DomainInterfaceStats } from '../api/stats-types.js';
-import type { DomainObject, DomainRuntime } from './domain-object.js';
+import type { DomainObject } from './domain-object.js';
 import { readNetDev, type NetDevCounters } from './stats-proc.js';
 import { checkAction } from './state-machine.js';
 
-/** The tap names of a qemu's bridge NICs, read once per qemu process (they do not change while it runs). */
-const bridgeTaps = new WeakMap<DomainRuntime, string[]>();
-
 /**
- * The tap names qemu holds open, in the order it opened them: each /dev/net/tun descriptor's fdinfo
- * names its interface (`iff:`).
+ * The host interface name of each NIC of a running domain, from its live definition: an ethernet NIC's
+ * own tap, and the tap tsvirtd made for a bridge or network NIC (a hot-plugged one too); undefined for a
+ * user-mode NIC.
  */
-export function readTunInterfaces(pid: number): string[] {
-  const names: Array<[number, string]> = [];
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return [];
-  }
-  for (const fd of fds) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== '/dev/net/tun') continue;
-      const m = /^iff:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-      if (m?.[1]) names.push([Number(fd), m[1]]);
-    } catch {
-      // The descriptor closed while we looked: it names no interface now.
-    }
-  }
-  return names.sort((a, b) => a[0] - b[0]).map(([, name]) => name);
-}
-
-/** The host interface name of each NIC of a running domain; undefined for a user-mode NIC. */
 export function hostInterfaceNames(dom: DomainObject): Array<string | undefined> {
-  const nics = dom.def.devices.interfaces;
-  const run = dom.run;
-  let taps: string[] = [];
-  if (run && nics.some((n) => n.type === 'bridge')) {
-    const own = new Set(nics.flatMap((n) => (n.type === 'ethernet' ? [n.targetDev] : [])));
-    taps = bridgeTaps.get(run) ?? readTunInterfaces(run.pid).filter((t) => !own.has(t));
-    bridgeTaps.set(run, taps);
-  }
-  let nextTap = 0;
-  return nics.map((nic: InterfaceConfig) => {
-    if (nic.type === 'ethernet') return nic.targetDev;
-    if (nic.type === 'bridge') return taps[nextTap++];
-    return undefined;
-  });
+  const def = dom.liveDef ?? dom.def;
+  return def.devices.interfaces.map((nic: InterfaceConfig) =>
+    nic.type === 'user' ? undefined : nic.targetDev,
+  );
 }
 
 /** The guest's view of a tap's host counters: what the host sent, the guest received. */
@@ -104,7 +70,7 @@ export function buildInterfaceParams(
 /** virDomainInterfaceStats: the NIC named by its host interface or its MAC address. */
 export function interfaceStats(dom: DomainObject, device: string): DomainInterfaceStats {
   checkAction('live-query', dom.subject);
-  const nics = dom.def.devices.interfaces;
+  const nics = (dom.liveDef ?? dom.def).devices.interfaces;
   const names = hostInterfaceNames(dom);
   const wanted = device.toLowerCase();
   let index = names.findIndex((n) => n !== undefined && n === device);

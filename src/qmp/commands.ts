@@ -147,6 +147,11 @@ export async function netdevDel(c: QmpClient, id: string): Promise<void> {
   await c.execute('netdev_del', { id });
 }
 
+/** `set_link` {name, up}: a NIC's link (by device id, with its netdev peer) up or down, as the guest sees it. */
+export async function setLink(c: QmpClient, name: string, up: boolean): Promise<void> {
+  await c.execute('set_link', { name, up });
+}
+
 /** `object-add` {qom-type, id, ...properties}: a backend object (an rng-random for a virtio-rng). */
 export async function objectAdd(
   c: QmpClient,
