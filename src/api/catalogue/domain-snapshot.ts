@@ -14,7 +14,7 @@ import { domFlagsArgs, remoteDomain } from '../../remote/structs-common.js';
 import { Procedure as P } from './procedure-numbers.js';
 import { bound } from './bind.js';
 import { flagsParam, wsRow, xmlParam } from './ws-rows.js';
-import { numRet } from './legacy.js';
+import { namesEntry, numRet } from './legacy.js';
 
 /** REMOTE_DOMAIN_SNAPSHOT_LIST_MAX. */
 const SNAPSHOT_LIST_MAX = 16384;
@@ -44,6 +44,13 @@ const listAllArgs = xdrStruct({ dom: remoteDomain, need_results: xdrInt, flags: 
 const listChildrenArgs = xdrStruct({ snapshot: remoteSnapshot, need_results: xdrInt, flags: xdrUint });
 /** remote_domain_list_all_snapshots_ret and remote_domain_snapshot_list_all_children_ret. */
 const listRet = xdrStruct({ snapshots: xdrArray(remoteSnapshot, SNAPSHOT_LIST_MAX), ret: xdrInt });
+
+/** remote_domain_snapshot_list_names_args (legacy: the names of virDomainListAllSnapshots). */
+const listNamesArgs = xdrStruct({ dom: remoteDomain, maxnames: xdrInt, flags: xdrUint });
+/** remote_domain_snapshot_list_children_names_args. */
+const listChildrenNamesArgs = xdrStruct({ snap: remoteSnapshot, maxnames: xdrInt, flags: xdrUint });
+/** remote_domain_snapshot_list_names_ret and remote_domain_snapshot_list_children_names_ret. */
+const namesRet = xdrStruct({ names: xdrArray(xdrNonnullString, SNAPSHOT_LIST_MAX) });
 
 /** need_results 0 asks only for the count. */
 const listResult = {
@@ -85,6 +92,14 @@ export const domainSnapshotEntries = [
     result: 'num',
     ws: wsRow('domain.snapshotNum', 'domain', [flagsParam]),
   }),
+  namesEntry(
+    P.DOMAIN_SNAPSHOT_LIST_NAMES,
+    'virDomainSnapshotListNames',
+    listNamesArgs,
+    namesRet,
+    SNAPSHOT_LIST_MAX,
+    (c, { dom, flags }) => c.domainListAllSnapshots(dom, flags),
+  ),
   bound(P.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, {
     api: 'virDomainSnapshotLookupByName',
     access: 'read',
@@ -151,6 +166,14 @@ export const domainSnapshotEntries = [
     params: ['snap', 'flags'],
     result: 'num',
   }),
+  namesEntry(
+    P.DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES,
+    'virDomainSnapshotListChildrenNames',
+    listChildrenNamesArgs,
+    namesRet,
+    SNAPSHOT_LIST_MAX,
+    (c, { snap, flags }) => c.domainSnapshotListAllChildren(snap, flags),
+  ),
   bound(P.DOMAIN_SNAPSHOT_IS_CURRENT, {
     api: 'virDomainSnapshotIsCurrent',
     access: 'read',

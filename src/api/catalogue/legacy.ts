@@ -76,7 +76,7 @@ function countEntry<const N extends number, A>(
 }
 
 /** A LIST_* procedure of names: the first `maxnames` items of the list-all call `list`. */
-function namesEntry<const N extends number, A extends { maxnames: number }>(
+export function namesEntry<const N extends number, A extends { maxnames: number }>(
   proc: N,
   api: string,
   args: Codec<A>,

@@ -127,6 +127,7 @@ export const Procedure = {
   DOMAIN_SNAPSHOT_CREATE_XML: 185, // dom; string xml_desc; uint flags -> snap
   DOMAIN_SNAPSHOT_GET_XML_DESC: 186, // snap; uint flags -> string xml
   DOMAIN_SNAPSHOT_NUM: 187, // dom; uint flags -> int num
+  DOMAIN_SNAPSHOT_LIST_NAMES: 188, // dom; int maxnames; uint flags -> names<16384>
   DOMAIN_SNAPSHOT_LOOKUP_BY_NAME: 189, // dom; string name; uint flags -> snap
   DOMAIN_HAS_CURRENT_SNAPSHOT: 190, // dom; uint flags -> int result
   DOMAIN_SNAPSHOT_CURRENT: 191, // dom; uint flags -> snap
@@ -163,6 +164,7 @@ export const Procedure = {
   DOMAIN_SNAPSHOT_GET_PARENT: 244, // snap; uint flags -> snap
   DOMAIN_RESET: 245, // dom; uint flags -> void
   DOMAIN_SNAPSHOT_NUM_CHILDREN: 246, // snap; uint flags -> int num
+  DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES: 247, // snap; int maxnames; uint flags -> names<16384>
   DOMAIN_BLOCK_JOB_ABORT: 237, // dom; string path; uint flags -> void
   DOMAIN_GET_BLOCK_JOB_INFO: 238, // dom; string path; uint flags -> int found, type; uhyper bandwidth, cur, end
   DOMAIN_BLOCK_PULL: 240, // dom; string path; uhyper bandwidth; uint flags -> void

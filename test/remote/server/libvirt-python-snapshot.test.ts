@@ -49,6 +49,7 @@ describe.skipIf(!usable)('libvirt-python snapshots, block jobs and dump against 
       s1_is_current: 1,
       s1_has_metadata: 1,
       s2_parent: 'py1',
+      legacy: [2, ['py1', 'py2'], 1, ['py2']],
       external: ['py2'],
       internal: ['py1'],
       on_overlay: true,
