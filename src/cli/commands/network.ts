@@ -1,38 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from '../command.js';
+import { objectAction, objectDumpxml, objectFromFile, type ObjectKind } from './object-verbs.js';
 import { parseVerbArgs, req, type VerbArgs } from '../args.js';
 import { lookupNetwork } from '../lookup.js';
 import { formatFields, formatTable } from '../format/table.js';
-import type { Connection, NetworkRef } from '../../connection.js';
+import type { NetworkRef } from '../../connection.js';
 import { ListNetworksFlags, NetworkXmlFlags } from '../../api/network-enums.js';
 
-/**
- * A verb `net-X <network>` that acts and prints "Network TEXT <done>". virsh names the network as it
- * was typed (a uuid stays a uuid), so this does too.
- */
-function networkAction(
-  name: string,
-  summary: string,
-  done: string | ((a: VerbArgs) => string),
-  act: (c: Connection, n: NetworkRef, a: VerbArgs) => Promise<void>,
-  flags: string[] = [],
-): Command {
-  return {
-    name,
-    summary,
-    usage: `Usage: tsvirt ${name} <network>${flags.map((f) => ` [--${f}]`).join('')}`,
-    async run(ctx) {
-      const a = parseVerbArgs(ctx.args, { verb: name, positionals: ['network'], flags });
-      const conn = await ctx.connect();
-      const text = req(a, 'network');
-      const net = await lookupNetwork(conn, text);
-      await act(conn, net, a);
-      const word = typeof done === 'string' ? done : done(a);
-      ctx.print(ctx.json ? JSON.stringify({ network: net.name, ok: true }) : `Network ${text} ${word}\n`);
-      return 0;
-    },
-  };
-}
+/** virsh's net-* verbs name a network as it was typed (a uuid stays a uuid). */
+const NETWORK: ObjectKind<NetworkRef> = {
+  key: 'network',
+  noun: 'Network',
+  lookup: lookupNetwork,
+  shownAs: 'typed',
+};
 
 /** net-list's filter options and the list flag bit each one adds. */
 const LIST_FILTERS: Record<string, number> = {
@@ -126,69 +106,42 @@ const netInfo: Command = {
   },
 };
 
-/** net-define and net-create: a network from an XML file. */
-function networkFromFile(
-  name: string,
-  summary: string,
-  word: string,
-  make: (c: Connection, xml: string) => Promise<NetworkRef>,
-): Command {
-  return {
-    name,
-    summary,
-    usage: `Usage: tsvirt ${name} <file>`,
-    async run(ctx) {
-      const a = parseVerbArgs(ctx.args, { verb: name, positionals: ['file'] });
-      const file = req(a, 'file');
-      const net = await make(await ctx.connect(), await readFile(file, 'utf8'));
-      ctx.print(ctx.json ? JSON.stringify(net) : `Network ${net.name} ${word} from ${file}\n`);
-      return 0;
-    },
-  };
-}
-
-const netDumpxml: Command = {
-  name: 'net-dumpxml',
-  summary: 'network information in XML',
-  usage: 'Usage: tsvirt net-dumpxml <network> [--inactive]',
-  async run(ctx) {
-    const a = parseVerbArgs(ctx.args, { verb: 'net-dumpxml', positionals: ['network'], flags: ['inactive'] });
-    const conn = await ctx.connect();
-    const xml = await conn.networkGetXMLDesc(
-      await lookupNetwork(conn, req(a, 'network')),
-      a.flags.has('inactive') ? NetworkXmlFlags.INACTIVE : 0,
-    );
-    ctx.print(ctx.json ? JSON.stringify({ xml }) : `${xml.trimEnd()}\n`);
-    return 0;
-  },
-};
-
 /** Verbs about virtual networks (net-update and net-dhcp-leases are in network-update.ts). */
 export const networkCommands: Command[] = [
   netList,
   netInfo,
-  networkFromFile(
+  objectFromFile(
+    NETWORK,
     'net-define',
     'define an inactive persistent virtual network from an XML file',
     'defined',
     (c, x) => c.networkDefineXML(x),
   ),
-  networkFromFile('net-create', 'create (start) a transient network from an XML file', 'created', (c, x) =>
-    c.networkCreateXML(x),
+  objectFromFile(
+    NETWORK,
+    'net-create',
+    'create (start) a transient network from an XML file',
+    'created',
+    (c, x) => c.networkCreateXML(x),
   ),
-  networkAction('net-start', 'start a (previously defined) inactive network', 'started', (c, n) =>
+  objectAction(NETWORK, 'net-start', 'start a (previously defined) inactive network', 'started', (c, n) =>
     c.networkCreate(n),
   ),
-  networkAction('net-destroy', 'destroy (stop) a network', 'destroyed', (c, n) => c.networkDestroy(n)),
-  networkAction('net-undefine', 'undefine a persistent network', 'has been undefined', (c, n) =>
+  objectAction(NETWORK, 'net-destroy', 'destroy (stop) a network', 'destroyed', (c, n) =>
+    c.networkDestroy(n),
+  ),
+  objectAction(NETWORK, 'net-undefine', 'undefine a persistent network', 'has been undefined', (c, n) =>
     c.networkUndefine(n),
   ),
-  networkAction(
+  objectAction(
+    NETWORK,
     'net-autostart',
     'autostart a network',
     (a) => (a.flags.has('disable') ? 'unmarked as autostarted' : 'marked as autostarted'),
     (c, n, a) => c.networkSetAutostart(n, !a.flags.has('disable')),
     ['disable'],
   ),
-  netDumpxml,
+  objectDumpxml(NETWORK, 'net-dumpxml', 'network information in XML', (c, n, inactive) =>
+    c.networkGetXMLDesc(n, inactive ? NetworkXmlFlags.INACTIVE : 0),
+  ),
 ];

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from '../command.js';
-import { parseVerbArgs, req, type VerbArgs } from '../args.js';
+import { objectAction, objectDumpxml, objectFromFile, type ObjectKind } from './object-verbs.js';
+import { parseVerbArgs, req } from '../args.js';
 import { lookupPool } from '../lookup.js';
 import { formatBytes, formatFields, formatTable } from '../format/table.js';
-import type { Connection, PoolRef } from '../../connection.js';
+import type { PoolRef } from '../../connection.js';
 import { buildPoolXml } from '../pool-xml.js';
 import { ListPoolsFlags, PoolBuildFlags, StorageXmlFlags } from '../../api/storage-enums.js';
 import { TsvirtError } from '../../errors.js';
@@ -34,29 +34,8 @@ function typeFlags(types: string | undefined): number {
   return flags;
 }
 
-/** A verb `pool-X <pool>` that acts and prints "Pool NAME <done>". */
-function poolAction(
-  name: string,
-  summary: string,
-  done: string | ((a: VerbArgs) => string),
-  act: (c: Connection, p: PoolRef, a: VerbArgs) => Promise<void>,
-  flags: string[] = [],
-): Command {
-  return {
-    name,
-    summary,
-    usage: `Usage: tsvirt ${name} <pool>${flags.map((f) => ` [--${f}]`).join('')}`,
-    async run(ctx) {
-      const a = parseVerbArgs(ctx.args, { verb: name, positionals: ['pool'], flags });
-      const conn = await ctx.connect();
-      const pool = await lookupPool(conn, req(a, 'pool'));
-      await act(conn, pool, a);
-      const word = typeof done === 'string' ? done : done(a);
-      ctx.print(ctx.json ? JSON.stringify({ pool: pool.name, ok: true }) : `Pool ${pool.name} ${word}\n`);
-      return 0;
-    },
-  };
-}
+/** virsh's pool-* verbs name a pool by its name, whichever way it was found. */
+const POOL: ObjectKind<PoolRef> = { key: 'pool', noun: 'Pool', lookup: lookupPool, shownAs: 'name' };
 
 const poolList: Command = {
   name: 'pool-list',
@@ -179,27 +158,6 @@ const poolInfo: Command = {
   },
 };
 
-/** pool-define and pool-create: a pool from an XML file. */
-function poolFromFile(
-  name: string,
-  summary: string,
-  word: string,
-  make: (c: Connection, xml: string) => Promise<PoolRef>,
-): Command {
-  return {
-    name,
-    summary,
-    usage: `Usage: tsvirt ${name} <file>`,
-    async run(ctx) {
-      const a = parseVerbArgs(ctx.args, { verb: name, positionals: ['file'] });
-      const file = req(a, 'file');
-      const pool = await make(await ctx.connect(), await readFile(file, 'utf8'));
-      ctx.print(ctx.json ? JSON.stringify(pool) : `Pool ${pool.name} ${word} from ${file}\n`);
-      return 0;
-    },
-  };
-}
-
 const poolDefineAs: Command = {
   name: 'pool-define-as',
   summary: 'define a pool from a set of args',
@@ -225,37 +183,23 @@ const poolDefineAs: Command = {
   },
 };
 
-const poolDumpxml: Command = {
-  name: 'pool-dumpxml',
-  summary: 'pool information in XML',
-  usage: 'Usage: tsvirt pool-dumpxml <pool> [--inactive]',
-  async run(ctx) {
-    const a = parseVerbArgs(ctx.args, { verb: 'pool-dumpxml', positionals: ['pool'], flags: ['inactive'] });
-    const conn = await ctx.connect();
-    const xml = await conn.storagePoolGetXMLDesc(
-      await lookupPool(conn, req(a, 'pool')),
-      a.flags.has('inactive') ? StorageXmlFlags.INACTIVE : 0,
-    );
-    ctx.print(ctx.json ? JSON.stringify({ xml }) : `${xml.trimEnd()}\n`);
-    return 0;
-  },
-};
-
 /** Verbs about storage pools. */
 export const poolCommands: Command[] = [
   poolList,
   poolInfo,
-  poolFromFile(
+  objectFromFile(
+    POOL,
     'pool-define',
     'define an inactive persistent storage pool from an XML file',
     'defined',
     (c, x) => c.storagePoolDefineXML(x, 0),
   ),
-  poolFromFile('pool-create', 'create (start) a transient pool from an XML file', 'created', (c, x) =>
+  objectFromFile(POOL, 'pool-create', 'create (start) a transient pool from an XML file', 'created', (c, x) =>
     c.storagePoolCreateXML(x, 0),
   ),
   poolDefineAs,
-  poolAction(
+  objectAction(
+    POOL,
     'pool-build',
     'build a pool',
     'built',
@@ -270,21 +214,24 @@ export const poolCommands: Command[] = [
       ),
     ['overwrite', 'no-overwrite'],
   ),
-  poolAction('pool-start', 'start a (previously defined) inactive pool', 'started', (c, p) =>
+  objectAction(POOL, 'pool-start', 'start a (previously defined) inactive pool', 'started', (c, p) =>
     c.storagePoolCreate(p, 0),
   ),
-  poolAction('pool-destroy', 'destroy (stop) a pool', 'destroyed', (c, p) => c.storagePoolDestroy(p)),
-  poolAction('pool-delete', 'delete a pool', 'deleted', (c, p) => c.storagePoolDelete(p, 0)),
-  poolAction('pool-undefine', 'undefine an inactive pool', 'has been undefined', (c, p) =>
+  objectAction(POOL, 'pool-destroy', 'destroy (stop) a pool', 'destroyed', (c, p) => c.storagePoolDestroy(p)),
+  objectAction(POOL, 'pool-delete', 'delete a pool', 'deleted', (c, p) => c.storagePoolDelete(p, 0)),
+  objectAction(POOL, 'pool-undefine', 'undefine an inactive pool', 'has been undefined', (c, p) =>
     c.storagePoolUndefine(p),
   ),
-  poolAction('pool-refresh', 'refresh a pool', 'refreshed', (c, p) => c.storagePoolRefresh(p, 0)),
-  poolAction(
+  objectAction(POOL, 'pool-refresh', 'refresh a pool', 'refreshed', (c, p) => c.storagePoolRefresh(p, 0)),
+  objectAction(
+    POOL,
     'pool-autostart',
     'autostart a pool',
     (a) => (a.flags.has('disable') ? 'unmarked as autostarted' : 'marked as autostarted'),
     (c, p, a) => c.storagePoolSetAutostart(p, !a.flags.has('disable')),
     ['disable'],
   ),
-  poolDumpxml,
+  objectDumpxml(POOL, 'pool-dumpxml', 'pool information in XML', (c, p, inactive) =>
+    c.storagePoolGetXMLDesc(p, inactive ? StorageXmlFlags.INACTIVE : 0),
+  ),
 ];
