@@ -13,6 +13,7 @@ import {
   xdrVarOpaque,
   xdrVoid,
 } from '../../remote/xdr-codec.js';
+import { TsvirtError } from '../../errors.js';
 import { remoteDomain } from '../../remote/structs-common.js';
 import {
   fromWireTypedParams,
@@ -190,7 +191,17 @@ export const domainMigrateEntries = [
       // The stream's finish is confirmed once every byte has gone to the incoming qemu.
       const done = new Promise<void>((resolve, reject) => {
         stream.once('finish', resolve);
-        stream.once('close', () => reject(new Error('the incoming migration stream closed before its end')));
+        stream.once('close', () =>
+          reject(
+            new TsvirtError(
+              'ERR_OPERATION_FAILED',
+              'the incoming qemu closed its migration stream before its end',
+              {
+                proc: P.DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS,
+              },
+            ),
+          ),
+        );
       });
       ctx.client.attachStream(ctx.header, { sink: stream, done, close: () => stream.destroy() });
       return { cookie_out: cookieOut };
