@@ -1,5 +1,5 @@
 /** The domain part of a Connection (libvirt's virDomain* calls); the QEMU driver implements it. */
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { DomainStateValue } from './domain-enums.js';
 import type { BlockJobInfo, TypedParam } from './types.js';
 import type {
@@ -190,6 +190,16 @@ export interface DomainApi {
     reachedAt?: string,
     callerGone?: AbortSignal,
   ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }>;
+  /**
+   * virDomainMigratePrepareTunnel3Params (destination, flag TUNNELLED): an incoming qemu waits; returns
+   * the cookie for Perform and the stream the caller writes the guest's state into, ended once all is sent.
+   */
+  domainMigratePrepareTunnel3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags?: number,
+    callerGone?: AbortSignal,
+  ): Promise<{ cookieOut: Buffer; stream: Writable }>;
   /**
    * virDomainMigratePerform3Params (source): sends the guest's state; returns the cookie for Finish.
    * `callerGone`: aborted when the caller's connection closes, which cancels the migration.

@@ -26,6 +26,7 @@ import { reclaimResources, releaseResources } from './guest-resources.js';
 import { emitLifecycle, saveStatus } from './transitions.js';
 import { readSerialPtys } from './serial-ptys.js';
 import { isInterruptedIncoming, killIncoming } from './migration/incoming.js';
+import { recoverOutgoing } from './migration/recover.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
 export async function loadDefinitions(ctx: DriverContext): Promise<void> {
@@ -180,6 +181,9 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
       await killIncoming(ctx, dom);
       return;
     }
+    await recoverOutgoing(ctx, dom, qmp).catch((err: unknown) =>
+      ctx.log(`domain '${name}': cannot end its cut-off outgoing migration: ${String(err)}`),
+    );
   } catch (err) {
     run.qmp?.removeAllListeners();
     run.qmp?.close();

@@ -12,7 +12,7 @@ import type {
   VcpuInfo,
 } from '../connection.js';
 import { TsvirtError } from '../errors.js';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { openConsole } from './console.js';
 import { openGraphicsFd } from './graphics-fd.js';
 import { adoptRunning, loadDefinitions, reloadDefinitions, type ReloadReport } from './adopt.js';
@@ -73,6 +73,7 @@ import { hasManagedSaveImage } from './managed-save-image.js';
 import { beginOutgoing, confirmOutgoing, performOutgoing } from './migration/outgoing.js';
 import { finishIncoming, prepareIncoming } from './migration/incoming.js';
 import { performPeer } from './migration/peer.js';
+import { checkPrepareFlavour } from './migration/request.js';
 import { MigrateFlags } from '../api/migration-enums.js';
 import {
   getMaxDowntime,
@@ -829,7 +830,21 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
     callerGone?: AbortSignal,
   ): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
     this.checkOpen();
+    checkPrepareFlavour(flags, false);
     return prepareIncoming(this.ctx, params, cookieIn, flags, reachedAt, callerGone);
+  }
+
+  /** virDomainMigratePrepareTunnel3Params (destination): see prepareIncoming. */
+  async domainMigratePrepareTunnel3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags = 0,
+    callerGone?: AbortSignal,
+  ): Promise<{ cookieOut: Buffer; stream: Writable }> {
+    this.checkOpen();
+    checkPrepareFlavour(flags, true);
+    const r = await prepareIncoming(this.ctx, params, cookieIn, flags, undefined, callerGone);
+    return { cookieOut: r.cookieOut, stream: r.stream as Writable };
   }
 
   /** virDomainMigratePerform3Params (source): see performOutgoing; with PEER2PEER, performPeer. */
@@ -843,6 +858,13 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
   ): Promise<Buffer> {
     this.checkOpen();
     const dom = this.ctx.registry.resolve(ref);
+    if ((flags & MigrateFlags.TUNNELLED) !== 0 && (flags & MigrateFlags.PEER2PEER) === 0) {
+      throw new TsvirtError(
+        'ERR_INVALID_ARG',
+        'a tunnelled migration needs the peer-to-peer flag; migrate with --p2p --tunnelled',
+        { field: 'flags', value: flags, expected: 'tunnelled (4) with peer2peer (2)' },
+      );
+    }
     if ((flags & MigrateFlags.PEER2PEER) !== 0) {
       await performPeer(this.ctx, dom, dconnuri, params, flags, callerGone);
       return Buffer.alloc(0);

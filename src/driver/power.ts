@@ -85,15 +85,22 @@ export async function resetDomain(dom: DomainObject): Promise<void> {
   await systemReset(requireMonitor(dom));
 }
 
-/** Pause the vCPUs: paused/user, event SUSPENDED/PAUSED. */
+/**
+ * Pause the vCPUs: paused/user, event SUSPENDED/PAUSED; during an outgoing migration (virsh migrate
+ * --timeout-suspend) paused/migration, SUSPENDED/MIGRATED, as libvirt, so that the migration's end or
+ * its failure decides what the guest does next.
+ */
 export async function suspendDomain(ctx: DriverContext, dom: DomainObject): Promise<void> {
   const qmp = requireMonitor(dom);
-  if (dom.run) dom.run.pauseReason = PausedReason.USER;
+  const reason = dom.job.isAsync(AsyncJob.MIGRATION_OUT) ? PausedReason.MIGRATION : PausedReason.USER;
+  const before = dom.run?.pauseReason;
+  if (dom.run) dom.run.pauseReason = reason;
   try {
     await stop(qmp);
-    await markPaused(ctx, dom, PausedReason.USER);
+    await markPaused(ctx, dom, reason);
   } finally {
-    if (dom.run) dom.run.pauseReason = undefined;
+    // A migration's own pause reason stays for its Perform to see.
+    if (dom.run) dom.run.pauseReason = reason === PausedReason.MIGRATION ? before : undefined;
   }
 }
 

@@ -246,6 +246,8 @@ export class EmbeddedConnection implements Connection {
     this.qemu.domainMigrateBegin3Params(...a);
   domainMigratePrepare3Params: DomainApi['domainMigratePrepare3Params'] = (...a) =>
     this.qemu.domainMigratePrepare3Params(...a);
+  domainMigratePrepareTunnel3Params: DomainApi['domainMigratePrepareTunnel3Params'] = (...a) =>
+    this.qemu.domainMigratePrepareTunnel3Params(...a);
   domainMigratePerform3Params: DomainApi['domainMigratePerform3Params'] = (...a) =>
     this.qemu.domainMigratePerform3Params(...a);
   domainMigrateFinish3Params: DomainApi['domainMigrateFinish3Params'] = (...a) =>

@@ -4,8 +4,9 @@
  * Connection method which procedure to send and how its parameters and ret map; this file keeps what
  * is not one call and reply: opening, events and byte streams.
  */
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { TypedParam } from '../api/types.js';
 import type {
   Connection,
   DomainDeviceEvent,
@@ -26,6 +27,7 @@ import type {
 import { TsvirtError } from '../errors.js';
 import { buildClientMethods, type MethodName } from '../api/catalogue/index.js';
 import { decodeRet, encodeArgs } from './structs.js';
+import { toWireTypedParams } from './typed-params.js';
 import { openRemoteStream, openRemoteStreamWithReply } from './remote-stream.js';
 import { EventId, Procedure as P } from './protocol.js';
 import type { RpcSession } from './rpc-session.js';
@@ -52,7 +54,8 @@ type HandWritten =
   | 'domainOpenGraphicsFD'
   | 'storageVolUpload'
   | 'storageVolDownload'
-  | 'domainScreenshot';
+  | 'domainScreenshot'
+  | 'domainMigratePrepareTunnel3Params';
 
 // The catalogue's methods are defined on the prototype in the static block below.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
@@ -236,5 +239,20 @@ export class RemoteConnection extends RemoteBase implements Connection {
     });
     const { mime } = decodeRet(P.DOMAIN_SCREENSHOT, replyBody);
     return { mime: mime ?? 'application/octet-stream', stream };
+  }
+
+  /**
+   * DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS (304): the reply carries the cookie; the guest's state then goes
+   * as STREAM packets written to the returned stream, whose end() resolves once the server confirms it.
+   */
+  async domainMigratePrepareTunnel3Params(
+    params: TypedParam[],
+    cookieIn: Buffer,
+    flags = 0,
+  ): Promise<{ cookieOut: Buffer; stream: Writable }> {
+    const proc = P.DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS;
+    const args = encodeArgs(proc, { params: toWireTypedParams(params), cookie_in: cookieIn, flags });
+    const { stream, replyBody } = await openRemoteStreamWithReply(this.session, proc, args);
+    return { cookieOut: decodeRet(proc, replyBody).cookie_out, stream };
   }
 }

@@ -81,6 +81,7 @@ export const NOT_IN_TABLE = [
   'domainScreenshot', // byte stream with a MIME type; JSON-RPC carries no bytes
   'domainMigrateBegin3Params', // a migration phase: opaque cookies between two daemons; `virsh migrate` drives it
   'domainMigratePrepare3Params', // a migration phase, as above
+  'domainMigratePrepareTunnel3Params', // a migration phase whose state follows as a libvirt stream
   'domainMigratePerform3Params', // a migration phase, as above
   'domainMigrateFinish3Params', // a migration phase, as above
   'domainMigrateConfirm3Params', // a migration phase, as above

@@ -171,6 +171,10 @@ export class WsConnection implements Connection {
     throw notSupported('domainMigratePrepare3Params (migrate through the libvirt RPC)');
   }
   /** Not offered, as domainMigrateBegin3Params. */
+  async domainMigratePrepareTunnel3Params(): Promise<never> {
+    throw notSupported('domainMigratePrepareTunnel3Params (migrate through the libvirt RPC)');
+  }
+  /** Not offered, as domainMigrateBegin3Params. */
   async domainMigratePerform3Params(): Promise<never> {
     throw notSupported('domainMigratePerform3Params (migrate through the libvirt RPC)');
   }

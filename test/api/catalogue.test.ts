@@ -64,6 +64,7 @@ describe('the API catalogue', () => {
   it('marks the stream procedures with their direction and no others', () => {
     const streams = entries.filter((e) => e.stream !== 'none').map((e) => [e.proc, e.stream]);
     expect(streams).toEqual([
+      [P.DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, 'in'],
       [P.DOMAIN_OPEN_CONSOLE, 'both'],
       [P.STORAGE_VOL_UPLOAD, 'in'],
       [P.STORAGE_VOL_DOWNLOAD, 'out'],

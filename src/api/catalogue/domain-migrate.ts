@@ -13,6 +13,7 @@ import {
   xdrVarOpaque,
   xdrVoid,
 } from '../../remote/xdr-codec.js';
+import { TsvirtError } from '../../errors.js';
 import { remoteDomain } from '../../remote/structs-common.js';
 import {
   fromWireTypedParams,
@@ -37,6 +38,10 @@ export const begin3ParamsRet = xdrStruct({ cookie_out: cookie, xml: xdrNonnullSt
 export const prepare3ParamsArgs = xdrStruct({ params, cookie_in: cookie, flags: xdrUint });
 /** remote_domain_migrate_prepare3_params_ret. */
 export const prepare3ParamsRet = xdrStruct({ cookie_out: cookie, uri_out: xdrOptString });
+/** remote_domain_migrate_prepare_tunnel3_params_args (the prepare3 args' shape). */
+export const prepareTunnel3ParamsArgs = prepare3ParamsArgs;
+/** remote_domain_migrate_prepare_tunnel3_params_ret. */
+export const prepareTunnel3ParamsRet = xdrStruct({ cookie_out: cookie });
 /** remote_domain_migrate_perform3_params_args. */
 export const perform3ParamsArgs = xdrStruct({
   dom: remoteDomain,
@@ -166,6 +171,40 @@ export const domainMigrateEntries = [
     client: async (c, p, cookieIn, flags = 0) => {
       const r = await c.send({ params: toWireTypedParams(p), cookie_in: cookieIn, flags });
       return { cookieOut: r.cookie_out, uriOut: r.uri_out ?? undefined };
+    },
+  }),
+  // The guest's state follows the reply as STREAM packets from the source daemon (RemoteConnection's own code).
+  served(P.DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS, {
+    api: 'virDomainMigratePrepareTunnel3Params',
+    access: 'write',
+    stream: 'in',
+    args: prepareTunnel3ParamsArgs,
+    ret: prepareTunnel3ParamsRet,
+    method: 'domainMigratePrepareTunnel3Params',
+    serve: async (ctx, a) => {
+      const { cookieOut, stream } = await ctx.conn.domainMigratePrepareTunnel3Params(
+        fromWireTypedParams(a.params),
+        a.cookie_in,
+        a.flags,
+        ctx.client.gone,
+      );
+      // The stream's finish is confirmed once every byte has gone to the incoming qemu.
+      const done = new Promise<void>((resolve, reject) => {
+        stream.once('finish', resolve);
+        stream.once('close', () =>
+          reject(
+            new TsvirtError(
+              'ERR_OPERATION_FAILED',
+              'the incoming qemu closed its migration stream before its end',
+              {
+                proc: P.DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS,
+              },
+            ),
+          ),
+        );
+      });
+      ctx.client.attachStream(ctx.header, { sink: stream, done, close: () => stream.destroy() });
+      return { cookie_out: cookieOut };
     },
   }),
   served(P.DOMAIN_MIGRATE_PERFORM3_PARAMS, {

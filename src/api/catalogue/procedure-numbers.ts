@@ -190,6 +190,7 @@ export const Procedure = {
   DOMAIN_GET_JOB_STATS: 298, // dom; uint flags -> int type; typed_param params<64>
   DOMAIN_MIGRATE_BEGIN3_PARAMS: 302, // dom; typed_param params<64>; uint flags -> opaque cookie_out; string xml
   DOMAIN_MIGRATE_PREPARE3_PARAMS: 303, // params<64>; opaque cookie_in; uint flags -> opaque cookie_out; remote_string uri_out
+  DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS: 304, // params<64>; opaque cookie_in; uint flags -> opaque cookie_out, then STREAM packets in
   DOMAIN_MIGRATE_PERFORM3_PARAMS: 305, // dom; remote_string dconnuri; params<64>; opaque cookie_in; uint flags -> opaque cookie_out
   DOMAIN_MIGRATE_FINISH3_PARAMS: 306, // params<64>; opaque cookie_in; uint flags; int cancelled -> dom; opaque cookie_out
   DOMAIN_MIGRATE_CONFIRM3_PARAMS: 307, // dom; params<64>; opaque cookie_in; uint flags; int cancelled -> void

@@ -5,6 +5,7 @@
  * the source gave up, kills that qemu so that nothing is left here.
  */
 import { hostname } from 'node:os';
+import type { Writable } from 'node:stream';
 import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { formatDomainXml } from '../../domain/format-domain.js';
@@ -34,6 +35,7 @@ import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
 import { reserveMigrationPort } from './port.js';
 import { copiesStorage, precreateDisks, startNbdServer, stopNbdServer } from './storage-copy.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
+import { openIncomingTunnel } from './tunnel.js';
 
 /** An incoming migration between its Prepare and its Finish. */
 interface Incoming {
@@ -93,6 +95,7 @@ function chooseAddresses(
  * Prepare: register the incoming domain (transient until Finish), start its qemu waiting for the state,
  * event STARTED/MIGRATED. Returns the cookie for Perform and the URI the source sends to. `reachedAt`:
  * the address the caller reached this daemon at, which the URI names unless the caller chose one.
+ * With TUNNELLED there is no URI: the state is to be written into the returned `stream`.
  */
 export async function prepareIncoming(
   ctx: DriverContext,
@@ -101,8 +104,9 @@ export async function prepareIncoming(
   flags: number,
   reachedAt: string | undefined,
   callerGone?: AbortSignal,
-): Promise<{ cookieOut: Buffer; uriOut: string | undefined }> {
+): Promise<{ cookieOut: Buffer; uriOut: string | undefined; stream?: Writable }> {
   checkMigrateFlags(flags);
+  const tunnelled = (flags & MigrateFlags.TUNNELLED) !== 0;
   const req = parseMigrationParams(params);
   const cookie = decodeMigrationCookie(cookieIn);
   const xml = buildIncomingXml(req.destXml, req.destName);
@@ -128,11 +132,12 @@ export async function prepareIncoming(
   }
   const { dom, def, added } = await registerForCreate(ctx, xml);
   if (incomingOf(ctx).has(dom.name)) throw alreadyActive(dom.name);
-  const where = chooseAddresses(req.uri, req.listenAddress, reachedAt);
+  const where = chooseAddresses(tunnelled ? undefined : req.uri, req.listenAddress, reachedAt);
   const port =
-    where.port === undefined
+    where.port === undefined && !tunnelled
       ? await reserveMigrationPort(where.listenHost)
-      : { port: where.port, release: () => undefined };
+      : { port: where.port ?? 0, release: () => undefined };
+  let stream: Writable | undefined;
   const copy = copiesStorage(flags);
   let nbdPort: { port: number; release: () => void } | undefined;
   const request = {
@@ -154,7 +159,8 @@ export async function prepareIncoming(
         }
         // Post-copy needs the capability on both sides before the stream starts.
         if ((flags & MigrateFlags.POSTCOPY) !== 0) await enablePostcopy(dom);
-        await migrateIncoming(requireMonitor(dom), buildQemuTcpUri(where.listenHost, port.port));
+        if (tunnelled) stream = await openIncomingTunnel(dom, requireMonitor(dom));
+        else await migrateIncoming(requireMonitor(dom), buildQemuTcpUri(where.listenHost, port.port));
       } catch (err) {
         await killIncoming(ctx, dom);
         throw err;
@@ -183,7 +189,8 @@ export async function prepareIncoming(
       hostname: hostname(),
       ...(nbdPort ? { nbd: { port: nbdPort.port, disks: [] } } : {}),
     }),
-    uriOut: buildQemuTcpUri(where.advertiseHost, port.port),
+    uriOut: tunnelled ? undefined : buildQemuTcpUri(where.advertiseHost, port.port),
+    ...(stream ? { stream } : {}),
   };
 }
 

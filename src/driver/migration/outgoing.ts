@@ -6,6 +6,7 @@
  */
 import { stopRunAs } from '../stop-run.js';
 import { hostname } from 'node:os';
+import type { Writable } from 'node:stream';
 import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { formatDomainXml } from '../../domain/format-domain.js';
@@ -32,6 +33,7 @@ import { emitLifecycle, markPaused, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
 import { copiesStorage, describeDisks, endMirrors, startMirrors } from './storage-copy.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
+import { openOutgoingTunnel, type OutgoingTunnel } from './tunnel.js';
 import { buildBandwidthBytes, getStoredPostcopySpeed, getStoredSpeed, setPostcopyAllowed } from './tuning.js';
 
 /** Whether each outgoing migration's guest ran before Perform paused it, by domain, until Confirm. */
@@ -140,7 +142,8 @@ async function applyTuning(
  * Perform: send the guest's state to the URI Prepare gave, under the MIGRATION_OUT async job. Without
  * LIVE the vCPUs stop first (paused/migration, SUSPENDED/MIGRATED); with it qemu stops them at the end.
  * On failure or abort (also when `callerGone` aborts: the driving client went away) the guest runs on
- * as before and the error is thrown. Returns the cookie for Finish.
+ * as before and the error is thrown. With `tunnel` (TUNNELLED) the state goes into that stream, which
+ * ends once the destination confirmed every byte. Returns the cookie for Finish.
  */
 export async function performOutgoing(
   ctx: DriverContext,
@@ -149,25 +152,49 @@ export async function performOutgoing(
   cookieIn: Buffer,
   flags: number,
   callerGone?: AbortSignal,
+  tunnel?: Writable,
 ): Promise<Buffer> {
-  checkMigrateFlags(flags);
-  const req = parseMigrationParams(params);
-  const prepared = decodeMigrationCookie(cookieIn);
-  if (req.uri === undefined) {
+  try {
+    return await sendState(ctx, dom, params, cookieIn, flags, callerGone, tunnel);
+  } catch (err) {
+    tunnel?.destroy();
+    throw err;
+  }
+}
+
+/** The qemu URI of a direct migration (the one Prepare gave) and the destination's host. */
+function buildDirectUri(uri: string | undefined): { uri: string; host: string } {
+  if (uri === undefined) {
     throw new TsvirtError('ERR_INVALID_ARG', 'perform needs the URI the destination prepared (migrate_uri)', {
       field: 'migrate_uri',
       value: undefined,
       expected: 'tcp:HOST:PORT',
     });
   }
-  const target = parseMigrateUri(req.uri);
+  const target = parseMigrateUri(uri);
   if (target.port === undefined)
-    throw new TsvirtError('ERR_INVALID_ARG', `migration URI '${req.uri}' names no port`, {
+    throw new TsvirtError('ERR_INVALID_ARG', `migration URI '${uri}' names no port`, {
       field: 'migrate_uri',
-      value: req.uri,
+      value: uri,
       expected: 'tcp:HOST:PORT',
     });
-  const uri = buildQemuTcpUri(target.host, target.port);
+  return { uri: buildQemuTcpUri(target.host, target.port), host: target.host };
+}
+
+async function sendState(
+  ctx: DriverContext,
+  dom: DomainObject,
+  params: readonly TypedParam[],
+  cookieIn: Buffer,
+  flags: number,
+  callerGone: AbortSignal | undefined,
+  tunnel: Writable | undefined,
+): Promise<Buffer> {
+  checkMigrateFlags(flags);
+  const req = parseMigrationParams(params);
+  const prepared = decodeMigrationCookie(cookieIn);
+  const direct = tunnel ? undefined : buildDirectUri(req.uri);
+  const uri = direct?.uri ?? 'the destination (tunnelled)';
   // The client that drives the migration went away: nobody would Finish or Confirm, so cancel it.
   const onGone = (): void => {
     ctx.log(`domain '${dom.name}': the client driving its migration went away; cancelling it`);
@@ -182,6 +209,7 @@ export async function performOutgoing(
     const running = dom.state === DomainState.RUNNING;
     wasRunning.set(dom, running);
     let mirrors: Awaited<ReturnType<typeof startMirrors>> = [];
+    let tunnelOut: OutgoingTunnel | undefined;
     if (run) run.pauseReason = PausedReason.MIGRATION;
     try {
       job.setPhase('perform');
@@ -204,13 +232,18 @@ export async function performOutgoing(
         mirrors = await startMirrors(
           qmp,
           dom.liveDef ?? dom.def,
-          target.host,
+          direct?.host ?? '',
           nbdPort,
           flags,
           () => job.signal.aborted,
         );
       }
-      await migrate(qmp, uri);
+      if (tunnel) {
+        tunnelOut = await openOutgoingTunnel(ctx, dom, tunnel);
+        await migrate(qmp, tunnelOut.uri);
+      } else {
+        await migrate(qmp, uri);
+      }
       setPostcopyAllowed(dom, postcopy);
       // In post-copy the destination runs the guest once Finish resumes it; Confirm waits for the rest.
       await waitForMigration(qmp, job, `migration of domain '${dom.name}' to ${uri}`, postcopy).finally(() =>
@@ -219,8 +252,10 @@ export async function performOutgoing(
       // qemu stopped the vCPUs at the switch-over; its STOP event may come after this.
       await markPaused(ctx, dom, PausedReason.MIGRATION);
       await endMirrors(qmp, mirrors);
+      await tunnelOut?.done;
     } catch (err) {
       await endMirrors(qmp, mirrors).catch(() => undefined);
+      await tunnelOut?.close();
       if (run) run.pauseReason = undefined;
       wasRunning.delete(dom);
       if (running && dom.run === run && !dom.job.destroying) await resumeSource(ctx, dom);

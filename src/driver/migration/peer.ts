@@ -2,8 +2,10 @@
  * Peer-to-peer migration (VIR_MIGRATE_PEER2PEER): the client calls Perform on the source only, and the
  * source daemon drives the whole protocol itself: Begin here, Prepare at the destination (opened with
  * tsvirt's own libvirt client at `dconnuri`), Perform here, Finish there, Confirm here. Whatever phase
- * fails, the destination is told to cancel and the guest runs on here.
+ * fails, the destination is told to cancel and the guest runs on here. With TUNNELLED, Prepare is
+ * PrepareTunnel3Params and the state travels as a stream on that same connection.
  */
+import type { Writable } from 'node:stream';
 import { TsvirtError } from '../../errors.js';
 import type { DomainApi } from '../../api/domain-api.js';
 import { MigrateFlags, MigrateParam } from '../../api/migration-enums.js';
@@ -14,7 +16,10 @@ import type { DomainObject } from '../domain-object.js';
 import { beginOutgoing, confirmOutgoing, performOutgoing } from './outgoing.js';
 
 /** What the source needs of the destination daemon. */
-export type MigrationPeer = Pick<DomainApi, 'domainMigratePrepare3Params' | 'domainMigrateFinish3Params'> & {
+export type MigrationPeer = Pick<
+  DomainApi,
+  'domainMigratePrepare3Params' | 'domainMigratePrepareTunnel3Params' | 'domainMigrateFinish3Params'
+> & {
   close(): Promise<void>;
 };
 
@@ -29,6 +34,17 @@ const openRemotePeer: OpenPeer = (uri) => connectRemote(uri, { timeoutMs: PEER_C
 /** `params` with `name` set to the string `value` (replacing any it had). */
 function withString(params: readonly TypedParam[], name: string, value: string): TypedParam[] {
   return [...params.filter((p) => p.name !== name), { name, type: 'string', value }];
+}
+
+/** Prepare at the destination: with TUNNELLED the state is then written into the stream it gives. */
+async function preparePeer(
+  peer: MigrationPeer,
+  params: TypedParam[],
+  cookie: Buffer,
+  flags: number,
+): Promise<{ cookieOut: Buffer; uriOut?: string | undefined; stream?: Writable }> {
+  if ((flags & MigrateFlags.TUNNELLED) === 0) return peer.domainMigratePrepare3Params(params, cookie, flags);
+  return peer.domainMigratePrepareTunnel3Params(params, cookie, flags);
 }
 
 /** The flags the destination sees: the peer-to-peer bit is between client and source only. */
@@ -75,7 +91,8 @@ export async function performPeer(
     );
   }
   try {
-    const prep = await peer.domainMigratePrepare3Params(
+    const prep = await preparePeer(
+      peer,
       withString(base, MigrateParam.DEST_XML, begin.xml),
       begin.cookieOut,
       destFlags(flags),
@@ -87,8 +104,17 @@ export async function performPeer(
       try {
         const performParams =
           prep.uriOut === undefined ? base : withString(base, MigrateParam.URI, prep.uriOut);
-        cookie = await performOutgoing(ctx, dom, performParams, prep.cookieOut, flags, callerGone);
+        cookie = await performOutgoing(
+          ctx,
+          dom,
+          performParams,
+          prep.cookieOut,
+          flags,
+          callerGone,
+          prep.stream,
+        );
       } catch (err) {
+        prep.stream?.destroy();
         failure = err;
       }
     }

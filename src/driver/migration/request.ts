@@ -22,6 +22,7 @@ export interface MigrationRequest {
 const SUPPORTED_FLAGS =
   MigrateFlags.LIVE |
   MigrateFlags.PEER2PEER |
+  MigrateFlags.TUNNELLED |
   MigrateFlags.PERSIST_DEST |
   MigrateFlags.UNDEFINE_SOURCE |
   MigrateFlags.PAUSED |
@@ -44,8 +45,17 @@ const PARAM_TYPES: Readonly<Record<string, TypedParam['type']>> = {
   [MigrateParam.LISTEN_ADDRESS]: 'string',
 };
 
+/** The flags a tunnelled migration cannot go with (libvirt refuses the same). */
+const NOT_TUNNELLED = {
+  offline: MigrateFlags.OFFLINE,
+  postcopy: MigrateFlags.POSTCOPY,
+  'copy-storage-all': MigrateFlags.NON_SHARED_DISK,
+  'copy-storage-inc': MigrateFlags.NON_SHARED_INC,
+} as const;
+
 /** Refuse the flags tsvirt cannot honour, by name, before anything starts. */
 export function checkMigrateFlags(flags: number): void {
+  if ((flags & MigrateFlags.TUNNELLED) !== 0) checkTunnelledFlags(flags);
   const unsupported = flags & ~SUPPORTED_FLAGS;
   if (unsupported === 0) return;
   const names = Object.entries(MigrateFlags)
@@ -55,6 +65,28 @@ export function checkMigrateFlags(flags: number): void {
     'ERR_NOT_SUPPORTED',
     `migration flags ${names.join(', ') || `0x${unsupported.toString(16)}`} are not supported by tsvirt; migrate without them`,
     { field: 'flags', value: flags, expected: `a mask of 0x${SUPPORTED_FLAGS.toString(16)}` },
+  );
+}
+
+function checkTunnelledFlags(flags: number): void {
+  for (const [name, bit] of Object.entries(NOT_TUNNELLED)) {
+    if ((flags & bit) === 0) continue;
+    throw new TsvirtError(
+      'ERR_INVALID_ARG',
+      `a tunnelled migration cannot be ${name === 'offline' ? 'offline' : `done with --${name}`}; migrate without --tunnelled`,
+      { field: 'flags', value: flags, expected: `tunnelled (4) without ${name}` },
+    );
+  }
+}
+
+/** Prepare3Params takes a direct migration, PrepareTunnel3Params a TUNNELLED one: refuse the other. */
+export function checkPrepareFlavour(flags: number, tunnelProc: boolean): void {
+  if (((flags & MigrateFlags.TUNNELLED) !== 0) === tunnelProc) return;
+  const want = tunnelProc ? 'virDomainMigratePrepare3Params' : 'virDomainMigratePrepareTunnel3Params';
+  throw new TsvirtError(
+    'ERR_INVALID_ARG',
+    `a ${tunnelProc ? 'direct' : 'tunnelled'} migration is prepared with ${want}`,
+    { field: 'flags', value: flags, expected: tunnelProc ? 'tunnelled (4) set' : 'tunnelled (4) clear' },
   );
 }
 

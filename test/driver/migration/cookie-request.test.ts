@@ -3,6 +3,7 @@ import { decodeMigrationCookie, encodeMigrationCookie } from '../../../src/drive
 import {
   buildQemuTcpUri,
   checkMigrateFlags,
+  checkPrepareFlavour,
   parseMigrateUri,
   parseMigrationParams,
 } from '../../../src/driver/migration/request.js';
@@ -49,8 +50,28 @@ describe('migration parameters and flags', () => {
 
   it('refuses flags it cannot honour by name', () => {
     expect(() => checkMigrateFlags(1 | 8 | 16 | 64 | 128)).not.toThrow();
-    expect(() => checkMigrateFlags(4 | (1 << 20))).toThrow(
-      'migration flags tunnelled, zerocopy are not supported',
+    expect(() => checkMigrateFlags(1 | 4 | (1 << 20))).toThrow('migration flags zerocopy are not supported');
+  });
+
+  it('takes tunnelled with peer-to-peer, and refuses it with what a stream cannot carry', () => {
+    expect(() => checkMigrateFlags(1 | 2 | 4 | 8 | 16)).not.toThrow();
+    expect(() => checkMigrateFlags(2 | 4 | 1024 | 8)).toThrow('a tunnelled migration cannot be offline');
+    expect(() => checkMigrateFlags(1 | 2 | 4 | 0x8000)).toThrow(
+      'a tunnelled migration cannot be done with --postcopy',
+    );
+    expect(() => checkMigrateFlags(1 | 2 | 4 | 64)).toThrow(
+      'a tunnelled migration cannot be done with --copy-storage-all',
+    );
+  });
+
+  it('sends each kind of migration to its own Prepare', () => {
+    expect(() => checkPrepareFlavour(1 | 4, true)).not.toThrow();
+    expect(() => checkPrepareFlavour(1, false)).not.toThrow();
+    expect(() => checkPrepareFlavour(1 | 4, false)).toThrow(
+      'a tunnelled migration is prepared with virDomainMigratePrepareTunnel3Params',
+    );
+    expect(() => checkPrepareFlavour(1, true)).toThrow(
+      'a direct migration is prepared with virDomainMigratePrepare3Params',
     );
   });
 

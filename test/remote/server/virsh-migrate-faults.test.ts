@@ -1,7 +1,7 @@
 /**
  * Migrations that fail part-way between two tsvirtd hosts (see virsh-migrate.test.ts for the set-up):
- * a disk the destination cannot find, the destination's tsvirtd killed with SIGKILL, the link between
- * the hosts cut. Each time the guest runs on at the source and the destination is left with nothing.
+ * a disk the destination cannot find, the destination's or the source's tsvirtd killed with SIGKILL, the
+ * link between the hosts cut, the client killed. Each time the guest runs on at the source and the destination is left with nothing.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -151,4 +151,48 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
     );
     await expectRunningAtSourceOnly();
   }, 120_000);
+
+  it('survives the source tsvirtd killed mid-way: after its restart the guest paused for the migration runs on there, the destination has nothing', async () => {
+    // Without --live the migration pauses the guest first: only the restarted source can let it run again.
+    const migrating = virshOn(pair.src, 'migrate', '--bandwidth', '1', 'mf', pair.dst.tcpUri);
+    await waitUntil(
+      async () => /Data processed:\s+[1-9]/.test((await virshOn(pair.src, 'domjobinfo', 'mf')).stdout),
+      60_000,
+      'the migration to report progress',
+    );
+    expect((await virshOn(pair.src, 'domstate', '--reason', 'mf')).stdout).toBe('paused (migrating)\n\n');
+    await pair.restart(pair.src);
+    expect((await migrating).code).toBe(1);
+    await waitUntil(
+      async () =>
+        (await virshOn(pair.src, 'domstate', '--reason', 'mf')).stdout === 'running (migration canceled)\n\n',
+      60_000,
+      'the guest running again at the restarted source',
+    );
+    await expectRunningAtSourceOnly();
+  }, 180_000);
+
+  it('survives the source tsvirtd killed mid-way through a --p2p --tunnelled migration it drove', async () => {
+    const migrating = virshOn(
+      pair.src,
+      'migrate',
+      '--live',
+      '--p2p',
+      '--tunnelled',
+      '--bandwidth',
+      '1',
+      'mf',
+      pair.dst.tcpUri,
+    );
+    await waitUntil(
+      async () => /Data processed:\s+[1-9]/.test((await virshOn(pair.src, 'domjobinfo', 'mf')).stdout),
+      60_000,
+      'the tunnelled migration to report progress',
+    );
+    await pair.restart(pair.src);
+    expect((await migrating).code).toBe(1);
+    await expectRunningAtSourceOnly();
+    // Nothing of the migration is left to cancel: the restarted source reports no job.
+    expect((await virshOn(pair.src, 'domjobinfo', 'mf')).stdout).toMatch(/Job type:\s+None/);
+  }, 180_000);
 });

@@ -1,0 +1,232 @@
+/**
+ * Real virsh drives tunnelled migrations (--p2p --tunnelled: the guest's state travels as libvirt
+ * STREAM packets on the source tsvirtd's connection to the destination) and a migration that virsh
+ * suspends once it runs too long (--timeout N --timeout-suspend), between two tsvirtd hosts (see
+ * migration-hosts.ts). The Linux guest counts on its serial console (migration-guest.ts).
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
+import { findQemuBinary } from '../../../src/kvm/index.js';
+import type { DomainLifecycleEvent } from '../../../src/api/types.js';
+import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import { whyNoDist } from '../../daemon/daemon-harness.js';
+import { probeNetnsProblem } from '../../network/netns.js';
+import { COUNTER, findQemuUnder, readTicks, WRITER } from './migration-guest.js';
+import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
+import { VIRSH } from './virsh-harness.js';
+
+const why =
+  (!VIRSH ? 'virsh is absent' : undefined) ??
+  (findQemuBinary() === undefined ? 'qemu-system-x86_64 is absent' : undefined) ??
+  whyNoDist() ??
+  (await probeNetnsProblem());
+if (why) console.warn(`skipping virsh tunnelled migration tests: ${why}`);
+/** nft, to close qemu's migration ports at the destination so that only a tunnel gets through. */
+const NFT = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p));
+if (!why && !NFT)
+  console.warn('nft is absent: the tunnelled migration test runs with the migration ports open');
+
+describe.skipIf(why !== undefined)(
+  'virsh migrate --tunnelled and --timeout-suspend (Linux guest, TCG)',
+  () => {
+    let pair: MigrationPair;
+    const events = new Map<MigrationHost, DomainLifecycleEvent[]>();
+    const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'mt.serial.log');
+    const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
+    const lastTick = async (h: MigrationHost): Promise<number> => (await readTicks(serialOf(h))).at(-1) ?? -1;
+    const seen = (h: MigrationHost) => (events.get(h) ?? []).map((e) => [e.event, e.detail]);
+    const typeInto = async (h: MigrationHost, text: string): Promise<void> => {
+      const c = await h.conn.domainOpenConsole(await h.conn.lookupDomainByName('mt'));
+      await new Promise<void>((resolve) => c.write(text, () => resolve()));
+      c.end();
+    };
+    /** The guest runs at `h` and counts on; `other` has no qemu left. */
+    async function expectCountingAt(h: MigrationHost, other: MigrationHost, from: number): Promise<void> {
+      await waitUntil(
+        async () => (await lastTick(h)) >= from + 5,
+        60_000,
+        `the count going on at ${h.address}`,
+      );
+      await waitUntil(async () => (await findQemuUnder(other.root)).length === 0, 30_000, 'no qemu left');
+    }
+
+    /** Resets TCP connections to qemu's migration ports (49152-49215) in `h`'s namespace, or stops doing so. */
+    async function closeMigrationPorts(h: MigrationHost, closed: boolean): Promise<void> {
+      if (!NFT) return;
+      const table = ['inet', 'tsvirt_tunnel_test'];
+      const steps = closed
+        ? [
+            ['add', 'table', ...table],
+            ['add', 'chain', ...table, 'input', '{ type filter hook input priority 0; }'],
+            [
+              'add',
+              'rule',
+              ...table,
+              'input',
+              'tcp',
+              'dport',
+              '49152-49215',
+              'reject',
+              'with',
+              'tcp',
+              'reset',
+            ],
+          ]
+        : [['delete', 'table', ...table]];
+      for (const step of steps) expect((await pair.exec(h, [NFT, ...step])).code).toBe(0);
+    }
+
+    beforeAll(async () => {
+      const guests = await ensureGuests();
+      pair = await startMigrationPair();
+      for (const h of [pair.src, pair.dst]) {
+        const list: DomainLifecycleEvent[] = [];
+        events.set(h, list);
+        await h.conn.onDomainLifecycle((ev) => list.push(ev));
+      }
+      const disk = join(pair.shared, 'mt.img');
+      await writeFile(disk, Buffer.alloc(1024 * 1024));
+      const xml = join(pair.shared, 'mt.xml');
+      const devices = `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='hda' bus='ide'/></disk>`;
+      await writeFile(xml, buildLinuxXml('mt', guests, { append: 'tsvirt.shell=1', devices }));
+      expect((await virshOn(pair.src, 'define', xml)).code).toBe(0);
+      expect((await virshOn(pair.src, 'start', 'mt')).stderr).toBe('');
+      await waitForText(serialOf(pair.src), '/ # ', 90_000);
+      await typeInto(pair.src, COUNTER);
+      await waitUntil(async () => (await lastTick(pair.src)) >= 5, 60_000, 'tick 5');
+    }, 180_000);
+
+    afterAll(async () => {
+      if (!pair) return;
+      if (process.env['TSVIRT_MIGRATE_LOGS']) {
+        for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
+      }
+      for (const h of [pair.src, pair.dst]) {
+        const dom = await h.conn.lookupDomainByName('mt').catch(() => undefined);
+        if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
+      }
+      expect(await pair.close()).toEqual([]);
+    }, 60_000);
+
+    it('refuses --tunnelled with what it cannot carry, naming the flag; the guest runs on', async () => {
+      const r = await virshOn(
+        pair.src,
+        'migrate',
+        '--live',
+        '--p2p',
+        '--tunnelled',
+        '--postcopy',
+        'mt',
+        pair.dst.tcpUri,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('a tunnelled migration cannot be done with --postcopy');
+      expect((await virshOn(pair.src, 'domstate', 'mt')).stdout).toBe('running\n\n');
+      expect(await findQemuUnder(pair.dst.root)).toEqual([]);
+    }, 60_000);
+
+    it('--p2p --tunnelled: the state goes through the libvirt connection, the counter goes on at the destination', async () => {
+      const srcPid = readPidFile(pair.src.root, 'mt');
+      await closeMigrationPorts(pair.dst, true);
+      try {
+        if (NFT) {
+          // With the ports closed a direct migration fails, and the guest runs on.
+          const direct = await virshOn(pair.src, 'migrate', '--live', '--p2p', 'mt', pair.dst.tcpUri);
+          expect(direct.code).toBe(1);
+          expect((await virshOn(pair.src, 'domstate', 'mt')).stdout).toBe('running\n\n');
+        }
+        const r = await virshOn(pair.src, 'migrate', '--live', '--p2p', '--tunnelled', 'mt', pair.dst.tcpUri);
+        expect(r).toMatchObject({ code: 0, stderr: '' });
+      } finally {
+        await closeMigrationPorts(pair.dst, false);
+      }
+      const lastAtSource = await lastTick(pair.src);
+      expect(isAlive(srcPid)).toBe(false);
+      expect((await virshOn(pair.src, 'domstate', '--reason', 'mt')).stdout).toBe('shut off (migrated)\n\n');
+      expect((await virshOn(pair.dst, 'domstate', '--reason', 'mt')).stdout).toBe('running (migrated)\n\n');
+      await expectCountingAt(pair.dst, pair.src, lastAtSource);
+      const ticks = await readTicks(serialOf(pair.dst));
+      expect((await readFile(serialOf(pair.dst), 'latin1')).includes(LINUX_READY_MARKER)).toBe(false);
+      expect(ticks[0]).toBeGreaterThan(5);
+      expect(ticks[0]).toBeLessThanOrEqual(lastAtSource + 2);
+      await waitUntil(() => seen(pair.dst).length >= 2, 10_000, 'the destination events');
+      expect(seen(pair.dst).slice(-2)).toEqual([
+        [2, 1], // STARTED/MIGRATED
+        [4, 1], // RESUMED/MIGRATED
+      ]);
+    }, 180_000);
+
+    it('--tunnelled aborted mid-way (domjobabort): the guest runs on at the source, the destination drops its qemu', async () => {
+      const from = pair.dst;
+      const to = pair.src;
+      const migrating = virshOn(
+        from,
+        'migrate',
+        '--live',
+        '--p2p',
+        '--tunnelled',
+        '--bandwidth',
+        '1',
+        'mt',
+        to.tcpUri,
+      );
+      await waitUntil(
+        async () => /Data processed:\s+[1-9]/.test((await virshOn(from, 'domjobinfo', 'mt')).stdout),
+        60_000,
+        'the tunnelled migration to report progress',
+      );
+      expect((await virshOn(from, 'domjobabort', 'mt')).code).toBe(0);
+      const r = await migrating;
+      expect(r.code).toBe(1);
+      expect((await virshOn(from, 'domstate', 'mt')).stdout).toBe('running\n\n');
+      await expectCountingAt(from, to, await lastTick(from));
+      expect((await virshOn(to, 'domstate', 'mt')).stdout).toBe('shut off\n\n');
+    }, 180_000);
+
+    it('--timeout-suspend: virsh pauses the guest when the migration runs too long, which then completes and the guest runs at the destination', async () => {
+      const from = pair.dst;
+      const to = pair.src;
+      await typeInto(from, WRITER);
+      await waitUntil(
+        async () => (await readFile(serialOf(from), 'latin1')).split('writer-up').length > 1,
+        60_000,
+        'the writer',
+      );
+      const startedAt = Date.now();
+      let done = false;
+      const migrating = virshOn(
+        from,
+        'migrate',
+        '--live',
+        '--bandwidth',
+        '4',
+        '--timeout',
+        '3',
+        '--timeout-suspend',
+        'mt',
+        to.tcpUri,
+      );
+      void migrating.finally(() => (done = true));
+      // The writer dirties memory faster than 4 MiB/s: only the pause lets the migration end.
+      await waitUntil(
+        async () => (await virshOn(from, 'domstate', '--reason', 'mt')).stdout === 'paused (migrating)\n\n',
+        60_000,
+        'virsh to suspend the migrating guest',
+      );
+      expect(done).toBe(false);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3_000);
+      const held = await lastTick(from);
+      const r = await migrating;
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(await lastTick(from)).toBeLessThanOrEqual(held + 1);
+      // The guest came to `from` transient: once it has left, `from` no longer knows it.
+      expect((await virshOn(from, 'domstate', 'mt')).stderr).toContain("failed to get domain 'mt'");
+      expect((await virshOn(to, 'domstate', '--reason', 'mt')).stdout).toBe('running (migrated)\n\n');
+      await expectCountingAt(to, from, held);
+      await typeInto(to, 'touch /stop\n');
+    }, 240_000);
+  },
+);
