@@ -11,7 +11,7 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { buildLinuxXml, waitForText, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, lastTick, waitForTick } from './counter-guest.js';
+import { COUNTER, lastTick, typeLine, waitForTick } from './counter-guest.js';
 import { findQemuUnder } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
@@ -65,9 +65,7 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
     await writeFile(xml, buildLinuxXml('mf', guests, { append: 'tsvirt.shell=1', devices }));
     expect((await virshOn(pair.src, 'create', xml)).code).toBe(0);
     await waitForText(serialOf(pair.src), '/ # ', 90_000);
-    const c = await pair.src.conn.domainOpenConsole(await pair.src.conn.lookupDomainByName('mf'));
-    await new Promise<void>((resolve) => c.write(COUNTER, () => resolve()));
-    c.end();
+    await typeLine(pair.src.conn, 'mf', serialOf(pair.src), COUNTER);
     await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
   }, 180_000);
 

@@ -14,7 +14,8 @@ import type { DomainLifecycleEvent } from '../../../src/api/types.js';
 import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, findQemuUnder, readTicks, WRITER } from './migration-guest.js';
+import { COUNTER, lastTick as lastTickIn, readTicks, typeLine, waitForTick } from './counter-guest.js';
+import { findQemuUnder, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -36,20 +37,13 @@ describe.skipIf(why !== undefined)(
     const events = new Map<MigrationHost, DomainLifecycleEvent[]>();
     const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'mt.serial.log');
     const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
-    const lastTick = async (h: MigrationHost): Promise<number> => (await readTicks(serialOf(h))).at(-1) ?? -1;
+    const lastTick = (h: MigrationHost): Promise<number> => lastTickIn(serialOf(h));
     const seen = (h: MigrationHost) => (events.get(h) ?? []).map((e) => [e.event, e.detail]);
-    const typeInto = async (h: MigrationHost, text: string): Promise<void> => {
-      const c = await h.conn.domainOpenConsole(await h.conn.lookupDomainByName('mt'));
-      await new Promise<void>((resolve) => c.write(text, () => resolve()));
-      c.end();
-    };
+    const typeInto = (h: MigrationHost, text: string): Promise<void> =>
+      typeLine(h.conn, 'mt', serialOf(h), text);
     /** The guest runs at `h` and counts on; `other` has no qemu left. */
     async function expectCountingAt(h: MigrationHost, other: MigrationHost, from: number): Promise<void> {
-      await waitUntil(
-        async () => (await lastTick(h)) >= from + 5,
-        60_000,
-        `the count going on at ${h.address}`,
-      );
+      await waitForTick(serialOf(h), from + 5, 60_000, `the count going on at ${h.address}`);
       await waitUntil(async () => (await findQemuUnder(other.root)).length === 0, 30_000, 'no qemu left');
     }
 
@@ -96,7 +90,7 @@ describe.skipIf(why !== undefined)(
       expect((await virshOn(pair.src, 'start', 'mt')).stderr).toBe('');
       await waitForText(serialOf(pair.src), '/ # ', 90_000);
       await typeInto(pair.src, COUNTER);
-      await waitUntil(async () => (await lastTick(pair.src)) >= 5, 60_000, 'tick 5');
+      await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
     }, 180_000);
 
     afterAll(async () => {
