@@ -62,6 +62,7 @@ import { interfaceStats } from './stats-net.js';
 import { interfaceAddresses, type InterfaceAddressSources } from './interface-addresses.js';
 import { SCHEDULER_TYPE, getSchedulerParameters, setSchedulerParameters } from './scheduler.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
+import type { InterfaceConfig } from '../domain/types.js';
 import { AsyncJob, NormalJob } from './jobs-kinds.js';
 import { abortBlockJob, commitBlock, getBlockJobInfo, pullBlock } from './block-jobs.js';
 import { checkSaveFlags, defineSaveImageXml, saveDomain } from './save.js';
@@ -218,6 +219,15 @@ export class QemuDriver implements DomainApi, DomainSnapshotApi {
   findDomainUsingPath(path: string): string | undefined {
     const wanted = resolve(path);
     return this.ctx.registry.all().find((d) => d.run?.diskPaths.some((p) => resolve(p) === wanted))?.name;
+  }
+
+  /** For the network driver: each NIC of the running guests' live definitions, with its guest's name. */
+  listRunningInterfaces(): Array<{ domain: string; nic: Readonly<InterfaceConfig> }> {
+    return this.ctx.registry
+      .all()
+      .flatMap((d) =>
+        (d.active && d.liveDef ? d.liveDef.devices.interfaces : []).map((nic) => ({ domain: d.name, nic })),
+      );
   }
 
   /** virConnectGetType: the hypervisor name. */

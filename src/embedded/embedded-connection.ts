@@ -14,6 +14,7 @@ import type {
 } from '../connection.js';
 import {
   buildAddressSources,
+  buildDanglingNicWarnings,
   buildNetworkPorts,
   NetworkDriver,
   type NetworkBackend,
@@ -131,6 +132,9 @@ export class EmbeddedConnection implements Connection {
         ...(opts.networkBackend ? { backend: opts.networkBackend } : {}),
         ...(opts.log ? { onWarning: opts.log } : {}),
       });
+      // The guests were re-adopted before the networks: only now is it known which are left off theirs.
+      const running = (name: string): boolean => networks.isRunning(name);
+      for (const line of buildDanglingNicWarnings(qemu.listRunningInterfaces(), running)) opts.log?.(line);
       if (autostart || opts.storageLoad === 'open') await pools.get();
       if (autostart) await qemu.runAutostart();
     } catch (err) {

@@ -58,16 +58,19 @@ export class DnsmasqPart implements NetworkPart {
     await writeFileAtomic(p.conf, buildDnsmasqConfig(def, p, user), FILE_MODE);
     await this.writeHosts(def, p);
     await rm(p.pidFile, { force: true });
+    const logFile = `${this.runDir}/${def.name}.log`;
+    // The log is appended to across starts: only what this start wrote explains its failure.
+    const logOffset = (await stat(logFile).catch(() => undefined))?.size ?? 0;
     const argv = buildInNetnsArgv(this.netns, [
       'dnsmasq',
       '--keep-in-foreground',
       '--log-facility=-',
       `--conf-file=${p.conf}`,
     ]);
-    const child = await spawnDetached(argv, { logFile: `${this.runDir}/${def.name}.log`, umask: 0o022 });
+    const child = await spawnDetached(argv, { logFile, umask: 0o022 });
     if (await waitForDnsmasqReady(child.pid, p.pidFile, READY_TIMEOUT_MS)) return;
     await this.stop(def);
-    const log = await readFile(`${this.runDir}/${def.name}.log`, 'utf8').catch(() => '');
+    const log = (await readFile(logFile).catch(() => Buffer.alloc(0))).subarray(logOffset).toString('utf8');
     throw new TsvirtError(
       'ERR_OPERATION_FAILED',
       `network '${def.name}': dnsmasq did not start: ${log.trim().split('\n').slice(-3).join(' / ') || 'no output'}`,

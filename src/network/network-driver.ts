@@ -294,6 +294,11 @@ export class NetworkDriver implements NetworkApi {
       }
     });
   }
+  /** Whether network `name` is defined and running. */
+  isRunning(name: string): boolean {
+    return this.reg.networks.get(name)?.active === true;
+  }
+
   /** Where a starting guest's NIC on network `name` plugs in: the running network's bridge and MTU. */
   portFor(name: string): { bridge: string; mtu?: number } {
     const entry = this.reg.get(name);

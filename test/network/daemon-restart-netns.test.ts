@@ -3,14 +3,16 @@
  * networks run and two guests are up on one of them. The restarted daemon re-adopts both networks with
  * the same dnsmasq, the guests still ping each other and their leases are listed; a network whose bridge
  * was deleted while tsvirtd was down comes back inactive with its dnsmasq and table gone, and starts
- * again; net-destroy of both leaves no bridge, tap, table or dnsmasq.
+ * again. A network whose dnsmasq cannot start again (the test holds its DNS port on the bridge address)
+ * comes back inactive with its table and bridge gone, while its guests run on, each NIC reported in the
+ * log and still in the live XML. At the end no bridge, tap, table or dnsmasq is left.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
-import { run } from '../../src/exec/index.js';
+import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
 import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
@@ -42,6 +44,13 @@ const GUESTS = [
   { name: 'rb', mac: '52:54:00:91:00:0b' },
 ] as const;
 
+/** Binds UDP ADDRESS:PORT and holds it until killed, so that dnsmasq cannot listen there. */
+const PORT_HOLDER_JS = `
+const dgram = require('node:dgram');
+const [address, port] = process.argv.slice(2);
+dgram.createSocket('udp4').bind(Number(port), address, () => console.log('holding ' + address + ':' + port));
+`;
+
 function buildNetXml(n: (typeof NETS)[number]): string {
   return `<network><name>${n.name}</name><forward mode='nat'/><bridge name='${n.bridge}'/>
 <ip address='10.${n.subnet}.0.1' prefix='24'><dhcp><range start='10.${n.subnet}.0.50' end='10.${n.subnet}.0.99'/></dhcp></ip></network>`;
@@ -62,6 +71,7 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
   let conf: string;
   let daemon: DaemonProcess;
   let client: Connection | undefined;
+  let holder: DetachedChild | undefined;
   const addresses = new Map<string, string>();
   const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
   const virsh = async (...args: string[]): Promise<string> =>
@@ -133,6 +143,7 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
 
   afterAll(async () => {
     await client?.close().catch(() => undefined);
+    if (holder && isProcessAlive(holder.pid)) process.kill(holder.pid, 'SIGKILL');
     if (daemon && !daemon.exit) {
       for (const g of GUESTS) await virsh('destroy', g.name).catch(() => undefined);
       for (const n of NETS) await virsh('net-destroy', n.name).catch(() => undefined);
@@ -225,9 +236,63 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     expect(await tables()).toContain('tsvirt-tsvbr92');
   }, 120_000);
 
+  it('stops a network whose dnsmasq cannot start again, and reports each guest NIC left on it', async () => {
+    const old = (await dnsmasqs()).get('rsa')![0]!;
+    const qemus = await qemuPids();
+    const taps = new Map<string, string>();
+    for (const g of GUESTS) {
+      const tap = /<target dev='(vnet\d+)'\/>/.exec(await virsh('dumpxml', g.name))?.[1];
+      expect(tap).toBeDefined();
+      taps.set(g.name, tap!);
+    }
+    await killDaemon();
+    process.kill(old, 'SIGKILL');
+    await waitUntil(() => !isProcessAlive(old), 10_000, 'the dnsmasq of rsa to die');
+    await writeFile(join(root, 'port-holder.cjs'), PORT_HOLDER_JS);
+    const holderLog = join(root, 'port-holder.log');
+    holder = await spawnDetached(
+      ['ip', 'netns', 'exec', ns.name, process.execPath, join(root, 'port-holder.cjs'), '10.91.0.1', '53'],
+      { logFile: holderLog },
+    );
+    await waitForText(holderLog, 'holding 10.91.0.1:53', 20_000);
+    try {
+      daemon = await start();
+      expect(await inactiveNets()).toEqual(['rsa']);
+      expect((await virsh('net-list', '--name')).trim()).toBe('rsb');
+      const log = await daemon.log();
+      // The reason is dnsmasq's own, from this start alone.
+      expect(log).toContain(
+        "network 'rsa': its dnsmasq was gone and did not start again: network 'rsa': dnsmasq did not start: " +
+          'dnsmasq: failed to create listening socket for 10.91.0.1: Address already in use\n',
+      );
+      expect((await dnsmasqs()).has('rsa')).toBe(false);
+      expect(await tables()).not.toContain('tsvirt-tsvbr91');
+      expect(await links()).not.toContain('tsvbr91');
+      // The guests run on, with the same qemu and their taps, off any bridge.
+      expect(await qemuPids()).toEqual(qemus);
+      for (const g of GUESTS) {
+        const tap = taps.get(g.name)!;
+        expect(log).toContain(
+          `domain '${g.name}': interface net0 (${g.mac}, tap ${tap}) is on network 'rsa', which is not running`,
+        );
+        expect((await virsh('domstate', g.name)).trim()).toBe('running');
+        const xml = await virsh('dumpxml', g.name);
+        expect(xml).toContain(`<mac address='${g.mac}'/>`);
+        expect(xml).toContain(`<source network='rsa'/>`);
+        expect(xml).toContain(`<target dev='${tap}'/>`);
+        expect(await ns.ip(['-o', 'link', 'show', 'dev', tap])).not.toContain('master');
+      }
+    } finally {
+      process.kill(holder.pid, 'SIGKILL');
+      await waitUntil(() => !isProcessAlive(holder!.pid), 10_000, 'the port holder to die');
+    }
+  }, 120_000);
+
   it('leaves no bridge, tap, table or dnsmasq after the guests and both networks are destroyed', async () => {
     for (const g of GUESTS) await virsh('destroy', g.name);
-    for (const n of NETS) await virsh('net-destroy', n.name);
+    // rsa is inactive since the test before; the networks still running are destroyed.
+    for (const n of (await virsh('net-list', '--name')).split('\n').filter(Boolean))
+      await virsh('net-destroy', n);
     const left = await links();
     expect(left).not.toMatch(/tsvbr9[12]/);
     expect(left).not.toMatch(/vnet\d+/);
