@@ -65,6 +65,15 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** Whether the unix socket at `path` accepts a connection (works across network namespaces). */
+export function canConnectPath(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 /**
  * libvirtd.conf (tsvirtd reads the same keys) for a daemon on 127.0.0.1:`port` without TLS or auth, its
  * unix sockets in `sockDir`; with `logFile`, log level 3 (warnings) and up goes there.

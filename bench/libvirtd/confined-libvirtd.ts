@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canConnect,
+  canConnectPath,
   freePort,
   isAlive,
   killAndWait,
@@ -20,6 +21,7 @@ import {
 } from '../../scripts/loopback-daemon.js';
 import { spawnDetached } from '../../src/exec/index.js';
 import type { BenchDaemon } from './daemon.js';
+import { prepareIptablesLayers } from './iptables-layer.js';
 import { MountNamespace } from './namespace.js';
 import { cmdline } from './proc.js';
 
@@ -98,8 +100,20 @@ function readNs(pid: number): string | undefined {
   }
 }
 
-/** Start the confined libvirtd and wait until its TCP port accepts. */
-export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
+/** Where a confined libvirtd runs besides its mount namespace. */
+export interface LibvirtdOptions {
+  /**
+   * A network namespace (from `ip netns add`, loopback up) to run libvirtd in, so that its bridges,
+   * dnsmasq and firewall rules stay there; clients then reach it through its unix socket (the URI
+   * names it), and iptables is overlaid on /usr for its network driver (see iptables-layer.ts).
+   */
+  netns?: string;
+}
+
+/** Start the confined libvirtd and wait until its TCP port (or, in a netns, its unix socket) accepts. */
+export async function startLibvirtd(
+  options: LibvirtdOptions = {},
+): Promise<BenchDaemon & { dir: string; logFile: string }> {
   if (!LIBVIRTD || !HAS_QEMU_DRIVER) {
     throw new Error('libvirtd or its qemu driver is missing; apt-get install libvirt-daemon-driver-qemu');
   }
@@ -112,7 +126,10 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
   const conf = join(dir, 'libvirtd.conf');
   // 16 parallel clients plus margin: the defaults (max_clients 5000, max_workers 20) already allow it.
   await writeFile(conf, loopbackDaemonConf(port, sockDir, logFile));
-  const ns = await MountNamespace.create(join(dir, 'ns.log'));
+  const ns = await MountNamespace.create(join(dir, 'ns.log'), options.netns);
+  const sockPath = join(sockDir, 'libvirt-sock');
+  const isUp = (): Promise<boolean> =>
+    options.netns === undefined ? canConnect(port) : canConnectPath(sockPath);
   let pid = 0;
   const stop = async (): Promise<void> => {
     if (pid) await killAndWait(pid, 10_000);
@@ -123,12 +140,13 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
     await ns.bind(t.etc, '/etc/libvirt');
     await ns.bind(t.run, '/run/libvirt');
     await ns.overlay('/var', t.varUp, t.varWork);
+    if (options.netns !== undefined) await ns.stack('/usr', await prepareIptablesLayers());
     if (!/^libvirt-qemu:/m.test(await readFile('/etc/passwd', 'utf8')))
       await ns.bind(t.passwd, '/etc/passwd');
     if (!/^libvirt-qemu:/m.test(await readFile('/etc/group', 'utf8'))) await ns.bind(t.group, '/etc/group');
     const argv = [...ns.enterArgv(), LIBVIRTD, '--listen', '-f', conf, '-p', join(dir, 'libvirtd.pid')];
     pid = (await spawnDetached(argv, { logFile: join(dir, 'stdout.log') })).pid;
-    const up = await waitFor(() => canConnect(port), 15_000);
+    const up = await waitFor(isUp, 15_000);
     // The port opens before the drivers initialise; a driver that fails ends the daemon soon after.
     await new Promise((r) => setTimeout(r, 500));
     if (!up || !isAlive(pid)) throw await notUpError('libvirtd', port, logFile);
@@ -139,7 +157,10 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
   return {
     name: 'libvirtd',
     pid,
-    uri: `qemu+tcp://127.0.0.1:${port}/system`,
+    uri:
+      options.netns === undefined
+        ? `qemu+tcp://127.0.0.1:${port}/system`
+        : `qemu+unix:///system?socket=${sockPath}`,
     helperPids: () => findHelpers(pid),
     stop,
     dir,

@@ -3,7 +3,7 @@
  * are entered with nsenter. Mounts made in it are seen only by processes inside it, so the reference
  * libvirtd can read its own /etc/libvirt and write its own /var and /run without touching the host's.
  */
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { isAlive, killAndWait } from '../../scripts/loopback-daemon.js';
 
@@ -15,20 +15,38 @@ function readNs(path: string): string | undefined {
   }
 }
 
+function readComm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** A held mount namespace. */
 export class MountNamespace {
-  private constructor(private readonly holder: DetachedChild) {}
+  private constructor(
+    private readonly holder: DetachedChild,
+    private readonly withNet: boolean,
+  ) {}
 
-  /** Create the namespace; mounts inside do not propagate to the host (propagation private). */
-  static async create(logFile: string): Promise<MountNamespace> {
+  /**
+   * Create the namespace; mounts inside do not propagate to the host (propagation private). With
+   * `netns` (a name from `ip netns add`), the holder also sits in that network namespace, and commands
+   * entered with enterArgv() join both.
+   */
+  static async create(logFile: string, netns?: string): Promise<MountNamespace> {
+    const inNet = netns === undefined ? [] : ['ip', 'netns', 'exec', netns];
     const holder = await spawnDetached(
-      ['unshare', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'],
+      [...inNet, 'unshare', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'],
       { logFile },
     );
-    // unshare execs sleep once the namespace exists; until then nsenter would enter the host's.
+    // unshare execs sleep once the namespace exists; until then nsenter would enter the host's (or the
+    // one `ip netns exec` makes for itself before it execs unshare).
     for (let i = 0; i < 200; i++) {
       const mine = readNs(`/proc/${holder.pid}/ns/mnt`);
-      if (mine !== undefined && mine !== readNs('/proc/self/ns/mnt')) return new MountNamespace(holder);
+      if (mine !== undefined && mine !== readNs('/proc/self/ns/mnt') && readComm(holder.pid) === 'sleep')
+        return new MountNamespace(holder, netns !== undefined);
       await new Promise((r) => setTimeout(r, 10));
     }
     await killAndWait(holder.pid);
@@ -37,7 +55,7 @@ export class MountNamespace {
 
   /** The argv prefix that runs a program inside the namespace (nsenter execs it: same pid). */
   enterArgv(): string[] {
-    return ['nsenter', `--target=${this.holder.pid}`, '--mount', '--'];
+    return ['nsenter', `--target=${this.holder.pid}`, '--mount', ...(this.withNet ? ['--net'] : []), '--'];
   }
 
   /** Run one command inside the namespace. */
@@ -53,6 +71,12 @@ export class MountNamespace {
   /** Overlay `target` with a writable upper layer in `upper` (work folder `work`, same filesystem). */
   overlay(target: string, upper: string, work: string): Promise<void> {
     const opts = `lowerdir=${target},upperdir=${upper},workdir=${work}`;
+    return this.run(['mount', '-t', 'overlay', 'overlay', '-o', opts, target]);
+  }
+
+  /** Overlay `target` read-only with `layers` above it, the first uppermost (no upper layer: nothing written). */
+  stack(target: string, layers: readonly string[]): Promise<void> {
+    const opts = `lowerdir=${[...layers, target].join(':')}`;
     return this.run(['mount', '-t', 'overlay', 'overlay', '-o', opts, target]);
   }
 

@@ -31,13 +31,17 @@ export async function hasLibvirtPython(): Promise<boolean> {
   }
 }
 
-/** Run bench/fixtures/SCRIPT with args (and JSON on stdin); parse the JSON object it prints last. */
+/**
+ * Run bench/fixtures/SCRIPT with args (and JSON on stdin), inside network namespace `netns` when given;
+ * parse the JSON object it prints last.
+ */
 export async function runFixture<T>(
   script: string,
   args: readonly (string | number)[],
-  options: { input?: unknown; timeoutMs?: number } = {},
+  options: { input?: unknown; timeoutMs?: number; netns?: string } = {},
 ): Promise<T> {
-  const { stdout } = await run([PYTHON, join(FIXTURES_DIR, script), ...args.map(String)], {
+  const inNet = options.netns === undefined ? [] : ['ip', 'netns', 'exec', options.netns];
+  const { stdout } = await run([...inNet, PYTHON, join(FIXTURES_DIR, script), ...args.map(String)], {
     timeoutMs: options.timeoutMs ?? 120_000,
     ...(options.input === undefined ? {} : { input: JSON.stringify(options.input) }),
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canConnect,
+  canConnectPath,
   freePort,
   isAlive,
   killAndWait,
@@ -30,8 +31,14 @@ export async function tsvirtdReady(): Promise<boolean> {
   }
 }
 
-/** Start tsvirtd with a libvirtd.conf of the same shape as the reference's, and wait for its port. */
-export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
+/**
+ * Start tsvirtd with a libvirtd.conf of the same shape as the reference's, and wait for its port. With
+ * `netns` (from `ip netns add`, loopback up) it runs in that network namespace, and clients reach it
+ * through its unix socket (the URI names it).
+ */
+export async function startTsvirtd(
+  options: { netns?: string } = {},
+): Promise<BenchDaemon & { dir: string; logFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tsvirt-bench-tsvirtd-'));
   await chmod(dir, 0o711); // the qemu user passes through to the root below
   const sockDir = join(dir, 'sock');
@@ -43,6 +50,7 @@ export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFi
   await writeFile(conf, loopbackDaemonConf(port, sockDir));
   const logFile = join(dir, 'tsvirtd.log');
   const argv = [
+    ...(options.netns === undefined ? [] : ['ip', 'netns', 'exec', options.netns]),
     process.execPath,
     TSVIRTD_ENTRY,
     '-f',
@@ -58,9 +66,12 @@ export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFi
     await killAndWait(pid, 10_000);
     await rm(dir, { recursive: true, force: true });
   };
+  const sockPath = join(sockDir, 'libvirt-sock');
+  const isUp = (): Promise<boolean> =>
+    options.netns === undefined ? canConnect(port) : canConnectPath(sockPath);
   // A daemon that cannot serve exits at once; do not wait out the whole bound for it.
-  await waitFor(async () => !isAlive(pid) || (await canConnect(port)), 15_000);
-  if (!isAlive(pid) || !(await canConnect(port))) {
+  await waitFor(async () => !isAlive(pid) || (await isUp()), 15_000);
+  if (!isAlive(pid) || !(await isUp())) {
     const err = await notUpError('tsvirtd', port, logFile);
     await stop();
     throw err;
@@ -68,7 +79,10 @@ export async function startTsvirtd(): Promise<BenchDaemon & { dir: string; logFi
   return {
     name: 'tsvirtd',
     pid,
-    uri: `qemu+tcp://127.0.0.1:${port}/system`,
+    uri:
+      options.netns === undefined
+        ? `qemu+tcp://127.0.0.1:${port}/system`
+        : `qemu+unix:///system?socket=${sockPath}`,
     helperPids: () => [],
     stop,
     dir,
