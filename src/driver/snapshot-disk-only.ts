@@ -61,7 +61,7 @@ export async function takeDiskOnlySnapshot(
 }
 
 /** The persistent definition with each disk that still had the overlay's base on its overlay, chain and all. */
-async function followOverlays(
+export async function followOverlays(
   dom: DomainObject,
   overlays: readonly OverlayPlan[],
   active: boolean,
