@@ -10,13 +10,16 @@ import { TsvirtError } from '../errors.js';
 import { formatDomainXml } from '../domain/format-domain.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
 import { resolveDiskPath } from '../domain/device-objects.js';
-import type { DiskConfig, DomainConfig } from '../domain/types.js';
+import type { BackingImage, DiskConfig, DomainConfig } from '../domain/types.js';
+import { buildBlockNodeNames } from '../domain/aliases.js';
+import { queryNamedBlockNodes } from '../qmp/index.js';
 import type { SnapshotDef } from '../domain/snapshot-xml.js';
 import { commitImage, rebaseImageHeader } from '../storage/qemu-img-chain.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { commitAndWait } from './block-commit-wait.js';
-import { probeDefinitionChain } from './live-chain.js';
+import { buildLiveChain, probeDefinitionChain } from './live-chain.js';
+import { requireMonitor } from './power.js';
 import { SNAPSHOT_JOB_TIMEOUT_MS } from './snapshot-create.js';
 import { childrenOf, type SnapshotSet } from './snapshot-store.js';
 import { saveConfig } from './transitions.js';
@@ -83,7 +86,7 @@ async function planLayers(dom: DomainObject, snap: SnapshotDef): Promise<Externa
     if (!was || !disk || basePath === undefined) {
       throw notInChain(snap.name, d.name, `the domain has no disk ${d.name} with a file now`);
     }
-    const chain = await readChainPaths(now, disk, dom.active);
+    const chain = await readChainPaths(dom, now, disk);
     const at = chain.indexOf(d.file);
     if (at < 0)
       throw notInChain(snap.name, d.name, `its overlay ${d.file} is not in the chain ${chain.join(' <- ')}`);
@@ -104,12 +107,17 @@ async function planLayers(dom: DomainObject, snap: SnapshotDef): Promise<Externa
   return layers;
 }
 
-/** The disk's source and every image below it, top first (probed with qemu-img when not known). */
-async function readChainPaths(def: DomainConfig, disk: DiskConfig, active: boolean): Promise<string[]> {
+/** The disk's source and every image below it, top first: qemu's nodes while it runs, else qemu-img's probe. */
+async function readChainPaths(dom: DomainObject, def: DomainConfig, disk: DiskConfig): Promise<string[]> {
   const top = resolveDiskPath(def, disk)?.path;
   if (top === undefined) return [];
-  const below =
-    disk.backingChain ?? (!active && disk.format === 'qcow2' ? await probeDefinitionChain(top) : []);
+  let below: BackingImage[];
+  if (!dom.active) {
+    below = disk.format === 'qcow2' ? await probeDefinitionChain(top) : [];
+  } else {
+    const node = buildBlockNodeNames(disk.nodeIndex ?? def.devices.disks.indexOf(disk) + 1).format;
+    below = disk.backingChain ?? buildLiveChain(await queryNamedBlockNodes(requireMonitor(dom)), node);
+  }
   return [top, ...below.map((b) => b.path)];
 }
 

@@ -6,7 +6,7 @@
  * and has no children, its former overlays (the state being discarded) are removed and the new ones
  * take their place in its metadata.
  */
-import { unlink } from 'node:fs/promises';
+import { access, unlink } from 'node:fs/promises';
 import { TsvirtError } from '../errors.js';
 import { parseDomainXml } from '../domain/parse-domain.js';
 import { resolveDiskPath } from '../domain/device-objects.js';
@@ -63,6 +63,7 @@ export async function revertExternal(
   const def = parseDomainXml(snap.domainXml as string);
   const stamp = String(Math.floor(Date.now() / 1000));
   const plans = planRevertOverlays(def, snap, stamp);
+  for (const p of plans) p.overlayPath = await findFreePath(p.overlayPath);
   const revert = new RevertStack((line) => ctx.log(`domain '${dom.name}': ${line}`));
   let next: DomainConfig = def;
   await revert.run(async () => {
@@ -103,6 +104,18 @@ function planRevertOverlays(def: DomainConfig, snap: SnapshotDef, stamp: string)
     });
   }
   return plans;
+}
+
+/** `path`, or `path-N` with the first N that names no file yet (two reverts within one second). */
+async function findFreePath(path: string): Promise<string> {
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? path : `${path}-${n}`;
+    const taken = await access(candidate).then(
+      () => true,
+      () => false,
+    );
+    if (!taken) return candidate;
+  }
 }
 
 /** The snapshot's former overlays held only the state the revert discards: they go, the new ones stand in. */

@@ -179,7 +179,7 @@ describe.skipIf(!VIRSH || !hasQemu)(
         );
       expect(source?.[2]).toBe(base);
       const fresh = source?.[1] as string;
-      expect(fresh).toMatch(new RegExp(`^${srv.root}/data\\.\\d+$`));
+      expect(fresh).toMatch(new RegExp(`^${srv.root}/data\\.\\d+(-\\d+)?$`));
       expect(await backingOf(fresh)).toBe(base);
       // What was written after the snapshot is gone; what was before it is there.
       expect(await holds(fresh, 4, 0x55)).toBe(false);
