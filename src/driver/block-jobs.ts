@@ -33,7 +33,7 @@ import type { DomainObject } from './domain-object.js';
 import { findDisk } from './block-resize.js';
 import { grantDiskFile } from './device-files.js';
 import { requireMonitor } from './power.js';
-import { buildChain, followLiveDisk } from './live-chain.js';
+import { buildChain, dropChainLayers, followLiveDisk } from './live-chain.js';
 import { checkAction } from './state-machine.js';
 import { saveConfig, saveStatus } from './transitions.js';
 
@@ -358,28 +358,6 @@ async function pivotDisk(
   }
 }
 
-/** After a commit below the top or a pull: the layers that left go from the disk's chain, live and persistent. */
-async function dropLeftLayers(
-  ctx: DriverContext,
-  dom: DomainObject,
-  target: string,
-  formats: readonly string[],
-) {
-  const live = structuredClone(dom.liveDef as DomainConfig);
-  const disk = live.devices.disks.find((d) => d.targetDev === target);
-  if (!disk?.backingChain) return;
-  disk.backingChain = disk.backingChain.filter(
-    (b) => b.nodeIndex === undefined || !formats.includes(buildBlockNodeNames(b.nodeIndex).format),
-  );
-  dom.liveDef = live;
-  await saveStatus(ctx, dom);
-  const next = structuredClone(dom.persistentDef);
-  if (followLiveDisk(next, disk, disk.source?.kind === 'file' ? disk.source.path : undefined)) {
-    dom.persistentDef = next;
-    await saveConfig(dom);
-  }
-}
-
 function diskSourcePath(disk: DiskConfig): string {
   const src = disk.source;
   if (src?.kind === 'file') return src.path;
@@ -416,7 +394,7 @@ function watchJob(
     const layers =
       rec.type === BlockJobType.ACTIVE_COMMIT
         ? Promise.resolve()
-        : dropLeftLayers(ctx, dom, disk.targetDev, rec.leaving).catch((err: unknown) =>
+        : dropChainLayers(ctx, dom, disk.targetDev, rec.leaving).catch((err: unknown) =>
             ctx.log(`domain '${dom.name}': the chain of ${disk.targetDev} is not updated: ${String(err)}`),
           );
     void Promise.all([layers, dropLeftNodes(ctx, dom, qmp, rec.leaving)]).finally(() =>

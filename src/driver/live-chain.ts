@@ -4,9 +4,13 @@
  * --backing-chain` for a definition, and carried from the live definition to the persistent one.
  */
 import { dirname, resolve } from 'node:path';
+import { buildBlockNodeNames } from '../domain/aliases.js';
 import type { BackingImage, DiskConfig, DomainConfig } from '../domain/types.js';
 import type { QmpNamedNode } from '../qmp/index.js';
 import { readImageChain } from '../storage/qemu-img.js';
+import type { DriverContext } from './context.js';
+import type { DomainObject } from './domain-object.js';
+import { saveConfig, saveStatus } from './transitions.js';
 
 const FORMATS: readonly BackingImage['format'][] = ['raw', 'qcow2', 'vmdk'];
 
@@ -71,4 +75,26 @@ export function followLiveDisk(
   if (chain) d.backingChain = chain;
   else delete d.backingChain;
   return true;
+}
+
+/** After a commit below the top or a pull: the layers that left go from the disk's chain, live and persistent. */
+export async function dropChainLayers(
+  ctx: DriverContext,
+  dom: DomainObject,
+  target: string,
+  formats: readonly string[],
+): Promise<void> {
+  const live = structuredClone(dom.liveDef as DomainConfig);
+  const disk = live.devices.disks.find((d) => d.targetDev === target);
+  if (!disk?.backingChain) return;
+  disk.backingChain = disk.backingChain.filter(
+    (b) => b.nodeIndex === undefined || !formats.includes(buildBlockNodeNames(b.nodeIndex).format),
+  );
+  dom.liveDef = live;
+  await saveStatus(ctx, dom);
+  const next = structuredClone(dom.persistentDef);
+  if (followLiveDisk(next, disk, disk.source?.kind === 'file' ? disk.source.path : undefined)) {
+    dom.persistentDef = next;
+    await saveConfig(dom);
+  }
 }
