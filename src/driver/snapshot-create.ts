@@ -109,6 +109,13 @@ async function takeSnapshot(
   name: string,
   flags: number,
 ): Promise<SnapshotDef> {
+  if ((flags & F.DISK_ONLY) !== 0 && req.memory === 'external') {
+    throw new TsvirtError(
+      'ERR_INVALID_ARG',
+      'memory state cannot be saved with offline or disk-only snapshot; leave out --disk-only or the memory file',
+      { field: 'memory', value: 'external', expected: 'no, with --disk-only' },
+    );
+  }
   if ((flags & F.DISK_ONLY) !== 0) return takeDiskOnlySnapshot(ctx, dom, job, req, name);
   if (req.memory === 'external') return takeMemorySnapshot(ctx, dom, job, req, name, flags);
   const active = dom.state === DomainState.RUNNING || dom.state === DomainState.PAUSED;

@@ -64,6 +64,10 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh snapshot-create-as --memspec (boot-se
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('memory state cannot be saved with offline or disk-only snapshot');
     expect(await exists(memory)).toBe(false);
+    const diskOnly = await v('snapshot-create-as', 'ms', 'off', '--disk-only', '--memspec', `file=${memory}`);
+    expect(diskOnly.code).toBe(1);
+    expect(diskOnly.stderr).toContain('memory state cannot be saved with offline or disk-only snapshot');
+    expect(await exists(join(srv.root, 'data.off'))).toBe(false);
   }, 60_000);
 
   it('saves the memory to the file and puts the disk on an overlay, and the guest runs on', async () => {
