@@ -176,6 +176,9 @@ export function validateAliases(config: DomainConfig): void {
 
 /** The highest block node index the disks use, their backing chains' included (0 for none). */
 export function findHighestNodeIndex(disks: readonly DiskConfig[]): number {
-  const all = disks.flatMap((d) => [d.nodeIndex ?? 0, ...(d.backingChain ?? []).map((b) => b.nodeIndex)]);
+  const all = disks.flatMap((d) => [
+    d.nodeIndex ?? 0,
+    ...(d.backingChain ?? []).map((b) => b.nodeIndex ?? 0),
+  ]);
   return Math.max(0, ...all);
 }

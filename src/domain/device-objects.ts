@@ -116,7 +116,9 @@ export function buildDiskObjects(
       'read-only': ro,
       ...props.storage,
     });
-    const chain = disk.backingChain ?? [];
+    // A chain without node indexes (a definition's) is left to qemu, which opens it from the headers.
+    const chain = (disk.backingChain ?? []).filter(hasNodeIndex);
+    if (chain.length !== (disk.backingChain ?? []).length) chain.length = 0;
     blockdevs.push(...buildBackingObjects(chain));
     const backing = chain[0] ? { backing: buildBlockNodeNames(chain[0].nodeIndex).format } : {};
     blockdevs.push({
@@ -132,11 +134,17 @@ export function buildDiskObjects(
   return { blockdevs, device: buildDiskDevice(config, disk, drive, bootindex) };
 }
 
+type IndexedImage = BackingImage & { nodeIndex: number };
+
+function hasNodeIndex(image: BackingImage): image is IndexedImage {
+  return image.nodeIndex !== undefined;
+}
+
 /** The read-only node pairs of a backing chain, bottom first, each format node naming its backing. */
-function buildBackingObjects(chain: readonly BackingImage[]): BlockdevObject[] {
+function buildBackingObjects(chain: readonly IndexedImage[]): BlockdevObject[] {
   const out: BlockdevObject[] = [];
   for (let i = chain.length - 1; i >= 0; i--) {
-    const image = chain[i] as BackingImage;
+    const image = chain[i] as IndexedImage;
     const names = buildBlockNodeNames(image.nodeIndex);
     const below = chain[i + 1];
     out.push({ driver: 'file', filename: image.path, 'node-name': names.storage, 'read-only': true });

@@ -81,7 +81,10 @@ function pickDevice(el: XmlElement, devices: DomainConfig['devices']): DeviceSpe
 function dropRuntimeIdentity(spec: DeviceSpec): void {
   const dev = deviceOf(spec);
   if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
-  if (spec.kind === 'disk') delete spec.disk.nodeIndex;
+  if (spec.kind !== 'disk') return;
+  delete spec.disk.nodeIndex;
+  // qemu opens a plugged disk's backing images itself; the chain is a running disk's state.
+  delete spec.disk.backingChain;
 }
 
 /** The position of the device `spec` names in `def`, or -1: a disk by target, an interface by MAC (else by type), an input by type and bus. */

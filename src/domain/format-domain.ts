@@ -16,6 +16,7 @@ import { buildClockNode, buildCpuChildren, buildFeaturesNode, buildPmNode } from
 import { buildBootOrderNode, buildDiskDriverAttrs } from './format-disk-options.js';
 import { buildMetadataNode, buildNamespaceAttrs, buildQemuCommandlineNode } from './format-namespaces.js';
 import { el, renderXml, type XmlNode } from './xml-writer.js';
+import { buildBackingStoreNode } from './backing-store-xml.js';
 
 /** How formatDomainXml writes a definition. */
 export interface FormatOptions {
@@ -176,6 +177,7 @@ function buildDisk(disk: DiskConfig): XmlNode {
     [
       el('driver', [['name', 'qemu'], ['type', disk.format], ...buildDiskDriverAttrs(disk)]),
       source,
+      source && buildBackingStoreNode(disk.backingChain),
       el('target', [
         ['dev', disk.targetDev],
         ['bus', disk.bus],

@@ -3,6 +3,7 @@ import { readAddress, readAlias } from './parse-address.js';
 import { readDiskDriverOptions, readDiskExtras } from './parse-disk-options.js';
 import { readBusAddress } from './parse-bus-devices.js';
 import type { DiskConfig, DiskSource } from './types.js';
+import { parseBackingStore } from './backing-store-xml.js';
 
 const DISK_BUSES = ['virtio', 'ide', 'sata', 'scsi', 'usb'] as const;
 
@@ -33,6 +34,7 @@ export function parseDisk(r: ElementReader): DiskConfig {
   // index='N': the block node index of a running domain's source (live XML), kept for re-adoption.
   const nodeIndex = sourceEl?.uintAttr('index');
   const source = sourceEl ? readSource(sourceEl, type) : undefined;
+  const backingChain = parseBackingStore(r.child('backingStore'));
   if (!source && device !== 'cdrom') {
     throw invalid(r.el, 'element <source> is missing', {
       expected: 'a <source> (only a cdrom may be empty)',
@@ -59,6 +61,7 @@ export function parseDisk(r: ElementReader): DiskConfig {
     ...(address ? { address } : {}),
     ...(alias === undefined ? {} : { alias }),
     ...(source && nodeIndex !== undefined && nodeIndex > 0 ? { nodeIndex } : {}),
+    ...(source && backingChain !== undefined ? { backingChain } : {}),
     ...(driver ? { driver } : {}),
     ...extras,
   };

@@ -102,7 +102,10 @@ function dropRuntimeIdentities(config: DomainConfig): void {
   ]) {
     if (dev.alias !== undefined && !isUserAlias(dev.alias)) delete dev.alias;
   }
-  for (const disk of d.disks) delete disk.nodeIndex;
+  for (const disk of d.disks) {
+    delete disk.nodeIndex;
+    for (const image of disk.backingChain ?? []) delete image.nodeIndex;
+  }
   // A vnetN tap name is the live state of a run, dropped as libvirt drops it; a name of the user's stays.
   for (const nic of d.interfaces) {
     if ((nic.type === 'bridge' || nic.type === 'network') && /^vnet\d+$/.test(nic.targetDev ?? ''))

@@ -76,7 +76,13 @@ export function parseSnapshotXml(xml: string): SnapshotRequest {
         out.parent = readParent(child);
         break;
       case 'memory':
-        out.memory = pick(child, child.attrs['snapshot'] ?? 'no', LOCATIONS, 'snapshot');
+        // A file without a location means external, as libvirt reads it (virsh --memspec file=PATH).
+        out.memory = pick(
+          child,
+          child.attrs['snapshot'] ?? (child.attrs['file'] !== undefined ? 'external' : 'no'),
+          LOCATIONS,
+          'snapshot',
+        );
         if (child.attrs['file'] !== undefined) out.memoryFile = child.attrs['file'];
         break;
       case 'disks':

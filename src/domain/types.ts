@@ -150,8 +150,8 @@ export interface DriveAddress {
 export interface BackingImage {
   path: string;
   format: 'raw' | 'qcow2' | 'vmdk';
-  /** Its block node index N (libvirt-N-storage, libvirt-N-format). */
-  nodeIndex: number;
+  /** Its block node index N (libvirt-N-storage, libvirt-N-format) while qemu runs it; absent in a definition. */
+  nodeIndex?: number;
 }
 
 /** One <disk>. */
@@ -173,8 +173,9 @@ export interface DiskConfig {
    */
   nodeIndex?: number;
   /**
-   * The images below the source, top first, as probed at start (live definition only): qemu opens each
-   * as its own read-only node pair libvirt-N-storage/-format, so that block jobs can name every layer.
+   * The images below the source, top first (<backingStore>; [] when none is below). Probed at each start,
+   * when qemu opens each as its own read-only node pair libvirt-N-storage/-format so that block jobs can
+   * name every layer; kept current by snapshots and block jobs, in the persistent definition too.
    */
   backingChain?: BackingImage[];
   /** <driver cache= io= discard= detect_zeroes=>: how qemu's block layer treats the image. */

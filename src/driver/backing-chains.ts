@@ -10,7 +10,7 @@ import { readImageChain } from '../storage/qemu-img.js';
 
 const FORMATS: readonly BackingImage['format'][] = ['raw', 'qcow2', 'vmdk'];
 
-/** Fill each file-backed qcow2 disk's backingChain, with node indices after every index in use. */
+/** Fill each disk's backingChain (probed for a qcow2 file), with node indices after every index in use. */
 export async function probeBackingChains(def: DomainConfig): Promise<void> {
   const disks = def.devices.disks;
   let highest = Math.max(0, ...disks.map((d) => d.nodeIndex ?? 0));
@@ -18,7 +18,10 @@ export async function probeBackingChains(def: DomainConfig): Promise<void> {
   for (const disk of disks) {
     delete disk.backingChain;
     const src = disk.source;
-    const path = src?.kind === 'file' ? src.path : src?.kind === 'volume' ? src.resolved?.path : undefined;
+    if (src === undefined) continue;
+    const path = src.kind === 'file' ? src.path : src.kind === 'volume' ? src.resolved?.path : undefined;
+    // Only a writable qcow2 file is probed; any other source has nothing below it (<backingStore/>).
+    disk.backingChain = [];
     if (path === undefined || disk.format !== 'qcow2' || disk.device === 'cdrom') continue;
     const chain = await readImageChain(path, disk.format).catch((err: unknown) => {
       const reason = err instanceof CommandFailedError ? err.message : String(err);
@@ -29,9 +32,7 @@ export async function probeBackingChains(def: DomainConfig): Promise<void> {
         { cause: err },
       );
     });
-    const below = chain.slice(1);
-    if (below.length === 0) continue;
-    disk.backingChain = below.map((image) => {
+    disk.backingChain = chain.slice(1).map((image) => {
       const format = FORMATS.find((f) => f === image.format);
       if (!format) {
         throw new TsvirtError(

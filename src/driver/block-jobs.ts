@@ -4,7 +4,7 @@
  * pivot. One job per disk; qemu's job-id is `commit-vda` / `pull-vda`. A pivot moves the disk (live
  * and persistent definition) onto the commit's base image.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { TsvirtError } from '../errors.js';
 import { buildBlockNodeNames } from '../domain/aliases.js';
 import type { DiskConfig, DomainConfig } from '../domain/types.js';
@@ -33,6 +33,7 @@ import type { DomainObject } from './domain-object.js';
 import { findDisk } from './block-resize.js';
 import { grantDiskFile } from './device-files.js';
 import { requireMonitor } from './power.js';
+import { buildChain, dropChainLayers, followLiveDisk } from './live-chain.js';
 import { checkAction } from './state-machine.js';
 import { saveConfig, saveStatus } from './transitions.js';
 
@@ -68,20 +69,6 @@ function findLiveDisk(dom: DomainObject, path: string): { disk: DiskConfig; posi
   checkAction('live-change', dom.subject);
   const { disk, position } = findDisk(dom.liveDef as DomainConfig, path);
   return { disk, position, node: buildBlockNodeNames(disk.nodeIndex ?? position + 1).format };
-}
-
-/** The format nodes of a disk's chain, top first, from qemu's node list (backing files resolved). */
-export function buildChain(nodes: readonly QmpNamedNode[], topNode: string): QmpNamedNode[] {
-  const formats = nodes.filter((n) => n.driver !== 'file' && n.driver !== 'host_device');
-  const chain: QmpNamedNode[] = [];
-  let at = formats.find((n) => n.nodeName === topNode);
-  while (at && !chain.includes(at)) {
-    chain.push(at);
-    if (at.backingFile === undefined) break;
-    const next = resolve(dirname(at.file), at.backingFile);
-    at = formats.find((n) => n.file === next && !chain.includes(n));
-  }
-  return chain;
 }
 
 function toBytesPerSecond(bandwidth: bigint, bytes: boolean): number {
@@ -170,21 +157,45 @@ export async function commitBlock(
   }
   await reopenWritable(qmp, base, chain[baseIndex + 1]);
   const jobId = `commit-${disk.targetDev}`;
-  await blockCommit(qmp, {
-    jobId,
-    device: node,
-    ...(active ? {} : { topNode: (chain[topIndex] as QmpNamedNode).nodeName }),
-    baseNode: base.nodeName,
-    speed: toBytesPerSecond(opts.bandwidth, (opts.flags & BlockCommitFlags.BANDWIDTH_BYTES) !== 0),
-  });
   const rec: BlockJobRecord = {
     jobId,
     type: active ? BlockJobType.ACTIVE_COMMIT : BlockJobType.COMMIT,
     base: { path: base.file, node: base.nodeName, format: base.driver },
     leaving: chain.slice(topIndex, baseIndex).map((n) => n.nodeName),
   };
+  await startJob(ctx, dom, qmp, disk, rec, (chain[0] as QmpNamedNode).file, () =>
+    blockCommit(qmp, {
+      jobId,
+      device: node,
+      ...(active ? {} : { topNode: (chain[topIndex] as QmpNamedNode).nodeName }),
+      baseNode: base.nodeName,
+      speed: toBytesPerSecond(opts.bandwidth, (opts.flags & BlockCommitFlags.BANDWIDTH_BYTES) !== 0),
+    }),
+  );
+}
+
+/**
+ * Watch the job's events, then start it: a short job's end can come in the same read as qemu's answer
+ * to the command that started it.
+ */
+async function startJob(
+  ctx: DriverContext,
+  dom: DomainObject,
+  qmp: QmpClient,
+  disk: DiskConfig,
+  rec: BlockJobRecord,
+  path: string,
+  begin: () => Promise<void>,
+): Promise<void> {
   recordsOf(dom).set(disk.targetDev, rec);
-  watchJob(ctx, dom, qmp, disk, rec, (chain[0] as QmpNamedNode).file);
+  const unwatch = watchJob(ctx, dom, qmp, disk, rec, path);
+  try {
+    await begin();
+  } catch (err) {
+    unwatch();
+    if (recordsOf(dom).get(disk.targetDev) === rec) recordsOf(dom).delete(disk.targetDev);
+    throw err;
+  }
 }
 
 /** virDomainBlockPull: the whole backing chain copied into the active layer. */
@@ -211,11 +222,11 @@ export async function pullBlock(
   const jobId = `pull-${disk.targetDev}`;
   const speed = toBytesPerSecond(bandwidth, (flags & BlockPullFlags.BANDWIDTH_BYTES) !== 0);
   const qmp = requireMonitor(dom);
-  await blockStream(qmp, { jobId, device: node, speed });
   const below = buildChain(await queryNamedBlockNodes(qmp), node).slice(1);
   const rec: BlockJobRecord = { jobId, type: BlockJobType.PULL, leaving: below.map((n) => n.nodeName) };
-  recordsOf(dom).set(disk.targetDev, rec);
-  watchJob(ctx, dom, qmp, disk, rec, diskSourcePath(disk));
+  await startJob(ctx, dom, qmp, disk, rec, diskSourcePath(disk), () =>
+    blockStream(qmp, { jobId, device: node, speed }),
+  );
 }
 
 /** virDomainGetBlockJobInfo: found 0 once qemu has no job on the disk (it ended). */
@@ -330,18 +341,18 @@ async function pivotDisk(
   const oldPath = disk.source?.kind === 'file' ? disk.source.path : undefined;
   disk.source = { kind: 'file', path: base.path };
   disk.format = base.format as DiskConfig['format'];
-  delete disk.backingChain;
   const index = /^libvirt-(\d+)-format$/.exec(base.node);
   if (index) disk.nodeIndex = Number(index[1]);
   else delete disk.nodeIndex;
+  // What stays below the base is what was below it before.
+  const chain = disk.backingChain ?? [];
+  const at = chain.findIndex((b) => b.nodeIndex !== undefined && b.nodeIndex === disk.nodeIndex);
+  if (at >= 0) disk.backingChain = chain.slice(at + 1);
+  else delete disk.backingChain;
   dom.liveDef = live;
   await saveStatus(ctx, dom);
-  const persistent = dom.persistentDef?.devices.disks.find((d) => d.targetDev === disk.targetDev);
-  if (persistent && persistent.source?.kind === 'file' && persistent.source.path === oldPath) {
-    const next = structuredClone(dom.persistentDef as DomainConfig);
-    const d = next.devices.disks.find((x) => x.targetDev === disk.targetDev) as DiskConfig;
-    d.source = { kind: 'file', path: base.path };
-    d.format = base.format as DiskConfig['format'];
+  const next = structuredClone(dom.persistentDef);
+  if (followLiveDisk(next, disk, oldPath)) {
     dom.persistentDef = next;
     await saveConfig(dom);
   }
@@ -366,7 +377,7 @@ function watchJob(
   disk: DiskConfig,
   rec: BlockJobRecord,
   path: string,
-): void {
+): () => void {
   const emit = (status: number): void => {
     ctx.events.emit('block-job', { dom: dom.ref(), path, type: rec.type, status });
     ctx.events.emit('block-job-2', { dom: dom.ref(), path: disk.targetDev, type: rec.type, status });
@@ -379,9 +390,19 @@ function watchJob(
     if (recordsOf(dom).get(disk.targetDev) === rec) recordsOf(dom).delete(disk.targetDev);
     if (e.event === 'BLOCK_JOB_CANCELLED' || rec.aborting) return emit(JobStatus.CANCELED);
     if (typeof e.data['error'] === 'string') return emit(JobStatus.FAILED);
-    void dropLeftNodes(ctx, dom, qmp, rec.leaving).finally(() => emit(JobStatus.COMPLETED));
+    // A pivot (the end of an active commit) moves the disk and its chain itself.
+    const layers =
+      rec.type === BlockJobType.ACTIVE_COMMIT
+        ? Promise.resolve()
+        : dropChainLayers(ctx, dom, disk.targetDev, rec.leaving).catch((err: unknown) =>
+            ctx.log(`domain '${dom.name}': the chain of ${disk.targetDev} is not updated: ${String(err)}`),
+          );
+    void Promise.all([layers, dropLeftNodes(ctx, dom, qmp, rec.leaving)]).finally(() =>
+      emit(JobStatus.COMPLETED),
+    );
   };
   qmp.on('event', onEvent);
+  return () => qmp.off('event', onEvent);
 }
 
 /**

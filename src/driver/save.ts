@@ -85,32 +85,49 @@ export async function saveDomain(
   const wasRunning = dom.state === DomainState.RUNNING;
   job.setPhase('pausing');
   if (wasRunning) await pauseForSave(ctx, dom, qmp);
-  const image = await createSaveImage(target, xml, state).catch(async (err: unknown) => {
-    if (wasRunning) await resumeAfterFailure(ctx, dom, qmp);
+  try {
+    await writeMemoryImage(ctx, dom, job, target, { xml, state, what: 'save' });
+  } catch (err) {
+    // An abort (domjobabort) or a failure leaves the guest as it was; a destroy leaves nothing to resume.
+    if (wasRunning && dom.run === run && !dom.job.destroying) await resumeAfterFailure(ctx, dom, qmp);
     throw err;
-  });
-  const listener = await listenForQemu(join(dom.paths.chanDir, 'save.sock'), ctx.confinement.user);
+  }
+  job.setPhase('stopping');
+  await stopRunAs(ctx, dom, 'save-stop', 'saved');
+}
+
+/**
+ * Write the memory and device state of a domain whose vCPUs are stopped to a save image at `target`
+ * (header with `xml` and `state`, then qemu's migration stream); nothing is left of it on a failure.
+ */
+export async function writeMemoryImage(
+  ctx: DriverContext,
+  dom: DomainObject,
+  job: AsyncJobHandle,
+  target: string,
+  header: { xml: string; state: number; what: string },
+): Promise<void> {
+  const qmp = requireMonitor(dom);
+  const image = await createSaveImage(target, header.xml, header.state);
+  const socket = join(dom.paths.chanDir, 'save.sock');
+  const listener = await listenForQemu(socket, ctx.confinement.user);
   let writeError: unknown;
   try {
     job.setPhase('writing memory');
     const received = listener.accepted.then((sock) => image.receive(sock));
     // A write that failed (a full disk) is why qemu's migration then fails: that is the error to give.
     received.catch((err: unknown) => (writeError = err));
-    await migrate(qmp, `unix:${join(dom.paths.chanDir, 'save.sock')}`);
-    await waitForMigration(qmp, job, `save of domain '${dom.name}'`);
+    await migrate(qmp, `unix:${socket}`);
+    await waitForMigration(qmp, job, `${header.what} of domain '${dom.name}'`);
     const bytes = await received;
     job.setPhase('syncing');
     await image.commit(bytes);
   } catch (err) {
     await image.discard();
-    await listener.close();
-    // An abort (domjobabort) or a failure leaves the guest as it was; a destroy leaves nothing to resume.
-    if (wasRunning && dom.run === run && !dom.job.destroying) await resumeAfterFailure(ctx, dom, qmp);
     throw writeError ?? err;
+  } finally {
+    await listener.close();
   }
-  await listener.close();
-  job.setPhase('stopping');
-  await stopRunAs(ctx, dom, 'save-stop', 'saved');
 }
 
 /** The monitor of a domain a save may act on: running or paused. */

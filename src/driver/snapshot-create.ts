@@ -1,8 +1,9 @@
 /**
  * virDomainSnapshotCreateXML for internal snapshots: of a shut-off guest with `qemu-img snapshot -c` on
  * each qcow2 disk, of a running or paused one with qemu's snapshot-save job (memory and disks), under
- * the domain's SNAPSHOT async job. A snapshot that fails leaves no metadata and no half-made image
- * snapshot behind, and a running guest runs on.
+ * the domain's SNAPSHOT async job; external ones are taken in snapshot-disk-only.ts and
+ * snapshot-memory.ts. A snapshot that fails leaves no metadata and no half-made image snapshot behind,
+ * and a running guest runs on.
  */
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
@@ -22,6 +23,7 @@ import { planSnapshotDisks, requireSnapshotTargets, type SnapshotTarget } from '
 import { pauseVcpus, resumeVcpus, stopForSnapshot } from './snapshot-runtime.js';
 import { redefineSnapshot } from './snapshot-redefine.js';
 import { takeDiskOnlySnapshot } from './snapshot-disk-only.js';
+import { takeMemorySnapshot } from './snapshot-memory.js';
 import { loadSnapshots, writeSnapshot } from './snapshot-store.js';
 
 /** How long qemu's snapshot jobs may take (they write the guest's whole memory). */
@@ -58,7 +60,7 @@ export function checkCreateFlags(flags: number): void {
   }
   if ((flags & F.LIVE) !== 0 && (flags & F.DISK_ONLY) === 0) {
     refuse(
-      'live snapshot creation is supported only with external memory; an internal snapshot pauses the guest',
+      'live snapshot creation (--live) is not supported by tsvirt; leave out --live, and the guest pauses while its memory is saved',
     );
   }
 }
@@ -107,7 +109,15 @@ async function takeSnapshot(
   name: string,
   flags: number,
 ): Promise<SnapshotDef> {
+  if ((flags & F.DISK_ONLY) !== 0 && req.memory === 'external') {
+    throw new TsvirtError(
+      'ERR_INVALID_ARG',
+      'memory state cannot be saved with offline or disk-only snapshot; leave out --disk-only or the memory file',
+      { field: 'memory', value: 'external', expected: 'no, with --disk-only' },
+    );
+  }
   if ((flags & F.DISK_ONLY) !== 0) return takeDiskOnlySnapshot(ctx, dom, job, req, name);
+  if (req.memory === 'external') return takeMemorySnapshot(ctx, dom, job, req, name, flags);
   const active = dom.state === DomainState.RUNNING || dom.state === DomainState.PAUSED;
   const def = (active ? dom.liveDef : (dom.persistentDef ?? dom.liveDef)) as DomainConfig;
   const snap = buildSnapshotDef(

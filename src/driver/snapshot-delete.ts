@@ -1,8 +1,9 @@
 /**
  * virDomainSnapshotDelete: a snapshot (CHILDREN: with its descendants; CHILDREN_ONLY: only those) goes
- * from the images (qemu's snapshot-delete job while qemu runs, `qemu-img snapshot -d` when shut off)
- * and from the metadata (METADATA_ONLY: from the metadata alone). The children of a deleted snapshot
- * move up to its parent, and when the current snapshot goes, its parent becomes current, as in libvirt.
+ * from the images (qemu's snapshot-delete job while qemu runs, `qemu-img snapshot -d` when shut off;
+ * an external one's overlays merged into their bases, see snapshot-delete-external.ts) and from the
+ * metadata (METADATA_ONLY: from the metadata alone). The children of a deleted snapshot move up to its
+ * parent, and when the current snapshot goes, its parent becomes current, as in libvirt.
  */
 import { TsvirtError } from '../errors.js';
 import type { DomainConfig } from '../domain/types.js';
@@ -15,6 +16,7 @@ import type { DomainObject } from './domain-object.js';
 import { requireMonitor } from './power.js';
 import { SNAPSHOT_JOB_TIMEOUT_MS } from './snapshot-create.js';
 import { findSnapshotTargets } from './snapshot-disks.js';
+import { deleteExternalData } from './snapshot-delete-external.js';
 import {
   descendantsOf,
   findSnapshot,
@@ -56,21 +58,28 @@ export async function deleteSnapshot(
     ...((flags & (F.CHILDREN | F.CHILDREN_ONLY)) !== 0 ? descendants.reverse() : []),
     ...((flags & F.CHILDREN_ONLY) === 0 ? [snap] : []),
   ];
+  const withData = (flags & F.METADATA_ONLY) === 0;
+  if (withData && (flags & (F.CHILDREN | F.CHILDREN_ONLY)) !== 0 && doomed.some(isExternal)) {
+    throw new TsvirtError(
+      'ERR_NOT_SUPPORTED',
+      'unsupported configuration: deletion of external disk snapshots with children not supported; delete them one at a time, children first',
+      { name, field: 'flags', value: flags },
+    );
+  }
   for (const s of doomed) {
-    if ((flags & F.METADATA_ONLY) === 0) await deleteSnapshotData(dom, s);
+    if (withData && isExternal(s)) await deleteExternalData(ctx, dom, set, s);
+    else if (withData) await deleteSnapshotData(dom, s);
     await dropMetadata(ctx, dom, set, s);
   }
 }
 
-/** Remove a snapshot's data from each disk that holds it. */
+/** Whether a snapshot keeps anything outside the disk images' internal snapshots. */
+function isExternal(snap: SnapshotDef): boolean {
+  return snap.disks.some((d) => d.snapshot === 'external') || snap.memory === 'external';
+}
+
+/** Remove an internal snapshot's data from each disk that holds it. */
 async function deleteSnapshotData(dom: DomainObject, snap: SnapshotDef): Promise<void> {
-  if (snap.disks.some((d) => d.snapshot === 'external') || snap.memory === 'external') {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      `deletion of external snapshot '${snap.name}' is not supported by tsvirt yet; delete its metadata with --metadata`,
-      { name: snap.name },
-    );
-  }
   if (dom.active) {
     const targets = findSnapshotTargets(dom.liveDef as DomainConfig, snap.disks);
     if (targets.length === 0) return;

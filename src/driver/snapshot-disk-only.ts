@@ -5,14 +5,21 @@
  */
 import { DomainState } from '../connection.js';
 import { formatDomainXml } from '../domain/format-domain.js';
-import type { DomainConfig } from '../domain/types.js';
+import type { DiskConfig, DomainConfig } from '../domain/types.js';
 import type { SnapshotDef, SnapshotRequest } from '../domain/snapshot-xml.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import type { AsyncJobHandle } from './jobs-records.js';
 import { requireMonitor } from './power.js';
 import { RevertStack } from './revert-stack.js';
-import { applyOverlays, createOverlays, planExternalDisks, switchLiveDisks } from './snapshot-external.js';
+import { followLiveDisk, probeDefinitionChain } from './live-chain.js';
+import {
+  applyOverlays,
+  createOverlays,
+  planExternalDisks,
+  switchLiveDisks,
+  type OverlayPlan,
+} from './snapshot-external.js';
 import { saveConfig, saveStatus } from './transitions.js';
 
 /** Take the snapshot `name` of `dom`'s disks; returns its definition (state disk-snapshot, memory no). */
@@ -47,13 +54,32 @@ export async function takeDiskOnlySnapshot(
   });
   // The disks are on their overlays now: the persistent definition follows, as libvirt's does.
   if (dom.persistentDef) {
-    const onPersistent = overlays.filter((o) =>
-      samePath(dom.persistentDef as DomainConfig, o.index, o.basePath),
-    );
-    dom.persistentDef = applyOverlays(dom.persistentDef, onPersistent);
+    dom.persistentDef = await followOverlays(dom, overlays, active);
     await saveConfig(dom);
   }
   return snap;
+}
+
+/** The persistent definition with each disk that still had the overlay's base on its overlay, chain and all. */
+export async function followOverlays(
+  dom: DomainObject,
+  overlays: readonly OverlayPlan[],
+  active: boolean,
+): Promise<DomainConfig> {
+  const persistent = dom.persistentDef as DomainConfig;
+  if (active) {
+    const next = structuredClone(persistent);
+    for (const o of overlays) {
+      followLiveDisk(next, (dom.liveDef as DomainConfig).devices.disks[o.index] as DiskConfig, o.basePath);
+    }
+    return next;
+  }
+  const onPersistent = overlays.filter((o) => samePath(persistent, o.index, o.basePath));
+  const next = applyOverlays(persistent, onPersistent);
+  for (const o of onPersistent) {
+    (next.devices.disks[o.index] as DiskConfig).backingChain = await probeDefinitionChain(o.overlayPath);
+  }
+  return next;
 }
 
 /** Whether the persistent disk at `index` still has the image the overlay was put on. */

@@ -17,6 +17,7 @@ import { createImage, readImageInfo } from '../storage/qemu-img.js';
 import type { DriverContext } from './context.js';
 import type { DomainObject } from './domain-object.js';
 import { grantDiskFile } from './device-files.js';
+import { buildLiveChain } from './live-chain.js';
 import { RevertStack } from './revert-stack.js';
 
 /** A disk an external snapshot puts an overlay on. */
@@ -119,7 +120,7 @@ export function applyOverlays(def: DomainConfig, overlays: readonly OverlayPlan[
     const disk = next.devices.disks[o.index] as DiskConfig;
     disk.source = { kind: 'file', path: o.overlayPath };
     disk.format = 'qcow2';
-    // The chain below the overlay is qemu's already-open nodes; a later start probes it anew.
+    // The chain below is known once the overlay is in place (qemu's nodes, or qemu-img's probe).
     delete disk.backingChain;
   }
   return next;
@@ -162,5 +163,10 @@ export async function switchLiveDisks(
     });
   }
   await qmp.execute('transaction', { actions });
+  const nodes = await queryNamedBlockNodes(qmp);
+  for (const o of overlays) {
+    const disk = next.devices.disks[o.index] as DiskConfig;
+    disk.backingChain = buildLiveChain(nodes, buildBlockNodeNames(disk.nodeIndex ?? o.index + 1).format);
+  }
   return next;
 }

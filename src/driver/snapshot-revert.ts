@@ -3,7 +3,8 @@
  * memory and disks are loaded (snapshot-load) into the running qemu, or into a new one started paused;
  * then the guest runs or stays paused, as it was or as the flags say. To a snapshot of a shut-off guest:
  * qemu is stopped and each disk goes back with `qemu-img snapshot -a`. The domain's definition becomes
- * the snapshot's, and the snapshot becomes the current one.
+ * the snapshot's, and the snapshot becomes the current one. An external disk-only snapshot is reverted
+ * to as in snapshot-revert-external.ts.
  */
 import { DomainState } from '../connection.js';
 import { TsvirtError } from '../errors.js';
@@ -22,6 +23,7 @@ import { requireMonitor, runAsyncDomainJob, runStartJob } from './power.js';
 import { SNAPSHOT_JOB_TIMEOUT_MS } from './snapshot-create.js';
 import { requireSnapshotTargets } from './snapshot-disks.js';
 import { finishRevert, stopForSnapshot } from './snapshot-runtime.js';
+import { checkExternalRevert, isExternalSnapshot, revertExternal } from './snapshot-revert-external.js';
 import { findSnapshot, loadSnapshots, setCurrentSnapshot } from './snapshot-store.js';
 import { startDomain } from './start.js';
 import { saveConfig } from './transitions.js';
@@ -55,14 +57,9 @@ export async function revertToSnapshot(
 ): Promise<void> {
   checkRevertFlags(flags);
   const snap = findSnapshot(await loadSnapshots(ctx, dom), name);
-  if (snap.state === 'disk-snapshot' || snap.memory === 'external') {
-    throw new TsvirtError(
-      'ERR_NOT_SUPPORTED',
-      `revert to external snapshot '${name}' is not supported by tsvirt yet`,
-      { name },
-    );
-  }
-  const withMemory = snap.state === 'running' || snap.state === 'paused';
+  const external = isExternalSnapshot(snap);
+  if (external) checkExternalRevert(snap);
+  const withMemory = !external && (snap.state === 'running' || snap.state === 'paused');
   const startsQemu = withMemory && !dom.active;
   const req = startsQemu
     ? {
@@ -75,7 +72,9 @@ export async function revertToSnapshot(
   await runAsyncDomainJob(ctx, dom, req, ctx.jobWaitMs, async (job) => {
     const set = await loadSnapshots(ctx, dom);
     const fresh = findSnapshot(set, name);
-    if (withMemory) {
+    if (external) {
+      await revertExternal(ctx, dom, set, fresh);
+    } else if (withMemory) {
       const def = await adoptSnapshotDefinition(dom, fresh);
       await revertWithMemory(ctx, dom, job, fresh, def, endsRunning(fresh, flags));
     } else {

@@ -56,6 +56,16 @@ describe('snapshot XML', () => {
     expect(parseSnapshotXml(xml)).toEqual({ name: 'x', memory: 'no', disks: [] });
   });
 
+  it('reads a memory file without a location as external memory (virsh --memspec file=PATH)', () => {
+    const xml = "<domainsnapshot><name>m</name><memory file='/var/m.mem'/></domainsnapshot>";
+    expect(parseSnapshotXml(xml)).toEqual({
+      name: 'm',
+      memory: 'external',
+      memoryFile: '/var/m.mem',
+      disks: [],
+    });
+  });
+
   it('refuses a name with a slash, an unknown state and an unknown element, naming each', () => {
     expect(() => parseSnapshotXml('<domainsnapshot><name>a/b</name></domainsnapshot>')).toThrow(
       "snapshot name 'a/b' is not usable",

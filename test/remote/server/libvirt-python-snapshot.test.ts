@@ -57,7 +57,7 @@ describe.skipIf(!usable)('libvirt-python snapshots, block jobs and dump against 
       on_base_after_pivot: true,
       job_after_pivot: {},
       dump_magic: '7f454c46', // \x7fELF
-      external_delete: 3, // VIR_ERR_NO_SUPPORT
+      external_delete: 55, // VIR_ERR_OPERATION_INVALID: the pivot took its overlay out of the disk's chain
       state_after_revert: [1, 4], // running, from snapshot
       names_at_end: [],
     });
