@@ -1,4 +1,5 @@
 /** The `ip` argument lists that make and remove a network's own bridge (pure; tests compare them exactly). */
+import { TsvirtError } from '../errors.js';
 import type { NetworkDef } from './network-def.js';
 
 /** The alias written on a bridge tsvirt made, so that a bridge of the same name made by others is told apart. */
@@ -37,4 +38,21 @@ export function buildBridgeDownArgs(def: NetworkDef): string[][] {
     ['link', 'set', 'dev', name, 'down'],
     ['link', 'del', 'dev', name],
   ];
+}
+
+/**
+ * The `ip -batch` text for `steps`: one command per line. ip splits batch lines at blanks and reads
+ * quotes and `#`, so an argument holding any of them is refused (names and addresses never do).
+ */
+export function buildIpBatch(steps: readonly (readonly string[])[]): string {
+  for (const arg of steps.flat()) {
+    if (arg === '' || /[\s"'#\\]/.test(arg)) {
+      throw new TsvirtError('ERR_INVALID_ARG', `ip argument ${JSON.stringify(arg)} cannot go into a batch`, {
+        field: 'ip argument',
+        value: arg,
+        expected: 'no blanks, quotes, # or backslashes',
+      });
+    }
+  }
+  return steps.map((args) => `${args.join(' ')}\n`).join('');
 }

@@ -28,7 +28,7 @@ export class BridgePart implements NetworkPart {
       );
     }
     try {
-      for (const args of buildBridgeUpArgs(def)) await this.ip.run(args);
+      await this.ip.batch(buildBridgeUpArgs(def));
     } catch (err) {
       await this.ip.run(['link', 'del', 'dev', name]).catch(() => undefined);
       throw err;
@@ -37,11 +37,9 @@ export class BridgePart implements NetworkPart {
 
   async stop(def: NetworkDef): Promise<void> {
     if (!(await this.isUp(def))) return;
-    for (const args of buildBridgeDownArgs(def)) {
-      await this.ip.run(args).catch((err: unknown) => {
-        if (!isNoSuchDevice(err)) throw err;
-      });
-    }
+    await this.ip.batch(buildBridgeDownArgs(def)).catch((err: unknown) => {
+      if (!isNoSuchDevice(err)) throw err;
+    });
   }
 
   async isUp(def: NetworkDef): Promise<boolean> {

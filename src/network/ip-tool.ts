@@ -2,6 +2,7 @@
 import { run } from '../exec/index.js';
 import { CommandFailedError } from '../exec/index.js';
 import type { HostNetwork } from './backend.js';
+import { buildIpBatch } from './bridge-argv.js';
 import { parseIpRouteJson, type HostRoute } from './host-routes.js';
 
 const TIMEOUT_MS = 10_000;
@@ -14,6 +15,12 @@ export class IpTool implements HostNetwork {
   async run(args: readonly string[]): Promise<string> {
     const prefix = this.netns === undefined ? ['ip'] : ['ip', '-n', this.netns];
     return (await run([...prefix, ...args], { timeoutMs: TIMEOUT_MS })).stdout;
+  }
+
+  /** Runs `steps` in one `ip -batch -`, which stops at the first that fails. */
+  async batch(steps: readonly (readonly string[])[]): Promise<void> {
+    const prefix = this.netns === undefined ? ['ip'] : ['ip', '-n', this.netns];
+    await run([...prefix, '-batch', '-'], { timeoutMs: TIMEOUT_MS, input: buildIpBatch(steps) });
   }
 
   async listLinks(): Promise<string[]> {

@@ -6,7 +6,7 @@ import { formatNetworkXml } from '../../src/network/network-format.js';
 import { parseNetworkXml } from '../../src/network/network-xml.js';
 import { applyNetworkEdit } from '../../src/network/network-update.js';
 import { findClashingRoute, parseIpRouteJson } from '../../src/network/host-routes.js';
-import { buildBridgeUpArgs } from '../../src/network/bridge-argv.js';
+import { buildBridgeUpArgs, buildIpBatch } from '../../src/network/bridge-argv.js';
 import type { NetworkDef } from '../../src/network/network-def.js';
 
 const FULL = `<network>
@@ -253,5 +253,17 @@ describe('bridge argv', () => {
       ['addr', 'add', '10.9.0.1/24', 'broadcast', '+', 'dev', 'tsbr9'],
       ['link', 'set', 'dev', 'tsbr9', 'up'],
     ]);
+  });
+
+  it('puts the steps into one ip batch, one per line, and refuses an argument ip would split or quote', () => {
+    expect(buildIpBatch(buildBridgeUpArgs(defOf(FULL)))).toBe(
+      'link add name tsbr9 address 52:54:00:aa:bb:cc mtu 1400 type bridge forward_delay 300 stp_state 0\n' +
+        'link set dev tsbr9 alias tsvirt-network:11111111-2222-3333-4444-555555555555\n' +
+        'addr add 10.9.0.1/24 broadcast + dev tsbr9\n' +
+        'link set dev tsbr9 up\n',
+    );
+    for (const bad of ['two words', 'a"b', "it's", '#x', '', 'a\\b']) {
+      expect(() => buildIpBatch([['link', 'del', 'dev', bad]])).toThrow(/cannot go into a batch/);
+    }
   });
 });
