@@ -18,7 +18,7 @@ import {
   notUpError,
   waitFor,
 } from '../../scripts/loopback-daemon.js';
-import { spawnDetached } from '../../src/exec/index.js';
+import { run, spawnDetached } from '../../src/exec/index.js';
 import type { BenchDaemon } from './daemon.js';
 import { MountNamespace } from './namespace.js';
 import { cmdline } from './proc.js';
@@ -53,8 +53,25 @@ interface Tree {
   group: string;
 }
 
+/**
+ * Where a confined libvirtd runs. By default on 127.0.0.1 at a free port in the host's network; with
+ * `netns`, in that network namespace with a hostname of its own, listening on `address` at libvirt's
+ * port 16509, so that it stands for one host of a migration pair.
+ */
+export interface ConfinedLibvirtdOptions {
+  netns?: string;
+  /** The address it listens on and tells migration sources to send to (migration_host). */
+  address?: string;
+  hostname?: string;
+  /** host_uuid: two libvirtds (or a libvirtd and a tsvirtd) in a migration pair must differ. */
+  hostUuid?: string;
+}
+
+/** libvirt's default TCP port. */
+const LIBVIRT_TCP_PORT = 16509;
+
 /** Lay out the folders and files that the namespace binds over the host's. */
-async function prepareTree(dir: string): Promise<Tree> {
+async function prepareTree(dir: string, opts: ConfinedLibvirtdOptions): Promise<Tree> {
   const t: Tree = {
     etc: join(dir, 'etc'),
     run: join(dir, 'run'),
@@ -67,7 +84,8 @@ async function prepareTree(dir: string): Promise<Tree> {
   for (const f of ['libvirt.conf', 'libvirt-admin.conf']) {
     if (existsSync(`/etc/libvirt/${f}`)) await copyFile(`/etc/libvirt/${f}`, join(t.etc, f));
   }
-  await writeFile(join(t.etc, 'qemu.conf'), QEMU_CONF);
+  const migrationHost = opts.address === undefined ? '' : `migration_host = "${opts.address}"\n`;
+  await writeFile(join(t.etc, 'qemu.conf'), QEMU_CONF + migrationHost);
   // The qemu driver resolves its built-in default user and group (Debian: libvirt-qemu) before it reads
   // qemu.conf, and fails when they do not exist; libvirt-daemon-system would create them. Here they
   // exist only in the namespace's copy of passwd and group.
@@ -98,21 +116,51 @@ function readNs(pid: number): string | undefined {
   }
 }
 
+/** The daemon's libvirtd.conf: TCP without auth on `address`:`port`, sockets in `sockDir`. */
+function daemonConf(
+  port: number,
+  sockDir: string,
+  logFile: string,
+  opts: ConfinedLibvirtdOptions,
+): string {
+  let conf = loopbackDaemonConf(port, sockDir, logFile);
+  if (opts.address !== undefined) conf = conf.replace('"127.0.0.1"', `"${opts.address}"`);
+  if (opts.hostUuid !== undefined) conf += `host_uuid = "${opts.hostUuid}"\n`;
+  return conf;
+}
+
+/** Whether `address`:`port` accepts a TCP connection, tried from inside `netns` when given. */
+async function accepts(address: string, port: number, netns: string | undefined): Promise<boolean> {
+  if (netns === undefined) return canConnect(port);
+  const probe = `exec 3<>/dev/tcp/${address}/${port}`;
+  const r = await run(['ip', 'netns', 'exec', netns, 'bash', '-c', probe], {
+    timeoutMs: 5_000,
+    okExitCodes: [0, 1],
+  }).catch(() => undefined);
+  return r?.exitCode === 0;
+}
+
 /** Start the confined libvirtd and wait until its TCP port accepts. */
-export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logFile: string }> {
+export async function startLibvirtd(
+  opts: ConfinedLibvirtdOptions = {},
+): Promise<BenchDaemon & { dir: string; logFile: string; ns: MountNamespace }> {
   if (!LIBVIRTD || !HAS_QEMU_DRIVER) {
     throw new Error('libvirtd or its qemu driver is missing; apt-get install libvirt-daemon-driver-qemu');
   }
   const dir = await mkdtemp(join(tmpdir(), 'tsvirt-bench-libvirtd-'));
-  const t = await prepareTree(dir);
+  const t = await prepareTree(dir, opts);
   const sockDir = join(dir, 'sock');
   await mkdir(sockDir);
-  const port = await freePort();
+  const port = opts.netns === undefined ? await freePort() : LIBVIRT_TCP_PORT;
+  const address = opts.address ?? '127.0.0.1';
   const logFile = join(dir, 'libvirtd.log');
   const conf = join(dir, 'libvirtd.conf');
   // 16 parallel clients plus margin: the defaults (max_clients 5000, max_workers 20) already allow it.
-  await writeFile(conf, loopbackDaemonConf(port, sockDir, logFile));
-  const ns = await MountNamespace.create(join(dir, 'ns.log'));
+  await writeFile(conf, daemonConf(port, sockDir, logFile, opts));
+  const ns = await MountNamespace.create(join(dir, 'ns.log'), {
+    ...(opts.netns === undefined ? {} : { netns: opts.netns }),
+    ...(opts.hostname === undefined ? {} : { hostname: opts.hostname }),
+  });
   let pid = 0;
   const stop = async (): Promise<void> => {
     if (pid) await killAndWait(pid, 10_000);
@@ -128,7 +176,7 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
     if (!/^libvirt-qemu:/m.test(await readFile('/etc/group', 'utf8'))) await ns.bind(t.group, '/etc/group');
     const argv = [...ns.enterArgv(), LIBVIRTD, '--listen', '-f', conf, '-p', join(dir, 'libvirtd.pid')];
     pid = (await spawnDetached(argv, { logFile: join(dir, 'stdout.log') })).pid;
-    const up = await waitFor(() => canConnect(port), 15_000);
+    const up = await waitFor(() => accepts(address, port, opts.netns), 15_000);
     // The port opens before the drivers initialise; a driver that fails ends the daemon soon after.
     await new Promise((r) => setTimeout(r, 500));
     if (!up || !isAlive(pid)) throw await notUpError('libvirtd', port, logFile);
@@ -139,10 +187,11 @@ export async function startLibvirtd(): Promise<BenchDaemon & { dir: string; logF
   return {
     name: 'libvirtd',
     pid,
-    uri: `qemu+tcp://127.0.0.1:${port}/system`,
+    uri: opts.netns === undefined ? `qemu+tcp://127.0.0.1:${port}/system` : `qemu+tcp://${address}/system`,
     helperPids: () => findHelpers(pid),
     stop,
     dir,
     logFile,
+    ns,
   };
 }

@@ -3,7 +3,7 @@
  * are entered with nsenter. Mounts made in it are seen only by processes inside it, so the reference
  * libvirtd can read its own /etc/libvirt and write its own /var and /run without touching the host's.
  */
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { isAlive, killAndWait } from '../../scripts/loopback-daemon.js';
 
@@ -15,20 +15,46 @@ function readNs(path: string): string | undefined {
   }
 }
 
+/** Where the namespace sits: inside a named network namespace, and with a hostname of its own. */
+export interface MountNamespaceOptions {
+  /** A network namespace (`ip netns add`) the holder, and so every entered command, runs in. */
+  netns?: string;
+  /** A private UTS namespace with this hostname. */
+  hostname?: string;
+}
+
+/** Whether `pid` runs `sleep` yet: `ip netns exec` and unshare exec it only once their namespaces exist. */
+function isUnshared(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
+  } catch {
+    return false;
+  }
+}
+
 /** A held mount namespace. */
 export class MountNamespace {
-  private constructor(private readonly holder: DetachedChild) {}
+  private constructor(
+    private readonly holder: DetachedChild,
+    private readonly opts: MountNamespaceOptions,
+  ) {}
 
   /** Create the namespace; mounts inside do not propagate to the host (propagation private). */
-  static async create(logFile: string): Promise<MountNamespace> {
+  static async create(logFile: string, opts: MountNamespaceOptions = {}): Promise<MountNamespace> {
+    const inNet = opts.netns === undefined ? [] : ['ip', 'netns', 'exec', opts.netns];
+    const uts = opts.hostname === undefined ? [] : ['--uts'];
     const holder = await spawnDetached(
-      ['unshare', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'],
+      [...inNet, 'unshare', '--mount', ...uts, '--propagation', 'private', '--', 'sleep', 'infinity'],
       { logFile },
     );
     // unshare execs sleep once the namespace exists; until then nsenter would enter the host's.
     for (let i = 0; i < 200; i++) {
       const mine = readNs(`/proc/${holder.pid}/ns/mnt`);
-      if (mine !== undefined && mine !== readNs('/proc/self/ns/mnt')) return new MountNamespace(holder);
+      if (mine !== undefined && mine !== readNs('/proc/self/ns/mnt') && isUnshared(holder.pid)) {
+        const ns = new MountNamespace(holder, opts);
+        if (opts.hostname !== undefined) await ns.run(['hostname', opts.hostname]);
+        return ns;
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     await killAndWait(holder.pid);
@@ -37,7 +63,11 @@ export class MountNamespace {
 
   /** The argv prefix that runs a program inside the namespace (nsenter execs it: same pid). */
   enterArgv(): string[] {
-    return ['nsenter', `--target=${this.holder.pid}`, '--mount', '--'];
+    const more = [
+      ...(this.opts.netns === undefined ? [] : ['--net']),
+      ...(this.opts.hostname === undefined ? [] : ['--uts']),
+    ];
+    return ['nsenter', `--target=${this.holder.pid}`, '--mount', ...more, '--'];
   }
 
   /** Run one command inside the namespace. */
