@@ -65,6 +65,8 @@ export interface ConfinedLibvirtdOptions {
   hostname?: string;
   /** host_uuid: two libvirtds (or a libvirtd and a tsvirtd) in a migration pair must differ. */
   hostUuid?: string;
+  /** log_filters for libvirtd's log, e.g. "1:qemu.qemu_migration_cookie" to see the cookies. */
+  logFilters?: string;
 }
 
 /** libvirt's default TCP port. */
@@ -117,15 +119,15 @@ function readNs(pid: number): string | undefined {
 }
 
 /** The daemon's libvirtd.conf: TCP without auth on `address`:`port`, sockets in `sockDir`. */
-function daemonConf(
-  port: number,
-  sockDir: string,
-  logFile: string,
-  opts: ConfinedLibvirtdOptions,
-): string {
+function daemonConf(port: number, sockDir: string, logFile: string, opts: ConfinedLibvirtdOptions): string {
   let conf = loopbackDaemonConf(port, sockDir, logFile);
   if (opts.address !== undefined) conf = conf.replace('"127.0.0.1"', `"${opts.address}"`);
   if (opts.hostUuid !== undefined) conf += `host_uuid = "${opts.hostUuid}"\n`;
+  if (opts.logFilters !== undefined) {
+    // The filters pass debug messages; the output must take them too.
+    conf = conf.replace('log_outputs = "3:', 'log_outputs = "1:');
+    conf += `log_filters = "${opts.logFilters}"\n`;
+  }
   return conf;
 }
 

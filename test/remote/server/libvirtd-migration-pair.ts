@@ -17,7 +17,8 @@ import { startHost, type MigrationHost } from './migration-hosts.js';
 /** Why a libvirtd host cannot run here, or undefined when it can. */
 export function whyNoLibvirtd(): string | undefined {
   if (!LIBVIRTD) return 'libvirtd is absent (apt-get install libvirt-daemon)';
-  if (!HAS_QEMU_DRIVER) return "libvirtd's qemu driver is absent (apt-get install libvirt-daemon-driver-qemu)";
+  if (!HAS_QEMU_DRIVER)
+    return "libvirtd's qemu driver is absent (apt-get install libvirt-daemon-driver-qemu)";
   return undefined;
 }
 
@@ -61,14 +62,35 @@ export async function startLibvirtdTsvirtdPair(): Promise<LibvirtdTsvirtdPair> {
     for (const f of cleanup.reverse()) await f().catch(() => undefined);
   };
   try {
-    await run(['ip', 'link', 'add', vethA, 'netns', a.name, 'type', 'veth', 'peer', 'name', vethB, 'netns', b.name]);
+    await run([
+      'ip',
+      'link',
+      'add',
+      vethA,
+      'netns',
+      a.name,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      vethB,
+      'netns',
+      b.name,
+    ]);
     const address = `${net}.1`;
     await a.ip(['link', 'set', 'lo', 'up']);
     await a.ip(['addr', 'add', `${address}/24`, 'dev', vethA]);
     await a.ip(['link', 'set', vethA, 'up']);
     const hostname = `lvhost-${tag}`;
     const hostUuid = randomUUID();
-    const daemon = await startLibvirtd({ netns: a.name, address, hostname, hostUuid });
+    const logFilters = process.env['TSVIRT_LIBVIRTD_LOG_FILTERS'];
+    const daemon = await startLibvirtd({
+      netns: a.name,
+      address,
+      hostname,
+      hostUuid,
+      ...(logFilters ? { logFilters } : {}),
+    });
     cleanup.push(() => daemon.stop());
     const lv: LibvirtdHost = {
       netns: a,
