@@ -5,7 +5,6 @@
  * stops the source qemu (shutoff/migrated) or, when the destination failed, resumes the guest.
  */
 import { stopRunAs } from '../stop-run.js';
-import { hostname } from 'node:os';
 import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
 import { formatDomainXml } from '../../domain/format-domain.js';
