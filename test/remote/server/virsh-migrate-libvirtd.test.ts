@@ -13,7 +13,7 @@ import { findQemuBinary } from '../../../src/kvm/index.js';
 import { buildLinuxXml, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { consoleArgv } from './console-python.js';
+import { consoleArgv } from '../../../bench/libvirtd/console.js';
 import { COUNTER, findQemuUnder, readTicks } from './migration-guest.js';
 import {
   startLibvirtdTsvirtdPair,

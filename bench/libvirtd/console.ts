@@ -1,14 +1,14 @@
 /**
- * Test helper: a domain's serial console through libvirt-python, for a daemon whose console the test
- * process cannot open itself (the confined libvirtd, reached only from inside its network namespace).
+ * A domain's serial console through libvirt-python, for a daemon reached only from inside a network
+ * namespace (the confined libvirtd of a migration pair, or a tsvirtd beside it): run the argv there.
  */
-import { PYTHON } from './python-harness.js';
+import { PYTHON } from './python.js';
 
 /**
  * The argv of a python run that opens `name`'s console on `uri`, types `input` (if any), and prints what
- * the guest writes during `seconds`.
+ * the guest writes during `seconds`, or until that output contains `until`.
  */
-export function consoleArgv(uri: string, name: string, input: string, seconds: number): string[] {
+export function consoleArgv(uri: string, name: string, input: string, seconds: number, until = ''): string[] {
   const script = `
 import sys, time, libvirt
 libvirt.registerErrorHandler(lambda c, e: None, None)
@@ -29,11 +29,11 @@ st.eventAddCallback(libvirt.VIR_STREAM_EVENT_READABLE, on_data, None)
 if sys.argv[3]:
     st.send(sys.argv[3].encode())
 end = time.time() + float(sys.argv[4])
-while time.time() < end:
+while time.time() < end and not (sys.argv[5] and sys.argv[5].encode() in b''.join(out)):
     libvirt.virEventRunDefaultImpl()
 st.eventRemoveCallback()
 st.abort()
 sys.stdout.write(b''.join(out).decode('latin1'))
 `;
-  return [PYTHON, '-c', script, uri, name, input, String(seconds)];
+  return [PYTHON, '-c', script, uri, name, input, String(seconds), until];
 }
