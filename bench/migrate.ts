@@ -5,11 +5,12 @@
  * config) in the same namespaces at the same addresses. Each pair migrates the guest idle, then with a
  * memory writer in the guest (16 MiB of its RAM rewritten over and over; --auto-converge on both sides
  * so that it ends). Real virsh drives each migration from the source's namespace with the same flags on
- * both daemons (--live --persistent); the
- * figures are virsh's wall-clock time and qemu's own total time and downtime (domjobinfo --completed at
- * the source), with tsvirtd over libvirtd ratios. The two jobs do not start at the same point: libvirt's
- * starts with Begin, so its Time elapsed includes Prepare (the destination's qemu start); tsvirt's starts
- * with Perform. The wall clock is the like-for-like figure. Run as root after the build:
+ * both daemons (--live --persistent); the figures are virsh's wall-clock time and the Time elapsed and
+ * Total downtime of domjobinfo --completed at the source, with tsvirtd over libvirtd ratios. The two
+ * jobs do not start at the same point: libvirt's starts with Begin, so its Time elapsed includes Prepare
+ * (the destination's qemu start); tsvirt's starts with Perform. Nor are the downtimes alike: libvirt's
+ * runs from the source's stop until its Finish resumed the guest at the destination; tsvirt's is qemu's
+ * own. The wall clock is the like-for-like figure. Run as root after the build:
  * `node dist/bench/migrate.js [runs]`. Writes bench/results/migrate.json. A benchmark, not a test:
  * nothing here fails for being slow.
  */

@@ -51,6 +51,7 @@ interface Tree {
   varWork: string;
   passwd: string;
   group: string;
+  hosts: string;
 }
 
 /**
@@ -81,6 +82,7 @@ async function prepareTree(dir: string, opts: ConfinedLibvirtdOptions): Promise<
     varWork: join(dir, 'var-work'),
     passwd: join(dir, 'passwd'),
     group: join(dir, 'group'),
+    hosts: join(dir, 'hosts'),
   };
   for (const d of [t.etc, t.run, t.varUp, t.varWork]) await mkdir(d, { recursive: true });
   for (const f of ['libvirt.conf', 'libvirt-admin.conf']) {
@@ -93,6 +95,12 @@ async function prepareTree(dir: string, opts: ConfinedLibvirtdOptions): Promise<
   // exist only in the namespace's copy of passwd and group.
   await writeFile(t.passwd, `${await readFile('/etc/passwd', 'utf8')}${QEMU_USER_LINE}\n`);
   await writeFile(t.group, `${await readFile('/etc/group', 'utf8')}${QEMU_GROUP_LINE}\n`);
+  // Its own hostname resolves to its address, as on a real host: libvirt looks it up for each
+  // migration cookie, and an unresolvable name costs a failed DNS query each time.
+  if (opts.hostname !== undefined && opts.address !== undefined) {
+    const hosts = await readFile('/etc/hosts', 'utf8').catch(() => '');
+    await writeFile(t.hosts, `${hosts}${opts.address} ${opts.hostname}\n`);
+  }
   return t;
 }
 
@@ -176,6 +184,7 @@ export async function startLibvirtd(
     if (!/^libvirt-qemu:/m.test(await readFile('/etc/passwd', 'utf8')))
       await ns.bind(t.passwd, '/etc/passwd');
     if (!/^libvirt-qemu:/m.test(await readFile('/etc/group', 'utf8'))) await ns.bind(t.group, '/etc/group');
+    if (existsSync(t.hosts)) await ns.bind(t.hosts, '/etc/hosts');
     const argv = [...ns.enterArgv(), LIBVIRTD, '--listen', '-f', conf, '-p', join(dir, 'libvirtd.pid')];
     pid = (await spawnDetached(argv, { logFile: join(dir, 'stdout.log') })).pid;
     const up = await waitFor(() => accepts(address, port, opts.netns), 15_000);

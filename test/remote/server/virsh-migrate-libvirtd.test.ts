@@ -115,9 +115,19 @@ describe.skipIf(why !== undefined)(
       const how = mode.length === 0 ? 'managed by virsh' : 'peer to peer';
       it(`libvirtd -> tsvirtd -> libvirtd (${how}): the counter goes on at each destination, nothing runs at the source`, async () => {
         const before = (await lvTicksReach(0)).at(-1) as number;
-        const out = await virshLv('migrate', '--live', '--unsafe', ...mode, 'mg', pair.ts.tcpUri);
+        // --persistent: libvirtd sends the definition to keep in its Perform cookie, tsvirtd defines it.
+        const out = await virshLv(
+          'migrate',
+          '--live',
+          '--unsafe',
+          '--persistent',
+          ...mode,
+          'mg',
+          pair.ts.tcpUri,
+        );
         expect(out).toMatchObject({ code: 0, stderr: '' });
         expect((await virshTs('domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
+        expect((await virshTs('dominfo', 'mg')).stdout).toMatch(/Persistent:\s+yes/);
         expect((await virshLv('domstate', 'mg')).stdout).toBe('shut off\n\n');
         const atTs = await tsTicksReach(before + 10);
         // No boot at tsvirtd: its console starts mid-count, where libvirtd's guest was.
@@ -127,10 +137,19 @@ describe.skipIf(why !== undefined)(
         expect(firstAtTs).toBeLessThanOrEqual(before + 60);
 
         const lastAtTs = atTs.at(-1) as number;
-        const back = await virshTs('migrate', '--live', '--unsafe', ...mode, 'mg', pair.lv.tcpUri);
+        const back = await virshTs(
+          'migrate',
+          '--live',
+          '--unsafe',
+          '--persistent',
+          '--undefinesource',
+          ...mode,
+          'mg',
+          pair.lv.tcpUri,
+        );
         expect(back).toMatchObject({ code: 0, stderr: '' });
         expect((await virshLv('domstate', '--reason', 'mg')).stdout).toBe('running (migrated)\n\n');
-        // The domain was transient at tsvirtd: gone once it left.
+        // --undefinesource: nothing of it is left at tsvirtd.
         expect((await virshTs('list', '--all', '--name')).stdout.trim()).toBe('');
         expect(await findQemuUnder(pair.ts.root)).toEqual([]);
         const atLv = await lvTicksReach(lastAtTs + 10);
