@@ -34,6 +34,8 @@ export interface LibvirtdHost {
   log(): Promise<string>;
   /** The folder under which its /etc, /run and /var live. */
   dir: string;
+  /** Binds `source` over `target` for libvirtd (and its qemus) only: storage the other host does not see. */
+  bindPrivate(source: string, target: string): Promise<void>;
 }
 
 /** The pair: libvirtd at .1, tsvirtd at .2. */
@@ -100,6 +102,7 @@ export async function startLibvirtdTsvirtdPair(): Promise<LibvirtdTsvirtdPair> {
       hostUuid,
       dir: daemon.dir,
       log: () => readFile(daemon.logFile, 'utf8').catch(() => ''),
+      bindPrivate: (source, target) => daemon.ns.bind(source, target),
     };
     const ts = await startHost(b, `${net}.2`, vethB, {});
     cleanup.push(async () => {
