@@ -5,7 +5,7 @@
  * each tenth of a second; the counter going on at each destination, with no boot there, shows the
  * guest moved live. libvirtd's console is read through libvirt-python inside its namespace.
  */
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
@@ -41,43 +41,44 @@ describe.skipIf(why !== undefined)(
   'virsh migrate between libvirtd 9.0 and tsvirtd (Linux guest, TCG)',
   () => {
     let pair: LibvirtdTsvirtdPair;
-    const tsSerial = (): string => join(pair.ts.root, 'log', 'qemu', 'mg.serial.log');
+    let guests: { linuxKernel: string; linuxInitrd: string };
+    const tsSerial = (name = 'mg'): string => join(pair.ts.root, 'log', 'qemu', `${name}.serial.log`);
     const virshLv = (...args: string[]) => pair.exec(pair.lv, ['virsh', '-c', pair.lv.tcpUri, ...args]);
     const virshTs = (...args: string[]) => pair.exec(pair.ts, ['virsh', '-c', pair.ts.tcpUri, ...args]);
-    /** What the guest prints on libvirtd's console during `seconds` (after typing `input`). */
-    const lvConsole = async (input: string, seconds: number): Promise<string> => {
-      const r = await pair.exec(pair.lv, consoleArgv(pair.lv.tcpUri, 'mg', input, seconds));
+    /** What guest `name` prints on libvirtd's console during `seconds` (after typing `input`). */
+    const lvConsole = async (input: string, seconds: number, name = 'mg'): Promise<string> => {
+      const r = await pair.exec(pair.lv, consoleArgv(pair.lv.tcpUri, name, input, seconds));
       expect(r.stderr).toBe('');
       return r.stdout;
     };
     /** The last tick libvirtd's console shows, waiting until it is at least `atLeast`. */
-    const lvTicksReach = async (atLeast: number): Promise<number[]> => {
+    const lvTicksReach = async (atLeast: number, name = 'mg'): Promise<number[]> => {
       let seen: number[] = [];
       await waitUntil(
         async () => {
-          seen = ticksIn(await lvConsole('', 2));
+          seen = ticksIn(await lvConsole('', 2, name));
           return (seen.at(-1) ?? -1) >= atLeast;
         },
-        60_000,
+        90_000,
         `tick ${atLeast} on libvirtd's console`,
       );
       return seen;
     };
     /** The last tick tsvirtd's serial log shows, waiting until it is at least `atLeast`. */
-    const tsTicksReach = async (atLeast: number): Promise<number[]> => {
+    const tsTicksReach = async (atLeast: number, name = 'mg'): Promise<number[]> => {
       await waitUntil(
-        async () => ((await readTicks(tsSerial())).at(-1) ?? -1) >= atLeast,
-        60_000,
+        async () => ((await readTicks(tsSerial(name))).at(-1) ?? -1) >= atLeast,
+        90_000,
         `tick ${atLeast} at tsvirtd`,
       );
-      return readTicks(tsSerial());
+      return readTicks(tsSerial(name));
     };
 
     beforeAll(async () => {
       const cached = await ensureGuests();
       pair = await startLibvirtdTsvirtdPair();
       // The kernel and initrd are copied into the shared folder: libvirtd relabels what its guests open.
-      const guests = {
+      guests = {
         linuxKernel: join(pair.shared, 'vmlinuz'),
         linuxInitrd: join(pair.shared, 'initrd.gz'),
       };
@@ -156,5 +157,52 @@ describe.skipIf(why !== undefined)(
         expect(atLv.at(-1)).toBeGreaterThan(lastAtTs);
       }, 240_000);
     }
+
+    it('--copy-storage-all both ways: each side has its own disk at the same path, the copy arrives, the guest counts on', async () => {
+      // disks/ is one folder for tsvirtd and another (lv-disks/) for libvirtd and its qemus.
+      const disks = join(pair.shared, 'disks');
+      const lvDisks = join(pair.shared, 'lv-disks');
+      await mkdir(disks);
+      await mkdir(lvDisks);
+      await pair.lv.bindPrivate(lvDisks, disks);
+      const image = Buffer.alloc(1024 * 1024);
+      image.write('disk-of-libvirtd', 8192);
+      await writeFile(join(lvDisks, 'cs.img'), image);
+      const devices = `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${join(disks, 'cs.img')}'/><target dev='hda' bus='ide'/></disk>`;
+      const xml = join(pair.shared, 'cs.xml');
+      // A kernel and initrd of its own: tsvirtd hands what its guest opens to its qemu user, and
+      // libvirtd refuses to relabel a file another of its running guests (mg) holds.
+      const own = {
+        linuxKernel: join(pair.shared, 'cs-vmlinuz'),
+        linuxInitrd: join(pair.shared, 'cs-initrd.gz'),
+      };
+      await copyFile(guests.linuxKernel, own.linuxKernel);
+      await copyFile(guests.linuxInitrd, own.linuxInitrd);
+      await writeFile(xml, buildLinuxXml('cs', own, { append: 'tsvirt.shell=1', devices }));
+      expect(await virshLv('define', xml)).toMatchObject({ code: 0 });
+      expect(await virshLv('start', 'cs')).toMatchObject({ code: 0, stderr: '' });
+      await waitUntil(
+        async () => (await lvConsole('\n', 2, 'cs')).includes('/ # '),
+        120_000,
+        'the guest shell',
+      );
+      await lvConsole(COUNTER, 1, 'cs');
+      const before = (await lvTicksReach(5, 'cs')).at(-1) as number;
+
+      const out = await virshLv('migrate', '--live', '--copy-storage-all', 'cs', pair.ts.tcpUri);
+      expect(out).toMatchObject({ code: 0, stderr: '' });
+      // tsvirtd made the disk it did not have and libvirtd's qemu filled it over NBD.
+      expect((await readFile(join(disks, 'cs.img'))).equals(image)).toBe(true);
+      const lastAtTs = (await tsTicksReach(before + 10, 'cs')).at(-1) as number;
+
+      // libvirtd makes a missing disk only in a storage pool of its own: it gets a blank one, which the copy fills.
+      await writeFile(join(lvDisks, 'cs.img'), Buffer.alloc(image.length));
+      const back = await virshTs('migrate', '--live', '--copy-storage-all', 'cs', pair.lv.tcpUri);
+      expect(back).toMatchObject({ code: 0, stderr: '' });
+      expect((await readFile(join(lvDisks, 'cs.img'))).equals(image)).toBe(true);
+      expect((await virshLv('domstate', '--reason', 'cs')).stdout).toBe('running (migrated)\n\n');
+      expect((await lvTicksReach(lastAtTs + 10, 'cs')).at(-1)).toBeGreaterThan(lastAtTs);
+      await virshLv('destroy', 'cs');
+    }, 300_000);
   },
 );
