@@ -15,11 +15,20 @@ function readNs(path: string): string | undefined {
   }
 }
 
-function readComm(pid: number): string | undefined {
+/** Where the namespace sits: inside a named network namespace, and with a hostname of its own. */
+export interface MountNamespaceOptions {
+  /** A network namespace (`ip netns add`) the holder, and so every entered command, runs in. */
+  netns?: string;
+  /** A private UTS namespace with this hostname. */
+  hostname?: string;
+}
+
+/** Whether `pid` runs `sleep` yet: `ip netns exec` and unshare exec it only once their namespaces exist. */
+function isUnshared(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -27,26 +36,25 @@ function readComm(pid: number): string | undefined {
 export class MountNamespace {
   private constructor(
     private readonly holder: DetachedChild,
-    private readonly withNet: boolean,
+    private readonly opts: MountNamespaceOptions,
   ) {}
 
-  /**
-   * Create the namespace; mounts inside do not propagate to the host (propagation private). With
-   * `netns` (a name from `ip netns add`), the holder also sits in that network namespace, and commands
-   * entered with enterArgv() join both.
-   */
-  static async create(logFile: string, netns?: string): Promise<MountNamespace> {
-    const inNet = netns === undefined ? [] : ['ip', 'netns', 'exec', netns];
+  /** Create the namespace; mounts inside do not propagate to the host (propagation private). */
+  static async create(logFile: string, opts: MountNamespaceOptions = {}): Promise<MountNamespace> {
+    const inNet = opts.netns === undefined ? [] : ['ip', 'netns', 'exec', opts.netns];
+    const uts = opts.hostname === undefined ? [] : ['--uts'];
     const holder = await spawnDetached(
-      [...inNet, 'unshare', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'],
+      [...inNet, 'unshare', '--mount', ...uts, '--propagation', 'private', '--', 'sleep', 'infinity'],
       { logFile },
     );
-    // unshare execs sleep once the namespace exists; until then nsenter would enter the host's (or the
-    // one `ip netns exec` makes for itself before it execs unshare).
+    // unshare execs sleep once the namespace exists; until then nsenter would enter the host's.
     for (let i = 0; i < 200; i++) {
       const mine = readNs(`/proc/${holder.pid}/ns/mnt`);
-      if (mine !== undefined && mine !== readNs('/proc/self/ns/mnt') && readComm(holder.pid) === 'sleep')
-        return new MountNamespace(holder, netns !== undefined);
+      if (mine !== undefined && mine !== readNs('/proc/self/ns/mnt') && isUnshared(holder.pid)) {
+        const ns = new MountNamespace(holder, opts);
+        if (opts.hostname !== undefined) await ns.run(['hostname', opts.hostname]);
+        return ns;
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     await killAndWait(holder.pid);
@@ -55,7 +63,11 @@ export class MountNamespace {
 
   /** The argv prefix that runs a program inside the namespace (nsenter execs it: same pid). */
   enterArgv(): string[] {
-    return ['nsenter', `--target=${this.holder.pid}`, '--mount', ...(this.withNet ? ['--net'] : []), '--'];
+    const more = [
+      ...(this.opts.netns === undefined ? [] : ['--net']),
+      ...(this.opts.hostname === undefined ? [] : ['--uts']),
+    ];
+    return ['nsenter', `--target=${this.holder.pid}`, '--mount', ...more, '--'];
   }
 
   /** Run one command inside the namespace. */

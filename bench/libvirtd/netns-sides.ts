@@ -48,7 +48,8 @@ async function startSide(which: string, prefix: string): Promise<NetnsSide> {
   const netns = `tsvb-net-${prefix.slice(4, -1)}-${which[0]!}`;
   await createNetns(netns);
   try {
-    const daemon = which === 'tsvirtd' ? await startTsvirtd({ netns }) : await startLibvirtd({ netns });
+    const daemon =
+      which === 'tsvirtd' ? await startTsvirtd({ netns }) : await startLibvirtd({ netns, iptables: true });
     return { daemon, netns, stem: `${prefix}${which[0]!}` };
   } catch (err) {
     await removeNetns(netns).catch(() => undefined);

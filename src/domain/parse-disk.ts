@@ -43,6 +43,9 @@ export function parseDisk(r: ElementReader): DiskConfig {
   const targetEl = r.child('target');
   if (!targetEl)
     throw invalid(r.el, 'element <target> is missing', { expected: "<target dev='vda' bus='virtio'/>" });
+  // An empty <backingStore/> says the source has no backing chain (libvirt's live and migratable XML
+  // show it for such a disk); tsvirt reads a chain from the image itself, so it keeps nothing of it.
+  r.child('backingStore')?.finish();
   const { targetDev, bus } = readTarget(targetEl);
   const readonlyEl = r.child('readonly');
   readonlyEl?.finish();

@@ -51,6 +51,7 @@ export function parseDomainXml(xml: string, options: ParseDomainOptions = {}): D
   const name = readName(r);
   const memory = readSize(r, 'memory', true) as number;
   const vcpu = readVcpu(r);
+  readResource(r.child('resource'));
   const config: DomainConfig = {
     type,
     name,
@@ -79,6 +80,22 @@ export function parseDomainXml(xml: string, options: ParseDomainOptions = {}): D
   if (!options.live) dropRuntimeIdentities(config);
   validateDomainConfig(config);
   return config;
+}
+
+/**
+ * <resource><partition>/machine</partition></resource>: libvirt's default cgroup partition, which its
+ * live (and migration) XML shows on a systemd host. tsvirt places guests in no partition, so it takes
+ * the default and keeps nothing; another partition is not supported.
+ */
+function readResource(r: ElementReader | undefined): void {
+  if (!r) return;
+  const partition = r.child('partition');
+  const path = partition?.text();
+  if (partition && path !== '/machine') {
+    throw notSupported(partition.el, { value: path, expected: ['/machine'] });
+  }
+  partition?.finish();
+  r.finish();
 }
 
 /** Drop what a start assigns (aliases other than ua-, block node indexes) from a definition. */

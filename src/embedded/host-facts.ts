@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { readHostUuid } from '../kvm/host-uuid.js';
 import type { NodeInfo } from '../connection.js';
 import { getHostCpuCount } from '../kvm/affinity.js';
 import { parseCpuinfo } from '../kvm/cpuinfo.js';
@@ -24,18 +24,6 @@ export async function readNodeInfo(): Promise<NodeInfo> {
     memTotalKiB: parseMemTotalKiB(meminfo),
     onlineCpus: getHostCpuCount(),
   });
-}
-
-/** The host's uuid: /etc/machine-id in uuid form, else a hash of the hostname. */
-async function readHostUuid(): Promise<string> {
-  const id = await readFile('/etc/machine-id', 'utf8').then(
-    (t) => t.trim(),
-    async () => {
-      const { createHash } = await import('node:crypto'); // only without a machine id
-      return createHash('sha256').update(hostname()).digest('hex').slice(0, 32);
-    },
-  );
-  return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
 }
 
 /** The cached probes the host driver reads: the host facts and qemu's machines and CPU models. */

@@ -106,6 +106,36 @@ describe('parseDomainXml', () => {
     const live = formatDomainXml(config, { id: 7, vncPort: 5903, serialPtys: ['/dev/pts/3'] });
     expect(parseDomainXml(live)).toEqual(config);
   });
+
+  it("takes what libvirtd 9.0's migration XML carries: the default /machine partition, an empty <backingStore/>", () => {
+    const plain = parseDomainXml(
+      buildDomainXml({
+        devices:
+          "<disk type='file' device='disk'><source file='/d.img'/><target dev='hda' bus='ide'/></disk>",
+      }),
+    );
+    const fromLibvirtd = parseDomainXml(
+      buildDomainXml({
+        top: '<resource>\n    <partition>/machine</partition>\n  </resource>',
+        devices:
+          "<disk type='file' device='disk'><source file='/d.img'/><backingStore/><target dev='hda' bus='ide'/></disk>",
+      }),
+    );
+    expect({ ...fromLibvirtd, uuid: plain.uuid }).toEqual(plain);
+    expect(() =>
+      parseDomainXml(buildDomainXml({ top: '<resource><partition>/other</partition></resource>' })),
+    ).toThrow(
+      "domain/resource/partition: value '/other' of <partition> is not supported by tsvirt; use one of: /machine",
+    );
+    expect(() =>
+      parseDomainXml(
+        buildDomainXml({
+          devices:
+            "<disk type='file' device='disk'><source file='/d.img'/><backingStore type='file'/><target dev='hda'/></disk>",
+        }),
+      ),
+    ).toThrow("attribute 'type'");
+  });
 });
 
 describe('parse -> format -> parse', () => {

@@ -32,6 +32,7 @@ import { startDomain } from '../start.js';
 import { checkAction } from '../state-machine.js';
 import { emitLifecycle, markStopped, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
+import { readCookieHost } from './host-identity.js';
 import { reserveMigrationPort } from './port.js';
 import { copiesStorage, precreateDisks, startNbdServer, stopNbdServer } from './storage-copy.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
@@ -125,7 +126,7 @@ export async function prepareIncoming(
       unwatch: () => undefined,
     });
     return {
-      cookieOut: encodeMigrationCookie({ name: def.name, uuid: def.uuid, hostname: hostname() }),
+      cookieOut: encodeMigrationCookie({ name: def.name, uuid: def.uuid, ...(await readCookieHost()) }),
       // The client wants a URI even though nothing will be sent to it.
       uriOut: `tcp:${chooseAddresses(req.uri, req.listenAddress, reachedAt).advertiseHost}`,
     };
@@ -186,7 +187,7 @@ export async function prepareIncoming(
     cookieOut: encodeMigrationCookie({
       name: dom.name,
       uuid: dom.uuid,
-      hostname: hostname(),
+      ...(await readCookieHost()),
       ...(nbdPort ? { nbd: { port: nbdPort.port, disks: [] } } : {}),
     }),
     uriOut: tunnelled ? undefined : buildQemuTcpUri(where.advertiseHost, port.port),
@@ -296,7 +297,8 @@ export async function finishIncoming(
   cancelled: boolean,
 ): Promise<{ dom: DomainObject; cookieOut: Buffer }> {
   const req = parseMigrationParams(params);
-  decodeMigrationCookie(cookieIn);
+  // libvirt's source sends the definition to keep in Perform's cookie; tsvirt's, in Begin's as well.
+  const performed = decodeMigrationCookie(cookieIn);
   const name = req.destName;
   const rec = name === undefined ? undefined : incomingOf(ctx).get(name);
   if (!rec || name === undefined) {
@@ -333,10 +335,14 @@ export async function finishIncoming(
     }
   });
   if ((flags & MigrateFlags.PERSIST_DEST) !== 0) {
-    const xml = rec.persistentXml ?? formatDomainXml(dom.def, undefined, { secure: true });
+    const xml =
+      rec.persistentXml ?? performed?.persistentXml ?? formatDomainXml(dom.def, undefined, { secure: true });
     await defineDomain(ctx, xml);
   }
-  return { dom, cookieOut: encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() }) };
+  return {
+    dom,
+    cookieOut: encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, ...(await readCookieHost()) }),
+  };
 }
 
 function cancelledError(name: string): TsvirtError {

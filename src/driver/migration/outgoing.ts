@@ -5,7 +5,6 @@
  * stops the source qemu (shutoff/migrated) or, when the destination failed, resumes the guest.
  */
 import { stopRunAs } from '../stop-run.js';
-import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import { DomainState } from '../../connection.js';
 import { TsvirtError } from '../../errors.js';
@@ -31,6 +30,7 @@ import { POSTCOPY_ACTIVE, waitForMigration } from '../migration-wait.js';
 import { requireMonitor, runAsyncDomainJob } from '../power.js';
 import { emitLifecycle, markPaused, saveStatus } from '../transitions.js';
 import { decodeMigrationCookie, encodeMigrationCookie } from './cookie.js';
+import { readCookieHost } from './host-identity.js';
 import { copiesStorage, describeDisks, endMirrors, startMirrors } from './storage-copy.js';
 import { buildQemuTcpUri, checkMigrateFlags, parseMigrationParams, parseMigrateUri } from './request.js';
 import { openOutgoingTunnel, type OutgoingTunnel } from './tunnel.js';
@@ -106,7 +106,7 @@ export async function beginOutgoing(
   const cookieOut = encodeMigrationCookie({
     name: dom.name,
     uuid: dom.uuid,
-    hostname: hostname(),
+    ...(await readCookieHost()),
     ...(persist ? { persistentXml: formatDomainXml(persist, undefined, { secure: true }) } : {}),
     ...(copiesStorage(flags) && !offline
       ? { nbd: { disks: await describeDisks(dom.liveDef ?? dom.def) } }
@@ -262,7 +262,19 @@ async function sendState(
       throw err;
     }
   }).finally(() => callerGone?.removeEventListener('abort', onGone));
-  return encodeMigrationCookie({ name: dom.name, uuid: dom.uuid, hostname: hostname() });
+  // As libvirt does, the definition to keep goes to Finish in this cookie, as a mandatory feature.
+  const persist = (flags & MigrateFlags.PERSIST_DEST) !== 0 && dom.persistentDef;
+  return encodeMigrationCookie({
+    name: dom.name,
+    uuid: dom.uuid,
+    ...(await readCookieHost()),
+    ...(persist
+      ? {
+          features: ['persistent' as const],
+          persistentXml: formatDomainXml(persist, undefined, { secure: true }),
+        }
+      : {}),
+  });
 }
 
 /** The guest runs again on the source: running/migration-canceled, event RESUMED/MIGRATED (libvirt's). */

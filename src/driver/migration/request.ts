@@ -27,6 +27,7 @@ const SUPPORTED_FLAGS =
   MigrateFlags.UNDEFINE_SOURCE |
   MigrateFlags.PAUSED |
   MigrateFlags.CHANGE_PROTECTION |
+  MigrateFlags.UNSAFE | // tsvirt makes no safety checks (disk cache, shared storage) to skip
   MigrateFlags.OFFLINE |
   MigrateFlags.ABORT_ON_ERROR |
   MigrateFlags.AUTO_CONVERGE |

@@ -66,9 +66,19 @@ function formatNode(d: DiskConfig): string {
   return `libvirt-${d.nodeIndex}-format`;
 }
 
-/** The NBD export name of a disk: its target, which both sides know. */
-function exportName(target: string): string {
-  return `drive-${target}`;
+/**
+ * The NBD export name of a disk, as libvirt names it on both sides: 'drive-' and the disk's alias
+ * (drive-ide0-0-0, drive-virtio-disk0), which the same XML gives the same on either host.
+ */
+function exportName(d: DiskConfig): string {
+  if (d.alias === undefined) {
+    throw new TsvirtError('ERR_INTERNAL', `disk '${d.targetDev}' has no alias; report this`, {
+      field: 'alias',
+      value: undefined,
+      expected: 'an alias assigned at start',
+    });
+  }
+  return `drive-${d.alias}`;
 }
 
 /** Destination: serve each copied disk's node, writable, over NBD on host:port. */
@@ -82,9 +92,9 @@ export async function startNbdServer(
   for (const d of copiedDisks(live)) {
     await qmp.execute('block-export-add', {
       type: 'nbd',
-      id: exportName(d.targetDev),
+      id: exportName(d),
       'node-name': formatNode(d),
-      name: exportName(d.targetDev),
+      name: exportName(d),
       writable: true,
     });
   }
@@ -125,7 +135,7 @@ export async function startMirrors(
         driver: 'nbd',
         'node-name': targetNode,
         server: { type: 'inet', host, port: String(port) },
-        export: exportName(d.targetDev),
+        export: exportName(d),
       });
       const jobId = `drive-${d.targetDev}-mirror`;
       mirrors.push({ jobId: '', targetNode });

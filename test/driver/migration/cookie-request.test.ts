@@ -22,6 +22,85 @@ describe('migration cookie', () => {
     expect(decodeMigrationCookie(bytes)).toEqual(c);
   });
 
+  it("reads libvirtd 9.0's Begin cookie: the host uuid, the lockstate feature; its <cpu> features are not the cookie's", () => {
+    const begin = [
+      '<qemu-migration>',
+      '  <name>mg</name>',
+      '  <uuid>1c2ee213-9aa2-4ceb-8803-027bd48571cc</uuid>',
+      '  <hostname>lvhost-6831e5</hostname>',
+      '  <hostuuid>62bdcbf6-1235-4561-8958-3ee9d3587c6c</hostuuid>',
+      "  <feature name='lockstate'/>",
+      "  <cpu mode='custom' match='exact' check='full'>",
+      "    <model fallback='forbid'>qemu64</model>",
+      "    <feature policy='require' name='hypervisor'/>",
+      '  </cpu>',
+      '  <capabilities>',
+      "    <cap name='xbzrle' auto='no'/>",
+      "    <cap name='pause-before-switchover' auto='yes'/>",
+      '  </capabilities>',
+      '</qemu-migration>',
+      '',
+    ].join('\n');
+    expect(decodeMigrationCookie(Buffer.from(`${begin}\0`))).toEqual({
+      name: 'mg',
+      uuid: '1c2ee213-9aa2-4ceb-8803-027bd48571cc',
+      hostname: 'lvhost-6831e5',
+      hostUuid: '62bdcbf6-1235-4561-8958-3ee9d3587c6c',
+      features: ['lockstate'],
+    });
+  });
+
+  it("writes the host uuid and the persistent definition as libvirt's <domain> child with its mandatory feature", () => {
+    const c = {
+      name: 'mg',
+      uuid: '11111111-2222-3333-4444-555555555555',
+      hostname: 'h1',
+      hostUuid: '3d1219c7-c4c5-404a-a8bf-fc6ab9d0fa4d',
+      features: ['persistent' as const],
+      persistentXml:
+        "<domain type='qemu'>\n  <name>mg</name>\n  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n</domain>",
+    };
+    const text = encodeMigrationCookie(c).toString('utf8');
+    expect(text).toBe(
+      [
+        '<qemu-migration>',
+        '  <name>mg</name>',
+        '  <uuid>11111111-2222-3333-4444-555555555555</uuid>',
+        '  <hostname>h1</hostname>',
+        '  <hostuuid>3d1219c7-c4c5-404a-a8bf-fc6ab9d0fa4d</hostuuid>',
+        "  <feature name='persistent'/>",
+        "<domain type='qemu'>",
+        '  <name>mg</name>',
+        '  <uuid>11111111-2222-3333-4444-555555555555</uuid>',
+        '</domain>',
+        '</qemu-migration>',
+        '\0',
+      ].join('\n'),
+    );
+    expect(decodeMigrationCookie(Buffer.from(text))).toEqual(c);
+  });
+
+  it('refuses a mandatory feature tsvirt cannot honour, and a lock driver holding leases, by name', () => {
+    const doc = (extra: string) =>
+      Buffer.from(
+        `<qemu-migration><name>a</name><uuid>u</uuid><hostname>h</hostname>${extra}</qemu-migration>`,
+      );
+    expect(() => decodeMigrationCookie(doc("<feature name='memory-hotplug'/>"))).toThrow(
+      "migration cookie feature 'memory-hotplug' is not supported",
+    );
+    expect(() => decodeMigrationCookie(doc("<feature name='teleport'/>"))).toThrow(
+      "migration cookie feature 'teleport' is not supported: tsvirt does not know this feature",
+    );
+    expect(() =>
+      decodeMigrationCookie(
+        doc("<feature name='lockstate'/><lockstate driver='sanlock'><leases>x</leases></lockstate>"),
+      ),
+    ).toThrow("lock driver 'sanlock'");
+    expect(
+      decodeMigrationCookie(doc("<feature name='lockstate'/><lockstate driver='nop'/>"))?.features,
+    ).toEqual(['lockstate']);
+  });
+
   it('takes an empty cookie as none and refuses one that is not a <qemu-migration> document', () => {
     expect(decodeMigrationCookie(Buffer.alloc(0))).toBeUndefined();
     expect(() => decodeMigrationCookie(Buffer.from('garbage'))).toThrow(/not a <qemu-migration> document/);

@@ -50,7 +50,8 @@ export interface MigrationPairOptions {
   qemuConf?: string;
 }
 
-async function startHost(
+/** A tsvirtd host in `netns` at `address` on `veth` (one end of the pair's veth). */
+export async function startHost(
   netns: TestNetns,
   address: string,
   veth: string,
