@@ -7,7 +7,7 @@
  * comes back inactive with its table and bridge gone, while its guests run on, each NIC reported in the
  * log and still in the live XML. At the end no bridge, tap, table or dnsmasq is left.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
@@ -15,7 +15,6 @@ import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js'
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
 import { ensureGuests } from '../../scripts/guests/paths.js';
-import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
 import type { DaemonProcess } from '../daemon/daemon-harness.js';
 import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
@@ -26,6 +25,7 @@ import {
   probeNetnsDaemonProblem,
   startNetnsDaemon,
   stopNetnsDaemon,
+  waitForBoundAddress,
   waitForGuestPrompt,
 } from './netns-daemon.js';
 
@@ -52,15 +52,6 @@ dgram.createSocket('udp4').bind(Number(port), address, () => console.log('holdin
 function buildNetXml(n: (typeof NETS)[number]): string {
   return `<network><name>${n.name}</name><forward mode='nat'/><bridge name='${n.bridge}'/>
 <ip address='10.${n.subnet}.0.1' prefix='24'><dhcp><range start='10.${n.subnet}.0.50' end='10.${n.subnet}.0.99'/></dhcp></ip></network>`;
-}
-
-/** The address a guest's serial log says udhcpc bound. */
-async function boundAddress(serialLog: string): Promise<string> {
-  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, 120_000);
-  const text = await readFile(serialLog, 'latin1');
-  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
-  if (!m) throw new Error(`no bound address in ${serialLog}`);
-  return m[1]!;
 }
 
 describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', () => {
@@ -123,7 +114,7 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     }
     for (const g of GUESTS) {
       const serialLog = await waitForGuestPrompt(root, g.name, 120_000);
-      addresses.set(g.name, await boundAddress(serialLog));
+      addresses.set(g.name, await waitForBoundAddress(serialLog, 120_000));
     }
   }, 400_000);
 

@@ -4,7 +4,7 @@
  * the gateway, and resolve each other's names through dnsmasq; virsh net-dhcp-leases lists both, and
  * virsh domifaddr shows each guest's address from the leases and from tsvirtd's neighbour table.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCmdline } from '../../src/driver/proc.js';
@@ -12,9 +12,8 @@ import { run } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
 import { ensureGuests } from '../../scripts/guests/paths.js';
-import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
 import type { DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, waitForText } from '../driver/helpers.js';
+import { buildLinuxXml } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
 import { createNetns, type TestNetns } from './netns.js';
 import {
@@ -23,6 +22,7 @@ import {
   probeNetnsDaemonProblem,
   startNetnsDaemon,
   stopNetnsDaemon,
+  waitForBoundAddress,
   waitForGuestPrompt,
 } from './netns-daemon.js';
 
@@ -42,15 +42,6 @@ async function pidsMentioning(text: string): Promise<number[]> {
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
-}
-
-/** The address a guest's serial log says udhcpc bound. */
-async function boundAddress(serialLog: string): Promise<string> {
-  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, 90_000);
-  const text = await readFile(serialLog, 'latin1');
-  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
-  if (!m) throw new Error(`no bound address in ${serialLog}`);
-  return m[1]!;
 }
 
 describe.skipIf(problem !== undefined)('two guests on a NAT network get leases and reach each other', () => {
@@ -85,7 +76,7 @@ describe.skipIf(problem !== undefined)('two guests on a NAT network get leases a
     client = await connectRemote(uri());
     for (const g of GUESTS) {
       const serialLog = await waitForGuestPrompt(root, g.name, 90_000);
-      addresses.set(g.name, await boundAddress(serialLog));
+      addresses.set(g.name, await waitForBoundAddress(serialLog, 90_000));
       shells.set(g.name, await GuestShell.open(client, await client.lookupDomainByName(g.name)));
     }
   }, 300_000);

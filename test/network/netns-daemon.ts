@@ -2,10 +2,11 @@
  * Test helper: tsvirtd (built dist/) run inside a test network namespace on a root of its own, reached
  * by virsh over the root's unix socket, the Linux guests it runs, and the afterAll that takes it all down.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
 import { LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
 import { run } from '../../src/exec/index.js';
 import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
@@ -61,6 +62,15 @@ export async function waitForGuestPrompt(root: string, name: string, bootTimeout
   await waitForText(serialLog, LINUX_READY_MARKER, bootTimeoutMs);
   await waitForText(serialLog, '/ # ', 30_000);
   return serialLog;
+}
+
+/** Waits (up to `timeoutMs`) until the guest's serial log says udhcpc bound eth0, and returns the address. */
+export async function waitForBoundAddress(serialLog: string, timeoutMs: number): Promise<string> {
+  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, timeoutMs);
+  const text = await readFile(serialLog, 'latin1');
+  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
+  if (!m) throw new Error(`no bound address in ${serialLog}`);
+  return m[1] as string;
 }
 
 /** What a namespace test's afterAll takes down: any part may be missing when its beforeAll failed early. */
