@@ -14,15 +14,15 @@ import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
-import { ensureGuests } from '../../scripts/guests/paths.js';
 import type { DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
+import { findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
 import { createNetns, type TestNetns } from './netns.js';
 import {
   buildNetnsUri,
   makeNetnsRoot,
   probeNetnsDaemonProblem,
+  startDhcpGuest,
   startNetnsDaemon,
   stopNetnsDaemon,
   waitForBoundAddress,
@@ -93,7 +93,6 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     (await run(['ip', 'netns', 'exec', ns.name, 'nft', 'list', 'tables'], { timeoutMs: 10_000 })).stdout;
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     ns = await createNetns();
     root = await makeNetnsRoot('tsvirt-restart-');
     daemon = await start();
@@ -102,16 +101,7 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
       await virsh('net-define', join(root, `${n.name}.xml`));
       await virsh('net-start', n.name);
     }
-    for (const g of GUESTS) {
-      const nic = `<interface type='network'><mac address='${g.mac}'/><source network='rsa'/><model type='virtio'/><rom enabled='no'/></interface>`;
-      const xml = buildLinuxXml(g.name, guests, {
-        append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${g.name}`,
-        devices: nic,
-      });
-      await writeFile(join(root, `${g.name}.xml`), xml);
-      await virsh('define', join(root, `${g.name}.xml`));
-      await virsh('start', g.name);
-    }
+    for (const g of GUESTS) await startDhcpGuest(root, g.name, g.mac, 'rsa');
     for (const g of GUESTS) {
       const serialLog = await waitForGuestPrompt(root, g.name, 120_000);
       addresses.set(g.name, await waitForBoundAddress(serialLog, 120_000));

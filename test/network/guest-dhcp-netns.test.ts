@@ -11,15 +11,14 @@ import { readCmdline } from '../../src/driver/proc.js';
 import { run } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
-import { ensureGuests } from '../../scripts/guests/paths.js';
 import type { DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
 import { createNetns, type TestNetns } from './netns.js';
 import {
   buildNetnsUri,
   makeNetnsRoot,
   probeNetnsDaemonProblem,
+  startDhcpGuest,
   startNetnsDaemon,
   stopNetnsDaemon,
   waitForBoundAddress,
@@ -56,23 +55,13 @@ describe.skipIf(problem !== undefined)('two guests on a NAT network get leases a
     (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     ns = await createNetns();
     root = await makeNetnsRoot('tsvirt-dhcp-');
     daemon = await startNetnsDaemon(ns, root);
     await writeFile(join(root, 'net.xml'), NET_XML);
     await virsh('net-define', join(root, 'net.xml'));
     await virsh('net-start', 'dhlab');
-    for (const g of GUESTS) {
-      const nic = `<interface type='network'><mac address='${g.mac}'/><source network='dhlab'/><model type='virtio'/><rom enabled='no'/></interface>`;
-      const xml = buildLinuxXml(g.name, guests, {
-        append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${g.name}`,
-        devices: nic,
-      });
-      await writeFile(join(root, `${g.name}.xml`), xml);
-      await virsh('define', join(root, `${g.name}.xml`));
-      await virsh('start', g.name);
-    }
+    for (const g of GUESTS) await startDhcpGuest(root, g.name, g.mac, 'dhlab');
     client = await connectRemote(uri());
     for (const g of GUESTS) {
       const serialLog = await waitForGuestPrompt(root, g.name, 90_000);

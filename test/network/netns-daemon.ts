@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
-import { LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
+import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
 import { run } from '../../src/exec/index.js';
 import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { findProcessesUnder, waitForText } from '../driver/helpers.js';
+import { buildLinuxXml, findProcessesUnder, waitForText } from '../driver/helpers.js';
 import { probeNetnsProblem, type TestNetns } from './netns.js';
 
 /** The tools the namespace tests run, unless a test names its own. */
@@ -62,6 +62,28 @@ export async function waitForGuestPrompt(root: string, name: string, bootTimeout
   await waitForText(serialLog, LINUX_READY_MARKER, bootTimeoutMs);
   await waitForText(serialLog, '/ # ', 30_000);
   return serialLog;
+}
+
+/**
+ * Defines and starts the Linux guest `name` on the tsvirtd of `root` with a shell on its console and one
+ * virtio NIC with `mac` on `network`, whose lease it takes with udhcpc (hostname `name`).
+ */
+export async function startDhcpGuest(
+  root: string,
+  name: string,
+  mac: string,
+  network: string,
+): Promise<void> {
+  const nic = `<interface type='network'><mac address='${mac}'/><source network='${network}'/><model type='virtio'/><rom enabled='no'/></interface>`;
+  const xml = buildLinuxXml(name, await ensureGuests(), {
+    append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${name}`,
+    devices: nic,
+  });
+  await writeFile(join(root, `${name}.xml`), xml);
+  const virsh = (...args: string[]) =>
+    run(['virsh', '-c', buildNetnsUri(root), ...args], { timeoutMs: 60_000 });
+  await virsh('define', join(root, `${name}.xml`));
+  await virsh('start', name);
 }
 
 /** Waits (up to `timeoutMs`) until the guest's serial log says udhcpc bound eth0, and returns the address. */
