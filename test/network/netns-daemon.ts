@@ -30,7 +30,10 @@ export async function probeNetnsDaemonProblem(tools: readonly string[] = TOOLS):
   return undefined;
 }
 
-/** A new temp root (mode 0755, so that the unprivileged qemu reaches it) with a tsvirtd.conf listening on its unix socket only. */
+/**
+ * A new temp root (mode 0755, so that the unprivileged qemu reaches it) with a tsvirtd.conf that listens
+ * on the root's unix socket only.
+ */
 export async function makeNetnsRoot(prefix: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), prefix));
   await chmod(root, 0o755);
