@@ -7,31 +7,29 @@
  * comes back inactive with its table and bridge gone, while its guests run on, each NIC reported in the
  * log and still in the live XML. At the end no bridge, tap, table or dnsmasq is left.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
-import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
-import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
-import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
+import type { DaemonProcess } from '../daemon/daemon-harness.js';
+import { findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, type TestNetns } from './netns.js';
+import {
+  buildNetnsUri,
+  makeNetnsRoot,
+  probeNetnsDaemonProblem,
+  startDhcpGuest,
+  startNetnsDaemon,
+  stopNetnsDaemon,
+  waitForBoundAddress,
+  waitForGuestPrompt,
+} from './netns-daemon.js';
 
-/** The first of the tools that is missing, or undefined. */
-async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
-    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
-      return `${tool} is not installed (scripts/setup.sh installs it)`;
-  }
-  return undefined;
-}
-
-const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+const problem = await probeNetnsDaemonProblem();
 if (problem) console.warn(`skipping the daemon restart network tests: ${problem}`);
 
 /** `rsa` carries the guests; `rsb` runs empty and loses its bridge while tsvirtd is down. */
@@ -56,33 +54,17 @@ function buildNetXml(n: (typeof NETS)[number]): string {
 <ip address='10.${n.subnet}.0.1' prefix='24'><dhcp><range start='10.${n.subnet}.0.50' end='10.${n.subnet}.0.99'/></dhcp></ip></network>`;
 }
 
-/** The address a guest's serial log says udhcpc bound. */
-async function boundAddress(serialLog: string): Promise<string> {
-  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, 120_000);
-  const text = await readFile(serialLog, 'latin1');
-  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
-  if (!m) throw new Error(`no bound address in ${serialLog}`);
-  return m[1]!;
-}
-
 describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', () => {
   let ns: TestNetns;
   let root: string;
-  let conf: string;
   let daemon: DaemonProcess;
   let client: Connection | undefined;
   let holder: DetachedChild | undefined;
   const addresses = new Map<string, string>();
-  const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+  const uri = (): string => buildNetnsUri(root);
   const virsh = async (...args: string[]): Promise<string> =>
     (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
-  const start = (): Promise<DaemonProcess> =>
-    startDaemon(['-f', conf, '--root', root], join(root, 'tsvirtd.log'), join(root, 'run', 'tsvirtd.pid'), [
-      'ip',
-      'netns',
-      'exec',
-      ns.name,
-    ]);
+  const start = (): Promise<DaemonProcess> => startNetnsDaemon(ns, root);
   const killDaemon = async (): Promise<void> => {
     await client?.close().catch(() => undefined);
     client = undefined;
@@ -111,49 +93,31 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     (await run(['ip', 'netns', 'exec', ns.name, 'nft', 'list', 'tables'], { timeoutMs: 10_000 })).stdout;
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     ns = await createNetns();
-    root = await mkdtemp(join(tmpdir(), 'tsvirt-restart-'));
-    await chmod(root, 0o755);
-    conf = join(root, 'tsvirtd.conf');
-    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
+    root = await makeNetnsRoot('tsvirt-restart-');
     daemon = await start();
     for (const n of NETS) {
       await writeFile(join(root, `${n.name}.xml`), buildNetXml(n));
       await virsh('net-define', join(root, `${n.name}.xml`));
       await virsh('net-start', n.name);
     }
+    for (const g of GUESTS) await startDhcpGuest(root, g.name, g.mac, 'rsa');
     for (const g of GUESTS) {
-      const nic = `<interface type='network'><mac address='${g.mac}'/><source network='rsa'/><model type='virtio'/><rom enabled='no'/></interface>`;
-      const xml = buildLinuxXml(g.name, guests, {
-        append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${g.name}`,
-        devices: nic,
-      });
-      await writeFile(join(root, `${g.name}.xml`), xml);
-      await virsh('define', join(root, `${g.name}.xml`));
-      await virsh('start', g.name);
-    }
-    for (const g of GUESTS) {
-      const serialLog = join(root, 'log', 'qemu', `${g.name}.serial.log`);
-      await waitForText(serialLog, LINUX_READY_MARKER, 120_000);
-      addresses.set(g.name, await boundAddress(serialLog));
-      await waitForText(serialLog, '/ # ', 30_000);
+      const serialLog = await waitForGuestPrompt(root, g.name, 120_000);
+      addresses.set(g.name, await waitForBoundAddress(serialLog, 120_000));
     }
   }, 400_000);
 
   afterAll(async () => {
     await client?.close().catch(() => undefined);
     if (holder && isProcessAlive(holder.pid)) process.kill(holder.pid, 'SIGKILL');
-    if (daemon && !daemon.exit) {
-      for (const g of GUESTS) await virsh('destroy', g.name).catch(() => undefined);
-      for (const n of NETS) await virsh('net-destroy', n.name).catch(() => undefined);
-      await stopDaemon(daemon);
-    }
-    await ns?.remove();
-    if (root) {
-      expect(await findProcessesUnder(root)).toEqual([]);
-      await rm(root, { recursive: true, force: true });
-    }
+    await stopNetnsDaemon({
+      ns,
+      root,
+      daemon: daemon && !daemon.exit ? daemon : undefined,
+      domains: GUESTS.map((g) => g.name),
+      networks: NETS.map((n) => n.name),
+    });
   }, 60_000);
 
   it('re-adopts both networks after SIGKILL with the dnsmasq they had, not a second one', async () => {

@@ -6,29 +6,27 @@
  * through the isolated one nothing gets there. The far side in turn reaches the guest on the routed
  * network only.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
-import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
-import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
+import { ensureGuests } from '../../scripts/guests/paths.js';
+import type { DaemonProcess } from '../daemon/daemon-harness.js';
+import { buildLinuxXml, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, type TestNetns } from './netns.js';
+import {
+  buildNetnsUri,
+  makeNetnsRoot,
+  probeNetnsDaemonProblem,
+  startNetnsDaemon,
+  stopNetnsDaemon,
+  waitForGuestPrompt,
+} from './netns-daemon.js';
 
-/** The first of the tools that is missing, or undefined. */
-async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'busybox', 'qemu-system-x86_64']) {
-    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
-      return `${tool} is not installed (scripts/setup.sh installs it)`;
-  }
-  return undefined;
-}
-
-const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+const problem = await probeNetnsDaemonProblem(['virsh', 'dnsmasq', 'nft', 'busybox', 'qemu-system-x86_64']);
 if (problem) console.warn(`skipping the forward mode tests: ${problem}`);
 
 /** The veth between the host namespace (HOST_END) and the far one (FAR_END). */
@@ -71,7 +69,7 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
   let client: Connection;
   let server: DetachedChild;
   let shell: GuestShell;
-  const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+  const uri = (): string => buildNetnsUri(root);
   const virsh = async (...args: string[]): Promise<string> =>
     (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
   const serverLog = (): Promise<string> => readFile(join(root, 'far.log'), 'utf8').catch(() => '');
@@ -87,8 +85,7 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
     const guests = await ensureGuests();
     ns = await createNetns();
     far = await createNetns();
-    root = await mkdtemp(join(tmpdir(), 'tsvirt-fwd-'));
-    await chmod(root, 0o755);
+    root = await makeNetnsRoot('tsvirt-fwd-');
     // The far namespace: one veth end, and routes back to every guest subnet through the host, so that
     // only the host's firewall and NAT decide what the server sees.
     await run([
@@ -129,14 +126,7 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
     );
     await waitUntil(async () => (await serverLog()).includes('listening'), 20_000, 'the far server');
 
-    const conf = join(root, 'tsvirtd.conf');
-    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
-    daemon = await startDaemon(
-      ['-f', conf, '--root', root],
-      join(root, 'tsvirtd.log'),
-      join(root, 'run', 'tsvirtd.pid'),
-      ['ip', 'netns', 'exec', ns.name],
-    );
+    daemon = await startNetnsDaemon(ns, root);
     for (const n of NETS) {
       const xml = `<network><name>${n.name}</name>${n.forward}<bridge name='${n.bridge}'/><ip address='${gatewayOf(n)}' prefix='24'/></network>`;
       await writeFile(join(root, `${n.name}.xml`), xml);
@@ -154,9 +144,7 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
     await virsh('define', join(root, 'gw.xml'));
     await virsh('start', 'gw');
     client = await connectRemote(uri());
-    const serialLog = join(root, 'log', 'qemu', 'gw.serial.log');
-    await waitForText(serialLog, LINUX_READY_MARKER, 120_000);
-    await waitForText(serialLog, '/ # ', 30_000);
+    await waitForGuestPrompt(root, 'gw', 120_000);
     shell = await GuestShell.open(client, await client.lookupDomainByName('gw'));
     await shell.run(buildGuestAddressing());
     // Each bridge port forwards once STP has let it through; the gateways answer then.
@@ -167,21 +155,13 @@ describe.skipIf(problem !== undefined)('a guest reaches a server beyond the host
   afterAll(async () => {
     shell?.close();
     await client?.close();
-    if (daemon) {
-      await virsh('destroy', 'gw').catch(() => undefined);
-      for (const n of NETS) await virsh('net-destroy', n.name).catch(() => undefined);
-      await stopDaemon(daemon);
-    }
+    // The far server's argv names the root: it goes first.
     if (server) {
       process.kill(server.pid, 'SIGTERM');
       await server.exited;
     }
     await far?.remove();
-    await ns?.remove();
-    if (root) {
-      expect(await findProcessesUnder(root)).toEqual([]);
-      await rm(root, { recursive: true, force: true });
-    }
+    await stopNetnsDaemon({ ns, root, daemon, domains: ['gw'], networks: NETS.map((n) => n.name) });
   }, 60_000);
 
   it('through the NAT network the server sees the host address, not the guest', async () => {

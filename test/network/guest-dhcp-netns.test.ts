@@ -4,31 +4,28 @@
  * the gateway, and resolve each other's names through dnsmasq; virsh net-dhcp-leases lists both, and
  * virsh domifaddr shows each guest's address from the leases and from tsvirtd's neighbour table.
  */
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCmdline } from '../../src/driver/proc.js';
 import { run } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
-import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
-import { LINUX_DHCP_PREFIX } from '../../scripts/guests/init-script.js';
-import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, waitForText } from '../driver/helpers.js';
+import type { DaemonProcess } from '../daemon/daemon-harness.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, type TestNetns } from './netns.js';
+import {
+  buildNetnsUri,
+  makeNetnsRoot,
+  probeNetnsDaemonProblem,
+  startDhcpGuest,
+  startNetnsDaemon,
+  stopNetnsDaemon,
+  waitForBoundAddress,
+  waitForGuestPrompt,
+} from './netns-daemon.js';
 
-/** The first of the tools that is missing, or undefined. */
-async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
-    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
-      return `${tool} is not installed (scripts/setup.sh installs it)`;
-  }
-  return undefined;
-}
-
-const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+const problem = await probeNetnsDaemonProblem();
 if (problem) console.warn(`skipping the guest DHCP tests: ${problem}`);
 
 const NET_XML = `<network><name>dhlab</name><forward mode='nat'/><bridge name='tsvbr7'/><domain name='lab.test'/>
@@ -46,15 +43,6 @@ async function pidsMentioning(text: string): Promise<number[]> {
     .filter((pid) => (readCmdline(pid) ?? []).some((a) => a.includes(text)));
 }
 
-/** The address a guest's serial log says udhcpc bound. */
-async function boundAddress(serialLog: string): Promise<string> {
-  await waitForText(serialLog, `${LINUX_DHCP_PREFIX} bound eth0 `, 90_000);
-  const text = await readFile(serialLog, 'latin1');
-  const m = new RegExp(`${LINUX_DHCP_PREFIX} bound eth0 (\\d+\\.\\d+\\.\\d+\\.\\d+)`).exec(text);
-  if (!m) throw new Error(`no bound address in ${serialLog}`);
-  return m[1]!;
-}
-
 describe.skipIf(problem !== undefined)('two guests on a NAT network get leases and reach each other', () => {
   let ns: TestNetns;
   let root: string;
@@ -62,42 +50,22 @@ describe.skipIf(problem !== undefined)('two guests on a NAT network get leases a
   let client: Connection;
   const shells = new Map<string, GuestShell>();
   const addresses = new Map<string, string>();
-  const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+  const uri = (): string => buildNetnsUri(root);
   const virsh = async (...args: string[]): Promise<string> =>
     (await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 })).stdout;
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     ns = await createNetns();
-    root = await mkdtemp(join(tmpdir(), 'tsvirt-dhcp-'));
-    await chmod(root, 0o755);
-    const conf = join(root, 'tsvirtd.conf');
-    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
-    daemon = await startDaemon(
-      ['-f', conf, '--root', root],
-      join(root, 'tsvirtd.log'),
-      join(root, 'run', 'tsvirtd.pid'),
-      ['ip', 'netns', 'exec', ns.name],
-    );
+    root = await makeNetnsRoot('tsvirt-dhcp-');
+    daemon = await startNetnsDaemon(ns, root);
     await writeFile(join(root, 'net.xml'), NET_XML);
     await virsh('net-define', join(root, 'net.xml'));
     await virsh('net-start', 'dhlab');
-    for (const g of GUESTS) {
-      const nic = `<interface type='network'><mac address='${g.mac}'/><source network='dhlab'/><model type='virtio'/><rom enabled='no'/></interface>`;
-      const xml = buildLinuxXml(g.name, guests, {
-        append: `tsvirt.shell=1 tsvirt.dhcp=1 tsvirt.hostname=${g.name}`,
-        devices: nic,
-      });
-      await writeFile(join(root, `${g.name}.xml`), xml);
-      await virsh('define', join(root, `${g.name}.xml`));
-      await virsh('start', g.name);
-    }
+    for (const g of GUESTS) await startDhcpGuest(root, g.name, g.mac, 'dhlab');
     client = await connectRemote(uri());
     for (const g of GUESTS) {
-      const serialLog = join(root, 'log', 'qemu', `${g.name}.serial.log`);
-      await waitForText(serialLog, LINUX_READY_MARKER, 90_000);
-      addresses.set(g.name, await boundAddress(serialLog));
-      await waitForText(serialLog, '/ # ', 30_000);
+      const serialLog = await waitForGuestPrompt(root, g.name, 90_000);
+      addresses.set(g.name, await waitForBoundAddress(serialLog, 90_000));
       shells.set(g.name, await GuestShell.open(client, await client.lookupDomainByName(g.name)));
     }
   }, 300_000);
@@ -105,16 +73,9 @@ describe.skipIf(problem !== undefined)('two guests on a NAT network get leases a
   afterAll(async () => {
     for (const s of shells.values()) s.close();
     await client?.close();
-    if (daemon) {
-      for (const g of GUESTS) await virsh('destroy', g.name).catch(() => undefined);
-      await virsh('net-destroy', 'dhlab').catch(() => undefined);
-      await stopDaemon(daemon);
-    }
-    await ns?.remove();
-    if (root) {
-      expect(await pidsMentioning(root)).toEqual([]);
-      await rm(root, { recursive: true, force: true });
-    }
+    await stopNetnsDaemon({ ns, root, daemon, domains: GUESTS.map((g) => g.name), networks: ['dhlab'] });
+    // Zombies count too: every process the guests and networks had is gone and reaped.
+    if (root) expect(await pidsMentioning(root)).toEqual([]);
   }, 30_000);
 
   it('each guest holds a lease from the range, with the gateway as default route and DNS server', async () => {

@@ -4,27 +4,24 @@
  * tap (vnetN, host-side MAC, enslaved to the bridge) that qemu, unprivileged, holds as fd 3; the tap goes
  * with the guest, and net-destroy leaves no bridge, table or dnsmasq behind.
  */
-import { chmod, copyFile, mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCmdline } from '../../src/driver/proc.js';
 import { run } from '../../src/exec/index.js';
 import { ensureGuests } from '../../scripts/guests/paths.js';
-import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
+import type { DaemonProcess } from '../daemon/daemon-harness.js';
 import { buildBootSectorXml, findProcessesUnder, waitUntil } from '../driver/helpers.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, type TestNetns } from './netns.js';
+import {
+  buildNetnsUri,
+  makeNetnsRoot,
+  probeNetnsDaemonProblem,
+  startNetnsDaemon,
+  stopNetnsDaemon,
+} from './netns-daemon.js';
 
-/** The first of the tools that is missing, or undefined. */
-async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
-    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
-      return `${tool} is not installed (scripts/setup.sh installs it)`;
-  }
-  return undefined;
-}
-
-const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+const problem = await probeNetnsDaemonProblem();
 if (problem) console.warn(`skipping the guest port tests: ${problem}`);
 
 const NET_XML = `<network><name>lab2</name><forward mode='nat'/><bridge name='tsvbr2'/><mtu size='1400'/>
@@ -37,7 +34,7 @@ describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside
   let daemon: DaemonProcess;
   const virsh = async (...args: string[]): Promise<string> =>
     (
-      await run(['virsh', '-c', `qemu+unix:///system?socket=${root}/run/libvirt-sock`, ...args], {
+      await run(['virsh', '-c', buildNetnsUri(root), ...args], {
         timeoutMs: 60_000,
       })
     ).stdout;
@@ -46,28 +43,11 @@ describe.skipIf(problem !== undefined)('guests on a network, with tsvirtd inside
 
   beforeAll(async () => {
     ns = await createNetns();
-    root = await mkdtemp(join(tmpdir(), 'tsvirt-ports-'));
-    await chmod(root, 0o755);
+    root = await makeNetnsRoot('tsvirt-ports-');
     await copyFile((await ensureGuests()).bootSectorImage, join(root, 'boot.img'));
-    const conf = join(root, 'tsvirtd.conf');
-    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
-    daemon = await startDaemon(
-      ['-f', conf, '--root', root],
-      join(root, 'tsvirtd.log'),
-      join(root, 'run', 'tsvirtd.pid'),
-      ['ip', 'netns', 'exec', ns.name],
-    );
+    daemon = await startNetnsDaemon(ns, root);
   }, 60_000);
-  afterAll(async () => {
-    if (daemon) {
-      await virsh('destroy', 'g1').catch(() => undefined);
-      await virsh('net-destroy', 'lab2').catch(() => undefined);
-      await stopDaemon(daemon);
-    }
-    await ns?.remove();
-    expect(await findProcessesUnder(root)).toEqual([]);
-    await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => stopNetnsDaemon({ ns, root, daemon, domains: ['g1'], networks: ['lab2'] }));
 
   it('gives a guest on the network a tap on its bridge that qemu holds as fd 3, removed with the guest', async () => {
     await writeFile(join(root, 'net.xml'), NET_XML);

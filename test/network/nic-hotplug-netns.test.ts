@@ -5,29 +5,27 @@
  * the guest sees eth0 come and go; detach-interface removes the netdev and the tap; device events name
  * the NIC's alias.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection, DomainDeviceEvent } from '../../src/connection.js';
-import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
-import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
+import { ensureGuests } from '../../scripts/guests/paths.js';
+import type { DaemonProcess } from '../daemon/daemon-harness.js';
+import { buildLinuxXml, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, type TestNetns } from './netns.js';
+import {
+  buildNetnsUri,
+  makeNetnsRoot,
+  probeNetnsDaemonProblem,
+  startNetnsDaemon,
+  stopNetnsDaemon,
+  waitForGuestPrompt,
+} from './netns-daemon.js';
 
-/** The first of the tools that is missing, or undefined. */
-async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
-    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
-      return `${tool} is not installed (scripts/setup.sh installs it)`;
-  }
-  return undefined;
-}
-
-const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+const problem = await probeNetnsDaemonProblem();
 if (problem) console.warn(`skipping the NIC hotplug tests: ${problem}`);
 
 const NET_XML = `<network><name>hot</name><forward mode='nat'/><bridge name='tsvbr5'/>
@@ -43,7 +41,7 @@ describe.skipIf(problem !== undefined)(
     let shell: GuestShell;
     const added: DomainDeviceEvent[] = [];
     const removed: DomainDeviceEvent[] = [];
-    const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+    const uri = (): string => buildNetnsUri(root);
     const virsh = (...args: string[]) => run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000 });
     /** The ns's links as `ip -j` gives them. */
     const links = async (): Promise<Array<{ ifname: string; master?: string; address: string }>> =>
@@ -56,16 +54,8 @@ describe.skipIf(problem !== undefined)(
     beforeAll(async () => {
       const guests = await ensureGuests();
       ns = await createNetns();
-      root = await mkdtemp(join(tmpdir(), 'tsvirt-nichp-'));
-      await chmod(root, 0o755);
-      const conf = join(root, 'tsvirtd.conf');
-      await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
-      daemon = await startDaemon(
-        ['-f', conf, '--root', root],
-        join(root, 'tsvirtd.log'),
-        join(root, 'run', 'tsvirtd.pid'),
-        ['ip', 'netns', 'exec', ns.name],
-      );
+      root = await makeNetnsRoot('tsvirt-nichp-');
+      daemon = await startNetnsDaemon(ns, root);
       await writeFile(join(root, 'net.xml'), NET_XML);
       await virsh('net-define', join(root, 'net.xml'));
       await virsh('net-start', 'hot');
@@ -73,9 +63,7 @@ describe.skipIf(problem !== undefined)(
       await writeFile(join(root, 'g.xml'), buildLinuxXml('g', guests, { append: 'tsvirt.shell=1' }));
       await virsh('define', join(root, 'g.xml'));
       await virsh('start', 'g');
-      const serialLog = join(root, 'log', 'qemu', 'g.serial.log');
-      await waitForText(serialLog, LINUX_READY_MARKER, 60_000);
-      await waitForText(serialLog, '/ # ', 30_000);
+      await waitForGuestPrompt(root, 'g', 60_000);
       client = await connectRemote(uri());
       await client.onDomainEvent('device-added', (ev) => added.push(ev));
       await client.onDomainEvent('device-removed', (ev) => removed.push(ev));
@@ -85,16 +73,7 @@ describe.skipIf(problem !== undefined)(
     afterAll(async () => {
       shell?.close();
       await client?.close();
-      if (daemon) {
-        await virsh('destroy', 'g').catch(() => undefined);
-        await virsh('net-destroy', 'hot').catch(() => undefined);
-        await stopDaemon(daemon);
-      }
-      await ns?.remove();
-      if (root) {
-        expect(await findProcessesUnder(root)).toEqual([]);
-        await rm(root, { recursive: true, force: true });
-      }
+      await stopNetnsDaemon({ ns, root, daemon, domains: ['g'], networks: ['hot'] });
     }, 30_000);
 
     it.each([

@@ -5,29 +5,27 @@
  * keeps `<link state>`), --config changes the definition only, a start applies a link that is down, and
  * update-device refuses any other change of the NIC, naming it.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
-import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
-import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemon/daemon-harness.js';
-import { buildLinuxXml, findProcessesUnder, waitForText } from '../driver/helpers.js';
+import { ensureGuests } from '../../scripts/guests/paths.js';
+import type { DaemonProcess } from '../daemon/daemon-harness.js';
+import { buildLinuxXml } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, type TestNetns } from './netns.js';
+import {
+  buildNetnsUri,
+  makeNetnsRoot,
+  probeNetnsDaemonProblem,
+  startNetnsDaemon,
+  stopNetnsDaemon,
+  waitForGuestPrompt,
+} from './netns-daemon.js';
 
-/** The first of the tools that is missing, or undefined. */
-async function findMissingTool(): Promise<string | undefined> {
-  for (const tool of ['virsh', 'dnsmasq', 'nft', 'qemu-system-x86_64']) {
-    if (!(await run(['sh', '-c', `command -v ${tool}`]).catch(() => undefined)))
-      return `${tool} is not installed (scripts/setup.sh installs it)`;
-  }
-  return undefined;
-}
-
-const problem = whyNoDist() ?? (await probeNetnsProblem()) ?? (await findMissingTool());
+const problem = await probeNetnsDaemonProblem();
 if (problem) console.warn(`skipping the NIC link and interface stats tests: ${problem}`);
 
 const NET_XML = `<network><name>lk</name><bridge name='tsvbr6'/><ip address='10.76.0.1' prefix='24'/></network>`;
@@ -40,7 +38,7 @@ describe.skipIf(problem !== undefined)('the link and the counters of a hot-plugg
   let client: Connection;
   let shell: GuestShell;
   let tap = '';
-  const uri = (): string => `qemu+unix:///system?socket=${root}/run/libvirt-sock`;
+  const uri = (): string => buildNetnsUri(root);
   const virsh = async (...args: string[]) => {
     const r = await run(['virsh', '-c', uri(), ...args], { timeoutMs: 60_000, okExitCodes: [1] });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
@@ -49,8 +47,7 @@ describe.skipIf(problem !== undefined)('the link and the counters of a hot-plugg
   /** Starts the guest and opens its shell once it prompts. */
   const boot = async (): Promise<void> => {
     expect((await virsh('start', 'g')).code).toBe(0);
-    await waitForText(serialLog(), LINUX_READY_MARKER, 90_000);
-    await waitForText(serialLog(), '/ # ', 30_000);
+    await waitForGuestPrompt(root, 'g', 90_000);
     shell = await GuestShell.open(client, await client.lookupDomainByName('g'));
   };
   /** The tap's own counters (the host's view) as `ip -s -j link` gives them. */
@@ -64,16 +61,8 @@ describe.skipIf(problem !== undefined)('the link and the counters of a hot-plugg
   beforeAll(async () => {
     const guests = await ensureGuests();
     ns = await createNetns();
-    root = await mkdtemp(join(tmpdir(), 'tsvirt-niclk-'));
-    await chmod(root, 0o755);
-    const conf = join(root, 'tsvirtd.conf');
-    await writeFile(conf, 'listen_tls = 0\nlisten_tcp = 0\n');
-    daemon = await startDaemon(
-      ['-f', conf, '--root', root],
-      join(root, 'tsvirtd.log'),
-      join(root, 'run', 'tsvirtd.pid'),
-      ['ip', 'netns', 'exec', ns.name],
-    );
+    root = await makeNetnsRoot('tsvirt-niclk-');
+    daemon = await startNetnsDaemon(ns, root);
     await writeFile(join(root, 'net.xml'), NET_XML);
     await virsh('net-define', join(root, 'net.xml'));
     await virsh('net-start', 'lk');
@@ -86,16 +75,7 @@ describe.skipIf(problem !== undefined)('the link and the counters of a hot-plugg
   afterAll(async () => {
     shell?.close();
     await client?.close();
-    if (daemon) {
-      await virsh('destroy', 'g').catch(() => undefined);
-      await virsh('net-destroy', 'lk').catch(() => undefined);
-      await stopDaemon(daemon);
-    }
-    await ns?.remove();
-    if (root) {
-      expect(await findProcessesUnder(root)).toEqual([]);
-      await rm(root, { recursive: true, force: true });
-    }
+    await stopNetnsDaemon({ ns, root, daemon, domains: ['g'], networks: ['lk'] });
   }, 30_000);
 
   it("domifstat of a NIC plugged live gives its own tap's counters, by tap name and by MAC", async () => {

@@ -48,6 +48,23 @@ export async function waitForTick(
   }
 }
 
+/**
+ * Types the counter into the shell of `domain` and waits for its fifth tick, one printed after the last
+ * tick the log held before (a counter started earlier may have left ticks there).
+ */
+export async function startCounter(conn: Connection, domain: string, log: string): Promise<void> {
+  const from = await lastTick(log);
+  await typeLine(conn, domain, log, COUNTER);
+  await waitUntil(
+    async () => {
+      const ticks = await readTicks(log);
+      return ticks.length > 0 && (ticks.at(-1) as number) >= 5 && (ticks.at(-1) as number) !== from;
+    },
+    30_000,
+    'the counter to reach 5',
+  );
+}
+
 /** The shell's prompt. */
 const PROMPT = '/ # ';
 

@@ -3,13 +3,13 @@
  * PT_LOAD segments cover the guest's 256 MiB of RAM and hold what the guest has in memory; the guest
  * runs on after it, and `--crash` leaves it shut off (crashed).
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { isAlive, waitForText } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 import { typeLine as typeInto } from './counter-guest.js';
 
@@ -64,23 +64,9 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh dump --memory-only (Linux guest, TCG)
   const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
-    srv = await startTestServer();
-    serialLog = join(srv.root, 'log', 'qemu', 'dm.serial.log');
-    const xml = join(srv.root, 'dm.xml');
-    await writeFile(xml, buildLinuxXml('dm', guests, { append: 'tsvirt.shell=1' }));
-    expect((await v('define', xml)).code).toBe(0);
-    expect((await v('start', 'dm')).code).toBe(0);
-    pids.push(readPidFile(srv.root, 'dm'));
-    await waitForText(serialLog, '/ # ', 90_000);
+    ({ srv, serialLog } = await startShellGuestServer('dm', { pids }));
   }, 150_000);
-
-  afterAll(async () => {
-    if (!srv) return;
-    await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('dm')).catch(() => undefined);
-    expect(await srv.stop()).toEqual([]);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  }, 30_000);
+  afterAll(() => stopGuestServer(srv, 'dm', pids), 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
   const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'dm', serialLog, line);

@@ -3,16 +3,15 @@
  * a disk the destination cannot find, the destination's or the source's tsvirtd killed with SIGKILL, the
  * link between the hosts cut, the client killed. Each time the guest runs on at the source and the destination is left with nothing.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, waitForText, waitUntil } from '../../driver/helpers.js';
+import { waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, lastTick, typeLine, waitForTick } from './counter-guest.js';
-import { findQemuUnder } from './migration-guest.js';
+import { lastTick, waitForTick } from './counter-guest.js';
+import { closeMigrationPair, findQemuUnder, startMigrationGuest } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -56,31 +55,11 @@ describe.skipIf(why !== undefined)('virsh migrate that fails part-way (Linux gue
   }
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     pair = await startMigrationPair();
-    disk = join(pair.shared, 'mf.img');
-    await writeFile(disk, Buffer.alloc(1024 * 1024));
-    const xml = join(pair.shared, 'mf.xml');
-    const devices = `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='hda' bus='ide'/></disk>`;
-    await writeFile(xml, buildLinuxXml('mf', guests, { append: 'tsvirt.shell=1', devices }));
-    expect((await virshOn(pair.src, 'create', xml)).code).toBe(0);
-    await waitForText(serialOf(pair.src), '/ # ', 90_000);
-    await typeLine(pair.src.conn, 'mf', serialOf(pair.src), COUNTER);
-    await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
+    disk = await startMigrationGuest(pair, 'mf', { diskImage: Buffer.alloc(1024 * 1024), transient: true });
   }, 180_000);
 
-  afterAll(async () => {
-    if (!pair) return;
-    if (process.env['TSVIRT_MIGRATE_LOGS']) {
-      for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
-    }
-    await pair.setLink(pair.dst, true).catch(() => undefined);
-    for (const h of [pair.src, pair.dst]) {
-      const dom = await h.conn.lookupDomainByName('mf').catch(() => undefined);
-      if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
-    }
-    expect(await pair.close()).toEqual([]);
-  }, 60_000);
+  afterAll(() => closeMigrationPair(pair, 'mf'), 60_000);
 
   it('refuses at Prepare a disk the destination cannot reach, before any state is sent', async () => {
     // The source qemu keeps its open file; the path is gone for everyone else.

@@ -5,16 +5,15 @@
  * 7.2 gets only as a user with CAP_SYS_PTRACE while vm.unprivileged_userfaultfd is 0; so both daemons
  * here run qemu as root with its capabilities.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, waitForText, waitUntil } from '../../driver/helpers.js';
+import { waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, readTicks, typeLine } from './counter-guest.js';
-import { findQemuUnder, WRITER } from './migration-guest.js';
+import { readTicks, typeLine } from './counter-guest.js';
+import { closeMigrationPair, findQemuUnder, startMigrationGuest, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -38,14 +37,8 @@ describe.skipIf(why !== undefined)(
       typeLine(h.conn, 'pc', serialOf(h), text);
 
     beforeAll(async () => {
-      const guests = await ensureGuests();
       pair = await startMigrationPair({ qemuConf: ROOT_QEMU });
-      const xml = join(pair.shared, 'pc.xml');
-      await writeFile(xml, buildLinuxXml('pc', guests, { append: 'tsvirt.shell=1' }));
-      expect((await virshOn(pair.src, 'define', xml)).code).toBe(0);
-      expect((await virshOn(pair.src, 'start', 'pc')).code).toBe(0);
-      await waitForText(serialOf(pair.src), '/ # ', 90_000);
-      await typeInto(pair.src, COUNTER + WRITER);
+      await startMigrationGuest(pair, 'pc', { alsoType: WRITER });
       await waitUntil(
         async () => /writer-up\r?\n/.test(await readFile(serialOf(pair.src), 'latin1')),
         60_000,
@@ -53,17 +46,7 @@ describe.skipIf(why !== undefined)(
       );
     }, 180_000);
 
-    afterAll(async () => {
-      if (!pair) return;
-      if (process.env['TSVIRT_MIGRATE_LOGS']) {
-        for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
-      }
-      for (const h of [pair.src, pair.dst]) {
-        const dom = await h.conn.lookupDomainByName('pc').catch(() => undefined);
-        if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
-      }
-      expect(await pair.close()).toEqual([]);
-    }, 60_000);
+    afterAll(() => closeMigrationPair(pair, 'pc'), 60_000);
 
     it('switches to post-copy on migrate-postcopy and completes where pre-copy alone would not', async () => {
       const migrating = virshOn(

@@ -7,12 +7,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, waitForText } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, lastTick, typeLine, waitForTick } from './counter-guest.js';
+import { lastTick, waitForTick } from './counter-guest.js';
+import { closeMigrationPair, startMigrationGuest } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -32,11 +31,8 @@ describe.skipIf(why !== undefined)('virsh migrate --copy-storage-all (disks not 
   let dstXml: string;
   const serialOf = (h: MigrationHost): string => join(h.root, 'log', 'qemu', 'cs.serial.log');
   const virshOn = (h: MigrationHost, ...args: string[]) => pair.exec(h, ['virsh', '-c', h.tcpUri, ...args]);
-  const typeInto = (h: MigrationHost, text: string): Promise<void> =>
-    typeLine(h.conn, 'cs', serialOf(h), text);
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     pair = await startMigrationPair();
     const [srcDir, dstDir] = [join(pair.shared, 'src-pool'), join(pair.shared, 'dst-pool')];
     await mkdir(srcDir, { mode: 0o755 });
@@ -45,33 +41,14 @@ describe.skipIf(why !== undefined)('virsh migrate --copy-storage-all (disks not 
     dstDisk = join(dstDir, 'cs.img');
     const image = Buffer.alloc(1024 * 1024);
     image.write(MARKER, 100 * 512);
-    await writeFile(srcDisk, image, { mode: 0o644 });
-    const disk = (p: string) =>
-      `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${p}'/><target dev='hda' bus='ide'/></disk>`;
-    const xml = join(pair.shared, 'cs.xml');
-    await writeFile(xml, buildLinuxXml('cs', guests, { append: 'tsvirt.shell=1', devices: disk(srcDisk) }));
-    expect((await virshOn(pair.src, 'define', xml)).code).toBe(0);
-    expect((await virshOn(pair.src, 'start', 'cs')).stderr).toBe('');
-    await waitForText(serialOf(pair.src), '/ # ', 90_000);
-    await typeInto(pair.src, COUNTER);
-    await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
+    await startMigrationGuest(pair, 'cs', { diskImage: image, diskPath: srcDisk });
     // The destination's definition: the same guest, its disk in the destination's own folder.
     const live = (await virshOn(pair.src, 'dumpxml', '--migratable', 'cs')).stdout;
     dstXml = join(pair.shared, 'cs-dst.xml');
     await writeFile(dstXml, live.split(srcDisk).join(dstDisk));
   }, 180_000);
 
-  afterAll(async () => {
-    if (!pair) return;
-    if (process.env['TSVIRT_MIGRATE_LOGS']) {
-      for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
-    }
-    for (const h of [pair.src, pair.dst]) {
-      const dom = await h.conn.lookupDomainByName('cs').catch(() => undefined);
-      if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
-    }
-    expect(await pair.close()).toEqual([]);
-  }, 60_000);
+  afterAll(() => closeMigrationPair(pair, 'cs'), 60_000);
 
   it('copies the disk: the guest counts on at the destination, whose new disk holds the source disk content', async () => {
     const r = await virshOn(

@@ -5,17 +5,17 @@
  * migration-hosts.ts). The Linux guest counts on its serial console (migration-guest.ts).
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
+import { LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import type { DomainLifecycleEvent } from '../../../src/api/types.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import { isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, lastTick as lastTickIn, readTicks, typeLine, waitForTick } from './counter-guest.js';
-import { findQemuUnder, WRITER } from './migration-guest.js';
+import { lastTick as lastTickIn, readTicks, typeLine, waitForTick } from './counter-guest.js';
+import { closeMigrationPair, findQemuUnder, startMigrationGuest, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -74,36 +74,16 @@ describe.skipIf(why !== undefined)(
     }
 
     beforeAll(async () => {
-      const guests = await ensureGuests();
       pair = await startMigrationPair();
       for (const h of [pair.src, pair.dst]) {
         const list: DomainLifecycleEvent[] = [];
         events.set(h, list);
         await h.conn.onDomainLifecycle((ev) => list.push(ev));
       }
-      const disk = join(pair.shared, 'mt.img');
-      await writeFile(disk, Buffer.alloc(1024 * 1024));
-      const xml = join(pair.shared, 'mt.xml');
-      const devices = `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='hda' bus='ide'/></disk>`;
-      await writeFile(xml, buildLinuxXml('mt', guests, { append: 'tsvirt.shell=1', devices }));
-      expect((await virshOn(pair.src, 'define', xml)).code).toBe(0);
-      expect((await virshOn(pair.src, 'start', 'mt')).stderr).toBe('');
-      await waitForText(serialOf(pair.src), '/ # ', 90_000);
-      await typeInto(pair.src, COUNTER);
-      await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
+      await startMigrationGuest(pair, 'mt', { diskImage: Buffer.alloc(1024 * 1024) });
     }, 180_000);
 
-    afterAll(async () => {
-      if (!pair) return;
-      if (process.env['TSVIRT_MIGRATE_LOGS']) {
-        for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
-      }
-      for (const h of [pair.src, pair.dst]) {
-        const dom = await h.conn.lookupDomainByName('mt').catch(() => undefined);
-        if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
-      }
-      expect(await pair.close()).toEqual([]);
-    }, 60_000);
+    afterAll(() => closeMigrationPair(pair, 'mt'), 60_000);
 
     it('refuses --tunnelled with what it cannot carry, naming the flag; the guest runs on', async () => {
       const r = await virshOn(

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import type { DomainLifecycleEvent } from '../../../src/api/types.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import { buildLinuxXml, isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
 import { probeNetnsProblem } from '../../network/netns.js';
-import { COUNTER, lastTick, readTicks, typeLine, waitForTick } from './counter-guest.js';
-import { findQemuUnder, WRITER } from './migration-guest.js';
+import { lastTick, readTicks, typeLine, waitForTick } from './counter-guest.js';
+import { closeMigrationPair, findQemuUnder, startMigrationGuest, WRITER } from './migration-guest.js';
 import { startMigrationPair, type MigrationHost, type MigrationPair } from './migration-hosts.js';
 import { VIRSH } from './virsh-harness.js';
 
@@ -43,37 +43,16 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
     typeLine(h.conn, 'mg', serialOf(h), text);
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
     pair = await startMigrationPair();
     for (const h of [pair.src, pair.dst]) {
       const list: DomainLifecycleEvent[] = [];
       events.set(h, list);
       await h.conn.onDomainLifecycle((ev) => list.push(ev));
     }
-    const disk = join(pair.shared, 'mg.img');
-    await writeFile(disk, Buffer.alloc(1024 * 1024));
-    const xml = join(pair.shared, 'mg.xml');
-    const devices = `\n    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='hda' bus='ide'/></disk>`;
-    await writeFile(xml, buildLinuxXml('mg', guests, { append: 'tsvirt.shell=1', devices }));
-    expect((await virshOn(pair.src, 'define', xml)).code).toBe(0);
-    const started = await virshOn(pair.src, 'start', 'mg');
-    expect(started.stderr).toBe('');
-    await waitForText(serialOf(pair.src), '/ # ', 90_000);
-    await typeInto(pair.src, COUNTER);
-    await waitForTick(serialOf(pair.src), 5, 60_000, 'tick 5');
+    await startMigrationGuest(pair, 'mg', { diskImage: Buffer.alloc(1024 * 1024) });
   }, 180_000);
 
-  afterAll(async () => {
-    if (!pair) return;
-    if (process.env['TSVIRT_MIGRATE_LOGS']) {
-      for (const h of [pair.src, pair.dst]) console.log(h.address, (await h.daemon.log()).slice(-6000));
-    }
-    for (const h of [pair.src, pair.dst]) {
-      const dom = await h.conn.lookupDomainByName('mg').catch(() => undefined);
-      if (dom) await h.conn.domainDestroy(dom).catch(() => undefined);
-    }
-    expect(await pair.close()).toEqual([]);
-  }, 60_000);
+  afterAll(() => closeMigrationPair(pair, 'mg'), 60_000);
 
   it('moves the running guest live: the counter goes on at the destination, nothing runs at the source', async () => {
     const srcPid = readPidFile(pair.src.root, 'mg');

@@ -3,13 +3,13 @@
  * filled with random bytes, so that the save takes long enough for virsh's progress polls to see it
  * part-way ("Save: [ NN %]" lines, read from the job's data totals), then a restore that runs again.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -23,23 +23,9 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save --verbose (Linux guest, TCG)', (
   const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
-    srv = await startTestServer();
-    serialLog = join(srv.root, 'log', 'qemu', 'vb.serial.log');
-    const xml = join(srv.root, 'vb.xml');
-    await writeFile(xml, buildLinuxXml('vb', guests, { append: 'tsvirt.shell=1' }));
-    expect((await v('define', xml)).code).toBe(0);
-    expect((await v('start', 'vb')).code).toBe(0);
-    pids.push(readPidFile(srv.root, 'vb'));
-    await waitForText(serialLog, '/ # ', 90_000);
+    ({ srv, serialLog } = await startShellGuestServer('vb', { pids }));
   }, 150_000);
-
-  afterAll(async () => {
-    if (!srv) return;
-    await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('vb')).catch(() => undefined);
-    expect(await srv.stop()).toEqual([]);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  }, 30_000);
+  afterAll(() => stopGuestServer(srv, 'vb', pids), 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
   async function typeLine(line: string): Promise<void> {

@@ -7,12 +7,13 @@ import { copyFile, mkdir, readFile, readdir, stat, truncate, writeFile } from 'n
 import { run } from '../../../src/exec/index.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
+import { LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
-import { COUNTER, lastTick, readTicks, typeLine as typeInto } from './counter-guest.js';
+import { lastTick, readTicks, startCounter, typeLine as typeInto } from './counter-guest.js';
 
 const hasQemu = findQemuBinary() !== undefined;
 if (!VIRSH || !hasQemu) console.warn('skipping virsh save tests: virsh or qemu-system-x86_64 is absent');
@@ -24,34 +25,12 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
   const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 60_000 });
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
-    srv = await startTestServer();
-    serialLog = join(srv.root, 'log', 'qemu', 'sv.serial.log');
-    const xml = join(srv.root, 'sv.xml');
-    await writeFile(xml, buildLinuxXml('sv', guests, { append: 'tsvirt.shell=1' }));
-    expect((await v('define', xml)).code).toBe(0);
-    expect((await v('start', 'sv')).code).toBe(0);
-    pids.push(readPidFile(srv.root, 'sv'));
-    await waitForText(serialLog, '/ # ', 90_000);
-    await startCounter();
+    ({ srv, serialLog } = await startShellGuestServer('sv', { pids, counter: true }));
   }, 150_000);
+  afterAll(() => stopGuestServer(srv, 'sv', pids), 30_000);
 
   /** Type a line into the guest's shell. */
   const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'sv', serialLog, line);
-
-  /** Set the counter going and wait for its fifth tick. */
-  async function startCounter(): Promise<void> {
-    const from = await lastTick(serialLog);
-    await typeLine(COUNTER);
-    await waitUntil(
-      async () => {
-        const ticks = await readTicks(serialLog);
-        return ticks.length > 0 && (ticks.at(-1) as number) >= 5 && (ticks.at(-1) as number) !== from;
-      },
-      30_000,
-      'the counter to reach 5',
-    );
-  }
 
   /** Fill 96 MiB of the guest's memory with random bytes, so that a save has real data to write. */
   async function fillGuestMemory(): Promise<void> {
@@ -60,13 +39,6 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
     await typeLine('head -c 100663296 /dev/urandom > /big; echo filled-$((40+2))\n');
     await waitForText(serialLog, 'filled-42', 120_000, count);
   }
-
-  afterAll(async () => {
-    if (!srv) return;
-    await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('sv')).catch(() => undefined);
-    expect(await srv.stop()).toEqual([]);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  }, 30_000);
 
   it('saves a running guest to a file and stops it as saved', async () => {
     const file = join(srv.root, 'sv.save');
@@ -217,7 +189,7 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh save and restore (Linux guest, TCG)',
     expect((await v('start', 'sv')).code).toBe(0);
     pids.push(readPidFile(srv.root, 'sv'));
     await waitForText(serialLog, '/ # ', 90_000, 2);
-    await startCounter();
+    await startCounter(srv.conn, 'sv', serialLog);
   }, 150_000);
 
   it('managedsave, then start resumes from the image and removes it', async () => {

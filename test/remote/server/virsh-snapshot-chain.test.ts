@@ -3,14 +3,13 @@
  * as external snapshots grow it and blockcommit, blockpull and a pivot shrink it, on the boot-sector
  * guest (TCG) with a qcow2 data disk.
  */
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
-import { run } from '../../../src/exec/index.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { isAlive, readPidFile, waitUntil } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile, waitUntil } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startDataDiskGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -47,31 +46,9 @@ describe.skipIf(!VIRSH || !hasQemu)(
     const inactive = async (): Promise<string> => vdbOf((await v('dumpxml', 'ch', '--inactive')).stdout);
 
     beforeAll(async () => {
-      const guests = await ensureGuests();
-      srv = await startTestServer();
-      const boot = join(srv.root, 'boot.img');
-      await copyFile(guests.bootSectorImage, boot);
-      base = join(srv.root, 'data.qcow2');
-      await run(['qemu-img', 'create', '-q', '-f', 'qcow2', base, '16M']);
-      const xml = join(srv.root, 'ch.xml');
-      await writeFile(
-        xml,
-        `<domain type='qemu'><name>ch</name><memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${boot}'/><target dev='hda' bus='ide'/></disk>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${base}'/><target dev='vdb' bus='virtio'/></disk>
-  </devices></domain>`,
-      );
-      expect((await v('define', xml)).code).toBe(0);
+      ({ srv, base } = await startDataDiskGuestServer('ch', '16M'));
     }, 120_000);
-
-    afterAll(async () => {
-      if (!srv) return;
-      await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('ch')).catch(() => undefined);
-      expect(await srv.stop()).toEqual([]);
-      for (const pid of pids) expect(isAlive(pid)).toBe(false);
-    }, 30_000);
+    afterAll(() => stopGuestServer(srv, 'ch', pids), 30_000);
 
     it('shows no chain for a disk defined without one, and the overlay over its base after a shut-off snapshot', async () => {
       expect(await inactive()).not.toContain('backingStore');

@@ -3,14 +3,14 @@
  * on the boot-sector guest (TCG) with a qcow2 data disk whose layers are written with qemu-io, so that
  * where each byte pattern ends up after a merge or a revert is read off the images themselves.
  */
-import { access, copyFile, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { run } from '../../../src/exec/index.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { isAlive, readPidFile } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startDataDiskGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -62,32 +62,10 @@ describe.skipIf(!VIRSH || !hasQemu)(
     const inactiveXml = async (): Promise<string> => (await v('dumpxml', 'xd', '--inactive')).stdout;
 
     beforeAll(async () => {
-      const guests = await ensureGuests();
-      srv = await startTestServer();
-      const boot = join(srv.root, 'boot.img');
-      await copyFile(guests.bootSectorImage, boot);
-      base = join(srv.root, 'data.qcow2');
-      await run(['qemu-img', 'create', '-q', '-f', 'qcow2', base, '4M']);
+      ({ srv, base } = await startDataDiskGuestServer('xd', '4M'));
       await writeSlot(base, 0, 0x11);
-      const xml = join(srv.root, 'xd.xml');
-      await writeFile(
-        xml,
-        `<domain type='qemu'><name>xd</name><memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${boot}'/><target dev='hda' bus='ide'/></disk>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${base}'/><target dev='vdb' bus='virtio'/></disk>
-  </devices></domain>`,
-      );
-      expect((await v('define', xml)).code).toBe(0);
     }, 120_000);
-
-    afterAll(async () => {
-      if (!srv) return;
-      await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('xd')).catch(() => undefined);
-      expect(await srv.stop()).toEqual([]);
-      for (const pid of pids) expect(isAlive(pid)).toBe(false);
-    }, 30_000);
+    afterAll(() => stopGuestServer(srv, 'xd', pids), 30_000);
 
     it('deletes a shut-off snapshot below the top: its overlay merges into the base, the layer above is rebased', async () => {
       expect((await snap('a')).code).toBe(0);

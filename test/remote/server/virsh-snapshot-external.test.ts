@@ -8,11 +8,11 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { run } from '../../../src/exec/index.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -72,28 +72,13 @@ describe.skipIf(!VIRSH || !hasQemu)(
     const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 60_000 });
 
     beforeAll(async () => {
-      const guests = await ensureGuests();
-      srv = await startTestServer();
-      serialLog = join(srv.root, 'log', 'qemu', 'ex.serial.log');
-      base = join(srv.root, 'ex.qcow2');
-      await run(['qemu-img', 'create', '-q', '-f', 'qcow2', base, '64M']);
-      const devices = `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${base}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`;
-      const xml = join(srv.root, 'ex.xml');
-      await writeFile(xml, buildLinuxXml('ex', guests, { append: 'tsvirt.shell=1', devices }));
-      expect((await v('define', xml)).code).toBe(0);
+      ({
+        srv,
+        serialLog,
+        disk: base,
+      } = await startShellGuestServer('ex', { pids, qcow2Size: '64M', start: false }));
     }, 120_000);
-
-    afterAll(async () => {
-      if (!srv) return;
-      await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('ex')).catch(() => undefined);
-      expect(await srv.stop()).toEqual([]);
-      for (const pid of pids) expect(isAlive(pid)).toBe(false);
-    }, 30_000);
+    afterAll(() => stopGuestServer(srv, 'ex', pids), 30_000);
 
     const overlay = (name: string): string => join(srv.root, `ex.${name}`);
 

@@ -4,16 +4,16 @@
  * while its snapshot-save job runs. Each leaves no snapshot metadata and no snapshot in the image, and
  * the guest running as it was, or shut off (crashed) and able to start again.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { run } from '../../../src/exec/index.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import { listImageSnapshots } from '../../../src/storage/qemu-img-snapshot.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 import { typeLine as typeInto } from './counter-guest.js';
 
@@ -46,30 +46,11 @@ describe.skipIf(why !== undefined)('virsh snapshot faults (Linux guest, TCG, qco
   const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
-    srv = await startTestServer();
-    serialLog = join(srv.root, 'log', 'qemu', 'sf.serial.log');
-    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '64M']);
-    const devices = `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`;
-    const xml = join(srv.root, 'sf.xml');
-    await writeFile(xml, buildLinuxXml('sf', guests, { append: 'tsvirt.shell=1', devices }));
-    expect((await v('define', xml)).code).toBe(0);
-    expect((await v('start', 'sf')).code).toBe(0);
-    pids.push(readPidFile(srv.root, 'sf'));
-    await waitForText(serialLog, '/ # ', 90_000);
+    ({ srv, serialLog } = await startShellGuestServer('sf', { pids, qcow2Size: '64M', diskPath: disk }));
   }, 150_000);
 
   afterAll(async () => {
-    if (srv) {
-      await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('sf')).catch(() => undefined);
-      expect(await srv.stop()).toEqual([]);
-      for (const pid of pids) expect(isAlive(pid)).toBe(false);
-    }
+    await stopGuestServer(srv, 'sf', pids);
     if (small) {
       await run(['umount', small], { timeoutMs: 10_000 }).catch(() => undefined);
       await rm(small, { recursive: true, force: true });

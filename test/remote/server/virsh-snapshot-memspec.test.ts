@@ -4,14 +4,13 @@
  * to a save image, the disk to a new overlay at the same instant, and the guest runs on; then what a
  * revert does not cover is refused by name, and a delete removes the memory file with the overlay.
  */
-import { access, copyFile, stat, writeFile } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuests } from '../../../scripts/guests/paths.js';
-import { run } from '../../../src/exec/index.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
-import { isAlive, readPidFile } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startDataDiskGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 
 const hasQemu = findQemuBinary() !== undefined;
@@ -32,32 +31,10 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh snapshot-create-as --memspec (boot-se
   const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 90_000 });
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
-    srv = await startTestServer();
-    const boot = join(srv.root, 'boot.img');
-    await copyFile(guests.bootSectorImage, boot);
-    base = join(srv.root, 'data.qcow2');
+    ({ srv, base } = await startDataDiskGuestServer('ms', '4M'));
     memory = join(srv.root, 'ms.mem');
-    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', base, '4M']);
-    const xml = join(srv.root, 'ms.xml');
-    await writeFile(
-      xml,
-      `<domain type='qemu'><name>ms</name><memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${boot}'/><target dev='hda' bus='ide'/></disk>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${base}'/><target dev='vdb' bus='virtio'/></disk>
-  </devices></domain>`,
-    );
-    expect((await v('define', xml)).code).toBe(0);
   }, 120_000);
-
-  afterAll(async () => {
-    if (!srv) return;
-    await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('ms')).catch(() => undefined);
-    expect(await srv.stop()).toEqual([]);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  }, 30_000);
+  afterAll(() => stopGuestServer(srv, 'ms', pids), 30_000);
 
   it('refuses a memory snapshot of a shut-off guest', async () => {
     const r = await v('snapshot-create-as', 'ms', 'off', '--memspec', `file=${memory}`);

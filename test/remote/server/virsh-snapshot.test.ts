@@ -4,17 +4,17 @@
  * on" is read off its serial console. Then the snapshot tree as virsh shows it, snapshots of the guest
  * shut off, deletion, and undefine's refusal.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/exec/index.js';
-import { ensureGuests, LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
+import { LINUX_READY_MARKER } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import { listImageSnapshots } from '../../../src/storage/qemu-img-snapshot.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
-import { startTestServer, type TestServer } from './server-fixture.js';
+import { readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import type { TestServer } from './server-fixture.js';
+import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
-import { COUNTER, parseTicks, typeLine as typeInto } from './counter-guest.js';
+import { parseTicks, typeLine as typeInto } from './counter-guest.js';
 
 const hasQemu = findQemuBinary() !== undefined;
 if (!VIRSH || !hasQemu) console.warn('skipping virsh snapshot tests: virsh or qemu-system-x86_64 is absent');
@@ -29,33 +29,9 @@ describe.skipIf(!VIRSH || !hasQemu)('virsh snapshots (Linux guest, TCG, qcow2 di
   const lastTick = async (): Promise<number> => parseTicks(await readLog()).at(-1) ?? -1;
 
   beforeAll(async () => {
-    const guests = await ensureGuests();
-    srv = await startTestServer();
-    serialLog = join(srv.root, 'log', 'qemu', 'sn.serial.log');
-    disk = join(srv.root, 'sn.qcow2');
-    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '64M']);
-    const devices = `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`;
-    const xml = join(srv.root, 'sn.xml');
-    await writeFile(xml, buildLinuxXml('sn', guests, { append: 'tsvirt.shell=1', devices }));
-    expect((await v('define', xml)).code).toBe(0);
-    expect((await v('start', 'sn')).code).toBe(0);
-    pids.push(readPidFile(srv.root, 'sn'));
-    await waitForText(serialLog, '/ # ', 90_000);
-    await typeLine(COUNTER);
-    await waitUntil(async () => (await lastTick()) >= 5, 30_000, 'the counter to reach 5');
+    ({ srv, serialLog, disk } = await startShellGuestServer('sn', { pids, qcow2Size: '64M', counter: true }));
   }, 150_000);
-
-  afterAll(async () => {
-    if (!srv) return;
-    await srv.conn.domainDestroy(await srv.conn.lookupDomainByName('sn')).catch(() => undefined);
-    expect(await srv.stop()).toEqual([]);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  }, 30_000);
+  afterAll(() => stopGuestServer(srv, 'sn', pids), 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
   const typeLine = (line: string): Promise<void> => typeInto(srv.conn, 'sn', serialLog, line);
