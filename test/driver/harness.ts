@@ -53,11 +53,13 @@ export function useDriverHarness(opts: { killTracked?: boolean } = {}): DriverHa
   }, 600_000);
   afterEach(async () => {
     const tracked = h.pids.splice(0);
-    if (opts.killTracked) killAll(tracked);
+    if (opts.killTracked) {
+      killAll(tracked);
+      // Gone before the root is searched, or a slow exit would count as left behind.
+      await waitUntil(() => tracked.every((p) => !isAlive(p)), 5_000, 'tracked pids to exit');
+    }
     // '' would match every process on the machine: nothing to clean before the first root.
     const left = h.root ? await cleanupRoot(h.root, h.drivers) : [];
-    if (opts.killTracked)
-      await waitUntil(() => tracked.every((p) => !isAlive(p)), 5_000, 'tracked pids to exit');
     expect(left).toEqual([]);
     for (const pid of tracked) expect(isAlive(pid)).toBe(false);
   });
