@@ -1,7 +1,8 @@
 /**
  * The seam between the network driver and the host's data plane. The driver decides what runs and
  * keeps the state; a backend makes it real. Each part (bridge, DHCP and DNS, firewall) is its own
- * NetworkPart so that the bridge, dnsmasq and nftables come and go in order and are undone in reverse.
+ * NetworkPart so that the bridge, dnsmasq and nftables come and go in order (the last two together,
+ * once the bridge is up) and are undone in reverse.
  */
 import type { NetworkDef } from './network-def.js';
 import type { HostRoute } from './host-routes.js';
@@ -28,6 +29,11 @@ export interface NetworkPart {
    * guests' taps were on) the network is stopped instead.
    */
   readonly restartable?: boolean;
+  /**
+   * Whether the piece starts at the same time as the other such pieces next to it in the start order,
+   * once the pieces before them run (dnsmasq and the firewall table need only the bridge).
+   */
+  readonly alongside?: boolean;
   /** Makes the piece; throws when it cannot, having undone its own half-made state. */
   start(def: NetworkDef): Promise<void>;
   /** Removes the piece; a piece already gone is no error. */

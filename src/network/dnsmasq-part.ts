@@ -40,6 +40,7 @@ async function isReachableByOthers(dir: string): Promise<boolean> {
 export class DnsmasqPart implements NetworkPart {
   readonly name = 'dnsmasq';
   readonly restartable = true;
+  readonly alongside = true;
 
   constructor(
     private readonly runDir: string,

@@ -28,9 +28,11 @@ export class NetworkLifecycle {
     await this.store.saveRunning(def);
     const started: NetworkPart[] = [];
     try {
-      for (const part of this.parts(def)) {
-        await part.start(def);
-        started.push(part);
+      for (const group of groupAlongside(this.parts(def))) {
+        const results = await Promise.allSettled(group.map((part) => part.start(def)));
+        group.forEach((part, i) => results[i]?.status === 'fulfilled' && started.push(part));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       }
     } catch (err) {
       for (const part of started.reverse()) {
@@ -150,4 +152,15 @@ export class NetworkLifecycle {
     const clash = findClashingRoute(def, await this.backend.host.listRoutes());
     if (clash) throw subnetClashError(def, clash);
   }
+}
+
+/** The parts in start order, consecutive `alongside` parts in one group, every other part alone. */
+export function groupAlongside(parts: readonly NetworkPart[]): NetworkPart[][] {
+  const groups: NetworkPart[][] = [];
+  for (const part of parts) {
+    const last = groups.at(-1);
+    if (part.alongside && last?.[0]?.alongside) last.push(part);
+    else groups.push([part]);
+  }
+  return groups;
 }

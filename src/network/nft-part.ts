@@ -20,6 +20,7 @@ export function isNoSuchTable(err: unknown): boolean {
 export class NftPart implements NetworkPart {
   readonly name = 'nftables';
   readonly restartable = true;
+  readonly alongside = true;
 
   constructor(
     private readonly runDir: string,

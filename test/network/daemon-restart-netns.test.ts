@@ -11,13 +11,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
-import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
+import { run, type DetachedChild } from '../../src/exec/index.js';
 import { connectRemote } from '../../src/remote/index.js';
 import type { Connection } from '../../src/connection.js';
 import type { DaemonProcess } from '../daemon/daemon-harness.js';
-import { findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
+import { findProcessesUnder, waitUntil } from '../driver/helpers.js';
 import { GuestShell } from '../remote/server/guest-shell.js';
-import { createNetns, type TestNetns } from './netns.js';
+import { createNetns, holdUdpPort, type TestNetns } from './netns.js';
 import {
   buildNetnsUri,
   makeNetnsRoot,
@@ -41,13 +41,6 @@ const GUESTS = [
   { name: 'ra', mac: '52:54:00:91:00:0a' },
   { name: 'rb', mac: '52:54:00:91:00:0b' },
 ] as const;
-
-/** Binds UDP ADDRESS:PORT and holds it until killed, so that dnsmasq cannot listen there. */
-const PORT_HOLDER_JS = `
-const dgram = require('node:dgram');
-const [address, port] = process.argv.slice(2);
-dgram.createSocket('udp4').bind(Number(port), address, () => console.log('holding ' + address + ':' + port));
-`;
 
 function buildNetXml(n: (typeof NETS)[number]): string {
   return `<network><name>${n.name}</name><forward mode='nat'/><bridge name='${n.bridge}'/>
@@ -212,13 +205,7 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
     await killDaemon();
     process.kill(old, 'SIGKILL');
     await waitUntil(() => !isProcessAlive(old), 10_000, 'the dnsmasq of rsa to die');
-    await writeFile(join(root, 'port-holder.cjs'), PORT_HOLDER_JS);
-    const holderLog = join(root, 'port-holder.log');
-    holder = await spawnDetached(
-      ['ip', 'netns', 'exec', ns.name, process.execPath, join(root, 'port-holder.cjs'), '10.91.0.1', '53'],
-      { logFile: holderLog },
-    );
-    await waitForText(holderLog, 'holding 10.91.0.1:53', 20_000);
+    holder = await holdUdpPort(ns, root, '10.91.0.1', 53);
     try {
       daemon = await start();
       expect(await inactiveNets()).toEqual(['rsa']);
@@ -247,8 +234,9 @@ describe.skipIf(problem !== undefined)('networks across a SIGKILL of tsvirtd', (
         expect(await ns.ip(['-o', 'link', 'show', 'dev', tap])).not.toContain('master');
       }
     } finally {
-      process.kill(holder.pid, 'SIGKILL');
-      await waitUntil(() => !isProcessAlive(holder!.pid), 10_000, 'the port holder to die');
+      const held = holder;
+      process.kill(held.pid, 'SIGKILL');
+      await waitUntil(() => !isProcessAlive(held.pid), 10_000, 'the port holder to die');
     }
   }, 120_000);
 

@@ -12,11 +12,11 @@ import {
   NetworkUpdateFlags as F,
   NetworkUpdateSection as S,
 } from '../../src/api/network-enums.js';
-import { readCmdline } from '../../src/driver/proc.js';
-import { findProcessesUnder } from '../driver/helpers.js';
+import { isProcessAlive, readCmdline } from '../../src/driver/proc.js';
+import { findProcessesUnder, waitUntil } from '../driver/helpers.js';
 import { run } from '../../src/exec/index.js';
 import { HostBackend, NetworkDriver } from '../../src/network/index.js';
-import { createNetns, probeNetnsProblem, type TestNetns } from './netns.js';
+import { createNetns, holdUdpPort, probeNetnsProblem, type TestNetns } from './netns.js';
 
 const problem = (await probeNetnsProblem()) ?? (await probeTools());
 if (problem) console.warn(`skipping the data plane tests: ${problem}`);
@@ -139,5 +139,26 @@ describe.skipIf(problem !== undefined)('network data plane in a namespace', () =
     expect(await ns.ip(['-o', 'link', 'show', 'type', 'bridge'])).toBe('');
     for (const pid of pids) expect(readCmdline(pid)).toBeUndefined();
     expect(await driver.networkGetDHCPLeases(net)).toEqual([]);
+  });
+
+  it('undoes the bridge and the table started alongside a dnsmasq that cannot start, and names why', async () => {
+    // dnsmasq binds the DHCP port of every address; held by another process, it exits at once.
+    const holder = await holdUdpPort(ns, root, '0.0.0.0', 67);
+    try {
+      const net = await driver.networkDefineXML(
+        XML.replace('<name>lab</name>', '<name>lab2</name>').replace("name='tsvbr1'", "name='tsvbr2'"),
+      );
+      await expect(driver.networkCreate(net)).rejects.toThrow(
+        /dnsmasq did not start: .*Address already in use/,
+      );
+      expect(await driver.networkIsActive(net)).toBe(false);
+      expect((await run(['ip', 'netns', 'exec', ns.name, 'nft', 'list', 'tables'])).stdout).toBe('');
+      expect(await ns.ip(['-o', 'link', 'show', 'type', 'bridge'])).toBe('');
+      expect(await findProcessesUnder(join(root, 'run', 'network', 'lab2.conf'))).toEqual([]);
+      await driver.networkUndefine(net);
+    } finally {
+      process.kill(holder.pid, 'SIGKILL');
+      await waitUntil(() => !isProcessAlive(holder.pid), 10_000, 'the port holder to die');
+    }
   });
 });

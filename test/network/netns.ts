@@ -4,8 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run } from '../../src/exec/index.js';
-import { isAlive } from '../driver/helpers.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, spawnDetached, type DetachedChild } from '../../src/exec/index.js';
+import { isAlive, waitForText } from '../driver/helpers.js';
 
 /** Why namespaces cannot be used here, or undefined when they can. */
 export async function probeNetnsProblem(): Promise<string | undefined> {
@@ -66,4 +68,34 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // gone already
   }
+}
+
+/** Binds UDP ADDRESS:PORT and holds it until killed. */
+const PORT_HOLDER_JS = `
+const dgram = require('node:dgram');
+const [address, port] = process.argv.slice(2);
+dgram.createSocket('udp4').bind(Number(port), address, () => console.log('holding ' + address + ':' + port));
+`;
+
+/**
+ * Holds UDP `address`:`port` inside the namespace (a process of the test's, its script and log in
+ * `dir`) until killed, so that dnsmasq cannot listen there; resolves once it holds it.
+ */
+export async function holdUdpPort(
+  ns: TestNetns,
+  dir: string,
+  address: string,
+  port: number,
+): Promise<DetachedChild> {
+  const script = join(dir, 'port-holder.cjs');
+  const log = join(dir, `port-holder-${port}.log`);
+  await writeFile(script, PORT_HOLDER_JS, { mode: 0o644 });
+  const holder = await spawnDetached(
+    ['ip', 'netns', 'exec', ns.name, process.execPath, script, address, String(port)],
+    {
+      logFile: log,
+    },
+  );
+  await waitForText(log, `holding ${address}:${port}`, 20_000);
+  return holder;
 }
