@@ -27,7 +27,7 @@ import { emitLifecycle, saveStatus } from './transitions.js';
 import { readSerialPtys } from './serial-ptys.js';
 import { isInterruptedIncoming, killIncoming } from './migration/incoming.js';
 import { recoverOutgoing } from './migration/recover.js';
-import { recoverPendingJob } from './job-recovery.js';
+import { chooseGreetingWaitMs, recoverPendingJob } from './job-recovery.js';
 import { reattachBlockJobs } from './block-job-reattach.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
@@ -172,7 +172,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     // The monitor recorded at start: a qemu started by an older tsvirt serves it elsewhere.
     const qmp = await QmpClient.connect(status.qmpSocket || paths.qmpSocket, {
       connectTimeoutMs: ctx.timeouts.adoptQmpMs,
-      greetingTimeoutMs: ctx.timeouts.adoptQmpMs,
+      greetingTimeoutMs: chooseGreetingWaitMs(status.pendingJob, ctx.timeouts.adoptQmpMs),
     });
     attachMonitor(ctx, dom, run, qmp);
     run.vncPort = await readVncPort(dom, qmp);

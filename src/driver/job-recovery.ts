@@ -31,6 +31,14 @@ const SNAPSHOT_DELETE_MS = 120_000;
 const POLL_MS = 200;
 
 /**
+ * How long re-adoption waits for qemu's QMP greeting: qemu runs a snapshot-save in its main loop and
+ * answers nothing, its greeting included, until the save ends.
+ */
+export function chooseGreetingWaitMs(pending: PendingJob | undefined, usualMs: number): number {
+  return pending?.kind === 'snapshot' ? SNAPSHOT_SETTLE_MS : usualMs;
+}
+
+/**
  * Resolve `pending`, the job the status file recorded as under way; resolves true when that stopped
  * qemu (a complete save finished), false when the guest runs on (or stays as the user left it).
  */
