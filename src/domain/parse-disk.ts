@@ -34,6 +34,7 @@ export function parseDisk(r: ElementReader): DiskConfig {
   // index='N': the block node index of a running domain's source (live XML), kept for re-adoption.
   const nodeIndex = sourceEl?.uintAttr('index');
   const source = sourceEl ? readSource(sourceEl, type) : undefined;
+  // An empty <backingStore/> (libvirt's live and migratable XML show it for a disk with no chain): [].
   const backingChain = parseBackingStore(r.child('backingStore'));
   if (!source && device !== 'cdrom') {
     throw invalid(r.el, 'element <source> is missing', {
@@ -43,9 +44,6 @@ export function parseDisk(r: ElementReader): DiskConfig {
   const targetEl = r.child('target');
   if (!targetEl)
     throw invalid(r.el, 'element <target> is missing', { expected: "<target dev='vda' bus='virtio'/>" });
-  // An empty <backingStore/> says the source has no backing chain (libvirt's live and migratable XML
-  // show it for such a disk); tsvirt reads a chain from the image itself, so it keeps nothing of it.
-  r.child('backingStore')?.finish();
   const { targetDev, bus } = readTarget(targetEl);
   const readonlyEl = r.child('readonly');
   readonlyEl?.finish();

@@ -27,6 +27,8 @@ import { emitLifecycle, saveStatus } from './transitions.js';
 import { readSerialPtys } from './serial-ptys.js';
 import { isInterruptedIncoming, killIncoming } from './migration/incoming.js';
 import { recoverOutgoing } from './migration/recover.js';
+import { chooseGreetingWaitMs, recoverPendingJob } from './job-recovery.js';
+import { reattachBlockJobs } from './block-job-reattach.js';
 
 /** Load every persistent definition from etc/qemu and its autostart mark; a bad file is logged, not fatal. */
 export async function loadDefinitions(ctx: DriverContext): Promise<void> {
@@ -158,6 +160,9 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
   if (!known) ctx.registry.add(dom);
   const { pid, startTicks, startedAt, diskPaths } = status;
   const run = buildRuntime({ pid, startTicks, startedAt, diskPaths, exited: undefined });
+  // Kept until resolved below, so that a qemu whose QMP does not answer keeps them in its status.
+  run.pendingJob = status.pendingJob;
+  for (const j of status.blockJobs ?? []) run.blockJobs.set(j.disk, j);
   dom.liveDef = live;
   await reclaimResources(ctx.resources, live, ctx.log);
   dom.id = status.id;
@@ -167,7 +172,7 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     // The monitor recorded at start: a qemu started by an older tsvirt serves it elsewhere.
     const qmp = await QmpClient.connect(status.qmpSocket || paths.qmpSocket, {
       connectTimeoutMs: ctx.timeouts.adoptQmpMs,
-      greetingTimeoutMs: ctx.timeouts.adoptQmpMs,
+      greetingTimeoutMs: chooseGreetingWaitMs(status.pendingJob, ctx.timeouts.adoptQmpMs),
     });
     attachMonitor(ctx, dom, run, qmp);
     run.vncPort = await readVncPort(dom, qmp);
@@ -183,6 +188,14 @@ async function adoptOne(ctx: DriverContext, name: string): Promise<void> {
     }
     await recoverOutgoing(ctx, dom, qmp).catch((err: unknown) =>
       ctx.log(`domain '${name}': cannot end its cut-off outgoing migration: ${String(err)}`),
+    );
+    const stopped = await recoverPendingJob(ctx, dom, qmp, status.pendingJob).catch((err: unknown) => {
+      ctx.log(`domain '${name}': cannot resolve its cut-off ${status.pendingJob?.kind} job: ${String(err)}`);
+      return false;
+    });
+    if (stopped) return;
+    await reattachBlockJobs(ctx, dom, qmp, status.blockJobs ?? []).catch((err: unknown) =>
+      ctx.log(`domain '${name}': cannot take back its block jobs: ${String(err)}`),
     );
   } catch (err) {
     run.qmp?.removeAllListeners();

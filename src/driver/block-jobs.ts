@@ -29,6 +29,7 @@ import {
   BlockPullFlags,
 } from '../api/domain-enums.js';
 import type { DriverContext } from './context.js';
+import type { BlockJobRecord } from './status-jobs.js';
 import type { DomainObject } from './domain-object.js';
 import { findDisk } from './block-resize.js';
 import { grantDiskFile } from './device-files.js';
@@ -37,31 +38,16 @@ import { buildChain, dropChainLayers, followLiveDisk } from './live-chain.js';
 import { checkAction } from './state-machine.js';
 import { saveConfig, saveStatus } from './transitions.js';
 
-/** What tsvirt keeps of a disk's block job while qemu runs it. */
-interface BlockJobRecord {
-  jobId: string;
-  /** BlockJobType. */
-  type: number;
-  /** For a commit: the image the data goes into, and its node. */
-  base?: { path: string; node: string; format: string };
-  /** Set when an abort (not a pivot) was asked: the job's end is then reported as canceled. */
-  aborting?: boolean;
-  /** The format nodes of the layers that leave the chain when the job completes, top first. */
-  leaving: string[];
-}
-
 /** virConnectDomainEventBlockJobStatus. */
 const JobStatus = { COMPLETED: 0, FAILED: 1, CANCELED: 2, READY: 3 } as const;
 
-const jobs = new WeakMap<DomainObject, Map<string, BlockJobRecord>>();
 /** How long a pivot or a synchronous abort waits for qemu's end-of-job event. */
 const END_WAIT_MS = 60_000;
 const MIB = 1024 * 1024;
 
+/** The block jobs of the domain's run (kept in its status file); an empty map when it does not run. */
 function recordsOf(dom: DomainObject): Map<string, BlockJobRecord> {
-  let m = jobs.get(dom);
-  if (!m) jobs.set(dom, (m = new Map()));
-  return m;
+  return dom.run?.blockJobs ?? new Map<string, BlockJobRecord>();
 }
 
 /** The disk a block job call names, on a running domain, with its active format node. */
@@ -158,6 +144,7 @@ export async function commitBlock(
   await reopenWritable(qmp, base, chain[baseIndex + 1]);
   const jobId = `commit-${disk.targetDev}`;
   const rec: BlockJobRecord = {
+    disk: disk.targetDev,
     jobId,
     type: active ? BlockJobType.ACTIVE_COMMIT : BlockJobType.COMMIT,
     base: { path: base.file, node: base.nodeName, format: base.driver },
@@ -196,6 +183,8 @@ async function startJob(
     if (recordsOf(dom).get(disk.targetDev) === rec) recordsOf(dom).delete(disk.targetDev);
     throw err;
   }
+  // A tsvirtd restart finds the job again from the status file.
+  await saveStatus(ctx, dom);
 }
 
 /** virDomainBlockPull: the whole backing chain copied into the active layer. */
@@ -223,7 +212,12 @@ export async function pullBlock(
   const speed = toBytesPerSecond(bandwidth, (flags & BlockPullFlags.BANDWIDTH_BYTES) !== 0);
   const qmp = requireMonitor(dom);
   const below = buildChain(await queryNamedBlockNodes(qmp), node).slice(1);
-  const rec: BlockJobRecord = { jobId, type: BlockJobType.PULL, leaving: below.map((n) => n.nodeName) };
+  const rec: BlockJobRecord = {
+    disk: disk.targetDev,
+    jobId,
+    type: BlockJobType.PULL,
+    leaving: below.map((n) => n.nodeName),
+  };
   await startJob(ctx, dom, qmp, disk, rec, diskSourcePath(disk), () =>
     blockStream(qmp, { jobId, device: node, speed }),
   );
@@ -293,14 +287,15 @@ export async function abortBlockJob(
     await pivotDisk(ctx, dom, position, rec.base);
     return;
   }
+  rec.aborting = true;
+  await saveStatus(ctx, dom);
   if ((flags & BlockJobAbortFlags.ASYNC) !== 0) {
-    rec.aborting = true;
     await blockJobCancel(qmp, rec.jobId);
     return;
   }
-  rec.aborting = true;
   await endJob(qmp, rec.jobId, () => blockJobCancel(qmp, rec.jobId));
   recordsOf(dom).delete(disk.targetDev);
+  await saveStatus(ctx, dom);
 }
 
 /** Run `act` and wait for the job's end (BLOCK_JOB_COMPLETED or BLOCK_JOB_CANCELLED); qemu's error fails it. */
@@ -330,7 +325,7 @@ async function endJob(qmp: QmpClient, jobId: string, act: () => Promise<void>): 
 }
 
 /** After a pivot: the disk's source is the base image, live and persistent, as libvirt rewrites them. */
-async function pivotDisk(
+export async function pivotDisk(
   ctx: DriverContext,
   dom: DomainObject,
   position: number,
@@ -358,7 +353,8 @@ async function pivotDisk(
   }
 }
 
-function diskSourcePath(disk: DiskConfig): string {
+/** The path block-job events name a disk by: its source file or device. */
+export function diskSourcePath(disk: DiskConfig): string {
   const src = disk.source;
   if (src?.kind === 'file') return src.path;
   if (src?.kind === 'block') return src.dev;
@@ -370,7 +366,7 @@ function diskSourcePath(disk: DiskConfig): string {
  * BLOCK_JOB_READY is ready, BLOCK_JOB_COMPLETED completed (failed with an error, canceled after an
  * abort), BLOCK_JOB_CANCELLED canceled. The job's record goes when it ends.
  */
-function watchJob(
+export function watchJob(
   ctx: DriverContext,
   dom: DomainObject,
   qmp: QmpClient,
@@ -387,7 +383,10 @@ function watchJob(
     if (e.event === 'BLOCK_JOB_READY') return emit(JobStatus.READY);
     if (e.event !== 'BLOCK_JOB_COMPLETED' && e.event !== 'BLOCK_JOB_CANCELLED') return;
     qmp.off('event', onEvent);
-    if (recordsOf(dom).get(disk.targetDev) === rec) recordsOf(dom).delete(disk.targetDev);
+    if (recordsOf(dom).get(disk.targetDev) === rec) {
+      recordsOf(dom).delete(disk.targetDev);
+      void saveStatus(ctx, dom).catch(() => undefined);
+    }
     if (e.event === 'BLOCK_JOB_CANCELLED' || rec.aborting) return emit(JobStatus.CANCELED);
     if (typeof e.data['error'] === 'string') return emit(JobStatus.FAILED);
     // A pivot (the end of an active commit) moves the disk and its chain itself.
@@ -435,7 +434,7 @@ async function reopenWritable(
  * After a commit or a pull, the layers that left the chain keep their named nodes in qemu (a start or
  * a snapshot made them): delete them, format node then storage node, top first, as libvirt does.
  */
-async function dropLeftNodes(
+export async function dropLeftNodes(
   ctx: DriverContext,
   dom: DomainObject,
   qmp: QmpClient,

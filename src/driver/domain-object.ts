@@ -5,6 +5,7 @@ import { ShutoffReason } from '../api/domain-enums.js';
 import { DomainJobs } from './jobs.js';
 import type { DomainPaths } from './runtime-files.js';
 import { isActiveState, type ActionSubject } from './state-machine.js';
+import type { BlockJobRecord, PendingJob } from './status-jobs.js';
 
 /** What the driver knows about a running qemu process of a domain. */
 export interface DomainRuntime {
@@ -43,6 +44,10 @@ export interface DomainRuntime {
   hungFrom: { state: DomainStateValue; reason: number } | undefined;
   /** A vCPU was unplugged from this qemu (qemu 7.2 under TCG aborts on a later hotplug). */
   vcpuUnplugged: boolean;
+  /** The save or internal snapshot under way, kept in the status file for a restart to resolve. */
+  pendingJob: PendingJob | undefined;
+  /** The block job of each disk (by target) qemu runs, kept in the status file. */
+  blockJobs: Map<string, BlockJobRecord>;
 }
 
 /** A runtime record for a qemu process that was just spawned or found. */
@@ -68,6 +73,8 @@ export function buildRuntime(facts: {
     balloonKiB: undefined,
     hungFrom: undefined,
     vcpuUnplugged: false,
+    pendingJob: undefined,
+    blockJobs: new Map(),
   };
 }
 

@@ -21,6 +21,7 @@ import { parseDomainXml } from '../domain/parse-domain.js';
 import { SavedState } from './save-image-format.js';
 import { listenForQemu } from './state-socket.js';
 import { markPaused, markResumed } from './transitions.js';
+import { clearPendingJob, recordPendingJob } from './pending-job.js';
 
 /** The flags a save accepts. */
 const SAVE_FLAGS = SaveRestoreFlags.BYPASS_CACHE | SaveRestoreFlags.RUNNING | SaveRestoreFlags.PAUSED;
@@ -84,14 +85,19 @@ export async function saveDomain(
   const state = chooseSavedState(dom, opts.flags);
   const wasRunning = dom.state === DomainState.RUNNING;
   job.setPhase('pausing');
-  if (wasRunning) await pauseForSave(ctx, dom, qmp);
+  // A tsvirtd killed from here on finds the save in the status file and undoes it, or, once the image
+  // is complete, finishes it (job-recovery.ts).
+  await recordPendingJob(ctx, dom, { kind: 'save', target, committed: false });
   try {
+    if (wasRunning) await pauseForSave(ctx, dom, qmp);
     await writeMemoryImage(ctx, dom, job, target, { xml, state, what: 'save' });
   } catch (err) {
     // An abort (domjobabort) or a failure leaves the guest as it was; a destroy leaves nothing to resume.
     if (wasRunning && dom.run === run && !dom.job.destroying) await resumeAfterFailure(ctx, dom, qmp);
+    if (dom.run === run) await clearPendingJob(ctx, dom);
     throw err;
   }
+  await recordPendingJob(ctx, dom, { kind: 'save', target, committed: true });
   job.setPhase('stopping');
   await stopRunAs(ctx, dom, 'save-stop', 'saved');
 }

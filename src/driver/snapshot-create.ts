@@ -25,6 +25,7 @@ import { redefineSnapshot } from './snapshot-redefine.js';
 import { takeDiskOnlySnapshot } from './snapshot-disk-only.js';
 import { takeMemorySnapshot } from './snapshot-memory.js';
 import { loadSnapshots, writeSnapshot } from './snapshot-store.js';
+import { clearPendingJob, recordPendingJob } from './pending-job.js';
 
 /** How long qemu's snapshot jobs may take (they write the guest's whole memory). */
 export const SNAPSHOT_JOB_TIMEOUT_MS = 600_000;
@@ -86,15 +87,18 @@ export async function createSnapshot(
   }
   const snap = await takeSnapshot(ctx, dom, job, req, name, flags);
   snap.parent = set.current;
-  if ((flags & F.NO_METADATA) !== 0) return name;
   try {
-    await writeSnapshot(ctx, dom, snap, true);
+    if ((flags & F.NO_METADATA) === 0) await writeSnapshot(ctx, dom, snap, true);
   } catch (err) {
     ctx.log(
       `domain '${dom.name}': snapshot '${name}' made, but its metadata could not be written: ${String(err)}`,
     );
     throw err;
+  } finally {
+    // From here the snapshot stands (or is logged as made): a restart has nothing to undo.
+    await clearPendingJob(ctx, dom);
   }
+  if ((flags & F.NO_METADATA) !== 0) return name;
   const previous = set.list.find((s) => s.name === set.current);
   if (previous) await writeSnapshot(ctx, dom, previous, false);
   return name;
@@ -185,8 +189,13 @@ async function takeLiveSnapshot(
   const wasRunning = dom.state === DomainState.RUNNING;
   job.setMask(SNAPSHOT_MEMORY_MASK);
   job.setPhase('pausing');
-  await pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT);
   const args = { tag: snap.name, vmstate: targets[0].node, devices: targets.map((t) => t.node) };
+  // A tsvirtd killed from here until the metadata is written deletes the tag again at re-adoption.
+  await recordPendingJob(ctx, dom, { kind: 'snapshot', ...args });
+  await pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT).catch(async (err: unknown) => {
+    await clearPendingJob(ctx, dom);
+    throw err;
+  });
   try {
     job.setPhase('saving memory and disks');
     await snapshotSave(qmp, args, { timeoutMs: SNAPSHOT_JOB_TIMEOUT_MS, signal: job.signal });
@@ -195,6 +204,7 @@ async function takeLiveSnapshot(
     if (dom.run === run && !qmp.closed) {
       await snapshotDelete(qmp, args, { timeoutMs: SNAPSHOT_JOB_TIMEOUT_MS }).catch(() => undefined);
       if (wasRunning && !dom.job.destroying) await resumeVcpus(ctx, dom, qmp);
+      await clearPendingJob(ctx, dom);
     }
     throw err;
   }

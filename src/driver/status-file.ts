@@ -1,4 +1,6 @@
 import { TsvirtError } from '../errors.js';
+import type { BlockJobRecord, PendingJob } from './status-jobs.js';
+import { buildJobElements, parseJobElements } from './status-jobs.js';
 
 /**
  * run/qemu/NAME.xml: the live definition with the runtime facts around it, shaped like libvirt's
@@ -6,6 +8,8 @@ import { TsvirtError } from '../errors.js';
  *   <domstatus state='1' reason='1' pid='123' starttime='456' id='3' started='ISO' persistent='yes'>
  *     <monitor path='.../NAME.d/monitor.sock'/>
  *     <disk path='/images/a.qcow2'/>          (one per disk source, volumes resolved)
+ *     <pendingjob kind='save' .../>           (an operation a restart must finish or undo, see status-jobs.ts)
+ *     <blockjob disk='vda' id='commit-vda' .../>  (one per disk block job qemu runs)
  *     <domain type='qemu'>...</domain>        (the live definition, as formatDomainXml writes it)
  *   </domstatus>
  * Pure: strings in, values out.
@@ -23,6 +27,10 @@ export interface DomainStatus {
   diskPaths: string[];
   /** The live domain XML. */
   domainXml: string;
+  /** The save or snapshot under way when the status was written. */
+  pendingJob?: PendingJob | undefined;
+  /** The disks' block jobs qemu runs. */
+  blockJobs?: readonly BlockJobRecord[];
 }
 
 /** Build the status document. */
@@ -31,8 +39,9 @@ export function buildStatusXml(s: DomainStatus): string {
     `state='${s.state}' reason='${s.reason}' pid='${s.pid}' starttime='${s.startTicks}' id='${s.id}'` +
     ` started='${escapeAttr(s.startedAt)}' persistent='${s.persistent ? 'yes' : 'no'}'`;
   const disks = s.diskPaths.map((p) => `  <disk path='${escapeAttr(p)}'/>\n`).join('');
+  const jobs = buildJobElements(s.pendingJob, s.blockJobs ?? [], escapeAttr);
   return (
-    `<domstatus ${attrs}>\n  <monitor path='${escapeAttr(s.qmpSocket)}'/>\n${disks}` +
+    `<domstatus ${attrs}>\n  <monitor path='${escapeAttr(s.qmpSocket)}'/>\n${disks}${jobs}` +
     `${s.domainXml.trim()}\n</domstatus>\n`
   );
 }
@@ -54,7 +63,13 @@ export function parseStatusXml(text: string, path: string): DomainStatus {
   const diskPaths = [...text.slice(0, start).matchAll(/<disk path='([^']*)'\/>/g)].map((m) =>
     unescapeAttr(m[1] ?? ''),
   );
+  const jobs = parseJobElements(text.slice(0, start), (t) => {
+    const a = parseAttrs(t);
+    return (k: string) => (a.has(k) ? unescapeAttr(a.get(k) ?? '') : undefined);
+  });
+  if (typeof jobs === 'string') throw bad(path, jobs);
   return {
+    ...jobs,
     state: num('state'),
     reason: num('reason'),
     pid: num('pid'),

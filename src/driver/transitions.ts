@@ -80,6 +80,8 @@ export function saveStatus(ctx: DriverContext, dom: DomainObject, onDisk?: strin
       qmpSocket: dom.paths.qmpSocket,
       diskPaths: run.diskPaths,
       domainXml: formatDomainXml(dom.liveDef, undefined, { secure: true }),
+      pendingJob: run.pendingJob,
+      blockJobs: [...run.blockJobs.values()],
     });
     if (xml !== onDisk) await writeFileAtomic(dom.paths.status, xml);
   });

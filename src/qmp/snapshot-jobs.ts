@@ -7,7 +7,7 @@ import { TsvirtError } from '../errors.js';
 import type { QmpClient } from './client.js';
 
 /** One entry of query-jobs. */
-interface QmpJobInfo {
+export interface QmpJobInfo {
   id: string;
   type: string;
   status: string;
@@ -48,12 +48,26 @@ export function snapshotDelete(c: QmpClient, args: SnapshotJobArgs, opts: JobWai
   return runSnapshotJob(c, 'snapshot-delete', rest, opts);
 }
 
+/** The job-id prefix of the snapshot jobs tsvirt starts: `tsvirt-snapshot-save-3`. */
+export const SNAPSHOT_JOB_PREFIX = 'tsvirt-snapshot-';
+
+/** `query-jobs`: qemu's generic jobs (snapshot jobs among them), with their status and error. */
+export function queryJobs(c: QmpClient): Promise<QmpJobInfo[]> {
+  return c.execute<QmpJobInfo[]>('query-jobs');
+}
+
+/** `job-dismiss`: a concluded job leaves query-jobs. */
+export async function dismissJob(c: QmpClient, id: string): Promise<void> {
+  await c.execute('job-dismiss', { id });
+}
+
 async function runSnapshotJob(
   c: QmpClient,
   command: string,
   args: SnapshotJobArgs,
   opts: JobWaitOptions,
 ): Promise<void> {
+  // command is snapshot-save/-load/-delete: the id starts with SNAPSHOT_JOB_PREFIX.
   const jobId = `tsvirt-${command}-${++nextJob}`;
   const concluded = c.waitForEvent('JOB_STATUS_CHANGE', {
     match: (data) => data['id'] === jobId && data['status'] === 'concluded',
