@@ -26,6 +26,7 @@ import { takeDiskOnlySnapshot } from './snapshot-disk-only.js';
 import { takeMemorySnapshot } from './snapshot-memory.js';
 import { loadSnapshots, writeSnapshot } from './snapshot-store.js';
 import { clearPendingJob, recordPendingJob } from './pending-job.js';
+import { saveStatus } from './transitions.js';
 
 /** How long qemu's snapshot jobs may take (they write the guest's whole memory). */
 export const SNAPSHOT_JOB_TIMEOUT_MS = 600_000;
@@ -85,18 +86,28 @@ export async function createSnapshot(
       { name },
     );
   }
-  const snap = await takeSnapshot(ctx, dom, job, req, name, flags);
-  snap.parent = set.current;
-  try {
-    if ((flags & F.NO_METADATA) === 0) await writeSnapshot(ctx, dom, snap, true);
-  } catch (err) {
-    ctx.log(
-      `domain '${dom.name}': snapshot '${name}' made, but its metadata could not be written: ${String(err)}`,
-    );
-    throw err;
-  } finally {
-    // From here the snapshot stands (or is logged as made): a restart has nothing to undo.
-    await clearPendingJob(ctx, dom);
+  let written = false;
+  /** Writes the metadata; a live internal snapshot calls it before the guest runs again. */
+  const record = async (snap: SnapshotDef): Promise<void> => {
+    written = true;
+    snap.parent = set.current;
+    try {
+      if ((flags & F.NO_METADATA) === 0) await writeSnapshot(ctx, dom, snap, true);
+    } catch (err) {
+      ctx.log(
+        `domain '${dom.name}': snapshot '${name}' made, but its metadata could not be written: ${String(err)}`,
+      );
+      throw err;
+    }
+  };
+  const snap = await takeSnapshot(ctx, dom, job, req, name, flags, record);
+  if (!written) {
+    try {
+      await record(snap);
+    } finally {
+      // From here the snapshot stands (or is logged as made): a restart has nothing to undo.
+      await clearPendingJob(ctx, dom);
+    }
   }
   if ((flags & F.NO_METADATA) !== 0) return name;
   const previous = set.list.find((s) => s.name === set.current);
@@ -112,6 +123,7 @@ async function takeSnapshot(
   req: SnapshotRequest,
   name: string,
   flags: number,
+  record: (snap: SnapshotDef) => Promise<void>,
 ): Promise<SnapshotDef> {
   if ((flags & F.DISK_ONLY) !== 0 && req.memory === 'external') {
     throw new TsvirtError(
@@ -131,7 +143,7 @@ async function takeSnapshot(
     active ? (dom.state === DomainState.RUNNING ? 'running' : 'paused') : 'shutoff',
   );
   const targets = requireSnapshotTargets(def, snap.disks);
-  if (active) await takeLiveSnapshot(ctx, dom, job, snap, targets, flags);
+  if (active) await takeLiveSnapshot(ctx, dom, job, snap, targets, flags, record);
   else await takeOfflineSnapshot(targets, name);
   return snap;
 }
@@ -183,6 +195,7 @@ async function takeLiveSnapshot(
   snap: SnapshotDef,
   targets: readonly [SnapshotTarget, ...SnapshotTarget[]],
   flags: number,
+  record: (snap: SnapshotDef) => Promise<void>,
 ): Promise<void> {
   const qmp = requireMonitor(dom);
   const run = dom.run;
@@ -190,9 +203,13 @@ async function takeLiveSnapshot(
   job.setMask(SNAPSHOT_MEMORY_MASK);
   job.setPhase('pausing');
   const args = { tag: snap.name, vmstate: targets[0].node, devices: targets.map((t) => t.node) };
-  // A tsvirtd killed from here until the metadata is written deletes the tag again at re-adoption.
-  await recordPendingJob(ctx, dom, { kind: 'snapshot', ...args });
-  await pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT).catch(async (err: unknown) => {
+  // A tsvirtd killed from here until the metadata is written deletes the tag again at re-adoption. The
+  // record reaches the status file with the paused state (one write); a paused guest's is its own.
+  if (run) run.pendingJob = { kind: 'snapshot', ...args };
+  const paused = wasRunning
+    ? pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT)
+    : recordPendingJob(ctx, dom, { kind: 'snapshot', ...args });
+  await paused.catch(async (err: unknown) => {
     await clearPendingJob(ctx, dom);
     throw err;
   });
@@ -208,10 +225,20 @@ async function takeLiveSnapshot(
     }
     throw err;
   }
-  if ((flags & F.HALT) !== 0) {
-    job.setPhase('stopping');
-    await stopForSnapshot(ctx, dom);
-  } else if (wasRunning) {
-    await resumeVcpus(ctx, dom, qmp);
+  // The metadata is written while the guest still waits; the record then goes with the next status
+  // write (the resume's), or on its own.
+  try {
+    await record(snap);
+  } finally {
+    if (run) run.pendingJob = undefined;
+    if ((flags & F.HALT) !== 0) {
+      job.setPhase('stopping');
+      await saveStatus(ctx, dom);
+      await stopForSnapshot(ctx, dom);
+    } else if (wasRunning) {
+      await resumeVcpus(ctx, dom, qmp);
+    } else {
+      await saveStatus(ctx, dom);
+    }
   }
 }
