@@ -99,3 +99,23 @@ export async function holdUdpPort(
   await waitForText(log, `holding ${address}:${port}`, 20_000);
   return holder;
 }
+
+/** What a command run in a namespace ended with: any exit code is an answer, not a failure. */
+export interface NetnsRunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `argv` inside the namespace (`ip netns exec`) and gives its exit code and output. */
+export async function runInNetns(
+  ns: TestNetns,
+  argv: readonly string[],
+  timeoutMs = 120_000,
+): Promise<NetnsRunResult> {
+  const r = await run(['ip', 'netns', 'exec', ns.name, ...argv], {
+    timeoutMs,
+    okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+  });
+  return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

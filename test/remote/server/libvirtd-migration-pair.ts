@@ -11,7 +11,7 @@ import { run } from '../../../src/exec/index.js';
 import { HAS_QEMU_DRIVER, LIBVIRTD, startLibvirtd } from '../../../bench/libvirtd/confined-libvirtd.js';
 import { stopDaemon } from '../../daemon/daemon-harness.js';
 import { findProcessesUnder } from '../../driver/helpers.js';
-import { createNetns, type TestNetns } from '../../network/netns.js';
+import { createNetns, runInNetns, type TestNetns } from '../../network/netns.js';
 import { startHost, type MigrationHost } from './migration-hosts.js';
 
 /** Why a libvirtd host cannot run here, or undefined when it can. */
@@ -116,13 +116,7 @@ export async function startLibvirtdTsvirtdPair(): Promise<LibvirtdTsvirtdPair> {
       lv,
       ts,
       shared,
-      exec: async (host, argv, timeoutMs = 120_000) => {
-        const r = await run(['ip', 'netns', 'exec', host.netns.name, ...argv], {
-          timeoutMs,
-          okExitCodes: Array.from({ length: 256 }, (_, i) => i),
-        });
-        return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
-      },
+      exec: (host, argv, timeoutMs) => runInNetns(host.netns, argv, timeoutMs),
       close: async () => {
         const tsRoot = ts.root;
         // Stop the daemons first (libvirtd's qemus die with its namespace), then look for leftovers.

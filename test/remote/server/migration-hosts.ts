@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { run } from '../../../src/exec/index.js';
 import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
 import { makeDaemonRoot, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/daemon-harness.js';
-import { createNetns, type TestNetns } from '../../network/netns.js';
+import { createNetns, runInNetns, type TestNetns } from '../../network/netns.js';
 import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
 
 /** One host: its namespace, address, daemon, root and a client over its unix socket. */
@@ -118,13 +118,7 @@ export async function startMigrationPair(opts: MigrationPairOptions = {}): Promi
     src,
     dst,
     shared,
-    exec: async (host, argv, timeoutMs = 120_000) => {
-      const r = await run(['ip', 'netns', 'exec', host.netns.name, ...argv], {
-        timeoutMs,
-        okExitCodes: Array.from({ length: 256 }, (_, i) => i),
-      });
-      return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
-    },
+    exec: (host, argv, timeoutMs) => runInNetns(host.netns, argv, timeoutMs),
     restart: restartHost,
     setLink: async (host, up) => {
       await host.netns.ip(['link', 'set', vethOf(host), up ? 'up' : 'down']);

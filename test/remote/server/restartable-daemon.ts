@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
 import { makeDaemonRoot, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/daemon-harness.js';
-import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
+import { findProcessesUnder, killAll, waitUntil } from '../../driver/helpers.js';
 
 /** One tsvirtd on its own root, with a client on its unix socket. */
 export interface RestartableDaemon {
@@ -52,13 +52,7 @@ export async function startRestartableDaemon(): Promise<RestartableDaemon> {
       await d.conn.close().catch(() => undefined);
       await stopDaemon(d.daemon).catch(() => undefined);
       const left = await findProcessesUnder(root);
-      for (const pid of left) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAll(left);
       await rm(root, { recursive: true, force: true });
       return left;
     },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedConnection, type EmbeddedOptions } from '../../../src/embedded/embedded-connection.js';
 import { RpcServer, type RpcServerOptions } from '../../../src/remote/server/index.js';
-import { findProcessesUnder } from '../../driver/helpers.js';
+import { findProcessesUnder, killAll } from '../../driver/helpers.js';
 
 /** A running test server. */
 export interface TestServer {
@@ -85,13 +85,7 @@ export async function startTestServer(
       await Promise.all([rw, ro, tcp].map((s) => new Promise((r) => s.close(r))));
       await conn.close().catch(() => undefined);
       const left = await findProcessesUnder(root);
-      for (const pid of left) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killAll(left);
       await rm(root, { recursive: true, force: true });
       return left;
     },
