@@ -4,8 +4,7 @@
  * test makes (so the bridge, nftables table and dnsmasq it starts stay there) and virt-manager reaches
  * it on its unix socket. The tab lists the `default` network and starts it; the screenshot is kept.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { startDaemon, stopDaemon, whyNoDist, type DaemonProcess } from '../daemo
 import { buildBootSectorXml } from '../driver/helpers.js';
 import { createNetns, probeNetnsProblem, type TestNetns } from '../network/netns.js';
 import { startDesktop, type Desktop } from './desktop.js';
+import { useArtifactDir } from './artifacts.js';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./fixtures/vmm-ui.py', import.meta.url));
@@ -31,8 +31,7 @@ const skipReason =
 if (skipReason) console.warn(`virt-manager's Virtual Networks tab skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== undefined)("virt-manager 4.1's Virtual Networks tab against tsvirtd", () => {
-  const out = mkdtempSync(join(tmpdir(), 'tsvirt-vmmnet-'));
-  chmodSync(out, 0o755);
+  const out = useArtifactDir('tsvirt-vmmnet-', 0o755);
   const root = join(out, 'root');
   const shots = join(out, 'screenshots');
   let ns: TestNetns;

@@ -5,9 +5,8 @@
  * snapshot" are read off the console log. virsh on the same socket checks what virt-manager shows.
  * Each step leaves a screenshot in the output folder the test prints.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { startTestServer, type TestServer } from '../remote/server/server-fixtur
 import { VIRSH, virsh } from '../remote/server/virsh-harness.js';
 import { COUNTER, parseTicks, typeLine as typeInto } from '../remote/server/counter-guest.js';
 import { startDesktop, type Desktop } from './desktop.js';
+import { useArtifactDir } from './artifacts.js';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./fixtures/vmm-ui.py', import.meta.url));
@@ -49,8 +49,7 @@ interface UiResult {
 describe.skipIf(skipReason !== undefined)(
   "virt-manager 4.1's Save and Snapshots window against tsvirtd",
   () => {
-    const out = mkdtempSync(join(tmpdir(), 'tsvirt-vmmsnap-'));
-    chmodSync(out, 0o755);
+    const out = useArtifactDir('tsvirt-vmmsnap-', 0o755);
     const shots = join(out, 'screenshots');
     let srv: TestServer | undefined;
     let desktop: Desktop | undefined;

@@ -6,18 +6,8 @@
  * Each step leaves a screenshot in the output folder the test prints.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +19,7 @@ import { RpcServer } from '../../src/remote/server/index.js';
 import { hasDeviceMapper } from '../../src/storage/backend.js';
 import { findProcessesUnder, waitForText, waitUntil } from '../driver/helpers.js';
 import { startDesktop, type Desktop } from './desktop.js';
+import { useArtifactDir } from './artifacts.js';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./fixtures/vmm-ui.py', import.meta.url));
@@ -62,8 +53,7 @@ const DESCRIPTION = 'kvm1, the first VM of the walk-through';
 describe.skipIf(skipReason !== undefined)(
   'the walk-through in virt-manager 4.1, against tsvirtd over qemu+tcp',
   () => {
-    const out = mkdtempSync(join(tmpdir(), 'tsvirt-vmm-'));
-    chmodSync(out, 0o711); // the qemu user passes through to the root below
+    const out = useArtifactDir('tsvirt-vmm-', 0o711); // the qemu user passes through to the root below
     const root = join(out, 'root');
     const shots = join(out, 'screenshots');
     const vg = `tsvirtvmm_${randomBytes(4).toString('hex')}`;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -89,11 +89,13 @@ describe.skipIf(!hasChromium)('the web page in headless Chromium', () => {
         .toContain('/ #');
       await page.keyboard.type('echo hello-$((6*7))\n');
       await expect.poll(() => rows.textContent(), { timeout: 10_000 }).toContain('hello-42');
-      // TSVIRT_SCREENSHOT=docs/screenshot.png refreshes the README's picture; otherwise it goes to /tmp.
-      const shot = process.env.TSVIRT_SCREENSHOT ?? join(tmpdir(), 'tsvirt-page.png');
+      // TSVIRT_SCREENSHOT=docs/screenshot.png refreshes the README's picture; otherwise it is only checked.
+      const scratch = await mkdtemp(join(tmpdir(), 'tsvirt-page-'));
+      const shot = process.env.TSVIRT_SCREENSHOT ?? join(scratch, 'page.png');
       await mkdir(dirname(shot), { recursive: true });
       await page.screenshot({ path: shot });
       expect((await stat(shot)).size).toBeGreaterThan(10_000);
+      await rm(scratch, { recursive: true, force: true });
       // The state follows events that the page did not cause.
       await fx.conn.domainDestroy(dom);
       await expect.poll(() => stateOf(page, 'web-linux').textContent(), { timeout: 10_000 }).toBe('shut off');
