@@ -178,7 +178,7 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
       '--live',
       '--auto-converge',
       '--bandwidth',
-      '16',
+      '48',
       'mg',
       pair.dst.tcpUri,
     );
