@@ -25,7 +25,7 @@ import { redefineSnapshot } from './snapshot-redefine.js';
 import { takeDiskOnlySnapshot } from './snapshot-disk-only.js';
 import { takeMemorySnapshot } from './snapshot-memory.js';
 import { loadSnapshots, writeSnapshot } from './snapshot-store.js';
-import { clearPendingJob, recordPendingJob } from './pending-job.js';
+import { clearPendingJob } from './pending-job.js';
 import { saveStatus } from './transitions.js';
 
 /** How long qemu's snapshot jobs may take (they write the guest's whole memory). */
@@ -206,9 +206,7 @@ async function takeLiveSnapshot(
   // A tsvirtd killed from here until the metadata is written deletes the tag again at re-adoption. The
   // record reaches the status file with the paused state (one write); a paused guest's is its own.
   if (run) run.pendingJob = { kind: 'snapshot', ...args };
-  const paused = wasRunning
-    ? pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT)
-    : recordPendingJob(ctx, dom, { kind: 'snapshot', ...args });
+  const paused = wasRunning ? pauseVcpus(ctx, dom, qmp, PausedReason.SNAPSHOT) : saveStatus(ctx, dom);
   await paused.catch(async (err: unknown) => {
     await clearPendingJob(ctx, dom);
     throw err;
