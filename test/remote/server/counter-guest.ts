@@ -71,9 +71,11 @@ const PROMPT = '/ # ';
 /**
  * Types `line` into the console of `domain` (taking the console over from a user that has not let go
  * yet) and waits until the guest has echoed its start, so that closing the console loses none of it.
- * First an empty line, until a prompt answers it: a shell that has just started can swallow the first
- * characters typed while it sets up its terminal. The counter's lines may land inside an echo; they are
- * left out before looking.
+ * First empty lines, until a prompt answers: a shell that has just started can swallow the first
+ * characters typed while it sets up its terminal, and a busy guest can take seconds to answer, so a
+ * prompt counts whichever Enter it answers. Then it waits until the Enters typed are answered (or no
+ * prompt came for a second), so that the line does not arrive while the shell redraws. The counter's
+ * lines may land inside an echo; they are left out before looking.
  */
 export async function typeLine(
   conn: Connection,
@@ -85,18 +87,31 @@ export async function typeLine(
   const stream = await conn.domainOpenConsole(await conn.lookupDomainByName(domain), undefined, 1);
   const since = async (from: number): Promise<string> =>
     (await readFile(log, 'latin1')).slice(from).replace(TICK, '');
+  const prompts = async (from: number): Promise<number> => (await since(from)).split(PROMPT).length - 1;
   const type = (text: string): Promise<void> => new Promise((resolve) => stream.write(text, () => resolve()));
   try {
     const deadline = Date.now() + timeoutMs;
+    const from = (await readFile(log, 'latin1')).length;
+    let enters = 0;
     for (let answered = false; !answered;) {
-      if (Date.now() > deadline)
-        throw new Error(`${domain}: no prompt after ${timeoutMs} ms of typing Enter`);
-      const from = (await readFile(log, 'latin1')).length;
+      if (Date.now() > deadline) {
+        const tail = (await readFile(log, 'latin1')).slice(-800);
+        throw new Error(
+          `${domain}: no prompt after ${timeoutMs} ms of typing Enter; ${log} ends with:\n${tail}`,
+        );
+      }
       await type('\n');
-      answered = await waitUntil(async () => (await since(from)).includes(PROMPT), 2_000, 'a prompt').then(
+      enters++;
+      answered = await waitUntil(async () => (await prompts(from)) > 0, 2_000, 'a prompt').then(
         () => true,
         () => false,
       );
+    }
+    for (let seen = await prompts(from); seen < enters && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const now = await prompts(from);
+      if (now === seen) break;
+      seen = now;
     }
     const before = (await readFile(log, 'latin1')).length;
     await type(line);
