@@ -3,43 +3,31 @@
  * a clear error while every existing definition survives a reopen byte for byte; remounted read-only,
  * mutating calls fail clearly and reads still work.
  */
-import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection.js';
 import { EmbeddedConnection } from '../../src/embedded/embedded-connection.js';
 import { isTsvirtError } from '../../src/errors.js';
 import { run } from '../../src/exec/index.js';
 import { buildBootSectorXml } from '../driver/helpers.js';
+import { mountSmallTmpfs, unmountSmallTmpfs, whyNoTmpfs } from '../fs/small-tmpfs.js';
 
 const INACTIVE = 2;
 
-/** Mounts a 2 MiB tmpfs on a temp folder; returns it, or why that is not possible here. */
-async function mountSmallTmpfs(): Promise<{ dir: string } | { why: string }> {
-  if (process.getuid?.() !== 0) return { why: 'mounting a tmpfs needs root' };
-  const dir = await mkdtemp(join(tmpdir(), 'tsvirt-full-'));
-  try {
-    await run(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tsvirt-full', dir], { timeoutMs: 10_000 });
-    return { dir };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    return { why: `mount -t tmpfs failed: ${(err as Error).message}` };
-  }
-}
-
-const mounted = await mountSmallTmpfs();
-const why = 'why' in mounted ? mounted.why : undefined;
+const why = await whyNoTmpfs();
 if (why) console.warn(`reliability full disk: skipped: ${why}`);
-const root = 'dir' in mounted ? mounted.dir : '';
+/** The root: a 2 MiB tmpfs, mounted before the tests. */
+let root = '';
 const opened: Connection[] = [];
+
+beforeAll(async () => {
+  if (!why) root = await mountSmallTmpfs('tsvirt-full', '2m');
+});
 
 afterAll(async () => {
   for (const conn of opened.splice(0)) await conn.close().catch(() => undefined);
-  if (!root) return;
-  await rm(join(root, 'filler'), { force: true });
-  await run(['umount', root], { timeoutMs: 10_000 });
-  await rm(root, { recursive: true, force: true });
+  await unmountSmallTmpfs(root);
 });
 
 async function openRoot(): Promise<EmbeddedConnection> {

@@ -4,8 +4,7 @@
  * while its snapshot-save job runs. Each leaves no snapshot metadata and no snapshot in the image, and
  * the guest running as it was, or shut off (crashed) and able to start again.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/exec/index.js';
@@ -16,45 +15,30 @@ import type { TestServer } from './server-fixture.js';
 import { startShellGuestServer, stopGuestServer } from './guest-server.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
 import { typeLine as typeInto } from './counter-guest.js';
-
-/** A 24 MiB tmpfs for the guest's disk: room for the image, not for 48 MiB of guest memory. */
-async function mountSmallTmpfs(): Promise<{ dir: string } | { why: string }> {
-  if (process.getuid?.() !== 0) return { why: 'mounting a tmpfs needs root' };
-  const dir = await mkdtemp(join(tmpdir(), 'tsvirt-snapfull-'));
-  try {
-    await run(['mount', '-t', 'tmpfs', '-o', 'size=24m,mode=0755', 'tsvirt-snapfull', dir], {
-      timeoutMs: 10_000,
-    });
-    return { dir };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    return { why: `mount -t tmpfs failed: ${(err as Error).message}` };
-  }
-}
+import { mountSmallTmpfs, unmountSmallTmpfs, whyNoTmpfs } from '../../fs/small-tmpfs.js';
 
 const hasQemu = findQemuBinary() !== undefined;
-const mounted = VIRSH && hasQemu ? await mountSmallTmpfs() : { why: 'virsh or qemu-system-x86_64 is absent' };
-const why = 'why' in mounted ? mounted.why : undefined;
+const why = VIRSH && hasQemu ? await whyNoTmpfs() : 'virsh or qemu-system-x86_64 is absent';
 if (why) console.warn(`skipping virsh snapshot fault tests: ${why}`);
-const small = 'dir' in mounted ? mounted.dir : '';
 
 describe.skipIf(why !== undefined)('virsh snapshot faults (Linux guest, TCG, qcow2 disk)', () => {
   let srv: TestServer;
   let serialLog = '';
-  const disk = join(small, 'sf.qcow2');
+  /** A 24 MiB tmpfs for the guest's disk: room for the image, not for 48 MiB of guest memory. */
+  let small = '';
+  let disk = '';
   const pids: number[] = [];
   const v = (...args: string[]): Promise<VirshResult> => virsh(srv.unixUri, args, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
+    small = await mountSmallTmpfs('tsvirt-snapfull', '24m');
+    disk = join(small, 'sf.qcow2');
     ({ srv, serialLog } = await startShellGuestServer('sf', { pids, qcow2Size: '64M', diskPath: disk }));
   }, 150_000);
 
   afterAll(async () => {
     await stopGuestServer(srv, 'sf', pids);
-    if (small) {
-      await run(['umount', small], { timeoutMs: 10_000 }).catch(() => undefined);
-      await rm(small, { recursive: true, force: true });
-    }
+    await unmountSmallTmpfs(small);
   }, 30_000);
 
   /** Type a line into the guest's shell and wait for its echo. */
