@@ -166,9 +166,9 @@ describe.skipIf(why !== undefined)('virsh migrate between two tsvirtd hosts (Lin
   }, 60_000);
 
   // qemu 7.2's TCG can lose pages a busy guest dirties during a live migration while the host's cores
-  // are oversubscribed (README, "Live migration of TCG guests"), and the longer the migration, the more
-  // it loses. So once qemu has begun to throttle, the test lifts the speed limit, and the migration
-  // ends at the first throttle step.
+  // are oversubscribed (README, "Live migration of TCG guests"), and each round of a long migration is
+  // one more chance. So once qemu has begun to throttle, the test lifts the speed limit, and the
+  // migration ends at the first throttle step.
   it('converges with --auto-converge under a busy memory writer: qemu throttles the vCPUs, the guest goes on at the destination', async () => {
     await typeInto(pair.src, WRITER);
     await waitUntil(
