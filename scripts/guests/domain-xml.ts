@@ -79,3 +79,13 @@ export function buildLinuxXml(
   </devices>
 </domain>`;
 }
+
+/** A qcow2 image at `path` as the guest's virtio disk vda: `<disk>` XML for buildLinuxXml's `devices`. */
+export function buildQcow2VdaXml(path: string): string {
+  return `
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${path}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>`;
+}

@@ -36,7 +36,7 @@ export async function openDriver(
 }
 
 /** The test guests' domain XML, under the names the tests use. */
-export { buildBootSectorXml, buildLinuxXml } from '../../scripts/guests/domain-xml.js';
+export { buildBootSectorXml, buildLinuxXml, buildQcow2VdaXml } from '../../scripts/guests/domain-xml.js';
 
 /** Records lifecycle events as [event, detail] pairs and waits for them. */
 export class EventLog {

@@ -53,6 +53,40 @@ export async function createNetns(): Promise<TestNetns> {
   };
 }
 
+/** Two namespaces joined by a veth pair. */
+export interface VethLink {
+  /** The two ends' addresses: 10.X.Y.1 in the first namespace, 10.X.Y.2 in the second (/24). */
+  addresses: [string, string];
+  /** The two ends' names, `PREFIXA<tag>` and `PREFIXB<tag>`. */
+  veths: [string, string];
+}
+
+/**
+ * Joins namespaces `a` and `b` by a veth pair whose ends are named after `prefix` (two letters, so that
+ * the names stay under 16 bytes), with loopback and both ends up and a random 10.X.Y.0/24 between them.
+ */
+export async function joinByVeth(a: TestNetns, b: TestNetns, prefix: string): Promise<VethLink> {
+  const tag = randomBytes(3).toString('hex');
+  const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
+  const link: VethLink = {
+    addresses: [`${net}.1`, `${net}.2`],
+    veths: [`${prefix}A${tag}`, `${prefix}B${tag}`],
+  };
+  const [va, vb] = link.veths;
+  await run(['ip', 'link', 'add', va, 'netns', a.name, 'type', 'veth', 'peer', 'name', vb, 'netns', b.name], {
+    timeoutMs: 10_000,
+  });
+  for (const [ns, veth, address] of [
+    [a, va, link.addresses[0]],
+    [b, vb, link.addresses[1]],
+  ] as const) {
+    await ns.ip(['link', 'set', 'lo', 'up']);
+    await ns.ip(['addr', 'add', `${address}/24`, 'dev', veth]);
+    await ns.ip(['link', 'set', veth, 'up']);
+  }
+  return link;
+}
+
 /** The pids of the processes inside namespace `name` (`ip netns pids`). */
 async function listPids(name: string): Promise<number[]> {
   const out = (await run(['ip', 'netns', 'pids', name], { timeoutMs: 10_000 })).stdout;

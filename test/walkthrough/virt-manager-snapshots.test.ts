@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests, LINUX_READY_MARKER } from '../../scripts/guests/paths.js';
 import { run } from '../../src/exec/index.js';
 import { findQemuBinary } from '../../src/kvm/index.js';
-import { buildLinuxXml, waitForText, waitUntil } from '../driver/helpers.js';
+import { buildLinuxXml, buildQcow2VdaXml, waitForText, waitUntil } from '../driver/helpers.js';
 import { startTestServer, type TestServer } from '../remote/server/server-fixture.js';
 import { VIRSH, virsh } from '../remote/server/virsh-harness.js';
 import { COUNTER, parseTicks, typeLine as typeInto } from '../remote/server/counter-guest.js';
@@ -81,12 +81,7 @@ describe.skipIf(skipReason !== undefined)(
       serialLog = join(srv.root, 'log', 'qemu', 'vs.serial.log');
       const disk = join(srv.root, 'vs.qcow2');
       await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '64M']);
-      const devices = `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`;
+      const devices = buildQcow2VdaXml(disk);
       await writeFile(
         join(srv.root, 'vs.xml'),
         buildLinuxXml('vs', guests, { append: 'tsvirt.shell=1', devices }),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { run } from '../../../src/exec/index.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText } from '../../driver/helpers.js';
+import { buildLinuxXml, buildQcow2VdaXml, isAlive, readPidFile, waitForText } from '../../driver/helpers.js';
 import { startCounter } from './counter-guest.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 import { virsh } from './virsh-harness.js';
@@ -54,14 +54,7 @@ export async function startShellGuestServer(
   const serialLog = join(srv.root, 'log', 'qemu', `${name}.serial.log`);
   const disk = opts.qcow2Size ? (opts.diskPath ?? join(srv.root, `${name}.qcow2`)) : '';
   if (opts.qcow2Size) await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, opts.qcow2Size]);
-  const devices = disk
-    ? `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`
-    : undefined;
+  const devices = disk ? buildQcow2VdaXml(disk) : undefined;
   const xml = join(srv.root, `${name}.xml`);
   await writeFile(xml, buildLinuxXml(name, guests, { append: 'tsvirt.shell=1', devices }));
   await expectVirsh(srv, 'define', xml);

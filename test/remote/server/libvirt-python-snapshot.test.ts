@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuests } from '../../../scripts/guests/paths.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import { run } from '../../../src/exec/index.js';
-import { buildLinuxXml } from '../../driver/helpers.js';
+import { buildLinuxXml, buildQcow2VdaXml } from '../../driver/helpers.js';
 import { startTestServer, type TestServer } from './server-fixture.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/libvirt-snapshot.py', import.meta.url));
@@ -30,12 +30,7 @@ describe.skipIf(!usable)('libvirt-python snapshots, block jobs and dump against 
   it('takes, lists, reverts and deletes snapshots, commits a chain back and dumps memory', async () => {
     const disk = join(srv.root, 'pysnap.qcow2');
     await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '64M']);
-    const devices = `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`;
+    const devices = buildQcow2VdaXml(disk);
     const xml = join(srv.root, 'pysnap.xml');
     await writeFile(xml, buildLinuxXml('pysnap', await ensureGuests(), { devices }));
     const r = await run([PYTHON, FIXTURE, srv.unixUri, xml, join(srv.root, 'pysnap.core')], {

@@ -7,11 +7,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../../src/exec/index.js';
 import { HAS_QEMU_DRIVER, LIBVIRTD, startLibvirtd } from '../../../bench/libvirtd/confined-libvirtd.js';
 import { stopDaemon } from '../../daemon/daemon-harness.js';
 import { findProcessesUnder } from '../../driver/helpers.js';
-import { createNetns, runInNetns, type TestNetns } from '../../network/netns.js';
+import { createNetns, joinByVeth, runInNetns, type TestNetns } from '../../network/netns.js';
 import { startHost, type MigrationHost } from './migration-hosts.js';
 
 /** Why a libvirtd host cannot run here, or undefined when it can. */
@@ -57,32 +56,13 @@ export interface LibvirtdTsvirtdPair {
 export async function startLibvirtdTsvirtdPair(): Promise<LibvirtdTsvirtdPair> {
   const tag = randomBytes(3).toString('hex');
   const [a, b] = [await createNetns(), await createNetns()];
-  const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
-  const [vethA, vethB] = [`lmA${tag}`, `lmB${tag}`];
   const cleanup: (() => Promise<unknown>)[] = [() => a.remove(), () => b.remove()];
   const closeAll = async (): Promise<void> => {
     for (const f of cleanup.reverse()) await f().catch(() => undefined);
   };
   try {
-    await run([
-      'ip',
-      'link',
-      'add',
-      vethA,
-      'netns',
-      a.name,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      vethB,
-      'netns',
-      b.name,
-    ]);
-    const address = `${net}.1`;
-    await a.ip(['link', 'set', 'lo', 'up']);
-    await a.ip(['addr', 'add', `${address}/24`, 'dev', vethA]);
-    await a.ip(['link', 'set', vethA, 'up']);
+    const link = await joinByVeth(a, b, 'lm');
+    const address = link.addresses[0];
     const hostname = `lvhost-${tag}`;
     const hostUuid = randomUUID();
     const logFilters = process.env['TSVIRT_LIBVIRTD_LOG_FILTERS'];
@@ -104,7 +84,7 @@ export async function startLibvirtdTsvirtdPair(): Promise<LibvirtdTsvirtdPair> {
       log: () => readFile(daemon.logFile, 'utf8').catch(() => ''),
       bindPrivate: (source, target) => daemon.ns.bind(source, target),
     };
-    const ts = await startHost(b, `${net}.2`, vethB, {});
+    const ts = await startHost(b, link.addresses[1], {});
     cleanup.push(async () => {
       await ts.conn.close().catch(() => undefined);
       await stopDaemon(ts.daemon);

@@ -3,14 +3,12 @@
  * by a veth pair, each with a tsvirtd (built dist/) on its own root, listening on TCP at its namespace's
  * address; a folder both see at the same path stands for shared storage.
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../../src/exec/index.js';
 import { connectRemote, type RemoteConnection } from '../../../src/remote/index.js';
 import { makeDaemonRoot, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/daemon-harness.js';
-import { createNetns, runInNetns, type TestNetns } from '../../network/netns.js';
+import { createNetns, joinByVeth, runInNetns, type TestNetns } from '../../network/netns.js';
 import { findProcessesUnder, waitUntil } from '../../driver/helpers.js';
 
 /** One host: its namespace, address, daemon, root and a client over its unix socket. */
@@ -50,16 +48,12 @@ export interface MigrationPairOptions {
   qemuConf?: string;
 }
 
-/** A tsvirtd host in `netns` at `address` on `veth` (one end of the pair's veth). */
+/** A tsvirtd host in `netns`, listening at `address` (its end of the pair's veth). */
 export async function startHost(
   netns: TestNetns,
   address: string,
-  veth: string,
   opts: MigrationPairOptions,
 ): Promise<MigrationHost> {
-  await netns.ip(['link', 'set', 'lo', 'up']);
-  await netns.ip(['addr', 'add', `${address}/24`, 'dev', veth]);
-  await netns.ip(['link', 'set', veth, 'up']);
   const conf = `listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "${address}"\nauth_tcp = "none"\n`;
   const { root, confPath } = await makeDaemonRoot(conf);
   if (opts.qemuConf !== undefined) await writeFile(join(root, 'qemu.conf'), opts.qemuConf, { mode: 0o644 });
@@ -91,29 +85,13 @@ async function restartHost(h: MigrationHost): Promise<void> {
 
 /** Two namespaces joined by a veth pair (10.X.Y.1 and .2), a tsvirtd in each, and a shared folder. */
 export async function startMigrationPair(opts: MigrationPairOptions = {}): Promise<MigrationPair> {
-  const tag = randomBytes(3).toString('hex');
   const [a, b] = [await createNetns(), await createNetns()];
-  const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
-  await run([
-    'ip',
-    'link',
-    'add',
-    `tmA${tag}`,
-    'netns',
-    a.name,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    `tmB${tag}`,
-    'netns',
-    b.name,
-  ]);
-  const src = await startHost(a, `${net}.1`, `tmA${tag}`, opts);
-  const dst = await startHost(b, `${net}.2`, `tmB${tag}`, opts);
+  const link = await joinByVeth(a, b, 'tm');
+  const src = await startHost(a, link.addresses[0], opts);
+  const dst = await startHost(b, link.addresses[1], opts);
   const shared = await mkdtemp(join(tmpdir(), 'tsvirt-shared-'));
   await chmod(shared, 0o755); // each host's qemu user reaches the guest's files in it
-  const vethOf = (h: MigrationHost): string => (h === src ? `tmA${tag}` : `tmB${tag}`);
+  const vethOf = (h: MigrationHost): string => (h === src ? link.veths[0] : link.veths[1]);
   return {
     src,
     dst,

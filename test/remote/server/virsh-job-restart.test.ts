@@ -12,7 +12,14 @@ import { run } from '../../../src/exec/index.js';
 import { findQemuBinary } from '../../../src/kvm/index.js';
 import { listImageSnapshots } from '../../../src/storage/qemu-img-snapshot.js';
 import { whyNoDist } from '../../daemon/daemon-harness.js';
-import { buildLinuxXml, isAlive, readPidFile, waitForText, waitUntil } from '../../driver/helpers.js';
+import {
+  buildLinuxXml,
+  buildQcow2VdaXml,
+  isAlive,
+  readPidFile,
+  waitForText,
+  waitUntil,
+} from '../../driver/helpers.js';
 import { COUNTER, lastTick, typeLine, waitForTick } from './counter-guest.js';
 import { startRestartableDaemon, type RestartableDaemon } from './restartable-daemon.js';
 import { VIRSH, virsh, type VirshResult } from './virsh-harness.js';
@@ -63,12 +70,7 @@ describe.skipIf(why !== undefined)(
       serialLog = join(d.root, 'log', 'qemu', 'jr.serial.log');
       disk = join(d.root, 'jr.qcow2');
       await run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '64M']);
-      const devices = `
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>`;
+      const devices = buildQcow2VdaXml(disk);
       const xml = join(d.root, 'jr.xml');
       const domainXml = buildLinuxXml('jr', guests, { append: 'tsvirt.shell=1', devices }).replace(
         "<memory unit='MiB'>256</memory>",
